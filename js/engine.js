@@ -1,0 +1,235 @@
+// The I/O shell around the wasm step machine: it validates nothing itself (the core does),
+// it only awaits the host's storage, queues mutations of the same key within this instance,
+// retries conflicted commits, and delivers events after a commit.
+
+import { start, resume, dateFields } from './wasm/wix_loyalty_wasm.js';
+import { fromWasm, loyaltyError, storageError, isLoyaltyError } from './errors.js';
+import { LoyaltyTransactionsQueryBuilder } from './query.js';
+
+/** Attempts a mutation gets when its commits keep conflicting; then ABORTED. */
+export const MAX_ATTEMPTS = 64;
+
+const MUTATIONS = new Set([
+  'updateLoyaltyProgram', 'activateLoyaltyProgram', 'pauseLoyaltyProgram',
+  'createAccount', 'earnPoints', 'adjustPoints',
+]);
+
+let dates;
+function reviveDates(key, value) {
+  return typeof value === 'number' && dates.has(key) ? new Date(value) : value;
+}
+function parse(json) {
+  dates ??= new Set(dateFields());
+  return JSON.parse(json, reviveDates);
+}
+
+/** Serializes async work per key within one backend instance. */
+class KeyedQueue {
+  #tails = new Map();
+
+  /** Resolves to a release function once every earlier holder of `key` released it. */
+  acquire(key) {
+    const prev = this.#tails.get(key);
+    let release;
+    const mine = new Promise((resolve) => { release = resolve; });
+    const tail = prev ? prev.then(() => mine) : mine;
+    this.#tails.set(key, tail);
+    const done = () => {
+      release();
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    };
+    return prev ? prev.then(() => done) : done;
+  }
+}
+
+function randomGuid() {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  const b = new Uint8Array(16);
+  c.getRandomValues(b);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function optionError(field, expected, got) {
+  return loyaltyError('INVALID_ARGUMENT', 'INVALID_OPTIONS',
+    `createLoyaltyBackend: options.${field} must be ${expected} (got ${got === null ? 'null' : typeof got})`);
+}
+
+function checkStorage(storage) {
+  if (typeof storage !== 'object' || storage === null) throw optionError('storage', 'an object with read, commit and scan functions', storage);
+  for (const fn of ['read', 'commit', 'scan']) {
+    if (typeof storage[fn] !== 'function') throw optionError(`storage.${fn}`, 'a function', storage[fn]);
+  }
+}
+
+/**
+ * Creates a loyalty backend over the host's storage.
+ * @param {import('./index').LoyaltyBackendOptions} options
+ */
+export function createLoyaltyBackend(options) {
+  if (typeof options !== 'object' || options === null) throw optionError('', 'an object', options);
+  const { storage, now = Date.now, newId = randomGuid, contacts, onEvent } = options;
+  checkStorage(storage);
+  for (const [name, fn] of [['now', now], ['newId', newId]]) {
+    if (typeof fn !== 'function') throw optionError(name, 'a function', fn);
+  }
+  for (const [name, fn] of [['contacts', contacts], ['onEvent', onEvent]]) {
+    if (fn !== undefined && fn !== null && typeof fn !== 'function') throw optionError(name, 'a function', fn);
+  }
+  const hasContacts = typeof contacts === 'function';
+  const queue = new KeyedQueue();
+
+  function clock() {
+    let t;
+    try {
+      t = now();
+    } catch (cause) {
+      throw loyaltyError('INTERNAL', 'CLOCK_ERROR', `the clock (options.now) threw: ${cause?.message ?? cause}`, null, cause);
+    }
+    return t instanceof Date ? t.getTime() : typeof t === 'number' ? t : NaN;
+  }
+
+  function freshId() {
+    let id;
+    try {
+      id = newId();
+    } catch (cause) {
+      throw loyaltyError('INTERNAL', 'ID_GENERATOR_ERROR', `the id generator (options.newId) threw: ${cause?.message ?? cause}`, null, cause);
+    }
+    return typeof id === 'string' ? id : String(id);
+  }
+
+  async function callStorage(name, arg) {
+    try {
+      return await storage[name](arg);
+    } catch (cause) {
+      throw storageError(name, cause);
+    }
+  }
+
+  async function resolveContact(contactId) {
+    try {
+      return await contacts(contactId);
+    } catch (cause) {
+      throw loyaltyError('UNAVAILABLE', 'CONTACTS_ERROR', `the contacts resolver failed for ${contactId}: ${cause?.message ?? cause}`, { contactId }, cause);
+    }
+  }
+
+  function advance(step, answer) {
+    try {
+      return resume(step.state, step.t, answer);
+    } catch (thrown) {
+      throw fromWasm(thrown);
+    }
+  }
+
+  function deliver(eventsJson) {
+    if (!onEvent || eventsJson === '[]') return;
+    for (const event of parse(eventsJson)) {
+      event.metadata = { _id: randomGuid(), ...event.metadata };
+      try {
+        const r = onEvent(event);
+        if (r && typeof r.then === 'function') r.then(undefined, reportEventError);
+      } catch (e) {
+        reportEventError(e);
+      }
+    }
+  }
+
+  async function drive(step) {
+    let restart = null;
+    let attempts = 1;
+    for (;;) {
+      switch (step.t) {
+        case 'read':
+          restart = step;
+          step = advance(step, await callStorage('read', step.keys));
+          break;
+        case 'scan':
+          step = advance(step, await callStorage('scan', { prefix: step.prefix, after: step.after, limit: step.limit, reverse: step.reverse }));
+          break;
+        case 'contact':
+          step = advance(step, await resolveContact(step.contactId));
+          break;
+        case 'commit': {
+          const outcome = await callStorage('commit', step.writes);
+          if (outcome && outcome.ok === true) {
+            deliver(step.events);
+            return parse(step.result);
+          }
+          if (!outcome || outcome.ok !== false || typeof outcome.conflict !== 'string' || restart === null) {
+            throw loyaltyError('INTERNAL', 'STORAGE_PROTOCOL_ERROR', 'storage.commit must resolve to { ok: true } or { ok: false, conflict: key }');
+          }
+          if (++attempts > MAX_ATTEMPTS) {
+            throw loyaltyError('ABORTED', 'TOO_MANY_CONFLICTS',
+              `gave up after ${MAX_ATTEMPTS} attempts: key ${outcome.conflict} kept changing under concurrent writers`, { key: outcome.conflict });
+          }
+          // Other writers won the race: wait a little (more each time, with jitter) and redo.
+          if (attempts > 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempts, 50)));
+          step = restart;
+          break;
+        }
+        case 'done':
+          deliver(step.events);
+          return parse(step.result);
+        default:
+          throw loyaltyError('INTERNAL', 'WASM_TRAP', `unknown step ${String(step.t)}`);
+      }
+    }
+  }
+
+  async function run(op, args) {
+    let step;
+    try {
+      step = start(op, args, clock(), MUTATIONS.has(op) ? freshId() : undefined, hasContacts);
+    } catch (thrown) {
+      throw fromWasm(thrown);
+    }
+    if (!step.lock) return drive(step);
+    const release = await queue.acquire(step.lock);
+    try {
+      return await drive(step);
+    } finally {
+      release();
+    }
+  }
+
+  /** Runs an operation; every failure, even an unexpected one, rejects with a LoyaltyError. */
+  async function call(op, args) {
+    try {
+      return await run(op, args);
+    } catch (e) {
+      throw isLoyaltyError(e) ? e : fromWasm(e);
+    }
+  }
+
+  const programs = Object.freeze({
+    getLoyaltyProgram: () => call('getLoyaltyProgram', []),
+    updateLoyaltyProgram: (loyaltyProgram) => call('updateLoyaltyProgram', [loyaltyProgram]),
+    activateLoyaltyProgram: () => call('activateLoyaltyProgram', []),
+    pauseLoyaltyProgram: () => call('pauseLoyaltyProgram', []),
+  });
+
+  const accounts = Object.freeze({
+    createAccount: (contactId) => call('createAccount', [contactId]),
+    getAccount: (_id) => call('getAccount', [_id]),
+    getAccountBySecondaryId: (options) => call('getAccountBySecondaryId', [options]),
+    listAccounts: (options) => call('listAccounts', [options]),
+    earnPoints: (accountId, options) => call('earnPoints', [accountId, options]),
+    adjustPoints: (accountId, options) => call('adjustPoints', [accountId, options]),
+  });
+
+  const transactions = Object.freeze({
+    getLoyaltyTransaction: (loyaltyTransactionId) => call('getLoyaltyTransaction', [loyaltyTransactionId]),
+    queryLoyaltyTransactions: () => new LoyaltyTransactionsQueryBuilder((query) => call('queryLoyaltyTransactions', [query])),
+  });
+
+  return Object.freeze({ programs, program: programs, accounts, account: accounts, transactions });
+}
+
+function reportEventError(error) {
+  console.error('wix-loyalty-wasm: an onEvent handler failed (the operation itself succeeded):', error);
+}

@@ -1,0 +1,102 @@
+// Builds the npm package into pkg/:
+//   cargo (release, wasm32) → wasm-bindgen --target web → pkg/wasm/
+//   js/*.js (browser ESM) → pkg/;   esbuild → pkg/node/index.cjs (+ index.mjs wrapper)
+//   package.json with one exports map, type declarations, README.
+// `--if-stale` skips the build when pkg/ is newer than every source file.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = join(root, 'pkg');
+const name = 'wix_loyalty_wasm';
+const wasmFile = join(pkg, 'wasm', `${name}_bg.wasm`);
+
+function newest(path) {
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((f) => newest(join(path, f))));
+}
+
+const sources = ['src', 'js', 'Cargo.toml', 'Cargo.lock', 'scripts/build.mjs', 'README.md'].map((p) => join(root, p)).filter(existsSync);
+if (process.argv.includes('--if-stale') && existsSync(join(pkg, 'package.json')) && newest(pkg) > Math.max(...sources.map(newest))) {
+  console.log('pkg/ is up to date');
+  process.exit(0);
+}
+
+function run(cmd, args) {
+  console.log(`$ ${cmd} ${args.join(' ')}`);
+  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` } });
+}
+
+const cargo = JSON.parse(execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: root }).toString());
+const version = cargo.packages[0].version;
+const lock = readFileSync(join(root, 'Cargo.lock'), 'utf8');
+const bindgenVersion = /name = "wasm-bindgen"\nversion = "([^"]+)"/.exec(lock)?.[1];
+
+run('cargo', ['build', '--lib', '--release', '--target', 'wasm32-unknown-unknown']);
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(join(pkg, 'node'), { recursive: true });
+run('wasm-bindgen', [
+  join(root, 'target', 'wasm32-unknown-unknown', 'release', `${name}.wasm`),
+  '--target', 'web', '--out-dir', join(pkg, 'wasm'), '--out-name', name,
+  '--remove-name-section', '--remove-producers-section',
+]);
+if (!execFileSync('wasm-bindgen', ['--version']).toString().includes(bindgenVersion)) {
+  throw new Error(`wasm-bindgen CLI must be ${bindgenVersion} (Cargo.lock); run scripts/setup.sh`);
+}
+
+const browserFiles = ['index.js', 'api.js', 'engine.js', 'errors.js', 'memory-storage.js', 'query.js', 'conformance.js'];
+for (const f of [...browserFiles, 'node-entry.js']) cpSync(join(root, 'js', f), join(pkg, f));
+for (const f of ['index.d.ts', 'conformance.d.ts']) cpSync(join(root, 'js', f), join(pkg, f));
+
+const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
+const common = ['--bundle', '--format=cjs', '--platform=node', '--target=node20', '--log-level=error', '--log-override:empty-import-meta=silent'];
+run(esbuild, [join(pkg, 'node-entry.js'), `--outfile=${join(pkg, 'node', 'index.cjs')}`, ...common]);
+run(esbuild, [join(pkg, 'conformance.js'), `--outfile=${join(pkg, 'node', 'conformance.cjs')}`, ...common]);
+rmSync(join(pkg, 'node-entry.js'));
+
+// ESM callers in Node share the CJS instance (one default backend, one LoyaltyError class).
+const named = ['createLoyaltyBackend', 'memoryStorage', 'LoyaltyError', 'isLoyaltyError', 'ERROR_CODES',
+  'LoyaltyTransactionsQueryBuilder', 'LoyaltyTransactionsQueryResult', 'programs', 'program', 'accounts', 'account', 'transactions'];
+writeFileSync(join(pkg, 'node', 'index.mjs'),
+  `import cjs from './index.cjs';\nexport const { ${named.join(', ')} } = cjs;\nexport default cjs.default;\n`);
+
+const manifest = {
+  name: 'wix-loyalty-wasm',
+  version,
+  description: cargo.packages[0].description,
+  license: cargo.packages[0].license,
+  type: 'module',
+  main: './node/index.cjs',
+  module: './index.js',
+  browser: './index.js',
+  types: './index.d.ts',
+  exports: {
+    '.': {
+      types: './index.d.ts',
+      browser: './index.js',
+      node: { import: './node/index.mjs', require: './node/index.cjs' },
+      default: './index.js',
+    },
+    './conformance': {
+      types: './conformance.d.ts',
+      require: './node/conformance.cjs',
+      default: './conformance.js',
+    },
+    './wasm': './wasm/wix_loyalty_wasm.js',
+    './package.json': './package.json',
+  },
+  files: ['*.js', '*.d.ts', 'node/', 'wasm/', 'README.md'],
+  sideEffects: ['./index.js', './node/index.cjs', './node/index.mjs'],
+  engines: { node: '>=20' },
+  keywords: ['wix', 'loyalty', 'points', 'ledger', 'wasm'],
+};
+writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+if (existsSync(join(root, 'README.md'))) cpSync(join(root, 'README.md'), join(pkg, 'README.md'));
+
+const wasm = readFileSync(wasmFile);
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+console.log(`wasm size: ${kb(wasm.length)} raw, ${kb(gzipSync(wasm, { level: 9 }).length)} gzip (${wasmFile.slice(root.length + 1)})`);

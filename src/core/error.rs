@@ -1,0 +1,170 @@
+//! The one error type of the engine. It renders as a Wix-shaped error: a canonical `code`, a
+//! specific `reason`, a message naming the offending argument, and `details` holding either a
+//! `validationError` (field violations) or an `applicationError`.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Wix's canonical error codes (the subset this engine produces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Code {
+    InvalidArgument,
+    NotFound,
+    AlreadyExists,
+    FailedPrecondition,
+    Aborted,
+    PermissionDenied,
+    Unavailable,
+    Internal,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidArgument => "INVALID_ARGUMENT",
+            Code::NotFound => "NOT_FOUND",
+            Code::AlreadyExists => "ALREADY_EXISTS",
+            Code::FailedPrecondition => "FAILED_PRECONDITION",
+            Code::Aborted => "ABORTED",
+            Code::PermissionDenied => "PERMISSION_DENIED",
+            Code::Unavailable => "UNAVAILABLE",
+            Code::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// One broken rule of one argument, e.g. `options.amount` out of range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// The argument path as the caller wrote it: `accountId`, `options.amount`.
+    pub field: String,
+    pub description: String,
+    /// Machine name of the rule, e.g. `OUT_OF_RANGE`; also used as the error's reason.
+    pub rule_name: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoyaltyError {
+    pub code: Code,
+    pub reason: &'static str,
+    /// Human description, without the `CODE:` prefix.
+    pub description: String,
+    /// Non-empty for validation errors.
+    pub violations: Vec<FieldViolation>,
+    /// Extra data for application errors (ids, current values).
+    pub data: Value,
+}
+
+pub type Result<T, E = LoyaltyError> = std::result::Result<T, E>;
+
+impl LoyaltyError {
+    pub fn new(code: Code, reason: &'static str, description: impl Into<String>) -> Self {
+        LoyaltyError {
+            code,
+            reason,
+            description: description.into(),
+            violations: Vec::new(),
+            data: Value::Null,
+        }
+    }
+
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = data;
+        self
+    }
+
+    /// A validation error from one or more violations; the first names the reason.
+    pub fn invalid(violations: Vec<FieldViolation>) -> Self {
+        let reason = violations
+            .first()
+            .map_or("INVALID_ARGUMENT", |v| v.rule_name);
+        let description = violations
+            .iter()
+            .map(|v| format!("\"{}\" {}", v.field, v.description))
+            .collect::<Vec<_>>()
+            .join("; ");
+        LoyaltyError {
+            code: Code::InvalidArgument,
+            reason,
+            description,
+            violations,
+            data: Value::Null,
+        }
+    }
+
+    pub fn invalid_field(
+        field: &str,
+        rule_name: &'static str,
+        description: impl Into<String>,
+    ) -> Self {
+        Self::invalid(vec![FieldViolation {
+            field: field.to_string(),
+            description: description.into(),
+            rule_name,
+        }])
+    }
+
+    pub fn not_found(reason: &'static str, description: impl Into<String>) -> Self {
+        Self::new(Code::NotFound, reason, description)
+    }
+
+    pub fn precondition(reason: &'static str, description: impl Into<String>) -> Self {
+        Self::new(Code::FailedPrecondition, reason, description)
+    }
+
+    pub fn internal(reason: &'static str, description: impl Into<String>) -> Self {
+        Self::new(Code::Internal, reason, description)
+    }
+
+    /// A record read back from storage that this engine cannot use.
+    pub fn corrupt(key: &str, why: impl std::fmt::Display) -> Self {
+        Self::internal(
+            "CORRUPT_RECORD",
+            format!("storage record \"{key}\" is corrupted or foreign: {why}"),
+        )
+        .with_data(json!({ "key": key }))
+    }
+
+    /// The storage adapter broke the storage contract (wrong shapes, wrong lengths).
+    pub fn storage_protocol(description: impl Into<String>) -> Self {
+        Self::internal("STORAGE_PROTOCOL_ERROR", description)
+    }
+
+    /// `CODE: description`, the message users see.
+    pub fn message(&self) -> String {
+        format!("{}: {}", self.code.as_str(), self.description)
+    }
+
+    /// The Wix-shaped error as JSON: `{ code, reason, message, details }`.
+    pub fn to_json(&self) -> Value {
+        let details = if self.violations.is_empty() {
+            json!({ "applicationError": {
+                "code": self.reason,
+                "description": self.description,
+                "data": self.data,
+            }})
+        } else {
+            let violations: Vec<Value> = self
+                .violations
+                .iter()
+                .map(|v| json!({ "field": v.field, "description": v.description, "ruleName": v.rule_name }))
+                .collect();
+            json!({ "validationError": { "fieldViolations": violations } })
+        };
+        json!({
+            "code": self.code,
+            "reason": self.reason,
+            "message": self.message(),
+            "details": details,
+        })
+    }
+}
+
+impl std::fmt::Display for LoyaltyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for LoyaltyError {}

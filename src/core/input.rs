@@ -1,0 +1,112 @@
+//! A JS value as the core sees it. The wasm layer converts any `JsValue` into an [`Input`]
+//! (own enumerable properties only, bounded depth), so every rule about argument types lives
+//! here in the core and is tested natively.
+
+/// Deepest nesting the converter keeps; deeper values become [`Input::Other`].
+pub const MAX_DEPTH: usize = 16;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Undefined,
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    /// A JS `Date` (milliseconds since the epoch; `NaN` for an invalid date).
+    Date(f64),
+    Array(Vec<Input>),
+    /// Own enumerable properties in insertion order.
+    Object(Vec<(String, Input)>),
+    /// Anything else (function, symbol, bigint, too deep), by its description.
+    Other(&'static str),
+}
+
+static UNDEFINED: Input = Input::Undefined;
+
+impl Input {
+    /// The property `name` of an object; `Undefined` for anything else or a missing property.
+    pub fn get(&self, name: &str) -> &Input {
+        match self {
+            Input::Object(fields) => fields
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map_or(&UNDEFINED, |(_, v)| v),
+            _ => &UNDEFINED,
+        }
+    }
+
+    /// `undefined` and `null` both mean "not given".
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Input::Undefined | Input::Null)
+    }
+
+    /// How the value reads in an error message.
+    pub fn describe(&self) -> String {
+        match self {
+            Input::Undefined => "undefined".into(),
+            Input::Null => "null".into(),
+            Input::Bool(b) => format!("boolean {b}"),
+            Input::Number(n) if n.is_nan() => "NaN".into(),
+            Input::Number(n) if n.is_infinite() => {
+                if *n > 0.0 {
+                    "Infinity".into()
+                } else {
+                    "-Infinity".into()
+                }
+            }
+            Input::Number(n) => format!("number {}", format_number(*n)),
+            Input::String(s) => {
+                let count = s.chars().count();
+                if count > 40 {
+                    let head: String = s.chars().take(32).collect();
+                    format!("a string of {count} characters starting \"{head}…\"")
+                } else {
+                    format!("string {s:?}")
+                }
+            }
+            Input::Date(_) => "a Date".into(),
+            Input::Array(a) => format!("an array of {} items", a.len()),
+            Input::Object(_) => "an object".into(),
+            Input::Other(what) => (*what).into(),
+        }
+    }
+}
+
+/// Numbers as JS prints them (no trailing `.0`, exponent for huge values).
+pub fn format_number(n: f64) -> String {
+    if n == 0.0 && n.is_sign_negative() {
+        "-0".into()
+    } else if n.fract() == 0.0 && n.abs() < 1e21 {
+        format!("{n:.0}")
+    } else {
+        format!("{n}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_reads_own_fields_and_last_duplicate_wins() {
+        let obj = Input::Object(vec![
+            ("a".into(), Input::Number(1.0)),
+            ("a".into(), Input::Number(2.0)),
+        ]);
+        assert_eq!(obj.get("a"), &Input::Number(2.0));
+        assert_eq!(obj.get("b"), &Input::Undefined);
+        assert_eq!(Input::Null.get("a"), &Input::Undefined);
+    }
+
+    #[test]
+    fn describe_names_awkward_numbers() {
+        assert_eq!(Input::Number(f64::NAN).describe(), "NaN");
+        assert_eq!(Input::Number(-0.0).describe(), "number -0");
+        assert_eq!(
+            Input::Number(1e20).describe(),
+            "number 100000000000000000000"
+        );
+        assert_eq!(Input::Number(0.5).describe(), "number 0.5");
+    }
+}

@@ -1,0 +1,104 @@
+//! Instants are milliseconds since the Unix epoch (what JS `Date` holds). Storage keeps them as
+//! JSON numbers; the JS face turns date fields into `Date` objects.
+
+/// 9999-12-31T23:59:59.999Z, the last instant a 4-digit ISO year can name.
+pub const MAX_MS: i64 = 253_402_300_799_999;
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)` or a bare `YYYY-MM-DD` (UTC midnight).
+pub fn parse_iso(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let part = b.get(from..from + len)?;
+        if !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(part).ok()?.parse().ok()
+    };
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    if b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+    {
+        return None;
+    }
+    let date_ms = days_from_civil(year, month, day) * 86_400_000;
+    if b.len() == 10 {
+        return Some(date_ms);
+    }
+    if !matches!(b.get(10), Some(b'T') | Some(b't') | Some(b' ')) || b.get(13) != Some(&b':') {
+        return None;
+    }
+    let (hour, minute) = (num(11, 2)?, num(14, 2)?);
+    let mut i = 16;
+    let mut second = 0;
+    let mut millis = 0;
+    if b.get(i) == Some(&b':') {
+        second = num(i + 1, 2)?;
+        i += 3;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            let digits = b.get(start..i)?;
+            if digits.is_empty() {
+                return None;
+            }
+            for (k, d) in digits.iter().take(3).enumerate() {
+                millis += i64::from(d - b'0') * [100, 10, 1].get(k).copied().unwrap_or(0);
+            }
+        }
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let offset_min = match b.get(i) {
+        Some(b'Z') | Some(b'z') if b.len() == i + 1 => 0,
+        Some(sign @ (b'+' | b'-')) if b.len() == i + 6 && b.get(i + 3) == Some(&b':') => {
+            let m = num(i + 1, 2)? * 60 + num(i + 4, 2)?;
+            if *sign == b'+' {
+                m
+            } else {
+                -m
+            }
+        }
+        _ => return None,
+    };
+    Some(date_ms + ((hour * 60 + minute - offset_min) * 60 + second) * 1000 + millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_iso_forms() {
+        assert_eq!(parse_iso("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(
+            parse_iso("2024-06-10T14:55:26.916Z"),
+            Some(1_718_031_326_916)
+        );
+        assert_eq!(parse_iso("2024-06-10"), Some(1_717_977_600_000));
+        assert_eq!(
+            parse_iso("2024-06-10T16:55:26.916+02:00"),
+            Some(1_718_031_326_916)
+        );
+        assert_eq!(parse_iso("9999-12-31T23:59:59.999Z"), Some(MAX_MS));
+        assert_eq!(parse_iso("2024-13-10"), None);
+        assert_eq!(parse_iso("yesterday"), None);
+        assert_eq!(parse_iso("2024-06-10T14:55"), None);
+    }
+}
