@@ -1,0 +1,522 @@
+//! Native tests of the rules of spec §3 (programs, accounts, earn, adjust, ledger, errors).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use wix_loyalty_wasm::core::driver::Backend;
+use wix_loyalty_wasm::core::error::Code;
+use wix_loyalty_wasm::core::input::Input;
+
+fn earn(amount: serde_json::Value, key: &str) -> serde_json::Value {
+    json!({ "amount": amount, "appId": "shop", "idempotencyKey": key })
+}
+
+// ------------------------------------------------------------------ programs
+
+#[test]
+fn fresh_program_is_draft_with_always_present_fields() {
+    let mut b = Backend::default();
+    let p = b.ok("getLoyaltyProgram", &[]);
+    assert_eq!(p["loyaltyProgram"]["status"], "DRAFT");
+    assert_eq!(p["loyaltyProgram"]["pointsExpiration"]["status"], "DISABLED");
+    assert_eq!(p["loyaltyProgram"]["pointsExpiration"]["monthsOfInactivity"], 3);
+    assert!(p["loyaltyProgram"]["premiumFeatures"]["loyaltyProgram"].as_bool().unwrap());
+    assert_eq!(b.store.commits, 0, "reading the program writes nothing");
+}
+
+#[test]
+fn activate_pause_activate_and_their_idempotent_repeats() {
+    let mut b = Backend::default();
+    let e = b.err("pauseLoyaltyProgram", &[]);
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "PROGRAM_NOT_ACTIVE"));
+
+    assert_eq!(b.ok("activateLoyaltyProgram", &[])["loyaltyProgram"]["status"], "ACTIVE");
+    let commits = b.store.commits;
+    let events = b.events.len();
+    assert_eq!(b.ok("activateLoyaltyProgram", &[])["loyaltyProgram"]["status"], "ACTIVE");
+    assert_eq!((b.store.commits, b.events.len()), (commits, events), "activating an active program changes nothing");
+
+    assert_eq!(b.ok("pauseLoyaltyProgram", &[])["loyaltyProgram"]["status"], "PAUSED");
+    let commits = b.store.commits;
+    assert_eq!(b.ok("pauseLoyaltyProgram", &[])["loyaltyProgram"]["status"], "PAUSED");
+    assert_eq!(b.store.commits, commits, "pausing a paused program changes nothing");
+    assert_eq!(b.ok("activateLoyaltyProgram", &[])["loyaltyProgram"]["status"], "ACTIVE");
+    let kinds: Vec<_> = b.events.iter().map(|e| e["metadata"]["eventType"].as_str().unwrap().to_string()).collect();
+    assert_eq!(kinds, vec!["wix.loyalty.v1.program_updated"; 3]);
+}
+
+#[test]
+fn update_program_patches_only_given_fields_and_checks_limits() {
+    let mut b = Backend::default();
+    let p = b.ok("updateLoyaltyProgram", &[json!({ "name": "Stars Club", "status": "ACTIVE" })]);
+    assert_eq!(p["loyaltyProgram"]["name"], "Stars Club");
+    assert_eq!(p["loyaltyProgram"]["status"], "DRAFT", "status is read-only");
+    let p = b.ok("updateLoyaltyProgram", &[json!({ "pointDefinition": { "customName": "Stars" }, "pointsExpiration": { "monthsOfInactivity": 12 } })]);
+    assert_eq!(p["loyaltyProgram"]["name"], "Stars Club", "unchanged fields stay");
+    assert_eq!(p["loyaltyProgram"]["pointDefinition"]["customName"], "Stars");
+    assert_eq!(p["loyaltyProgram"]["pointsExpiration"]["monthsOfInactivity"], 12);
+
+    let e = b.err("updateLoyaltyProgram", &[json!({ "name": "X", "pointDefinition": { "customName": "x".repeat(21) }, "pointsExpiration": { "monthsOfInactivity": 13, "expiringPointsPercentage": 0 } })]);
+    assert_eq!(e.code, Code::InvalidArgument);
+    let fields: Vec<_> = e.violations.iter().map(|v| v.field.as_str()).collect();
+    assert_eq!(fields, [
+        "loyaltyProgram.name",
+        "loyaltyProgram.pointDefinition.customName",
+        "loyaltyProgram.pointsExpiration.monthsOfInactivity",
+        "loyaltyProgram.pointsExpiration.expiringPointsPercentage",
+    ]);
+    assert_eq!(b.err("updateLoyaltyProgram", &[]).reason, "REQUIRED_FIELD");
+    assert_eq!(b.err("updateLoyaltyProgram", &[json!([1])]).reason, "WRONG_TYPE");
+}
+
+// ------------------------------------------------------------------ accounts
+
+#[test]
+fn create_account_fills_every_always_present_field() {
+    let (mut b, id) = active_with_account();
+    let a = b.ok("getAccount", &[id.clone().into()]);
+    assert_eq!(a["_id"], id.as_str());
+    assert_ne!(a["_id"], CONTACT_A);
+    assert_eq!(a["contactId"], CONTACT_A);
+    assert_eq!(a["points"], json!({ "balance": 0, "earned": 0, "adjusted": 0, "redeemed": 0, "expired": 0 }));
+    assert_eq!(a["revision"], "1");
+    assert_eq!(a["rewardAvailable"], false);
+    assert_eq!(a["tier"]["points"], 0);
+    assert_eq!(a["contact"]["picture"], json!({ "_id": "", "url": "", "height": 0, "width": 0 }));
+    assert_eq!(a["pointsExpiration"]["expiringPointsAmount"], 0);
+    assert!(a["_createdDate"].is_i64() && a["_updatedDate"].is_i64());
+    assert!(a.get("lastActivityDate").is_none(), "no activity yet");
+    assert_eq!(b.events.last().unwrap()["metadata"]["eventType"], "wix.loyalty.v1.account_created");
+}
+
+#[test]
+fn one_account_per_contact_and_contact_ids_are_case_insensitive() {
+    let (mut b, id) = active_with_account();
+    let e = b.err("createAccount", &[CONTACT_A.to_uppercase().into()]);
+    assert_eq!((e.code, e.reason), (Code::AlreadyExists, "ACCOUNT_ALREADY_EXISTS"));
+    assert_eq!(e.data["accountId"], id.as_str());
+    let found = b.ok("getAccountBySecondaryId", &[json!({ "contactId": CONTACT_A })]);
+    assert_eq!(found["account"]["_id"], id.as_str());
+}
+
+#[test]
+fn create_account_needs_an_active_program() {
+    let mut b = Backend::default();
+    let e = b.err("createAccount", &[CONTACT_A.into()]);
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "PROGRAM_NOT_ACTIVE"));
+    b.ok("activateLoyaltyProgram", &[]);
+    b.ok("pauseLoyaltyProgram", &[]);
+    assert_eq!(b.err("createAccount", &[CONTACT_A.into()]).reason, "PROGRAM_NOT_ACTIVE");
+}
+
+#[test]
+fn contacts_resolver_fills_member_and_contact_and_refuses_unknown_contacts() {
+    let mut b = Backend::default();
+    let member = "11111111-2222-4333-8444-555555555555";
+    b.contacts = Some(Box::new(move |id: &str| {
+        if id == CONTACT_A {
+            input(&json!({ "memberId": member, "name": "Dana Levi", "email": "dana@example.com", "picture": "https://img/x.png" }))
+        } else {
+            Input::Null
+        }
+    }));
+    b.ok("activateLoyaltyProgram", &[]);
+    let a = b.ok("createAccount", &[CONTACT_A.into()])["account"].clone();
+    assert_eq!(a["memberId"], member);
+    assert_eq!(a["contact"]["name"], "Dana Levi");
+    assert_eq!(a["contact"]["displayName"], "Dana Levi");
+    assert_eq!(a["contact"]["picture"]["url"], "https://img/x.png");
+    let by_member = b.ok("getAccountBySecondaryId", &[json!({ "memberId": member })]);
+    assert_eq!(by_member["account"]["_id"], a["_id"]);
+
+    let e = b.err("createAccount", &[CONTACT_B.into()]);
+    assert_eq!((e.code, e.reason), (Code::NotFound, "CONTACT_NOT_FOUND"));
+}
+
+#[test]
+fn get_account_errors() {
+    let (mut b, _) = active_with_account();
+    let e = b.err("getAccount", &["00000000-0000-4000-8000-00000000dead".into()]);
+    assert_eq!((e.code, e.reason), (Code::NotFound, "ACCOUNT_NOT_FOUND"));
+    let e = b.err("getAccount", &["not-a-guid".into()]);
+    assert_eq!((e.code, e.reason), (Code::InvalidArgument, "INVALID_GUID"));
+    assert_eq!(e.violations[0].field, "_id");
+    let e = b.err("getAccountBySecondaryId", &[json!({ "contactId": CONTACT_A, "memberId": CONTACT_B })]);
+    assert_eq!(e.reason, "ONE_OF");
+    let e = b.err("getAccountBySecondaryId", &[json!({ "contactId": CONTACT_B })]);
+    assert_eq!(e.code, Code::NotFound);
+}
+
+// ------------------------------------------------------------------ earnPoints
+
+#[test]
+fn earn_credits_balance_earned_tier_and_writes_one_earn_entry() {
+    let (mut b, id) = active_with_account();
+    let (reads, commits) = (b.store.reads, b.store.commits);
+    let r = b.ok("earnPoints", &[id.clone().into(), json!({ "amount": 120, "appId": "shop", "idempotencyKey": "order-1", "description": "Order #1", "orderId": "o-1", "activityType": "purchase" })]);
+    assert_eq!((b.store.reads - reads, b.store.commits - commits), (1, 1), "one batched read and one commit");
+    let a = &r["account"];
+    assert_eq!(a["points"]["balance"], 120);
+    assert_eq!(a["points"]["earned"], 120);
+    assert_eq!(a["tier"]["points"], 120);
+    assert_eq!(a["revision"], "2");
+    assert!(a["lastActivityDate"].is_i64());
+    let txn = b.ok("getLoyaltyTransaction", &[r["transactionId"].clone()]);
+    assert_eq!(txn["transactionType"], "EARN");
+    assert_eq!(txn["amount"], 120);
+    assert_eq!(txn["idempotencyKey"], "order-1");
+    assert_eq!(txn["earnInfo"], json!({ "appId": "shop", "activityType": "purchase", "orderId": "o-1" }));
+    assert_eq!(ledger(&b, &id).len(), 1);
+    assert_consistent(&mut b, &id);
+    let kinds: Vec<_> = b.events.iter().rev().take(2).map(|e| e["metadata"]["slug"].as_str().unwrap().to_string()).collect();
+    assert_eq!(kinds, ["updated", "points_updated"]);
+}
+
+#[test]
+fn earn_retry_with_the_same_key_returns_the_original_result_once() {
+    let (mut b, id) = active_with_account();
+    let first = b.ok("earnPoints", &[id.clone().into(), earn(json!(50), "k")]);
+    b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 5 })]);
+    let commits = b.store.commits;
+    let retry = b.ok("earnPoints", &[id.clone().into(), earn(json!(50), "k")]);
+    assert_eq!(retry, first, "same transactionId and the account as the original call left it");
+    assert_eq!(b.store.commits, commits, "a retry writes nothing");
+    let a = assert_consistent(&mut b, &id);
+    assert_eq!(a["points"]["earned"], 50);
+    assert_eq!(a["points"]["balance"], 55);
+
+    // Still answered after the program was paused: the original call succeeded.
+    b.ok("pauseLoyaltyProgram", &[]);
+    assert_eq!(b.ok("earnPoints", &[id.clone().into(), earn(json!(50), "k")]), first);
+}
+
+#[test]
+fn earn_with_a_used_key_and_a_different_request_is_refused() {
+    let (mut b, id) = active_with_account();
+    b.ok("earnPoints", &[id.clone().into(), earn(json!(50), "k")]);
+    let e = b.err("earnPoints", &[id.clone().into(), earn(json!(51), "k")]);
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "IDEMPOTENCY_KEY_REUSED"));
+    let e = b.err("earnPoints", &[id.clone().into(), json!({ "amount": 50, "appId": "other", "idempotencyKey": "k" })]);
+    assert_eq!(e.reason, "IDEMPOTENCY_KEY_REUSED");
+    assert_eq!(assert_consistent(&mut b, &id)["points"]["balance"], 50);
+}
+
+#[test]
+fn earn_needs_an_active_program() {
+    let (mut b, id) = active_with_account();
+    b.ok("pauseLoyaltyProgram", &[]);
+    let e = b.err("earnPoints", &[id.clone().into(), earn(json!(5), "k")]);
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "PROGRAM_NOT_ACTIVE"));
+    assert_eq!(e.data["status"], "PAUSED");
+    // A refused earn does not burn its idempotency key.
+    b.ok("activateLoyaltyProgram", &[]);
+    b.ok("earnPoints", &[id.clone().into(), earn(json!(5), "k")]);
+    assert_consistent(&mut b, &id);
+}
+
+#[test]
+fn earn_validates_every_limit() {
+    let (mut b, id) = active_with_account();
+    let cases: Vec<(serde_json::Value, &str, &str)> = vec![
+        (earn(json!(0), "k"), "options.amount", "OUT_OF_RANGE"),
+        (earn(json!(-5), "k"), "options.amount", "OUT_OF_RANGE"),
+        (earn(json!(10_000_000), "k"), "options.amount", "OUT_OF_RANGE"),
+        (earn(json!(0.5), "k"), "options.amount", "NOT_AN_INTEGER"),
+        (earn(json!(1e20), "k"), "options.amount", "OUT_OF_RANGE"),
+        (earn(json!("5"), "k"), "options.amount", "WRONG_TYPE"),
+        (json!({ "appId": "a", "idempotencyKey": "k" }), "options.amount", "REQUIRED_FIELD"),
+        (json!({ "amount": 1, "idempotencyKey": "k" }), "options.appId", "REQUIRED_FIELD"),
+        (json!({ "amount": 1, "appId": "", "idempotencyKey": "k" }), "options.appId", "REQUIRED_FIELD"),
+        (json!({ "amount": 1, "appId": "a".repeat(101), "idempotencyKey": "k" }), "options.appId", "TOO_LONG"),
+        (json!({ "amount": 1, "appId": "a" }), "options.idempotencyKey", "REQUIRED_FIELD"),
+        (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k".repeat(257) }), "options.idempotencyKey", "TOO_LONG"),
+        (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "description": "d".repeat(101) }), "options.description", "TOO_LONG"),
+        (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "activityType": "t".repeat(101) }), "options.activityType", "TOO_LONG"),
+        (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "orderId": "o".repeat(513) }), "options.orderId", "TOO_LONG"),
+        (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "followedSocialMedia": { "channel": "c".repeat(33) } }), "options.followedSocialMedia.channel", "TOO_LONG"),
+        (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "followedSocialMedia": {} }), "options.followedSocialMedia.channel", "REQUIRED_FIELD"),
+        (json!(null), "options", "REQUIRED_FIELD"),
+        (json!([1, 2]), "options", "WRONG_TYPE"),
+    ];
+    for (options, field, rule) in cases {
+        let e = b.err("earnPoints", &[id.clone().into(), options.clone()]);
+        assert_eq!(e.code, Code::InvalidArgument, "{options}");
+        assert_eq!((e.violations[0].field.as_str(), e.reason), (field, rule), "{options}");
+        assert!(e.message().contains(field), "message names {field}: {}", e.message());
+    }
+    // Boundaries that must pass.
+    b.ok("earnPoints", &[id.clone().into(), json!({ "amount": 9_999_999, "appId": "a".repeat(100), "idempotencyKey": "k".repeat(256), "description": "d".repeat(100), "orderId": "o".repeat(512) })]);
+    let e = b.err("earnPoints", &[json!("nope"), earn(json!(1), "x")]);
+    assert_eq!((e.violations[0].field.as_str(), e.reason), ("accountId", "INVALID_GUID"));
+    let e = b.err("earnPoints", &[json!("00000000-0000-4000-8000-00000000dead"), earn(json!(1), "x")]);
+    assert_eq!(e.code, Code::NotFound);
+    assert_consistent(&mut b, &id);
+}
+
+// ------------------------------------------------------------------ adjustPoints
+
+#[test]
+fn adjust_by_amount_and_by_balance_record_adjust_entries() {
+    let (mut b, id) = active_with_account();
+    let r = b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 100, "description": "welcome" })]);
+    assert_eq!(r["account"]["points"]["adjusted"], 100);
+    let r = b.ok("adjustPoints", &[id.clone().into(), json!({ "balance": 30 })]);
+    assert_eq!(r["account"]["points"]["balance"], 30);
+    assert_eq!(r["account"]["points"]["adjusted"], 30, "the difference goes to points.adjusted");
+    assert_eq!(r["account"]["tier"]["points"], 30);
+    let txn = b.ok("getLoyaltyTransaction", &[r["transactionId"].clone()]);
+    assert_eq!(txn["transactionType"], "ADJUST");
+    assert_eq!(txn["amount"], -70);
+    assert_eq!(txn["adjustInfo"]["amountBefore"], 100);
+    assert_eq!(txn["adjustInfo"]["amountAfter"], 30);
+    assert_eq!(txn["idempotencyKey"], txn["_id"]);
+    assert_eq!(ledger(&b, &id).len(), 2);
+    assert_consistent(&mut b, &id);
+}
+
+#[test]
+fn adjust_balance_wins_over_amount() {
+    let (mut b, id) = active_with_account();
+    let r = b.ok("adjustPoints", &[id.clone().into(), json!({ "balance": 40, "amount": 0 })]);
+    assert_eq!(r["account"]["points"]["balance"], 40, "amount (even an invalid one) is ignored");
+    let r = b.ok("adjustPoints", &[id.clone().into(), json!({ "balance": 10, "amount": 500 })]);
+    assert_eq!(r["account"]["points"]["balance"], 10);
+    // Setting the current balance is still a recorded adjustment of 0.
+    let r = b.ok("adjustPoints", &[id.clone().into(), json!({ "balance": 10 })]);
+    assert_eq!(r["account"]["revision"], "4");
+    assert_consistent(&mut b, &id);
+}
+
+#[test]
+fn adjust_input_rules() {
+    let (mut b, id) = active_with_account();
+    let cases: Vec<(serde_json::Value, &str, &str)> = vec![
+        (json!({ "amount": 0 }), "options.amount", "ZERO_AMOUNT"),
+        (json!({ "amount": -0.0 }), "options.amount", "ZERO_AMOUNT"),
+        (json!({}), "options.amount", "MISSING_ADJUSTMENT"),
+        (json!({ "description": "x" }), "options.amount", "MISSING_ADJUSTMENT"),
+        (json!(null), "options.amount", "MISSING_ADJUSTMENT"),
+        (json!({ "amount": 10_000_000 }), "options.amount", "OUT_OF_RANGE"),
+        (json!({ "amount": -10_000_000 }), "options.amount", "OUT_OF_RANGE"),
+        (json!({ "balance": -1 }), "options.balance", "OUT_OF_RANGE"),
+        (json!({ "balance": 1_000_000_000 }), "options.balance", "OUT_OF_RANGE"),
+        (json!({ "balance": 2.5 }), "options.balance", "NOT_AN_INTEGER"),
+        (json!({ "amount": 1, "revision": "0" }), "options.revision", "INVALID_REVISION"),
+        (json!({ "amount": 1, "revision": "abc" }), "options.revision", "INVALID_REVISION"),
+        (json!({ "amount": 1, "description": "" }), "options.description", "REQUIRED_FIELD"),
+    ];
+    for (options, field, rule) in cases {
+        let e = b.err("adjustPoints", &[id.clone().into(), options.clone()]);
+        assert_eq!(e.code, Code::InvalidArgument, "{options}");
+        assert_eq!((e.violations[0].field.as_str(), e.reason), (field, rule), "{options}");
+    }
+    b.ok("adjustPoints", &[id.clone().into(), json!({ "balance": 999_999_999 })]);
+    b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": -9_999_999 })]);
+    assert_consistent(&mut b, &id);
+}
+
+#[test]
+fn overdraft_is_refused_not_clamped_and_changes_nothing() {
+    let (mut b, id) = active_with_account();
+    b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 20 })]);
+    let commits = b.store.commits;
+    let e = b.err("adjustPoints", &[id.clone().into(), json!({ "amount": -21 })]);
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "INSUFFICIENT_POINTS"));
+    assert_eq!(b.store.commits, commits);
+    let a = assert_consistent(&mut b, &id);
+    assert_eq!((a["points"]["balance"].as_i64(), a["revision"].as_str()), (Some(20), Some("2")));
+    b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": -20 })]);
+    assert_eq!(assert_consistent(&mut b, &id)["points"]["balance"], 0);
+}
+
+#[test]
+fn revision_goes_up_by_one_and_a_stale_one_is_refused() {
+    let (mut b, id) = active_with_account();
+    let r = b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 5, "revision": "1" })]);
+    assert_eq!(r["account"]["revision"], "2");
+    let e = b.err("adjustPoints", &[id.clone().into(), json!({ "amount": 5, "revision": "1" })]);
+    assert_eq!((e.code, e.reason), (Code::Aborted, "REVISION_MISMATCH"));
+    assert_eq!(e.data["currentRevision"], "2");
+    let r = b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 5, "revision": 2 })]);
+    assert_eq!(r["account"]["revision"], "3", "a whole-number revision is accepted too");
+    b.ok("earnPoints", &[id.clone().into(), earn(json!(1), "k")]);
+    assert_eq!(assert_consistent(&mut b, &id)["revision"], "4");
+}
+
+#[test]
+fn adjust_works_in_every_program_status() {
+    let (mut b, id) = active_with_account();
+    b.ok("pauseLoyaltyProgram", &[]);
+    b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 7 })]);
+    assert_eq!(assert_consistent(&mut b, &id)["points"]["balance"], 7);
+}
+
+#[test]
+fn adjust_costs_one_read_and_one_commit() {
+    let (mut b, id) = active_with_account();
+    let (reads, commits, scans) = (b.store.reads, b.store.commits, b.store.scans);
+    b.ok("adjustPoints", &[id.into(), json!({ "amount": 3 })]);
+    assert_eq!((b.store.reads - reads, b.store.commits - commits, b.store.scans - scans), (1, 1, 0));
+}
+
+#[test]
+fn points_never_leave_the_safe_integer_range() {
+    let (mut b, id) = active_with_account();
+    // Push the balance near the limit through the store itself, then try to go past it.
+    let key = format!("acct/{id}");
+    let (text, version) = b.store.entries[&key].clone();
+    let mut account: serde_json::Value = serde_json::from_str(&text).unwrap();
+    account["points"]["balance"] = json!(9_007_199_254_740_990_i64);
+    account["points"]["adjusted"] = json!(9_007_199_254_740_990_i64);
+    b.store.entries.insert(key, (account.to_string(), version));
+    let e = b.err("earnPoints", &[id.clone().into(), earn(json!(5), "k")]);
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "POINTS_LIMIT_EXCEEDED"));
+}
+
+// ------------------------------------------------------------------ concurrency (interleaved by hand)
+
+#[test]
+fn interleaved_adjusts_without_revision_both_apply_after_a_retry() {
+    let (mut b, id) = active_with_account();
+    let none = |_: &str| Input::Null;
+    let args = [Input::String(id.clone()), input(&json!({ "amount": 1 }))];
+    let mut first = b.start("adjustPoints", &args).unwrap();
+    let mut second = b.start("adjustPoints", &args).unwrap();
+    use wix_loyalty_wasm::core::driver::Progress::*;
+    // Both read the same revision...
+    assert!(matches!(first.advance(&mut b.store, &none), Pending));
+    assert!(matches!(second.advance(&mut b.store, &none), Pending));
+    // ...the first commits, the second conflicts, re-reads and commits.
+    let r1 = match first.advance(&mut b.store, &none) { Finished(r) => r.unwrap(), Pending => panic!("first should finish") };
+    assert!(matches!(second.advance(&mut b.store, &none), Pending), "conflict → retry");
+    assert!(matches!(second.advance(&mut b.store, &none), Pending), "re-read");
+    let r2 = match second.advance(&mut b.store, &none) { Finished(r) => r.unwrap(), Pending => panic!("second should finish") };
+    b.finish(Ok(r1)).unwrap();
+    b.finish(Ok(r2)).unwrap();
+    assert_eq!(second.conflicts, 1);
+    let a = assert_consistent(&mut b, &id);
+    assert_eq!((a["points"]["balance"].as_i64(), a["revision"].as_str()), (Some(2), Some("3")));
+}
+
+#[test]
+fn interleaved_adjust_with_revision_is_refused_after_the_conflict() {
+    let (mut b, id) = active_with_account();
+    let none = |_: &str| Input::Null;
+    let args = [Input::String(id.clone()), input(&json!({ "amount": 1, "revision": "1" }))];
+    let mut first = b.start("adjustPoints", &args).unwrap();
+    let mut second = b.start("adjustPoints", &args).unwrap();
+    use wix_loyalty_wasm::core::driver::Progress::*;
+    first.advance(&mut b.store, &none);
+    second.advance(&mut b.store, &none);
+    assert!(matches!(first.advance(&mut b.store, &none), Finished(Ok(_))));
+    assert!(matches!(second.advance(&mut b.store, &none), Pending), "conflict → re-read");
+    match second.advance(&mut b.store, &none) {
+        Finished(Err(e)) => assert_eq!(e.reason, "REVISION_MISMATCH"),
+        _ => panic!("the stale revision must be refused"),
+    }
+    assert_eq!(assert_consistent(&mut b, &id)["points"]["balance"], 1);
+}
+
+#[test]
+fn interleaved_creates_for_one_contact_make_one_account() {
+    let mut b = Backend::default();
+    b.ok("activateLoyaltyProgram", &[]);
+    let none = |_: &str| Input::Null;
+    let mut ops: Vec<_> = (0..3).map(|_| b.start("createAccount", &[Input::String(CONTACT_A.into())]).unwrap()).collect();
+    for op in ops.iter_mut() {
+        assert!(matches!(op.advance(&mut b.store, &none), wix_loyalty_wasm::core::driver::Progress::Pending));
+    }
+    let results: Vec<_> = ops.into_iter().map(|op| op.run(&mut b.store, &none)).collect();
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    for r in results.iter().filter(|r| r.is_err()) {
+        assert_eq!(r.as_ref().unwrap_err().reason, "ACCOUNT_ALREADY_EXISTS");
+    }
+    assert_eq!(b.store.entries.keys().filter(|k| k.starts_with("acct/")).count(), 1);
+}
+
+// ------------------------------------------------------------------ bad stored records
+
+#[test]
+fn corrupted_and_newer_records_name_their_key_and_leave_other_accounts_working() {
+    let (mut b, id) = active_with_account();
+    let other = b.ok("createAccount", &[CONTACT_B.into()])["account"]["_id"].as_str().unwrap().to_string();
+    let key = format!("acct/{id}");
+    let version = b.store.entries[&key].1;
+    b.store.entries.insert(key.clone(), ("{\"schema\":1,\"id\":".into(), version));
+    let e = b.err("getAccount", &[id.clone().into()]);
+    assert_eq!((e.code, e.reason), (Code::Internal, "CORRUPT_RECORD"));
+    assert!(e.message().contains(&key), "{}", e.message());
+    let e = b.err("adjustPoints", &[id.clone().into(), json!({ "amount": 1 })]);
+    assert_eq!(e.reason, "CORRUPT_RECORD");
+
+    b.store.entries.insert(key.clone(), ("{\"schema\":2,\"future\":true}".into(), version));
+    let e = b.err("getAccount", &[id.clone().into()]);
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "SCHEMA_TOO_NEW"));
+    assert!(e.message().contains(&key));
+
+    b.store.entries.insert(key.clone(), ("[1,2,3]".into(), version));
+    assert_eq!(b.err("getAccount", &[id.clone().into()]).reason, "CORRUPT_RECORD");
+
+    b.ok("adjustPoints", &[other.clone().into(), json!({ "amount": 4 })]);
+    assert_eq!(assert_consistent(&mut b, &other)["points"]["balance"], 4);
+}
+
+#[test]
+fn a_corrupt_program_record_is_reported() {
+    let mut b = Backend::default();
+    b.store.entries.insert("program".into(), ("nope".into(), 1));
+    let e = b.err("getLoyaltyProgram", &[]);
+    assert_eq!(e.reason, "CORRUPT_RECORD");
+    assert!(e.message().contains("\"program\""));
+}
+
+// ------------------------------------------------------------------ errors and unknown input
+
+#[test]
+fn errors_render_wix_shaped_details() {
+    let (mut b, id) = active_with_account();
+    let e = b.err("adjustPoints", &[id.clone().into(), json!({ "amount": 0.5 })]);
+    let j = e.to_json();
+    assert_eq!(j["code"], "INVALID_ARGUMENT");
+    assert_eq!(j["details"]["validationError"]["fieldViolations"][0]["field"], "options.amount");
+    assert!(j["message"].as_str().unwrap().starts_with("INVALID_ARGUMENT: \"options.amount\""));
+    let e = b.err("adjustPoints", &[id.into(), json!({ "amount": -1 })]);
+    let j = e.to_json();
+    assert_eq!(j["details"]["applicationError"]["code"], "INSUFFICIENT_POINTS");
+    let e = b.err("noSuchMethod", &[]);
+    assert_eq!(e.code, Code::InvalidArgument);
+}
+
+#[test]
+fn hostile_inputs_never_panic_and_leave_the_ledger_intact() {
+    let (mut b, id) = active_with_account();
+    let hostile = [
+        Input::Undefined,
+        Input::Null,
+        Input::Number(f64::NAN),
+        Input::Number(f64::INFINITY),
+        Input::Number(-0.0),
+        Input::Number(1e20),
+        Input::Bool(true),
+        Input::String("x".repeat(1_000_000)),
+        Input::Array(vec![Input::Number(1.0)]),
+        Input::Date(0.0),
+        Input::Other("a symbol"),
+        Input::Object(vec![("__proto__".into(), Input::Object(vec![("amount".into(), Input::Number(5.0))]))]),
+    ];
+    for op in wix_loyalty_wasm::core::machine::OPERATIONS {
+        for h in &hostile {
+            for position in 0..2 {
+                let mut args = vec![Input::String(id.clone()), input(&json!({ "amount": 1, "appId": "a", "idempotencyKey": "k" }))];
+                args[position] = h.clone();
+                // Whatever happens, it is an ordinary Result, never a panic.
+                let _ = b.call(op, &args);
+            }
+        }
+    }
+    // The ledger is still consistent and the instance works.
+    b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 1 })]);
+    assert_consistent(&mut b, &id);
+}
