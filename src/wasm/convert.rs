@@ -17,6 +17,9 @@ extern "C" {
     /// `Object.keys`, catching the throw of a hostile proxy.
     #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
     fn own_keys(object: &JsValue) -> Result<Array, JsValue>;
+    /// `Array.isArray`, which throws on a revoked proxy.
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
 }
 
 /// Arrays and objects larger than this are not walked.
@@ -51,13 +54,17 @@ fn convert(value: &JsValue, depth: usize) -> Input {
     if value.is_function() {
         return Input::Other("a function");
     }
+    // Both checks below can throw on a hostile proxy; probe them through catching imports.
+    let (Ok(array), Ok(_)) = (is_array(value), Reflect::get_prototype_of(value)) else {
+        return Input::Other("an unreadable object");
+    };
     if let Some(date) = value.dyn_ref::<js_sys::Date>() {
         return Input::Date(date.get_time());
     }
     if depth >= MAX_DEPTH {
         return Input::Other("a value nested too deeply");
     }
-    if Array::is_array(value) {
+    if array {
         // Read through Reflect so a proxy's throwing trap becomes a value, not an exception.
         let length = match Reflect::get(value, &JsValue::from_str("length")).map(|l| l.as_f64()) {
             Ok(Some(n)) if n <= f64::from(MAX_ITEMS) => n as u32,
@@ -136,7 +143,7 @@ fn text(value: &JsValue, what: &str) -> Result<String> {
 }
 
 fn as_array<'a>(answer: &'a JsValue, call: &str) -> Result<&'a Array> {
-    if Array::is_array(answer) {
+    if is_array(answer).unwrap_or(false) {
         Ok(answer.unchecked_ref())
     } else {
         Err(LoyaltyError::storage_protocol(format!(
