@@ -9,10 +9,8 @@ import { LoyaltyTransactionsQueryBuilder } from './query.js';
 /** Attempts a mutation gets when its commits keep conflicting; then ABORTED. */
 export const MAX_ATTEMPTS = 64;
 
-const MUTATIONS = new Set([
-  'updateLoyaltyProgram', 'activateLoyaltyProgram', 'pauseLoyaltyProgram',
-  'createAccount', 'earnPoints', 'adjustPoints',
-]);
+/** Operations that create an entity and so need a fresh id from options.newId. */
+const NEEDS_ID = new Set(['createAccount', 'earnPoints', 'adjustPoints']);
 
 let dates;
 function reviveDates(key, value) {
@@ -184,7 +182,7 @@ export function createLoyaltyBackend(options) {
   async function run(op, args) {
     let step;
     try {
-      step = start(op, args, clock(), MUTATIONS.has(op) ? freshId() : undefined, hasContacts);
+      step = start(op, args, clock(), NEEDS_ID.has(op) ? freshId() : undefined, hasContacts);
     } catch (thrown) {
       throw fromWasm(thrown);
     }

@@ -13,12 +13,18 @@ fn ledger_fixture() -> (Backend, String, String) {
     let c = b.ok("createAccount", &[CONTACT_B.into()])["account"]["_id"].as_str().unwrap().to_string();
     for i in 0..7 {
         if i % 2 == 0 {
-            b.ok("earnPoints", &[a.clone().into(), json!({ "amount": 10 + i, "appId": "shop", "idempotencyKey": format!("a{i}") })]);
+            b.ok(
+                "earnPoints",
+                &[a.clone().into(), json!({ "amount": 10 + i, "appId": "shop", "idempotencyKey": format!("a{i}") })],
+            );
         } else {
             b.ok("adjustPoints", &[a.clone().into(), json!({ "amount": i })]);
         }
         if i < 3 {
-            b.ok("earnPoints", &[c.clone().into(), json!({ "amount": 1, "appId": "shop", "idempotencyKey": format!("c{i}") })]);
+            b.ok(
+                "earnPoints",
+                &[c.clone().into(), json!({ "amount": 1, "appId": "shop", "idempotencyKey": format!("c{i}") })],
+            );
         }
     }
     (b, a, c)
@@ -38,7 +44,10 @@ fn by_account_newest_first_by_default_and_oldest_first_ascending() {
     let page = query(&mut b, json!({ "filter": { "accountId": a } }));
     assert_eq!(amounts(&page), [16, 5, 14, 3, 12, 1, 10]);
     assert_eq!(page["pagingMetadata"]["hasNext"], false);
-    let page = query(&mut b, json!({ "filter": { "accountId": a }, "sort": [{ "fieldName": "_createdDate", "order": "ASC" }] }));
+    let page = query(
+        &mut b,
+        json!({ "filter": { "accountId": a }, "sort": [{ "fieldName": "_createdDate", "order": "ASC" }] }),
+    );
     assert_eq!(amounts(&page), [10, 1, 12, 3, 14, 5, 16]);
 }
 
@@ -61,13 +70,19 @@ fn filters_on_type_amount_date_and_combinations() {
     let (mut b, a, c) = ledger_fixture();
     let page = query(&mut b, json!({ "filter": { "accountId": a, "transactionType": "ADJUST" } }));
     assert_eq!(amounts(&page), [5, 3, 1]);
-    let page = query(&mut b, json!({ "filter": { "$and": [{ "accountId": { "$in": [a, c] } }, { "amount": { "$gte": 12 } }] } }));
+    let page = query(
+        &mut b,
+        json!({ "filter": { "$and": [{ "accountId": { "$in": [a, c] } }, { "amount": { "$gte": 12 } }] } }),
+    );
     assert_eq!(amounts(&page), [16, 14, 12]);
     let all = query(&mut b, json!({ "sort": [{ "fieldName": "_createdDate", "order": "ASC" }] }));
     assert_eq!(all["loyaltyTransactions"].as_array().unwrap().len(), 10);
     let third = all["loyaltyTransactions"][3]["_createdDate"].as_i64().unwrap();
     let iso = "1970-01-01T00:00:00.000Z";
-    let page = query(&mut b, json!({ "filter": { "_createdDate": { "$gt": third, "$gte": iso } }, "sort": [{ "fieldName": "_createdDate", "order": "ASC" }] }));
+    let page = query(
+        &mut b,
+        json!({ "filter": { "_createdDate": { "$gt": third, "$gte": iso } }, "sort": [{ "fieldName": "_createdDate", "order": "ASC" }] }),
+    );
     assert_eq!(page["loyaltyTransactions"].as_array().unwrap().len(), 6);
     let page = query(&mut b, json!({ "filter": { "$not": { "transactionType": "EARN" } } }));
     assert_eq!(amounts(&page), [5, 3, 1]);
@@ -107,7 +122,11 @@ fn bad_queries_are_invalid_arguments() {
         (json!({ "sort": [{ "fieldName": "amount" }] }), "query.sort[0].fieldName", "UNSUPPORTED_SORT"),
         (json!({ "filter": { "balance": 5 } }), "query.filter.balance", "UNSUPPORTED_FIELD"),
         (json!({ "filter": { "amount": { "$regex": "x" } } }), "query.filter.amount.$regex", "UNSUPPORTED_OPERATOR"),
-        (json!({ "filter": { "transactionType": { "$gt": "A" } } }), "query.filter.transactionType.$gt", "UNSUPPORTED_OPERATOR"),
+        (
+            json!({ "filter": { "transactionType": { "$gt": "A" } } }),
+            "query.filter.transactionType.$gt",
+            "UNSUPPORTED_OPERATOR",
+        ),
         (json!({ "filter": { "_createdDate": "yesterday" } }), "query.filter._createdDate", "INVALID_DATE"),
         (json!({ "filter": { "amount": "5" } }), "query.filter.amount", "WRONG_TYPE"),
         (json!({ "filter": { "accountId": { "$in": "x" } } }), "query.filter.accountId.$in", "WRONG_TYPE"),
@@ -119,7 +138,10 @@ fn bad_queries_are_invalid_arguments() {
     }
     // A forged cursor pointing at another key family is refused.
     let forged = b64(r#"{"p":"idem/","r":false,"f":{"All":[]},"l":5,"k":"idem/a"}"#);
-    assert_eq!(b.err("queryLoyaltyTransactions", &[json!({ "cursorPaging": { "cursor": forged } })]).reason, "INVALID_CURSOR");
+    assert_eq!(
+        b.err("queryLoyaltyTransactions", &[json!({ "cursorPaging": { "cursor": forged } })]).reason,
+        "INVALID_CURSOR"
+    );
 }
 
 fn b64(text: &str) -> String {
@@ -127,7 +149,8 @@ fn b64(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
+        let n =
+            (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
         for i in 0..=chunk.len() {
             out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }

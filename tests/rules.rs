@@ -53,7 +53,10 @@ fn update_program_patches_only_given_fields_and_checks_limits() {
     let p = b.ok("updateLoyaltyProgram", &[json!({ "name": "Stars Club", "status": "ACTIVE" })]);
     assert_eq!(p["loyaltyProgram"]["name"], "Stars Club");
     assert_eq!(p["loyaltyProgram"]["status"], "DRAFT", "status is read-only");
-    let p = b.ok("updateLoyaltyProgram", &[json!({ "pointDefinition": { "customName": "Stars" }, "pointsExpiration": { "monthsOfInactivity": 12 } })]);
+    let p = b.ok(
+        "updateLoyaltyProgram",
+        &[json!({ "pointDefinition": { "customName": "Stars" }, "pointsExpiration": { "monthsOfInactivity": 12 } })],
+    );
     assert_eq!(p["loyaltyProgram"]["name"], "Stars Club", "unchanged fields stay");
     assert_eq!(p["loyaltyProgram"]["pointDefinition"]["customName"], "Stars");
     assert_eq!(p["loyaltyProgram"]["pointsExpiration"]["monthsOfInactivity"], 12);
@@ -61,12 +64,15 @@ fn update_program_patches_only_given_fields_and_checks_limits() {
     let e = b.err("updateLoyaltyProgram", &[json!({ "name": "X", "pointDefinition": { "customName": "x".repeat(21) }, "pointsExpiration": { "monthsOfInactivity": 13, "expiringPointsPercentage": 0 } })]);
     assert_eq!(e.code, Code::InvalidArgument);
     let fields: Vec<_> = e.violations.iter().map(|v| v.field.as_str()).collect();
-    assert_eq!(fields, [
-        "loyaltyProgram.name",
-        "loyaltyProgram.pointDefinition.customName",
-        "loyaltyProgram.pointsExpiration.monthsOfInactivity",
-        "loyaltyProgram.pointsExpiration.expiringPointsPercentage",
-    ]);
+    assert_eq!(
+        fields,
+        [
+            "loyaltyProgram.name",
+            "loyaltyProgram.pointDefinition.customName",
+            "loyaltyProgram.pointsExpiration.monthsOfInactivity",
+            "loyaltyProgram.pointsExpiration.expiringPointsPercentage",
+        ]
+    );
     assert_eq!(b.err("updateLoyaltyProgram", &[]).reason, "REQUIRED_FIELD");
     assert_eq!(b.err("updateLoyaltyProgram", &[json!([1])]).reason, "WRONG_TYPE");
 }
@@ -117,7 +123,9 @@ fn contacts_resolver_fills_member_and_contact_and_refuses_unknown_contacts() {
     let member = "11111111-2222-4333-8444-555555555555";
     b.contacts = Some(Box::new(move |id: &str| {
         if id == CONTACT_A {
-            input(&json!({ "memberId": member, "name": "Dana Levi", "email": "dana@example.com", "picture": "https://img/x.png" }))
+            input(
+                &json!({ "memberId": member, "name": "Dana Levi", "email": "dana@example.com", "picture": "https://img/x.png" }),
+            )
         } else {
             Input::Null
         }
@@ -170,7 +178,8 @@ fn earn_credits_balance_earned_tier_and_writes_one_earn_entry() {
     assert_eq!(txn["earnInfo"], json!({ "appId": "shop", "activityType": "purchase", "orderId": "o-1" }));
     assert_eq!(ledger(&b, &id).len(), 1);
     assert_consistent(&mut b, &id);
-    let kinds: Vec<_> = b.events.iter().rev().take(2).map(|e| e["metadata"]["slug"].as_str().unwrap().to_string()).collect();
+    let kinds: Vec<_> =
+        b.events.iter().rev().take(2).map(|e| e["metadata"]["slug"].as_str().unwrap().to_string()).collect();
     assert_eq!(kinds, ["updated", "points_updated"]);
 }
 
@@ -232,11 +241,31 @@ fn earn_validates_every_limit() {
         (json!({ "amount": 1, "appId": "a".repeat(101), "idempotencyKey": "k" }), "options.appId", "TOO_LONG"),
         (json!({ "amount": 1, "appId": "a" }), "options.idempotencyKey", "REQUIRED_FIELD"),
         (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k".repeat(257) }), "options.idempotencyKey", "TOO_LONG"),
-        (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "description": "d".repeat(101) }), "options.description", "TOO_LONG"),
-        (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "activityType": "t".repeat(101) }), "options.activityType", "TOO_LONG"),
-        (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "orderId": "o".repeat(513) }), "options.orderId", "TOO_LONG"),
-        (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "followedSocialMedia": { "channel": "c".repeat(33) } }), "options.followedSocialMedia.channel", "TOO_LONG"),
-        (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "followedSocialMedia": {} }), "options.followedSocialMedia.channel", "REQUIRED_FIELD"),
+        (
+            json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "description": "d".repeat(101) }),
+            "options.description",
+            "TOO_LONG",
+        ),
+        (
+            json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "activityType": "t".repeat(101) }),
+            "options.activityType",
+            "TOO_LONG",
+        ),
+        (
+            json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "orderId": "o".repeat(513) }),
+            "options.orderId",
+            "TOO_LONG",
+        ),
+        (
+            json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "followedSocialMedia": { "channel": "c".repeat(33) } }),
+            "options.followedSocialMedia.channel",
+            "TOO_LONG",
+        ),
+        (
+            json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "followedSocialMedia": {} }),
+            "options.followedSocialMedia.channel",
+            "REQUIRED_FIELD",
+        ),
         (json!(null), "options", "REQUIRED_FIELD"),
         (json!([1, 2]), "options", "WRONG_TYPE"),
     ];
@@ -389,10 +418,16 @@ fn interleaved_adjusts_without_revision_both_apply_after_a_retry() {
     assert!(matches!(first.advance(&mut b.store, &none), Pending));
     assert!(matches!(second.advance(&mut b.store, &none), Pending));
     // ...the first commits, the second conflicts, re-reads and commits.
-    let r1 = match first.advance(&mut b.store, &none) { Finished(r) => r.unwrap(), Pending => panic!("first should finish") };
+    let r1 = match first.advance(&mut b.store, &none) {
+        Finished(r) => r.unwrap(),
+        Pending => panic!("first should finish"),
+    };
     assert!(matches!(second.advance(&mut b.store, &none), Pending), "conflict → retry");
     assert!(matches!(second.advance(&mut b.store, &none), Pending), "re-read");
-    let r2 = match second.advance(&mut b.store, &none) { Finished(r) => r.unwrap(), Pending => panic!("second should finish") };
+    let r2 = match second.advance(&mut b.store, &none) {
+        Finished(r) => r.unwrap(),
+        Pending => panic!("second should finish"),
+    };
     b.finish(Ok(r1)).unwrap();
     b.finish(Ok(r2)).unwrap();
     assert_eq!(second.conflicts, 1);
@@ -424,7 +459,8 @@ fn interleaved_creates_for_one_contact_make_one_account() {
     let mut b = Backend::default();
     b.ok("activateLoyaltyProgram", &[]);
     let none = |_: &str| Input::Null;
-    let mut ops: Vec<_> = (0..3).map(|_| b.start("createAccount", &[Input::String(CONTACT_A.into())]).unwrap()).collect();
+    let mut ops: Vec<_> =
+        (0..3).map(|_| b.start("createAccount", &[Input::String(CONTACT_A.into())]).unwrap()).collect();
     for op in ops.iter_mut() {
         assert!(matches!(op.advance(&mut b.store, &none), wix_loyalty_wasm::core::driver::Progress::Pending));
     }
@@ -509,7 +545,10 @@ fn hostile_inputs_never_panic_and_leave_the_ledger_intact() {
     for op in wix_loyalty_wasm::core::machine::OPERATIONS {
         for h in &hostile {
             for position in 0..2 {
-                let mut args = vec![Input::String(id.clone()), input(&json!({ "amount": 1, "appId": "a", "idempotencyKey": "k" }))];
+                let mut args = vec![
+                    Input::String(id.clone()),
+                    input(&json!({ "amount": 1, "appId": "a", "idempotencyKey": "k" })),
+                ];
                 args[position] = h.clone();
                 // Whatever happens, it is an ordinary Result, never a panic.
                 let _ = b.call(op, &args);

@@ -81,7 +81,8 @@ impl Store {
 
     /// Runs an operation to its result (no concurrency here).
     fn run(&mut self, op: &str, a: &[JsValue], id: Option<&str>) -> Result<serde_json::Value, serde_json::Value> {
-        let mut step = start(op, &args(a), NOW, id.map(String::from), false).map_err(|e| serde_json::from_str::<serde_json::Value>(&e.as_string().unwrap()).unwrap())?;
+        let mut step = start(op, &args(a), NOW, id.map(String::from), false)
+            .map_err(|e| serde_json::from_str::<serde_json::Value>(&e.as_string().unwrap()).unwrap())?;
         loop {
             let kind = text(&step, "t");
             let next = match kind.as_str() {
@@ -116,15 +117,30 @@ fn ready_store() -> (Store, String) {
 fn a_whole_flow_through_the_exports() {
     let (mut store, id) = ready_store();
     let (reads, commits) = (store.reads, store.commits);
-    let r = store.run("earnPoints", &[id.clone().into(), js("{ amount: 40, appId: 'shop', idempotencyKey: 'order-1' }")], Some(&guid(3))).unwrap();
+    let r = store
+        .run(
+            "earnPoints",
+            &[id.clone().into(), js("{ amount: 40, appId: 'shop', idempotencyKey: 'order-1' }")],
+            Some(&guid(3)),
+        )
+        .unwrap();
     assert_eq!((store.reads - reads, store.commits - commits), (1, 1));
     assert_eq!(r["account"]["points"]["balance"], 40);
-    let again = store.run("earnPoints", &[id.clone().into(), js("{ amount: 40, appId: 'shop', idempotencyKey: 'order-1' }")], Some(&guid(4))).unwrap();
+    let again = store
+        .run(
+            "earnPoints",
+            &[id.clone().into(), js("{ amount: 40, appId: 'shop', idempotencyKey: 'order-1' }")],
+            Some(&guid(4)),
+        )
+        .unwrap();
     assert_eq!(again["transactionId"], r["transactionId"], "idempotent retry");
-    let r = store.run("adjustPoints", &[id.clone().into(), js("{ amount: -15, revision: '2' }")], Some(&guid(5))).unwrap();
+    let r =
+        store.run("adjustPoints", &[id.clone().into(), js("{ amount: -15, revision: '2' }")], Some(&guid(5))).unwrap();
     assert_eq!(r["account"]["points"]["balance"], 25);
     assert_eq!(r["account"]["revision"], "3");
-    let e = store.run("adjustPoints", &[id.clone().into(), js("{ amount: -15, revision: '2' }")], Some(&guid(6))).unwrap_err();
+    let e = store
+        .run("adjustPoints", &[id.clone().into(), js("{ amount: -15, revision: '2' }")], Some(&guid(6)))
+        .unwrap_err();
     assert_eq!(e["reason"], "REVISION_MISMATCH");
     let e = store.run("adjustPoints", &[id.into(), js("{ amount: -26 }")], Some(&guid(7))).unwrap_err();
     assert_eq!((e["code"].as_str(), e["reason"].as_str()), (Some("FAILED_PRECONDITION"), Some("INSUFFICIENT_POINTS")));
@@ -134,8 +150,23 @@ fn a_whole_flow_through_the_exports() {
 fn hostile_values_are_coded_errors_and_the_engine_keeps_working() {
     let (mut store, id) = ready_store();
     let values = [
-        "undefined", "null", "NaN", "1e20", "0.5", "-0", "Infinity", "true", "'x'.repeat(5_000_000)",
-        "[]", "[1, 2, 3]", "{}", "Symbol('s')", "10n", "() => 1", "new Date(NaN)", "new Map([[1, 2]])",
+        "undefined",
+        "null",
+        "NaN",
+        "1e20",
+        "0.5",
+        "-0",
+        "Infinity",
+        "true",
+        "'x'.repeat(5_000_000)",
+        "[]",
+        "[1, 2, 3]",
+        "{}",
+        "Symbol('s')",
+        "10n",
+        "() => 1",
+        "new Date(NaN)",
+        "new Map([[1, 2]])",
         "JSON.parse('{\"__proto__\": {\"amount\": 5, \"balance\": 5}}')",
         "Object.create({ amount: 5, balance: 5, appId: 'a', idempotencyKey: 'k' })",
         "new Proxy({}, { ownKeys() { throw new Error('trap') } })",
@@ -151,8 +182,12 @@ fn hostile_values_are_coded_errors_and_the_engine_keeps_working() {
                 let mut a = vec![JsValue::from(id.clone()), js("{ amount: 1, appId: 'a', idempotencyKey: 'hostile' }")];
                 a[position] = js(source);
                 if let Err(e) = start(op, &args(&a), NOW, Some(guid(9)), false) {
-                    let e: serde_json::Value = serde_json::from_str(&e.as_string().expect("thrown as JSON text")).unwrap();
-                    assert!(e["code"].is_string() && e["reason"].is_string() && e["message"].is_string(), "{op}({source}): {e}");
+                    let e: serde_json::Value =
+                        serde_json::from_str(&e.as_string().expect("thrown as JSON text")).unwrap();
+                    assert!(
+                        e["code"].is_string() && e["reason"].is_string() && e["message"].is_string(),
+                        "{op}({source}): {e}"
+                    );
                 }
             }
         }
@@ -166,16 +201,34 @@ fn hostile_values_are_coded_errors_and_the_engine_keeps_working() {
 #[wasm_bindgen_test]
 fn inherited_and_proto_smuggled_properties_are_not_read() {
     let (_, id) = ready_store();
-    let e = error_of(start("adjustPoints", &args(&[id.clone().into(), js("Object.create({ amount: 5 })")]), NOW, Some(guid(9)), false));
+    let e = error_of(start(
+        "adjustPoints",
+        &args(&[id.clone().into(), js("Object.create({ amount: 5 })")]),
+        NOW,
+        Some(guid(9)),
+        false,
+    ));
     assert_eq!(e["reason"], "MISSING_ADJUSTMENT");
     // An own "__proto__" key (as JSON.parse makes) is just an unknown field.
-    let e = error_of(start("adjustPoints", &args(&[id.into(), js("JSON.parse('{\"__proto__\": {\"amount\": 5}}')")]), NOW, Some(guid(9)), false));
+    let e = error_of(start(
+        "adjustPoints",
+        &args(&[id.into(), js("JSON.parse('{\"__proto__\": {\"amount\": 5}}')")]),
+        NOW,
+        Some(guid(9)),
+        false,
+    ));
     assert_eq!(e["reason"], "MISSING_ADJUSTMENT");
 }
 
 #[wasm_bindgen_test]
 fn messages_name_the_argument_path() {
-    let e = error_of(start("earnPoints", &args(&[CONTACT.into(), js("{ amount: NaN, appId: 'a', idempotencyKey: 'k' }")]), NOW, Some(guid(9)), false));
+    let e = error_of(start(
+        "earnPoints",
+        &args(&[CONTACT.into(), js("{ amount: NaN, appId: 'a', idempotencyKey: 'k' }")]),
+        NOW,
+        Some(guid(9)),
+        false,
+    ));
     assert_eq!(e["code"], "INVALID_ARGUMENT");
     assert_eq!(e["details"]["validationError"]["fieldViolations"][0]["field"], "options.amount");
     assert!(e["message"].as_str().unwrap().contains("\"options.amount\""), "{e}");
@@ -207,9 +260,11 @@ fn storage_answers_that_break_the_contract_are_reported() {
 
 #[wasm_bindgen_test]
 fn the_clock_and_the_id_generator_are_checked() {
-    let e = error_of(start("adjustPoints", &args(&[CONTACT.into(), js("{ amount: 1 }")]), f64::NAN, Some(guid(1)), false));
+    let e =
+        error_of(start("adjustPoints", &args(&[CONTACT.into(), js("{ amount: 1 }")]), f64::NAN, Some(guid(1)), false));
     assert_eq!(e["reason"], "INVALID_CLOCK");
-    let e = error_of(start("adjustPoints", &args(&[CONTACT.into(), js("{ amount: 1 }")]), NOW, Some("42".into()), false));
+    let e =
+        error_of(start("adjustPoints", &args(&[CONTACT.into(), js("{ amount: 1 }")]), NOW, Some("42".into()), false));
     assert_eq!(e["reason"], "INVALID_ID_GENERATOR");
 }
 
@@ -220,7 +275,8 @@ fn steps_have_the_documented_shape() {
     assert_eq!(text(&step, "lock"), format!("acct/{CONTACT}"));
     let keys: Array = get(&step, "keys").dyn_into().unwrap();
     assert_eq!(keys.get(0).as_string().unwrap(), format!("acct/{CONTACT}"));
-    let step = start("queryLoyaltyTransactions", &args(&[js("{ cursorPaging: { limit: 5 } }")]), NOW, None, false).unwrap();
+    let step =
+        start("queryLoyaltyTransactions", &args(&[js("{ cursorPaging: { limit: 5 } }")]), NOW, None, false).unwrap();
     assert_eq!(text(&step, "t"), "scan");
     assert_eq!(text(&step, "prefix"), "ledger-time/");
     assert_eq!(get(&step, "limit").as_f64(), Some(6.0));

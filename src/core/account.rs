@@ -20,9 +20,8 @@ use super::input::Input;
 use super::keys;
 use super::machine::{self, Context, EventSpec, Io, Outcome, Request, State, Step, Stored, Write};
 use super::model::{
-    self, AccountRecord, AdjustInfo, ContactSnapshot, EarnInfo, EarnRequest, IdempotencyRecord,
-    IndexRecord, Picture, Points, ProgramStatus, TransactionRecord, TransactionType,
-    LOYALTY_APP_ID, SCHEMA,
+    self, AccountRecord, AdjustInfo, ContactSnapshot, EarnInfo, EarnRequest, IdempotencyRecord, IndexRecord, Picture,
+    Points, ProgramStatus, TransactionRecord, TransactionType, LOYALTY_APP_ID, SCHEMA,
 };
 use super::program::read_program;
 use super::validate::{is_guid, Check, MAX_SAFE_INTEGER};
@@ -91,11 +90,7 @@ pub fn start_create(contact_id: &Input, ctx: &Context) -> Result<Step> {
     let cmd = CreateAccountCommand {
         account_id: fresh_id(ctx)?,
         now_ms: ctx.now_ms,
-        contact: if ctx.has_contacts {
-            None
-        } else {
-            Some(ContactSnapshot::default())
-        },
+        contact: if ctx.has_contacts { None } else { Some(ContactSnapshot::default()) },
         contact_id,
     };
     let lock = Some(keys::contact_index(&cmd.contact_id));
@@ -103,19 +98,12 @@ pub fn start_create(contact_id: &Input, ctx: &Context) -> Result<Step> {
         None => Request::Contact(cmd.contact_id.clone()),
         Some(snapshot) => create_read(&cmd, snapshot),
     };
-    Ok(Step {
-        request,
-        state: State::CreateAccount(cmd),
-        lock,
-    })
+    Ok(Step { request, state: State::CreateAccount(cmd), lock })
 }
 
 fn create_read(cmd: &CreateAccountCommand, contact: &ContactSnapshot) -> Request {
-    let mut read = vec![
-        keys::PROGRAM.to_string(),
-        keys::contact_index(&cmd.contact_id),
-        keys::account(&cmd.account_id),
-    ];
+    let mut read =
+        vec![keys::PROGRAM.to_string(), keys::contact_index(&cmd.contact_id), keys::account(&cmd.account_id)];
     if let Some(member) = &contact.member_id {
         read.push(keys::member_index(member));
     }
@@ -127,55 +115,33 @@ pub fn decode_contact(contact_id: &str, value: &Input) -> Result<ContactSnapshot
     if value.is_absent() {
         return Err(LoyaltyError::not_found(
             "CONTACT_NOT_FOUND",
-            format!(
-                "contact {contact_id} does not exist (the contacts resolver returned no contact)"
-            ),
+            format!("contact {contact_id} does not exist (the contacts resolver returned no contact)"),
         )
         .with_data(json!({ "contactId": contact_id })));
     }
     let mut c = Check::default();
     let mut snapshot = ContactSnapshot::default();
     if c.object("contact", value, true).is_some() {
-        snapshot.member_id = c
-            .guid("contact.memberId", value.get("memberId"), false)
-            .flatten();
-        snapshot.name = c
-            .string("contact.name", value.get("name"), 0, 200, false)
-            .flatten()
-            .filter(|s| !s.is_empty());
-        snapshot.email = c
-            .string("contact.email", value.get("email"), 0, 320, false)
-            .flatten()
-            .filter(|s| !s.is_empty());
+        snapshot.member_id = c.guid("contact.memberId", value.get("memberId"), false).flatten();
+        snapshot.name = c.string("contact.name", value.get("name"), 0, 200, false).flatten().filter(|s| !s.is_empty());
+        snapshot.email =
+            c.string("contact.email", value.get("email"), 0, 320, false).flatten().filter(|s| !s.is_empty());
         snapshot.picture = match value.get("picture") {
-            Input::String(url) if url.chars().count() <= 2048 => Some(Picture {
-                url: url.clone(),
-                height: 0,
-                width: 0,
-            }),
+            Input::String(url) if url.chars().count() <= 2048 => {
+                Some(Picture { url: url.clone(), height: 0, width: 0 })
+            }
             p @ Input::Object(_) => {
                 let url = c.required_string("contact.picture.url", p.get("url"), 0, 2048);
-                let height = c
-                    .integer("contact.picture.height", p.get("height"), 0, 100_000, false)
-                    .flatten();
-                let width = c
-                    .integer("contact.picture.width", p.get("width"), 0, 100_000, false)
-                    .flatten();
-                url.map(|url| Picture {
-                    url,
-                    height: height.unwrap_or(0) as u32,
-                    width: width.unwrap_or(0) as u32,
-                })
+                let height = c.integer("contact.picture.height", p.get("height"), 0, 100_000, false).flatten();
+                let width = c.integer("contact.picture.width", p.get("width"), 0, 100_000, false).flatten();
+                url.map(|url| Picture { url, height: height.unwrap_or(0) as u32, width: width.unwrap_or(0) as u32 })
             }
             p if p.is_absent() => None,
             other => {
                 c.fail(
                     "contact.picture",
                     "WRONG_TYPE",
-                    format!(
-                        "must be a URL string or {{ url, height, width }} (got {})",
-                        other.describe()
-                    ),
+                    format!("must be a URL string or {{ url, height, width }} (got {})", other.describe()),
                 );
                 None
             }
@@ -184,10 +150,7 @@ pub fn decode_contact(contact_id: &str, value: &Input) -> Result<ContactSnapshot
     c.finish().map_err(|e| {
         LoyaltyError::internal(
             "CONTACTS_ERROR",
-            format!(
-                "the contacts resolver returned an invalid contact for {contact_id}: {}",
-                e.description
-            ),
+            format!("the contacts resolver returned an invalid contact for {contact_id}: {}", e.description),
         )
     })?;
     Ok(snapshot)
@@ -199,18 +162,10 @@ pub fn resume_create(mut cmd: CreateAccountCommand, io: Io) -> Result<Step> {
             let snapshot = decode_contact(&cmd.contact_id, &value)?;
             let request = create_read(&cmd, &snapshot);
             cmd.contact = Some(snapshot);
-            return Ok(Step {
-                request,
-                state: State::CreateAccount(cmd),
-                lock: None,
-            });
+            return Ok(Step { request, state: State::CreateAccount(cmd), lock: None });
         }
         (io @ Io::Read(_), Some(contact)) => (io, contact),
-        _ => {
-            return Err(LoyaltyError::storage_protocol(
-                "unexpected answer while creating an account",
-            ))
-        }
+        _ => return Err(LoyaltyError::storage_protocol("unexpected answer while creating an account")),
     };
     let (io, contact) = contact;
     let expected = 3 + usize::from(contact.member_id.is_some());
@@ -219,25 +174,18 @@ pub fn resume_create(mut cmd: CreateAccountCommand, io: Io) -> Result<Step> {
     let (program, _) = read_program(values.next().flatten().as_ref())?;
     require_active(&program, "create an account")?;
     if let Some(existing) = values.next().flatten() {
-        let index: IndexRecord =
-            model::decode(&keys::contact_index(&cmd.contact_id), &existing.value)?;
+        let index: IndexRecord = model::decode(&keys::contact_index(&cmd.contact_id), &existing.value)?;
         return Err(LoyaltyError::new(
             Code::AlreadyExists,
             "ACCOUNT_ALREADY_EXISTS",
-            format!(
-                "contact {} already has loyalty account {}",
-                cmd.contact_id, index.account_id
-            ),
+            format!("contact {} already has loyalty account {}", cmd.contact_id, index.account_id),
         )
         .with_data(json!({ "contactId": cmd.contact_id, "accountId": index.account_id })));
     }
     if values.next().flatten().is_some() {
         return Err(LoyaltyError::internal(
             "ID_COLLISION",
-            format!(
-                "the id generator returned {}, which an account already uses",
-                cmd.account_id
-            ),
+            format!("the id generator returned {}, which an account already uses", cmd.account_id),
         ));
     }
     if let (Some(member), Some(existing)) = (&contact.member_id, values.next().flatten()) {
@@ -245,10 +193,7 @@ pub fn resume_create(mut cmd: CreateAccountCommand, io: Io) -> Result<Step> {
         return Err(LoyaltyError::new(
             Code::AlreadyExists,
             "MEMBER_ALREADY_HAS_ACCOUNT",
-            format!(
-                "member {member} already has loyalty account {}",
-                index.account_id
-            ),
+            format!("member {member} already has loyalty account {}", index.account_id),
         )
         .with_data(json!({ "memberId": member, "accountId": index.account_id })));
     }
@@ -264,36 +209,19 @@ pub fn resume_create(mut cmd: CreateAccountCommand, io: Io) -> Result<Step> {
         last_activity_ms: None,
         contact,
     };
-    let index = model::encode(&IndexRecord {
-        schema: SCHEMA,
-        account_id: account.id.clone(),
-    })?;
+    let index = model::encode(&IndexRecord { schema: SCHEMA, account_id: account.id.clone() })?;
     let mut writes = vec![
-        Write {
-            key: keys::account(&account.id),
-            value: model::encode(&account)?,
-            version: 0,
-        },
-        Write {
-            key: keys::contact_index(&account.contact_id),
-            value: index.clone(),
-            version: 0,
-        },
+        Write { key: keys::account(&account.id), value: model::encode(&account)?, version: 0 },
+        Write { key: keys::contact_index(&account.contact_id), value: index.clone(), version: 0 },
     ];
     if let Some(member) = &account.contact.member_id {
-        writes.push(Write {
-            key: keys::member_index(member),
-            value: index,
-            version: 0,
-        });
+        writes.push(Write { key: keys::member_index(member), value: index, version: 0 });
     }
     #[derive(Serialize)]
     struct Response<'a> {
         account: view::AccountView<'a>,
     }
-    let result = machine::json(&Response {
-        account: view::account(&account),
-    })?;
+    let result = machine::json(&Response { account: view::account(&account) })?;
     let created = machine::event(
         EventSpec {
             fqdn: "wix.loyalty.v1.account",
@@ -307,13 +235,7 @@ pub fn resume_create(mut cmd: CreateAccountCommand, io: Io) -> Result<Step> {
         &view::account(&account),
     )?;
     Ok(Step {
-        request: Request::Commit(
-            writes,
-            Outcome {
-                result,
-                events: machine::events(&[created]),
-            },
-        ),
+        request: Request::Commit(writes, Outcome { result, events: machine::events(&[created]) }),
         state: State::CreateAccount(cmd),
         lock: None,
     })
@@ -340,11 +262,7 @@ pub fn start_get(id: &Input) -> Result<Step> {
     let mut c = Check::default();
     let id = c.required_guid("_id", id).unwrap_or_default();
     c.finish()?;
-    Ok(Step {
-        request: Request::Read(vec![keys::account(&id)]),
-        state: State::GetAccount(id),
-        lock: None,
-    })
+    Ok(Step { request: Request::Read(vec![keys::account(&id)]), state: State::GetAccount(id), lock: None })
 }
 
 /// Decodes an account read back from `acct/<id>`; `NOT_FOUND` when absent.
@@ -354,18 +272,12 @@ pub fn read_account(id: &str, stored: Option<&Stored>) -> Result<(AccountRecord,
         Some(s) => {
             let account: AccountRecord = model::decode(&key, &s.value)?;
             if account.id != id {
-                return Err(LoyaltyError::corrupt(
-                    &key,
-                    format!("it holds account {}", account.id),
-                ));
+                return Err(LoyaltyError::corrupt(&key, format!("it holds account {}", account.id)));
             }
             Ok((account, s.version))
         }
-        None => Err(LoyaltyError::not_found(
-            "ACCOUNT_NOT_FOUND",
-            format!("loyalty account {id} does not exist"),
-        )
-        .with_data(json!({ "accountId": id }))),
+        None => Err(LoyaltyError::not_found("ACCOUNT_NOT_FOUND", format!("loyalty account {id} does not exist"))
+            .with_data(json!({ "accountId": id }))),
     }
 }
 
@@ -393,45 +305,19 @@ pub fn start_earn(account_id: &Input, options: &Input, ctx: &Context) -> Result<
     };
     let mut idempotency_key = String::new();
     if let Some(o) = c.object("options", options, true) {
-        request.amount = c
-            .integer("options.amount", o.get("amount"), 1, EARN_MAX, true)
-            .flatten()
-            .unwrap_or(0);
-        request.app_id = c
-            .required_string("options.appId", o.get("appId"), 1, 100)
-            .unwrap_or_default();
-        idempotency_key = c
-            .required_string("options.idempotencyKey", o.get("idempotencyKey"), 1, 256)
-            .unwrap_or_default();
-        request.description = c
-            .string("options.description", o.get("description"), 1, 100, false)
-            .flatten();
-        request.activity_type = c
-            .string("options.activityType", o.get("activityType"), 0, 100, false)
-            .flatten();
-        request.order_id = c
-            .string("options.orderId", o.get("orderId"), 0, 512, false)
-            .flatten();
-        if let Some(f) = c.object(
-            "options.followedSocialMedia",
-            o.get("followedSocialMedia"),
-            false,
-        ) {
-            request.channel = c.required_string(
-                "options.followedSocialMedia.channel",
-                f.get("channel"),
-                1,
-                32,
-            );
+        request.amount = c.integer("options.amount", o.get("amount"), 1, EARN_MAX, true).flatten().unwrap_or(0);
+        request.app_id = c.required_string("options.appId", o.get("appId"), 1, 100).unwrap_or_default();
+        idempotency_key =
+            c.required_string("options.idempotencyKey", o.get("idempotencyKey"), 1, 256).unwrap_or_default();
+        request.description = c.string("options.description", o.get("description"), 1, 100, false).flatten();
+        request.activity_type = c.string("options.activityType", o.get("activityType"), 0, 100, false).flatten();
+        request.order_id = c.string("options.orderId", o.get("orderId"), 0, 512, false).flatten();
+        if let Some(f) = c.object("options.followedSocialMedia", o.get("followedSocialMedia"), false) {
+            request.channel = c.required_string("options.followedSocialMedia.channel", f.get("channel"), 1, 32);
         }
     }
     c.finish()?;
-    let cmd = EarnCommand {
-        request,
-        idempotency_key,
-        transaction_id: fresh_id(ctx)?,
-        now_ms: ctx.now_ms,
-    };
+    let cmd = EarnCommand { request, idempotency_key, transaction_id: fresh_id(ctx)?, now_ms: ctx.now_ms };
     Ok(Step {
         request: Request::Read(vec![
             keys::PROGRAM.into(),
@@ -454,26 +340,22 @@ fn checked(value: Option<i64>, what: &str) -> Result<i64> {
     }
 }
 
-/// Moves `delta` points into the account and records the change.
-fn apply_delta(
-    account: &mut AccountRecord,
-    delta: i64,
-    kind: TransactionType,
-    now_ms: i64,
-) -> Result<()> {
+/// Moves `delta` points into the account and records the change. Returns the time of the
+/// change: never earlier than the account's last change, so an account's ledger stays in time
+/// order even when the clocks of several backends disagree a little.
+fn apply_delta(account: &mut AccountRecord, delta: i64, kind: TransactionType, now_ms: i64) -> Result<i64> {
+    let now_ms = now_ms.max(account.updated_ms);
     let p = &mut account.points;
     p.balance = checked(p.balance.checked_add(delta), "the balance")?;
     match kind {
         TransactionType::Earn => p.earned = checked(p.earned.checked_add(delta), "points.earned")?,
-        TransactionType::Adjust => {
-            p.adjusted = checked(p.adjusted.checked_add(delta), "points.adjusted")?
-        }
+        TransactionType::Adjust => p.adjusted = checked(p.adjusted.checked_add(delta), "points.adjusted")?,
     }
     account.tier_points = checked(account.tier_points.checked_add(delta), "tier.points")?;
     account.revision += 1;
     account.updated_ms = now_ms;
     account.last_activity_ms = Some(now_ms);
-    Ok(())
+    Ok(now_ms)
 }
 
 fn points_result(account: &AccountRecord, transaction_id: &str) -> Result<String> {
@@ -483,10 +365,7 @@ fn points_result(account: &AccountRecord, transaction_id: &str) -> Result<String
         account: view::AccountView<'a>,
         transaction_id: &'a str,
     }
-    machine::json(&Response {
-        account: view::account(account),
-        transaction_id,
-    })
+    machine::json(&Response { account: view::account(account), transaction_id })
 }
 
 /// The writes and events of one balance change: the account, the transaction in its three
@@ -500,26 +379,10 @@ fn commit_change(
 ) -> Result<Step> {
     let txn_json = model::encode(txn)?;
     let mut writes = vec![
-        Write {
-            key: keys::account(&account.id),
-            value: model::encode(account)?,
-            version,
-        },
-        Write {
-            key: keys::transaction(&txn.id),
-            value: txn_json.clone(),
-            version: 0,
-        },
-        Write {
-            key: keys::account_ledger(&account.id, account.revision),
-            value: txn_json.clone(),
-            version: 0,
-        },
-        Write {
-            key: keys::time_ledger(txn.created_ms, &txn.id),
-            value: txn_json,
-            version: 0,
-        },
+        Write { key: keys::account(&account.id), value: model::encode(account)?, version },
+        Write { key: keys::transaction(&txn.id), value: txn_json.clone(), version: 0 },
+        Write { key: keys::account_ledger(&account.id, account.revision), value: txn_json.clone(), version: 0 },
+        Write { key: keys::time_ledger(txn.created_ms, &account.id, account.revision), value: txn_json, version: 0 },
     ];
     writes.extend(extra);
     let spec = |slug, event_type| EventSpec {
@@ -538,23 +401,14 @@ fn commit_change(
         machine::event(
             spec("points_updated", "wix.loyalty.v1.account_points_updated"),
             "data",
-            &Data {
-                account: view::account(account),
-            },
+            &Data { account: view::account(account) },
         )?,
-        machine::event(
-            spec("updated", "wix.loyalty.v1.account_updated"),
-            "entity",
-            &view::account(account),
-        )?,
+        machine::event(spec("updated", "wix.loyalty.v1.account_updated"), "entity", &view::account(account))?,
     ];
     Ok(Step {
         request: Request::Commit(
             writes,
-            Outcome {
-                result: points_result(account, &txn.id)?,
-                events: machine::events(&events),
-            },
+            Outcome { result: points_result(account, &txn.id)?, events: machine::events(&events) },
         ),
         state,
         lock: None,
@@ -573,9 +427,9 @@ fn id_collision(values: Option<&Stored>, id: &str) -> Result<()> {
 
 pub fn resume_earn(cmd: EarnCommand, io: Io) -> Result<Step> {
     let values = machine::expect_read(io, 4)?;
-    let [program, account, idem, txn]: [Option<Stored>; 4] = values.try_into().map_err(|_| {
-        LoyaltyError::storage_protocol("storage.read returned the wrong number of entries")
-    })?;
+    let [program, account, idem, txn]: [Option<Stored>; 4] = values
+        .try_into()
+        .map_err(|_| LoyaltyError::storage_protocol("storage.read returned the wrong number of entries"))?;
     let key = keys::idempotency(&cmd.idempotency_key);
     if let Some(idem) = idem {
         let record: IdempotencyRecord = model::decode(&key, &idem.value)?;
@@ -590,10 +444,7 @@ pub fn resume_earn(cmd: EarnCommand, io: Io) -> Result<Step> {
             .with_data(json!({ "idempotencyKey": cmd.idempotency_key, "transactionId": record.transaction_id })));
         }
         return Ok(Step {
-            request: Request::Done(Outcome::quiet(points_result(
-                &record.account,
-                &record.transaction_id,
-            )?)),
+            request: Request::Done(Outcome::quiet(points_result(&record.account, &record.transaction_id)?)),
             state: State::Earn(cmd),
             lock: None,
         });
@@ -602,19 +453,14 @@ pub fn resume_earn(cmd: EarnCommand, io: Io) -> Result<Step> {
     let (program, _) = read_program(program.as_ref())?;
     require_active(&program, "earn points")?;
     id_collision(txn.as_ref(), &cmd.transaction_id)?;
-    apply_delta(
-        &mut account,
-        cmd.request.amount,
-        TransactionType::Earn,
-        cmd.now_ms,
-    )?;
+    let now_ms = apply_delta(&mut account, cmd.request.amount, TransactionType::Earn, cmd.now_ms)?;
     let r = &cmd.request;
     let txn = TransactionRecord {
         schema: SCHEMA,
         id: cmd.transaction_id.clone(),
         account_id: account.id.clone(),
         account_revision: account.revision,
-        created_ms: cmd.now_ms,
+        created_ms: now_ms,
         amount: r.amount,
         transaction_type: TransactionType::Earn,
         description: r.description.clone().unwrap_or_default(),
@@ -633,11 +479,7 @@ pub fn resume_earn(cmd: EarnCommand, io: Io) -> Result<Step> {
         transaction_id: txn.id.clone(),
         account: account.clone(),
     };
-    let idem_write = Write {
-        key,
-        value: model::encode(&idem)?,
-        version: 0,
-    };
+    let idem_write = Write { key, value: model::encode(&idem)?, version: 0 };
     commit_change(&account, version, &txn, Some(idem_write), State::Earn(cmd))
 }
 
@@ -651,24 +493,12 @@ pub fn start_adjust(account_id: &Input, options: &Input, ctx: &Context) -> Resul
         Some(o) => {
             if !o.get("balance").is_absent() {
                 adjustment = c
-                    .integer(
-                        "options.balance",
-                        o.get("balance"),
-                        0,
-                        ADJUST_BALANCE_MAX,
-                        true,
-                    )
+                    .integer("options.balance", o.get("balance"), 0, ADJUST_BALANCE_MAX, true)
                     .flatten()
                     .map(Adjustment::SetBalance);
             } else if !o.get("amount").is_absent() {
                 match c
-                    .integer(
-                        "options.amount",
-                        o.get("amount"),
-                        -ADJUST_AMOUNT_MAX,
-                        ADJUST_AMOUNT_MAX,
-                        true,
-                    )
+                    .integer("options.amount", o.get("amount"), -ADJUST_AMOUNT_MAX, ADJUST_AMOUNT_MAX, true)
                     .flatten()
                 {
                     Some(0) => c.fail(
@@ -685,9 +515,7 @@ pub fn start_adjust(account_id: &Input, options: &Input, ctx: &Context) -> Resul
                     "or options.balance is required: give the change (amount) or the new balance",
                 );
             }
-            description = c
-                .string("options.description", o.get("description"), 1, 100, false)
-                .flatten();
+            description = c.string("options.description", o.get("description"), 1, 100, false).flatten();
             revision = c.revision("options.revision", o.get("revision")).flatten();
         }
         None if c.is_ok() => c.fail(
@@ -707,10 +535,7 @@ pub fn start_adjust(account_id: &Input, options: &Input, ctx: &Context) -> Resul
         now_ms: ctx.now_ms,
     };
     Ok(Step {
-        request: Request::Read(vec![
-            keys::account(&cmd.account_id),
-            keys::transaction(&cmd.transaction_id),
-        ]),
+        request: Request::Read(vec![keys::account(&cmd.account_id), keys::transaction(&cmd.transaction_id)]),
         lock: Some(keys::account(&cmd.account_id)),
         state: State::Adjust(cmd),
     })
@@ -718,9 +543,9 @@ pub fn start_adjust(account_id: &Input, options: &Input, ctx: &Context) -> Resul
 
 pub fn resume_adjust(cmd: AdjustCommand, io: Io) -> Result<Step> {
     let values = machine::expect_read(io, 2)?;
-    let [account, txn]: [Option<Stored>; 2] = values.try_into().map_err(|_| {
-        LoyaltyError::storage_protocol("storage.read returned the wrong number of entries")
-    })?;
+    let [account, txn]: [Option<Stored>; 2] = values
+        .try_into()
+        .map_err(|_| LoyaltyError::storage_protocol("storage.read returned the wrong number of entries"))?;
     let (mut account, version) = read_account(&cmd.account_id, account.as_ref())?;
     if let Some(expected) = cmd.revision {
         if expected != account.revision {
@@ -750,32 +575,21 @@ pub fn resume_adjust(cmd: AdjustCommand, io: Io) -> Result<Step> {
                 before - after
             ),
         )
-        .with_data(
-            json!({ "accountId": account.id, "balance": before, "amount": after - before }),
-        ));
+        .with_data(json!({ "accountId": account.id, "balance": before, "amount": after - before })));
     }
-    apply_delta(
-        &mut account,
-        after - before,
-        TransactionType::Adjust,
-        cmd.now_ms,
-    )?;
+    let now_ms = apply_delta(&mut account, after - before, TransactionType::Adjust, cmd.now_ms)?;
     let txn = TransactionRecord {
         schema: SCHEMA,
         id: cmd.transaction_id.clone(),
         account_id: account.id.clone(),
         account_revision: account.revision,
-        created_ms: cmd.now_ms,
+        created_ms: now_ms,
         amount: after - before,
         transaction_type: TransactionType::Adjust,
         description: cmd.description.clone().unwrap_or_default(),
         idempotency_key: cmd.transaction_id.clone(),
         earn_info: None,
-        adjust_info: Some(AdjustInfo {
-            app_id: LOYALTY_APP_ID.into(),
-            amount_before: before,
-            amount_after: after,
-        }),
+        adjust_info: Some(AdjustInfo { app_id: LOYALTY_APP_ID.into(), amount_before: before, amount_after: after }),
     };
     commit_change(&account, version, &txn, None, State::Adjust(cmd))
 }

@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 
 use super::error::{Code, LoyaltyError, Result};
 use super::input::Input;
-use super::machine::{
-    self, Context, Io, Outcome, Request, Row, ScanRequest, State, Step, Stored, Write,
-};
+use super::machine::{self, Context, Io, Outcome, Request, Row, ScanRequest, State, Step, Stored, Write};
 
 /// Attempts a mutation gets when its commits keep conflicting; then `ABORTED`.
 pub const MAX_ATTEMPTS: u32 = 64;
@@ -35,12 +33,7 @@ impl Store for MemoryStore {
         self.reads += 1;
         Ok(keys
             .iter()
-            .map(|k| {
-                self.entries.get(k).map(|(value, version)| Stored {
-                    value: value.clone(),
-                    version: *version,
-                })
-            })
+            .map(|k| self.entries.get(k).map(|(value, version)| Stored { value: value.clone(), version: *version }))
             .collect())
     }
 
@@ -53,8 +46,7 @@ impl Store for MemoryStore {
             }
         }
         for w in writes {
-            self.entries
-                .insert(w.key.clone(), (w.value.clone(), w.version + 1));
+            self.entries.insert(w.key.clone(), (w.value.clone(), w.version + 1));
         }
         Ok(None)
     }
@@ -106,33 +98,20 @@ pub enum Progress {
 impl Operation {
     pub fn start(op: &str, args: &[Input], ctx: &Context) -> Result<Operation> {
         let step = machine::start(op, args, ctx)?;
-        Ok(Operation {
-            lock: step.lock.clone(),
-            step: Some(step),
-            restart: None,
-            attempts: 1,
-            conflicts: 0,
-        })
+        Ok(Operation { lock: step.lock.clone(), step: Some(step), restart: None, attempts: 1, conflicts: 0 })
     }
 
     /// Performs the next I/O. `contacts` answers contact lookups.
     pub fn advance(&mut self, store: &mut dyn Store, contacts: &dyn Fn(&str) -> Input) -> Progress {
         let Some(step) = self.step.take() else {
-            return Progress::Finished(Err(LoyaltyError::internal(
-                "FINISHED",
-                "operation already finished",
-            )));
+            return Progress::Finished(Err(LoyaltyError::internal("FINISHED", "operation already finished")));
         };
         let next = match step.request {
             Request::Read(keys) => {
                 self.restart = Some((keys.clone(), step.state.clone()));
-                store
-                    .read(&keys)
-                    .and_then(|values| machine::resume(step.state, Io::Read(values)))
+                store.read(&keys).and_then(|values| machine::resume(step.state, Io::Read(values)))
             }
-            Request::Scan(scan) => store
-                .scan(&scan)
-                .and_then(|rows| machine::resume(step.state, Io::Scan(rows))),
+            Request::Scan(scan) => store.scan(&scan).and_then(|rows| machine::resume(step.state, Io::Scan(rows))),
             Request::Contact(id) => machine::resume(step.state, Io::Contact(contacts(&id))),
             Request::Done(outcome) => return Progress::Finished(Ok(outcome)),
             Request::Commit(writes, outcome) => match store.commit(&writes) {
@@ -142,11 +121,9 @@ impl Operation {
                     self.conflicts += 1;
                     self.attempts += 1;
                     match self.restart.take() {
-                        Some((keys, state)) if self.attempts <= MAX_ATTEMPTS => Ok(Step {
-                            request: Request::Read(keys),
-                            state,
-                            lock: None,
-                        }),
+                        Some((keys, state)) if self.attempts <= MAX_ATTEMPTS => {
+                            Ok(Step { request: Request::Read(keys), state, lock: None })
+                        }
                         _ => Err(LoyaltyError::new(
                             Code::Aborted,
                             "TOO_MANY_CONFLICTS",
@@ -166,11 +143,7 @@ impl Operation {
     }
 
     /// Runs to completion with no interleaving.
-    pub fn run(
-        mut self,
-        store: &mut dyn Store,
-        contacts: &dyn Fn(&str) -> Input,
-    ) -> Result<Outcome> {
+    pub fn run(mut self, store: &mut dyn Store, contacts: &dyn Fn(&str) -> Input) -> Result<Outcome> {
         loop {
             if let Progress::Finished(r) = self.advance(store, contacts) {
                 return r;
@@ -194,13 +167,7 @@ pub type ContactsResolver = Box<dyn Fn(&str) -> Input>;
 
 impl Default for Backend {
     fn default() -> Self {
-        Backend {
-            store: MemoryStore::default(),
-            now_ms: 1_700_000_000_000,
-            next_id: 1,
-            events: vec![],
-            contacts: None,
-        }
+        Backend { store: MemoryStore::default(), now_ms: 1_700_000_000_000, next_id: 1, events: vec![], contacts: None }
     }
 }
 
@@ -208,11 +175,7 @@ impl Backend {
     pub fn context(&mut self) -> Context {
         self.now_ms += 1;
         self.next_id += 1;
-        Context {
-            now_ms: self.now_ms,
-            new_id: Some(guid(self.next_id)),
-            has_contacts: self.contacts.is_some(),
-        }
+        Context { now_ms: self.now_ms, new_id: Some(guid(self.next_id)), has_contacts: self.contacts.is_some() }
     }
 
     pub fn start(&mut self, op: &str, args: &[Input]) -> Result<Operation> {
@@ -234,8 +197,7 @@ impl Backend {
     pub fn finish(&mut self, outcome: Result<Outcome>) -> Result<serde_json::Value> {
         let outcome = outcome?;
         let parse = |s: &str| {
-            serde_json::from_str::<serde_json::Value>(s)
-                .map_err(|e| LoyaltyError::internal("BAD_JSON", e.to_string()))
+            serde_json::from_str::<serde_json::Value>(s).map_err(|e| LoyaltyError::internal("BAD_JSON", e.to_string()))
         };
         if let serde_json::Value::Array(events) = parse(&outcome.events)? {
             self.events.extend(events);

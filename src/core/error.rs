@@ -60,13 +60,7 @@ pub type Result<T, E = LoyaltyError> = std::result::Result<T, E>;
 
 impl LoyaltyError {
     pub fn new(code: Code, reason: &'static str, description: impl Into<String>) -> Self {
-        LoyaltyError {
-            code,
-            reason,
-            description: description.into(),
-            violations: Vec::new(),
-            data: Value::Null,
-        }
+        LoyaltyError { code, reason, description: description.into(), violations: Vec::new(), data: Value::Null }
     }
 
     pub fn with_data(mut self, data: Value) -> Self {
@@ -76,33 +70,14 @@ impl LoyaltyError {
 
     /// A validation error from one or more violations; the first names the reason.
     pub fn invalid(violations: Vec<FieldViolation>) -> Self {
-        let reason = violations
-            .first()
-            .map_or("INVALID_ARGUMENT", |v| v.rule_name);
-        let description = violations
-            .iter()
-            .map(|v| format!("\"{}\" {}", v.field, v.description))
-            .collect::<Vec<_>>()
-            .join("; ");
-        LoyaltyError {
-            code: Code::InvalidArgument,
-            reason,
-            description,
-            violations,
-            data: Value::Null,
-        }
+        let reason = violations.first().map_or("INVALID_ARGUMENT", |v| v.rule_name);
+        let description =
+            violations.iter().map(|v| format!("\"{}\" {}", v.field, v.description)).collect::<Vec<_>>().join("; ");
+        LoyaltyError { code: Code::InvalidArgument, reason, description, violations, data: Value::Null }
     }
 
-    pub fn invalid_field(
-        field: &str,
-        rule_name: &'static str,
-        description: impl Into<String>,
-    ) -> Self {
-        Self::invalid(vec![FieldViolation {
-            field: field.to_string(),
-            description: description.into(),
-            rule_name,
-        }])
+    pub fn invalid_field(field: &str, rule_name: &'static str, description: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldViolation { field: field.to_string(), description: description.into(), rule_name }])
     }
 
     pub fn not_found(reason: &'static str, description: impl Into<String>) -> Self {
@@ -119,11 +94,8 @@ impl LoyaltyError {
 
     /// A record read back from storage that this engine cannot use.
     pub fn corrupt(key: &str, why: impl std::fmt::Display) -> Self {
-        Self::internal(
-            "CORRUPT_RECORD",
-            format!("storage record \"{key}\" is corrupted or foreign: {why}"),
-        )
-        .with_data(json!({ "key": key }))
+        Self::internal("CORRUPT_RECORD", format!("storage record \"{key}\" is corrupted or foreign: {why}"))
+            .with_data(json!({ "key": key }))
     }
 
     /// The storage adapter broke the storage contract (wrong shapes, wrong lengths).

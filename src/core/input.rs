@@ -27,11 +27,7 @@ impl Input {
     /// The property `name` of an object; `Undefined` for anything else or a missing property.
     pub fn get(&self, name: &str) -> &Input {
         match self {
-            Input::Object(fields) => fields
-                .iter()
-                .rev()
-                .find(|(k, _)| k == name)
-                .map_or(&UNDEFINED, |(_, v)| v),
+            Input::Object(fields) => fields.iter().rev().find(|(k, _)| k == name).map_or(&UNDEFINED, |(_, v)| v),
             _ => &UNDEFINED,
         }
     }
@@ -90,10 +86,7 @@ mod tests {
 
     #[test]
     fn get_reads_own_fields_and_last_duplicate_wins() {
-        let obj = Input::Object(vec![
-            ("a".into(), Input::Number(1.0)),
-            ("a".into(), Input::Number(2.0)),
-        ]);
+        let obj = Input::Object(vec![("a".into(), Input::Number(1.0)), ("a".into(), Input::Number(2.0))]);
         assert_eq!(obj.get("a"), &Input::Number(2.0));
         assert_eq!(obj.get("b"), &Input::Undefined);
         assert_eq!(Input::Null.get("a"), &Input::Undefined);
@@ -103,10 +96,7 @@ mod tests {
     fn describe_names_awkward_numbers() {
         assert_eq!(Input::Number(f64::NAN).describe(), "NaN");
         assert_eq!(Input::Number(-0.0).describe(), "number -0");
-        assert_eq!(
-            Input::Number(1e20).describe(),
-            "number 100000000000000000000"
-        );
+        assert_eq!(Input::Number(1e20).describe(), "number 100000000000000000000");
         assert_eq!(Input::Number(0.5).describe(), "number 0.5");
     }
 }

@@ -9,7 +9,7 @@
 //! | `member/<memberId>` | index: the account of a member |
 //! | `txn/<transactionId>` | a ledger transaction |
 //! | `ledger/<accountId>/<revision, 20 digits>` | the same transaction, in the account's ledger order |
-//! | `ledger-time/<createdMs, 15 digits>/<transactionId>` | the same transaction, in global time order |
+//! | `ledger-time/<createdMs, 15 digits>/<accountId>/<revision, 20 digits>` | the same transaction, in global time order |
 //! | `idem/<idempotencyKey>` | the outcome of an `earnPoints` call, for retries |
 
 pub const PROGRAM: &str = "program";
@@ -41,8 +41,9 @@ pub fn account_ledger(account_id: &str, revision: u64) -> String {
     format!("ledger/{account_id}/{revision:020}")
 }
 
-pub fn time_ledger(created_ms: i64, transaction_id: &str) -> String {
-    format!("ledger-time/{:015}/{transaction_id}", created_ms.max(0))
+/// Within one millisecond, entries of one account keep their ledger order.
+pub fn time_ledger(created_ms: i64, account_id: &str, revision: u64) -> String {
+    format!("ledger-time/{:015}/{account_id}/{revision:020}", created_ms.max(0))
 }
 
 pub fn idempotency(key: &str) -> String {

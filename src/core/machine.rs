@@ -63,10 +63,7 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn quiet(result: String) -> Self {
-        Outcome {
-            result,
-            events: "[]".into(),
-        }
+        Outcome { result, events: "[]".into() }
     }
 }
 
@@ -145,10 +142,9 @@ pub(crate) fn arg(args: &[Input], i: usize) -> &Input {
 pub fn start(op: &str, args: &[Input], ctx: &Context) -> Result<Step> {
     match op {
         "getLoyaltyProgram" => program::start(ProgramCommand::Get, ctx),
-        "updateLoyaltyProgram" => program::start(
-            ProgramCommand::Update(program::decode_update(arg(args, 0))?, ctx.now_ms),
-            ctx,
-        ),
+        "updateLoyaltyProgram" => {
+            program::start(ProgramCommand::Update(program::decode_update(arg(args, 0))?, ctx.now_ms), ctx)
+        }
         "activateLoyaltyProgram" => program::start(ProgramCommand::Activate(ctx.now_ms), ctx),
         "pauseLoyaltyProgram" => program::start(ProgramCommand::Pause(ctx.now_ms), ctx),
         "createAccount" => account::start_create(arg(args, 0), ctx),
@@ -190,18 +186,14 @@ pub(crate) fn expect_read(io: Io, expected: usize) -> Result<Vec<Option<Stored>>
             "storage.read returned {} entries for {expected} keys",
             values.len()
         ))),
-        _ => Err(LoyaltyError::storage_protocol(
-            "expected the answer to storage.read",
-        )),
+        _ => Err(LoyaltyError::storage_protocol("expected the answer to storage.read")),
     }
 }
 
 pub(crate) fn expect_scan(io: Io) -> Result<Vec<Row>> {
     match io {
         Io::Scan(rows) => Ok(rows),
-        _ => Err(LoyaltyError::storage_protocol(
-            "expected the answer to storage.scan",
-        )),
+        _ => Err(LoyaltyError::storage_protocol("expected the answer to storage.scan")),
     }
 }
 
@@ -220,11 +212,7 @@ pub(crate) struct EventSpec<'a> {
     pub now_ms: i64,
 }
 
-pub(crate) fn event<T: Serialize>(
-    spec: EventSpec<'_>,
-    body_key: &'static str,
-    body: &T,
-) -> Result<String> {
+pub(crate) fn event<T: Serialize>(spec: EventSpec<'_>, body_key: &'static str, body: &T) -> Result<String> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Metadata<'a> {
@@ -249,10 +237,7 @@ pub(crate) fn event<T: Serialize>(
         v.map_err(|e| LoyaltyError::internal("ENCODE_FAILED", e.to_string()))
     };
     map.insert(body_key.into(), to_value(serde_json::to_value(body))?);
-    map.insert(
-        "metadata".into(),
-        to_value(serde_json::to_value(&metadata))?,
-    );
+    map.insert("metadata".into(), to_value(serde_json::to_value(&metadata))?);
     json(&map)
 }
 

@@ -220,29 +220,15 @@ pub trait Record: DeserializeOwned {
 macro_rules! records {
     ($($t:ty),*) => {$(impl Record for $t { fn schema(&self) -> u32 { self.schema } })*};
 }
-records!(
-    ProgramRecord,
-    AccountRecord,
-    TransactionRecord,
-    IndexRecord,
-    IdempotencyRecord
-);
+records!(ProgramRecord, AccountRecord, TransactionRecord, IndexRecord, IdempotencyRecord);
 
 /// Parses a stored record, naming the key when it is unreadable or from a newer schema.
 pub fn decode<T: Record>(key: &str, text: &str) -> Result<T> {
     match serde_json::from_str::<T>(text) {
         Ok(record) if record.schema() <= SCHEMA && record.schema() >= 1 => Ok(record),
-        Ok(record) => Err(schema_error(
-            key,
-            Some(serde_json::Value::from(record.schema())),
-        )),
-        Err(parse_error) => match serde_json::from_str::<SchemaOnly>(text)
-            .ok()
-            .map(|s| s.schema)
-        {
-            Some(serde_json::Value::Number(n))
-                if n.as_u64().is_some_and(|s| s > u64::from(SCHEMA)) =>
-            {
+        Ok(record) => Err(schema_error(key, Some(serde_json::Value::from(record.schema())))),
+        Err(parse_error) => match serde_json::from_str::<SchemaOnly>(text).ok().map(|s| s.schema) {
+            Some(serde_json::Value::Number(n)) if n.as_u64().is_some_and(|s| s > u64::from(SCHEMA)) => {
                 Err(schema_error(key, Some(serde_json::Value::Number(n))))
             }
             _ => Err(LoyaltyError::corrupt(key, parse_error)),
@@ -270,8 +256,7 @@ fn schema_error(key: &str, schema: Option<serde_json::Value>) -> LoyaltyError {
 /// Serializes a record; records are plain data, so this cannot fail in practice, but a failure
 /// still becomes an error instead of a panic.
 pub fn encode<T: Serialize>(record: &T) -> Result<String> {
-    serde_json::to_string(record)
-        .map_err(|e| LoyaltyError::internal("ENCODE_FAILED", e.to_string()))
+    serde_json::to_string(record).map_err(|e| LoyaltyError::internal("ENCODE_FAILED", e.to_string()))
 }
 
 #[cfg(test)]
@@ -284,15 +269,12 @@ mod tests {
         assert_eq!(err.reason, "CORRUPT_RECORD");
         assert!(err.description.contains("contact/x"));
 
-        let err =
-            decode::<IndexRecord>("contact/x", r#"{"schema":2,"accountId":"a"}"#).unwrap_err();
+        let err = decode::<IndexRecord>("contact/x", r#"{"schema":2,"accountId":"a"}"#).unwrap_err();
         assert_eq!(err.reason, "SCHEMA_TOO_NEW");
-        let err =
-            decode::<IndexRecord>("contact/x", r#"{"schema":7,"whatever":true}"#).unwrap_err();
+        let err = decode::<IndexRecord>("contact/x", r#"{"schema":7,"whatever":true}"#).unwrap_err();
         assert_eq!(err.reason, "SCHEMA_TOO_NEW");
 
-        let err =
-            decode::<IndexRecord>("contact/x", r#"{"schema":"1","accountId":"a"}"#).unwrap_err();
+        let err = decode::<IndexRecord>("contact/x", r#"{"schema":"1","accountId":"a"}"#).unwrap_err();
         assert_eq!(err.reason, "CORRUPT_RECORD");
 
         let ok = decode::<IndexRecord>("contact/x", r#"{"schema":1,"accountId":"a"}"#).unwrap();

@@ -43,38 +43,14 @@ pub fn decode_update(arg: &Input) -> Result<ProgramPatch> {
     let mut c = Check::default();
     let mut patch = ProgramPatch::default();
     if let Some(p) = c.object("loyaltyProgram", arg, true) {
-        patch.name = c
-            .string("loyaltyProgram.name", p.get("name"), 2, 50, false)
-            .flatten();
-        if let Some(def) = c.object(
-            "loyaltyProgram.pointDefinition",
-            p.get("pointDefinition"),
-            false,
-        ) {
-            patch.point_name = c
-                .string(
-                    "loyaltyProgram.pointDefinition.customName",
-                    def.get("customName"),
-                    1,
-                    20,
-                    false,
-                )
-                .flatten();
-            patch.point_icon = c
-                .string(
-                    "loyaltyProgram.pointDefinition.icon",
-                    def.get("icon"),
-                    1,
-                    2048,
-                    false,
-                )
-                .flatten();
+        patch.name = c.string("loyaltyProgram.name", p.get("name"), 2, 50, false).flatten();
+        if let Some(def) = c.object("loyaltyProgram.pointDefinition", p.get("pointDefinition"), false) {
+            patch.point_name =
+                c.string("loyaltyProgram.pointDefinition.customName", def.get("customName"), 1, 20, false).flatten();
+            patch.point_icon =
+                c.string("loyaltyProgram.pointDefinition.icon", def.get("icon"), 1, 2048, false).flatten();
         }
-        if let Some(exp) = c.object(
-            "loyaltyProgram.pointsExpiration",
-            p.get("pointsExpiration"),
-            false,
-        ) {
+        if let Some(exp) = c.object("loyaltyProgram.pointsExpiration", p.get("pointsExpiration"), false) {
             patch.months_of_inactivity = c
                 .integer(
                     "loyaltyProgram.pointsExpiration.monthsOfInactivity",
@@ -103,11 +79,7 @@ pub fn decode_update(arg: &Input) -> Result<ProgramPatch> {
 
 pub fn start(cmd: ProgramCommand, _ctx: &Context) -> Result<Step> {
     let lock = (cmd != ProgramCommand::Get).then(|| keys::PROGRAM.to_string());
-    Ok(Step {
-        request: Request::Read(vec![keys::PROGRAM.into()]),
-        state: State::Program(cmd),
-        lock,
-    })
+    Ok(Step { request: Request::Read(vec![keys::PROGRAM.into()]), state: State::Program(cmd), lock })
 }
 
 /// The stored program, or the default `DRAFT` program if none was saved yet.
@@ -165,15 +137,8 @@ pub fn resume(cmd: ProgramCommand, io: Io) -> Result<Step> {
     )?;
     Ok(Step {
         request: Request::Commit(
-            vec![Write {
-                key: keys::PROGRAM.into(),
-                value: model::encode(&program)?,
-                version,
-            }],
-            Outcome {
-                result,
-                events: machine::events(&[event]),
-            },
+            vec![Write { key: keys::PROGRAM.into(), value: model::encode(&program)?, version }],
+            Outcome { result, events: machine::events(&[event]) },
         ),
         state: State::Program(cmd),
         lock: None,
@@ -204,9 +169,7 @@ fn result_json(program: &ProgramRecord) -> Result<String> {
     struct Response<'a> {
         loyalty_program: view::ProgramView<'a>,
     }
-    machine::json(&Response {
-        loyalty_program: view::program(program),
-    })
+    machine::json(&Response { loyalty_program: view::program(program) })
 }
 
 fn done(program: &ProgramRecord) -> Result<Step> {

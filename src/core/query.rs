@@ -38,30 +38,18 @@ pub fn start_secondary(options: &Input) -> Result<Step> {
     let mut c = Check::default();
     let mut lookup = None;
     if let Some(o) = c.object("options", options, true) {
-        let contact = c
-            .guid("options.contactId", o.get("contactId"), false)
-            .flatten();
-        let member = c
-            .guid("options.memberId", o.get("memberId"), false)
-            .flatten();
+        let contact = c.guid("options.contactId", o.get("contactId"), false).flatten();
+        let member = c.guid("options.memberId", o.get("memberId"), false).flatten();
         lookup = match (contact, member) {
             (Some(id), None) => Some((keys::contact_index(&id), format!("contact {id}"))),
             (None, Some(id)) => Some((keys::member_index(&id), format!("member {id}"))),
             (Some(_), Some(_)) => {
-                c.fail(
-                    "options",
-                    "ONE_OF",
-                    "must give either contactId or memberId, not both",
-                );
+                c.fail("options", "ONE_OF", "must give either contactId or memberId, not both");
                 None
             }
             (None, None) => {
                 if c.is_ok() {
-                    c.fail(
-                        "options.contactId",
-                        "REQUIRED_FIELD",
-                        "or options.memberId is required",
-                    );
+                    c.fail("options.contactId", "REQUIRED_FIELD", "or options.memberId is required");
                 }
                 None
             }
@@ -82,10 +70,7 @@ pub fn resume_secondary(state: SecondaryState, io: Io) -> Result<Step> {
     match state {
         SecondaryState::Index { key, what } => {
             let Some(stored) = stored else {
-                return Err(LoyaltyError::not_found(
-                    "ACCOUNT_NOT_FOUND",
-                    format!("{what} has no loyalty account"),
-                ));
+                return Err(LoyaltyError::not_found("ACCOUNT_NOT_FOUND", format!("{what} has no loyalty account")));
             };
             let index: IndexRecord = model::decode(&key, &stored.value)?;
             Ok(Step {
@@ -101,9 +86,7 @@ pub fn resume_secondary(state: SecondaryState, io: Io) -> Result<Step> {
                 account: view::AccountView<'a>,
             }
             done(
-                machine::json(&Response {
-                    account: view::account(&account),
-                })?,
+                machine::json(&Response { account: view::account(&account) })?,
                 State::Secondary(SecondaryState::Account(id)),
             )
         }
@@ -111,11 +94,7 @@ pub fn resume_secondary(state: SecondaryState, io: Io) -> Result<Step> {
 }
 
 fn done(result: String, state: State) -> Result<Step> {
-    Ok(Step {
-        request: Request::Done(Outcome::quiet(result)),
-        state,
-        lock: None,
-    })
+    Ok(Step { request: Request::Done(Outcome::quiet(result)), state, lock: None })
 }
 
 // ---------------------------------------------------------------- cursors
@@ -159,13 +138,8 @@ fn encode_cursor<T: Serialize>(cursor: &T) -> Result<String> {
 }
 
 fn decode_cursor<T: for<'de> Deserialize<'de>>(field: &str, text: &str) -> Result<T> {
-    let bad = || {
-        LoyaltyError::invalid_field(
-            field,
-            "INVALID_CURSOR",
-            "is not a cursor this engine issued for this query",
-        )
-    };
+    let bad =
+        || LoyaltyError::invalid_field(field, "INVALID_CURSOR", "is not a cursor this engine issued for this query");
     let bytes = b64_decode(text).ok_or_else(bad)?;
     serde_json::from_slice(&bytes).map_err(|_| bad())
 }
@@ -175,24 +149,8 @@ fn paging(c: &mut Check, field: &str, value: &Input) -> (Option<u32>, Option<Str
     let Some(p) = c.object(field, value, false) else {
         return (None, None);
     };
-    let limit = c
-        .integer(
-            &format!("{field}.limit"),
-            p.get("limit"),
-            1,
-            i64::from(MAX_LIMIT),
-            false,
-        )
-        .flatten();
-    let cursor = c
-        .string(
-            &format!("{field}.cursor"),
-            p.get("cursor"),
-            1,
-            MAX_CURSOR,
-            false,
-        )
-        .flatten();
+    let limit = c.integer(&format!("{field}.limit"), p.get("limit"), 1, i64::from(MAX_LIMIT), false).flatten();
+    let cursor = c.string(&format!("{field}.cursor"), p.get("cursor"), 1, MAX_CURSOR, false).flatten();
     (limit.map(|l| l as u32), cursor)
 }
 
@@ -241,11 +199,9 @@ pub fn start_list_accounts(options: &Input) -> Result<Step> {
                     ids = Some(list);
                 }
             }
-            Input::Array(items) => c.fail(
-                "options.contactIds",
-                "TOO_MANY",
-                format!("may hold at most 50 ids (got {})", items.len()),
-            ),
+            Input::Array(items) => {
+                c.fail("options.contactIds", "TOO_MANY", format!("may hold at most 50 ids (got {})", items.len()))
+            }
             v if v.is_absent() => {}
             other => c.fail(
                 "options.contactIds",
@@ -256,12 +212,7 @@ pub fn start_list_accounts(options: &Input) -> Result<Step> {
         (limit, cursor) = paging(&mut c, "options.cursorPaging", o.get("cursorPaging"));
     }
     c.finish()?;
-    let mut state = ListCursor {
-        k: None,
-        c: ids,
-        o: 0,
-        l: limit.unwrap_or(DEFAULT_LIMIT),
-    };
+    let mut state = ListCursor { k: None, c: ids, o: 0, l: limit.unwrap_or(DEFAULT_LIMIT) };
     if let Some(text) = cursor {
         state = decode_cursor("options.cursorPaging.cursor", &text)?;
         if let Some(l) = limit {
@@ -269,10 +220,7 @@ pub fn start_list_accounts(options: &Input) -> Result<Step> {
         }
         if state.l == 0
             || state.l > MAX_LIMIT
-            || state
-                .k
-                .as_deref()
-                .is_some_and(|k| !k.starts_with(keys::ACCOUNT_PREFIX))
+            || state.k.as_deref().is_some_and(|k| !k.starts_with(keys::ACCOUNT_PREFIX))
         {
             return Err(LoyaltyError::invalid_field(
                 "options.cursorPaging.cursor",
@@ -283,12 +231,8 @@ pub fn start_list_accounts(options: &Input) -> Result<Step> {
     }
     match state.c {
         Some(ids) => {
-            let page: Vec<String> = ids
-                .iter()
-                .skip(state.o)
-                .take(state.l as usize)
-                .map(|id| keys::contact_index(id))
-                .collect();
+            let page: Vec<String> =
+                ids.iter().skip(state.o).take(state.l as usize).map(|id| keys::contact_index(id)).collect();
             Ok(Step {
                 request: Request::Read(page),
                 state: State::ListAccounts(ListAccountsState::Contacts {
@@ -333,48 +277,26 @@ pub fn resume_list_accounts(state: ListAccountsState, io: Io) -> Result<Step> {
             let has_next = rows.len() > limit as usize;
             let mut accounts = Vec::with_capacity(rows.len().min(limit as usize));
             for row in rows.iter().take(limit as usize) {
-                let id = row
-                    .key
-                    .strip_prefix(keys::ACCOUNT_PREFIX)
-                    .unwrap_or_default();
+                let id = row.key.strip_prefix(keys::ACCOUNT_PREFIX).unwrap_or_default();
                 accounts.push(
-                    read_account(
-                        id,
-                        Some(&machine::Stored {
-                            value: row.value.clone(),
-                            version: row.version,
-                        }),
-                    )?
-                    .0,
+                    read_account(id, Some(&machine::Stored { value: row.value.clone(), version: row.version }))?.0,
                 );
             }
             let next = match (has_next, accounts.last()) {
-                (true, Some(last)) => Some(encode_cursor(&ListCursor {
-                    k: Some(keys::account(&last.id)),
-                    c: None,
-                    o: 0,
-                    l: limit,
-                })?),
+                (true, Some(last)) => {
+                    Some(encode_cursor(&ListCursor { k: Some(keys::account(&last.id)), c: None, o: 0, l: limit })?)
+                }
                 _ => None,
             };
-            done(
-                accounts_page(&accounts, next)?,
-                State::ListAccounts(ListAccountsState::Scan { limit }),
-            )
+            done(accounts_page(&accounts, next)?, State::ListAccounts(ListAccountsState::Scan { limit }))
         }
-        ListAccountsState::Contacts {
-            ids,
-            offset,
-            limit,
-            accounts: None,
-        } => {
+        ListAccountsState::Contacts { ids, offset, limit, accounts: None } => {
             let page: Vec<&String> = ids.iter().skip(offset).take(limit as usize).collect();
             let values = machine::expect_read(io, page.len())?;
             let mut account_ids = Vec::new();
             for (id, stored) in page.iter().zip(values) {
                 if let Some(stored) = stored {
-                    let index: IndexRecord =
-                        model::decode(&keys::contact_index(id), &stored.value)?;
+                    let index: IndexRecord = model::decode(&keys::contact_index(id), &stored.value)?;
                     account_ids.push(index.account_id);
                 }
             }
@@ -389,12 +311,7 @@ pub fn resume_list_accounts(state: ListAccountsState, io: Io) -> Result<Step> {
                 lock: None,
             })
         }
-        ListAccountsState::Contacts {
-            ids,
-            offset,
-            limit,
-            accounts: Some(account_ids),
-        } => {
+        ListAccountsState::Contacts { ids, offset, limit, accounts: Some(account_ids) } => {
             let values = machine::expect_read(io, account_ids.len())?;
             let mut accounts = Vec::with_capacity(account_ids.len());
             for (id, stored) in account_ids.iter().zip(values) {
@@ -403,23 +320,13 @@ pub fn resume_list_accounts(state: ListAccountsState, io: Io) -> Result<Step> {
             }
             let next_offset = offset + limit as usize;
             let next = if next_offset < ids.len() {
-                Some(encode_cursor(&ListCursor {
-                    k: None,
-                    c: Some(ids.clone()),
-                    o: next_offset,
-                    l: limit,
-                })?)
+                Some(encode_cursor(&ListCursor { k: None, c: Some(ids.clone()), o: next_offset, l: limit })?)
             } else {
                 None
             };
             done(
                 accounts_page(&accounts, next)?,
-                State::ListAccounts(ListAccountsState::Contacts {
-                    ids,
-                    offset,
-                    limit,
-                    accounts: Some(account_ids),
-                }),
+                State::ListAccounts(ListAccountsState::Contacts { ids, offset, limit, accounts: Some(account_ids) }),
             )
         }
     }
@@ -429,15 +336,9 @@ pub fn resume_list_accounts(state: ListAccountsState, io: Io) -> Result<Step> {
 
 pub fn start_get_transaction(id: &Input) -> Result<Step> {
     let mut c = Check::default();
-    let id = c
-        .required_guid("loyaltyTransactionId", id)
-        .unwrap_or_default();
+    let id = c.required_guid("loyaltyTransactionId", id).unwrap_or_default();
     c.finish()?;
-    Ok(Step {
-        request: Request::Read(vec![keys::transaction(&id)]),
-        state: State::GetTransaction(id),
-        lock: None,
-    })
+    Ok(Step { request: Request::Read(vec![keys::transaction(&id)]), state: State::GetTransaction(id), lock: None })
 }
 
 pub fn resume_get_transaction(id: &str, io: Io) -> Result<Step> {
@@ -450,10 +351,7 @@ pub fn resume_get_transaction(id: &str, io: Io) -> Result<Step> {
         .with_data(json!({ "loyaltyTransactionId": id })));
     };
     let txn: TransactionRecord = model::decode(&keys::transaction(id), &stored.value)?;
-    done(
-        machine::json(&view::transaction(&txn))?,
-        State::GetTransaction(id.into()),
-    )
+    done(machine::json(&view::transaction(&txn))?, State::GetTransaction(id.into()))
 }
 
 /// A transaction field a query may filter on.
@@ -526,11 +424,7 @@ fn parse_value(c: &mut Check, path: &str, field: Field, v: &Input) -> Val {
         (Input::String(s), Field::CreatedDate) => match time::parse_iso(s) {
             Some(ms) => Val::Num(ms as f64),
             None => {
-                c.fail(
-                    path,
-                    "INVALID_DATE",
-                    format!("must be a Date or an ISO-8601 date (got {})", v.describe()),
-                );
+                c.fail(path, "INVALID_DATE", format!("must be a Date or an ISO-8601 date (got {})", v.describe()));
                 Val::Null
             }
         },
@@ -541,11 +435,7 @@ fn parse_value(c: &mut Check, path: &str, field: Field, v: &Input) -> Val {
                 Field::Amount => "a finite number",
                 _ => "a string",
             };
-            c.fail(
-                path,
-                "WRONG_TYPE",
-                format!("must be {want} (got {})", other.describe()),
-            );
+            c.fail(path, "WRONG_TYPE", format!("must be {want} (got {})", other.describe()));
             Val::Null
         }
     }
@@ -556,11 +446,7 @@ fn parse_condition(c: &mut Check, path: &str, field: Field, value: &Input) -> Fi
         return Filter::Cmp(field, Op::Eq, parse_value(c, path, field, value));
     };
     if ops.is_empty() || !ops.iter().all(|(k, _)| k.starts_with('$')) {
-        c.fail(
-            path,
-            "INVALID_FILTER",
-            "must be a value or an object of operators such as { $gt: 5 }",
-        );
+        c.fail(path, "INVALID_FILTER", "must be a value or an object of operators such as { $gt: 5 }");
         return Filter::All(vec![]);
     }
     let mut all = Vec::new();
@@ -578,53 +464,34 @@ fn parse_condition(c: &mut Check, path: &str, field: Field, value: &Input) -> Fi
             "$exists" => Op::Exists,
             "$startsWith" => Op::StartsWith,
             _ => {
-                c.fail(&p, "UNSUPPORTED_OPERATOR", "is not a supported operator ($eq $ne $lt $lte $gt $gte $in $nin $hasSome $exists $startsWith)");
+                c.fail(
+                    &p,
+                    "UNSUPPORTED_OPERATOR",
+                    "is not a supported operator ($eq $ne $lt $lte $gt $gte $in $nin $hasSome $exists $startsWith)",
+                );
                 continue;
             }
         };
         if matches!(op, Op::Lt | Op::Lte | Op::Gt | Op::Gte) && field == Field::TransactionType {
-            c.fail(
-                &p,
-                "UNSUPPORTED_OPERATOR",
-                "range operators do not apply to transactionType",
-            );
+            c.fail(&p, "UNSUPPORTED_OPERATOR", "range operators do not apply to transactionType");
             continue;
         }
         let val = match (op, operand) {
             (Op::In | Op::Nin, Input::Array(items)) => Val::List(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| parse_value(c, &format!("{p}[{i}]"), field, v))
-                    .collect(),
+                items.iter().enumerate().map(|(i, v)| parse_value(c, &format!("{p}[{i}]"), field, v)).collect(),
             ),
             (Op::In | Op::Nin, other) => {
-                c.fail(
-                    &p,
-                    "WRONG_TYPE",
-                    format!("must be an array (got {})", other.describe()),
-                );
+                c.fail(&p, "WRONG_TYPE", format!("must be an array (got {})", other.describe()));
                 Val::Null
             }
             (Op::Exists, Input::Bool(b)) => Val::Bool(*b),
             (Op::Exists, other) => {
-                c.fail(
-                    &p,
-                    "WRONG_TYPE",
-                    format!("must be true or false (got {})", other.describe()),
-                );
+                c.fail(&p, "WRONG_TYPE", format!("must be true or false (got {})", other.describe()));
                 Val::Null
             }
             (Op::StartsWith, Input::String(s)) if !field.is_numeric() => Val::Str(s.to_lowercase()),
             (Op::StartsWith, other) => {
-                c.fail(
-                    &p,
-                    "WRONG_TYPE",
-                    format!(
-                        "must be a string on a text field (got {})",
-                        other.describe()
-                    ),
-                );
+                c.fail(&p, "WRONG_TYPE", format!("must be a string on a text field (got {})", other.describe()));
                 Val::Null
             }
             (_, v) => parse_value(c, &p, field, v),
@@ -636,11 +503,7 @@ fn parse_condition(c: &mut Check, path: &str, field: Field, value: &Input) -> Fi
 
 fn parse_filter(c: &mut Check, path: &str, value: &Input, depth: usize) -> Filter {
     let Input::Object(fields) = value else {
-        c.fail(
-            path,
-            "WRONG_TYPE",
-            format!("must be a filter object (got {})", value.describe()),
-        );
+        c.fail(path, "WRONG_TYPE", format!("must be a filter object (got {})", value.describe()));
         return Filter::All(vec![]);
     };
     if depth > 8 {
@@ -710,15 +573,14 @@ fn matches(filter: &Filter, t: &TransactionRecord) -> bool {
                 Op::Gt => ord == Some(Greater),
                 Op::Gte => matches!(ord, Some(Greater | Equal)),
                 Op::In | Op::Nin => {
-                    let found = matches!(val, Val::List(items) if items.iter().any(|v| compare(&actual, v) == Some(Equal)));
+                    let found =
+                        matches!(val, Val::List(items) if items.iter().any(|v| compare(&actual, v) == Some(Equal)));
                     found == (*op == Op::In)
                 }
                 // Every transaction field is always present.
                 Op::Exists => *val == Val::Bool(true),
                 Op::StartsWith => match (&actual, val) {
-                    (Val::Str(s), Val::Str(prefix)) => {
-                        s.to_lowercase().starts_with(prefix.as_str())
-                    }
+                    (Val::Str(s), Val::Str(prefix)) => s.to_lowercase().starts_with(prefix.as_str()),
                     _ => false,
                 },
             }
@@ -797,12 +659,7 @@ pub fn start_query_transactions(query: &Input) -> Result<Step> {
                 Input::Array(sorts) if sorts.len() <= 5 => {
                     for (i, s) in sorts.iter().enumerate() {
                         let p = format!("query.sort[{i}]");
-                        let name = c.required_string(
-                            &format!("{p}.fieldName"),
-                            s.get("fieldName"),
-                            1,
-                            512,
-                        );
+                        let name = c.required_string(&format!("{p}.fieldName"), s.get("fieldName"), 1, 512);
                         let order = match s.get("order") {
                             Input::String(o) if o == "ASC" => Some(false),
                             Input::String(o) if o == "DESC" => Some(true),
@@ -811,10 +668,7 @@ pub fn start_query_transactions(query: &Input) -> Result<Step> {
                                 c.fail(
                                     &format!("{p}.order"),
                                     "WRONG_TYPE",
-                                    format!(
-                                        "must be \"ASC\" or \"DESC\" (got {})",
-                                        other.describe()
-                                    ),
+                                    format!("must be \"ASC\" or \"DESC\" (got {})", other.describe()),
                                 );
                                 None
                             }
@@ -830,17 +684,11 @@ pub fn start_query_transactions(query: &Input) -> Result<Step> {
                         }
                     }
                 }
-                Input::Array(sorts) => c.fail(
-                    "query.sort",
-                    "TOO_MANY",
-                    format!("may hold at most 5 entries (got {})", sorts.len()),
-                ),
+                Input::Array(sorts) => {
+                    c.fail("query.sort", "TOO_MANY", format!("may hold at most 5 entries (got {})", sorts.len()))
+                }
                 v if v.is_absent() => {}
-                other => c.fail(
-                    "query.sort",
-                    "WRONG_TYPE",
-                    format!("must be an array (got {})", other.describe()),
-                ),
+                other => c.fail("query.sort", "WRONG_TYPE", format!("must be an array (got {})", other.describe())),
             }
         }
     }
@@ -849,11 +697,7 @@ pub fn start_query_transactions(query: &Input) -> Result<Step> {
         Some(text) => {
             let cur: TxnCursor = decode_cursor("query.cursorPaging.cursor", &text)?;
             let valid_prefix = cur.p == keys::LEDGER_TIME_PREFIX
-                || cur
-                    .p
-                    .strip_prefix(keys::LEDGER_PREFIX)
-                    .and_then(|r| r.strip_suffix('/'))
-                    .is_some_and(is_guid);
+                || cur.p.strip_prefix(keys::LEDGER_PREFIX).and_then(|r| r.strip_suffix('/')).is_some_and(is_guid);
             if !valid_prefix || !cur.k.starts_with(&cur.p) || cur.l == 0 || cur.l > MAX_LIMIT {
                 return Err(LoyaltyError::invalid_field(
                     "query.cursorPaging.cursor",
@@ -939,19 +783,8 @@ mod tests {
 
     #[test]
     fn base64_round_trips() {
-        for text in [
-            "",
-            "a",
-            "ab",
-            "abc",
-            "abcd",
-            "{\"k\":\"acct/1\"}",
-            "ünïcødé",
-        ] {
-            assert_eq!(
-                b64_decode(&b64_encode(text.as_bytes())).unwrap(),
-                text.as_bytes()
-            );
+        for text in ["", "a", "ab", "abc", "abcd", "{\"k\":\"acct/1\"}", "ünïcødé"] {
+            assert_eq!(b64_decode(&b64_encode(text.as_bytes())).unwrap(), text.as_bytes());
         }
         assert_eq!(b64_decode("***"), None);
     }

@@ -26,11 +26,7 @@ pub fn parse_iso(s: &str) -> Option<i64> {
         std::str::from_utf8(part).ok()?.parse().ok()
     };
     let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    if b.get(4) != Some(&b'-')
-        || b.get(7) != Some(&b'-')
-        || !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-    {
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
     let date_ms = days_from_civil(year, month, day) * 86_400_000;
@@ -87,15 +83,9 @@ mod tests {
     #[test]
     fn parses_iso_forms() {
         assert_eq!(parse_iso("1970-01-01T00:00:00.000Z"), Some(0));
-        assert_eq!(
-            parse_iso("2024-06-10T14:55:26.916Z"),
-            Some(1_718_031_326_916)
-        );
+        assert_eq!(parse_iso("2024-06-10T14:55:26.916Z"), Some(1_718_031_326_916));
         assert_eq!(parse_iso("2024-06-10"), Some(1_717_977_600_000));
-        assert_eq!(
-            parse_iso("2024-06-10T16:55:26.916+02:00"),
-            Some(1_718_031_326_916)
-        );
+        assert_eq!(parse_iso("2024-06-10T16:55:26.916+02:00"), Some(1_718_031_326_916));
         assert_eq!(parse_iso("9999-12-31T23:59:59.999Z"), Some(MAX_MS));
         assert_eq!(parse_iso("2024-13-10"), None);
         assert_eq!(parse_iso("yesterday"), None);

@@ -15,11 +15,7 @@ pub struct Check {
 
 impl Check {
     pub fn fail(&mut self, field: &str, rule_name: &'static str, description: impl Into<String>) {
-        self.violations.push(FieldViolation {
-            field: field.to_string(),
-            description: description.into(),
-            rule_name,
-        });
+        self.violations.push(FieldViolation { field: field.to_string(), description: description.into(), rule_name });
     }
 
     pub fn is_ok(&self) -> bool {
@@ -35,28 +31,15 @@ impl Check {
     }
 
     fn required(&mut self, field: &str, what: &str) {
-        self.fail(
-            field,
-            "REQUIRED_FIELD",
-            format!("is required and must be {what}"),
-        );
+        self.fail(field, "REQUIRED_FIELD", format!("is required and must be {what}"));
     }
 
     fn wrong_type(&mut self, field: &str, what: &str, got: &Input) {
-        self.fail(
-            field,
-            "WRONG_TYPE",
-            format!("must be {what} (got {})", got.describe()),
-        );
+        self.fail(field, "WRONG_TYPE", format!("must be {what} (got {})", got.describe()));
     }
 
     /// A plain object (not an array, not a Date). `None` when absent and not required.
-    pub fn object<'a>(
-        &mut self,
-        field: &str,
-        value: &'a Input,
-        required: bool,
-    ) -> Option<&'a Input> {
+    pub fn object<'a>(&mut self, field: &str, value: &'a Input, required: bool) -> Option<&'a Input> {
         match value {
             Input::Object(_) => Some(value),
             v if v.is_absent() => {
@@ -85,23 +68,11 @@ impl Check {
             Input::String(s) => {
                 let len = s.chars().count();
                 if len < min {
-                    let rule = if len == 0 {
-                        "REQUIRED_FIELD"
-                    } else {
-                        "TOO_SHORT"
-                    };
-                    self.fail(
-                        field,
-                        rule,
-                        format!("must be {min} to {max} characters long (got {len})"),
-                    );
+                    let rule = if len == 0 { "REQUIRED_FIELD" } else { "TOO_SHORT" };
+                    self.fail(field, rule, format!("must be {min} to {max} characters long (got {len})"));
                     None
                 } else if len > max {
-                    self.fail(
-                        field,
-                        "TOO_LONG",
-                        format!("must be {min} to {max} characters long (got {len})"),
-                    );
+                    self.fail(field, "TOO_LONG", format!("must be {min} to {max} characters long (got {len})"));
                     None
                 } else {
                     Some(Some(s.clone()))
@@ -123,25 +94,12 @@ impl Check {
     }
 
     /// A required string that must be present.
-    pub fn required_string(
-        &mut self,
-        field: &str,
-        value: &Input,
-        min: usize,
-        max: usize,
-    ) -> Option<String> {
+    pub fn required_string(&mut self, field: &str, value: &Input, min: usize, max: usize) -> Option<String> {
         self.string(field, value, min, max, true).flatten()
     }
 
     /// A whole number in `min..=max`. Outer `None`: invalid; inner `None`: absent.
-    pub fn integer(
-        &mut self,
-        field: &str,
-        value: &Input,
-        min: i64,
-        max: i64,
-        required: bool,
-    ) -> Option<Option<i64>> {
+    pub fn integer(&mut self, field: &str, value: &Input, min: i64, max: i64, required: bool) -> Option<Option<i64>> {
         match value {
             Input::Number(n) => {
                 let n = *n;
@@ -149,20 +107,14 @@ impl Check {
                     self.fail(
                         field,
                         "NOT_AN_INTEGER",
-                        format!(
-                            "must be a whole number from {min} to {max} (got {})",
-                            value.describe()
-                        ),
+                        format!("must be a whole number from {min} to {max} (got {})", value.describe()),
                     );
                     None
                 } else if n < min as f64 || n > max as f64 {
                     self.fail(
                         field,
                         "OUT_OF_RANGE",
-                        format!(
-                            "must be a whole number from {min} to {max} (got {})",
-                            format_number(n)
-                        ),
+                        format!("must be a whole number from {min} to {max} (got {})", format_number(n)),
                     );
                     None
                 } else {
@@ -193,10 +145,7 @@ impl Check {
                 self.fail(
                     field,
                     "INVALID_GUID",
-                    format!(
-                        "must be a GUID such as 3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d (got {})",
-                        value.describe()
-                    ),
+                    format!("must be a GUID such as 3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d (got {})", value.describe()),
                 );
                 None
             }
@@ -223,17 +172,10 @@ impl Check {
     pub fn revision(&mut self, field: &str, value: &Input) -> Option<Option<u64>> {
         let parsed = match value {
             v if v.is_absent() => return Some(None),
-            Input::String(s)
-                if !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()) =>
-            {
+            Input::String(s) if !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()) => {
                 s.parse::<u64>().ok()
             }
-            Input::Number(n)
-                if n.is_finite()
-                    && n.fract() == 0.0
-                    && *n >= 0.0
-                    && *n <= MAX_SAFE_INTEGER as f64 =>
-            {
+            Input::Number(n) if n.is_finite() && n.fract() == 0.0 && *n >= 0.0 && *n <= MAX_SAFE_INTEGER as f64 => {
                 Some(*n as u64)
             }
             _ => None,
@@ -244,10 +186,7 @@ impl Check {
                 self.fail(
                     field,
                     "INVALID_REVISION",
-                    format!(
-                        "must be a revision: a decimal string of at least \"1\" (got {})",
-                        value.describe()
-                    ),
+                    format!("must be a revision: a decimal string of at least \"1\" (got {})", value.describe()),
                 );
                 None
             }
@@ -281,10 +220,7 @@ mod tests {
     #[test]
     fn integer_rules() {
         let mut c = Check::default();
-        assert_eq!(
-            c.integer("a", &Input::Number(-0.0), -5, 5, true),
-            Some(Some(0))
-        );
+        assert_eq!(c.integer("a", &Input::Number(-0.0), -5, 5, true), Some(Some(0)));
         assert_eq!(c.integer("a", &Input::Number(0.5), 0, 5, true), None);
         assert_eq!(c.integer("a", &Input::Number(1e20), 0, 5, true), None);
         assert_eq!(c.integer("a", &Input::Number(f64::NAN), 0, 5, true), None);

@@ -7,13 +7,7 @@ use serde::Serialize;
 use super::model::{AccountRecord, ProgramRecord, TransactionRecord, TransactionType};
 
 /// Field names whose values the JS face turns into `Date` objects.
-pub const DATE_FIELDS: [&str; 5] = [
-    "_createdDate",
-    "_updatedDate",
-    "lastActivityDate",
-    "eventTime",
-    "expirationDate",
-];
+pub const DATE_FIELDS: [&str; 5] = ["_createdDate", "_updatedDate", "lastActivityDate", "eventTime", "expirationDate"];
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,10 +54,7 @@ pub struct PremiumFeaturesView {
 pub fn program(p: &ProgramRecord) -> ProgramView<'_> {
     ProgramView {
         name: p.name.as_deref(),
-        point_definition: PointDefinitionView {
-            custom_name: p.point_name.as_deref(),
-            icon: p.point_icon.as_deref(),
-        },
+        point_definition: PointDefinitionView { custom_name: p.point_name.as_deref(), icon: p.point_icon.as_deref() },
         status: p.status,
         created_date: p.created_ms,
         updated_date: p.updated_ms,
@@ -72,11 +63,7 @@ pub fn program(p: &ProgramRecord) -> ProgramView<'_> {
             months_of_inactivity: p.months_of_inactivity,
             expiring_points_percentage: p.expiring_points_percentage,
         },
-        premium_features: PremiumFeaturesView {
-            loyalty_program: true,
-            tiers: false,
-            points_expiration: false,
-        },
+        premium_features: PremiumFeaturesView { loyalty_program: true, tiers: false, points_expiration: false },
     }
 }
 
@@ -150,9 +137,7 @@ pub fn account(a: &AccountRecord) -> AccountView<'_> {
         updated_date: a.updated_ms,
         last_activity_date: a.last_activity_ms,
         revision: a.revision.to_string(),
-        tier: TierView {
-            points: a.tier_points,
-        },
+        tier: TierView { points: a.tier_points },
         contact: ContactView {
             id: &a.contact_id,
             name: contact.name.as_deref(),
@@ -165,9 +150,7 @@ pub fn account(a: &AccountRecord) -> AccountView<'_> {
                 width: picture.map_or(0, |p| p.width),
             },
         },
-        points_expiration: PointsExpirationView {
-            expiring_points_amount: 0,
-        },
+        points_expiration: PointsExpirationView { expiring_points_amount: 0 },
     }
 }
 

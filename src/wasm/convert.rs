@@ -135,10 +135,7 @@ fn version(value: &JsValue, what: &str) -> Result<u64> {
 
 fn text(value: &JsValue, what: &str) -> Result<String> {
     value.as_string().ok_or_else(|| {
-        LoyaltyError::storage_protocol(format!(
-            "{what}: value must be a string (got {})",
-            to_input(value).describe()
-        ))
+        LoyaltyError::storage_protocol(format!("{what}: value must be a string (got {})", to_input(value).describe()))
     })
 }
 
@@ -181,9 +178,9 @@ pub fn scan_answer(answer: &JsValue) -> Result<Vec<Row>> {
         .map(|(i, entry)| {
             let what = format!("storage.scan entry {i}");
             Ok(Row {
-                key: field(&entry, "key").as_string().ok_or_else(|| {
-                    LoyaltyError::storage_protocol(format!("{what}: key must be a string"))
-                })?,
+                key: field(&entry, "key")
+                    .as_string()
+                    .ok_or_else(|| LoyaltyError::storage_protocol(format!("{what}: key must be a string")))?,
                 value: text(&field(&entry, "value"), &what)?,
                 version: version(&field(&entry, "version"), &what)?,
             })

@@ -28,9 +28,7 @@ extern "C" {
 /// Logs the message of a panic before the trap, so it is never lost.
 #[wasm_bindgen(start)]
 pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        console_error(&format!("wix-loyalty-wasm panicked: {info}"))
-    }));
+    std::panic::set_hook(Box::new(|info| console_error(&format!("wix-loyalty-wasm panicked: {info}"))));
 }
 
 fn fail(error: LoyaltyError) -> JsValue {
@@ -44,15 +42,13 @@ fn set(target: &Object, key: &str, value: &JsValue) {
 
 fn step_to_js(step: Step) -> Result<JsValue, JsValue> {
     let out = Object::new();
-    let state = serde_json::to_string(&step.state)
-        .map_err(|e| fail(LoyaltyError::internal("ENCODE_FAILED", e.to_string())))?;
+    let state =
+        serde_json::to_string(&step.state).map_err(|e| fail(LoyaltyError::internal("ENCODE_FAILED", e.to_string())))?;
     set(&out, "state", &JsValue::from_str(&state));
     if let Some(lock) = &step.lock {
         set(&out, "lock", &JsValue::from_str(lock));
     }
-    let strings = |items: &mut dyn Iterator<Item = &String>| -> Array {
-        items.map(|s| JsValue::from_str(s)).collect()
-    };
+    let strings = |items: &mut dyn Iterator<Item = &String>| -> Array { items.map(|s| JsValue::from_str(s)).collect() };
     match step.request {
         Request::Read(keys) => {
             set(&out, "t", &"read".into());
@@ -61,14 +57,7 @@ fn step_to_js(step: Step) -> Result<JsValue, JsValue> {
         Request::Scan(scan) => {
             set(&out, "t", &"scan".into());
             set(&out, "prefix", &JsValue::from_str(&scan.prefix));
-            set(
-                &out,
-                "after",
-                &scan
-                    .after
-                    .as_deref()
-                    .map_or(JsValue::UNDEFINED, JsValue::from_str),
-            );
+            set(&out, "after", &scan.after.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str));
             set(&out, "limit", &JsValue::from(scan.limit));
             set(&out, "reverse", &JsValue::from_bool(scan.reverse));
         }
@@ -103,42 +92,23 @@ fn step_to_js(step: Step) -> Result<JsValue, JsValue> {
 
 /// Starts operation `op` (a JS method name) with its arguments.
 #[wasm_bindgen]
-pub fn start(
-    op: &str,
-    args: &Array,
-    now: f64,
-    new_id: Option<String>,
-    has_contacts: bool,
-) -> Result<JsValue, JsValue> {
+pub fn start(op: &str, args: &Array, now: f64, new_id: Option<String>, has_contacts: bool) -> Result<JsValue, JsValue> {
     let now_ms = convert::now_ms(now).map_err(fail)?;
     let inputs: Vec<_> = args.iter().map(|a| convert::to_input(&a)).collect();
-    let ctx = Context {
-        now_ms,
-        new_id,
-        has_contacts,
-    };
+    let ctx = Context { now_ms, new_id, has_contacts };
     step_to_js(machine::start(op, &inputs, &ctx).map_err(fail)?)
 }
 
 /// Continues an operation with the answer to its last request (`kind` is that request's `t`).
 #[wasm_bindgen]
 pub fn resume(state: &str, kind: &str, answer: JsValue) -> Result<JsValue, JsValue> {
-    let state = serde_json::from_str(state).map_err(|e| {
-        fail(LoyaltyError::internal(
-            "INVALID_STATE",
-            format!("the operation state was altered: {e}"),
-        ))
-    })?;
+    let state = serde_json::from_str(state)
+        .map_err(|e| fail(LoyaltyError::internal("INVALID_STATE", format!("the operation state was altered: {e}"))))?;
     let io = match kind {
         "read" => Io::Read(convert::read_answer(&answer).map_err(fail)?),
         "scan" => Io::Scan(convert::scan_answer(&answer).map_err(fail)?),
         "contact" => Io::Contact(convert::to_input(&answer)),
-        other => {
-            return Err(fail(LoyaltyError::internal(
-                "INVALID_STATE",
-                format!("no request of kind {other:?}"),
-            )))
-        }
+        other => return Err(fail(LoyaltyError::internal("INVALID_STATE", format!("no request of kind {other:?}")))),
     };
     step_to_js(machine::resume(state, io).map_err(fail)?)
 }
@@ -146,17 +116,11 @@ pub fn resume(state: &str, kind: &str, answer: JsValue) -> Result<JsValue, JsVal
 /// Every operation name `start` accepts.
 #[wasm_bindgen]
 pub fn operations() -> Array {
-    machine::OPERATIONS
-        .iter()
-        .map(|s| JsValue::from_str(s))
-        .collect()
+    machine::OPERATIONS.iter().map(|s| JsValue::from_str(s)).collect()
 }
 
 /// Field names whose epoch-millisecond values the JS face turns into `Date`s.
 #[wasm_bindgen(js_name = dateFields)]
 pub fn date_fields() -> Array {
-    crate::core::view::DATE_FIELDS
-        .iter()
-        .map(|s| JsValue::from_str(s))
-        .collect()
+    crate::core::view::DATE_FIELDS.iter().map(|s| JsValue::from_str(s)).collect()
 }

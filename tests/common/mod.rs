@@ -76,7 +76,9 @@ pub fn assert_consistent(b: &mut Backend, account_id: &str) -> Value {
     let p = &account["points"];
     let balance = p["balance"].as_i64().unwrap();
     assert!(balance >= 0, "negative balance");
-    let derived = p["earned"].as_i64().unwrap() + p["adjusted"].as_i64().unwrap() - p["redeemed"].as_i64().unwrap() - p["expired"].as_i64().unwrap();
+    let derived = p["earned"].as_i64().unwrap() + p["adjusted"].as_i64().unwrap()
+        - p["redeemed"].as_i64().unwrap()
+        - p["expired"].as_i64().unwrap();
     assert_eq!(balance, derived, "balance = earned + adjusted - redeemed - expired");
     let entries = ledger(b, account_id);
     let sum: i64 = entries.iter().map(|t| t["amount"].as_i64().unwrap()).sum();
