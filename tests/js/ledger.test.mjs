@@ -56,7 +56,8 @@ test('adjust rules: balance wins, no zero, no overdraft, stale revision refused'
 });
 
 test('queryLoyaltyTransactions: filters, order, limit, cursors and next()', async () => {
-  const { loyalty, account: a } = await activeWithAccount();
+  let clock = Date.UTC(2025, 0, 1);
+  const { loyalty, account: a } = await activeWithAccount({ now: () => (clock += 1000) });
   const { account: b } = await loyalty.accounts.createAccount(CONTACT_B);
   for (let i = 1; i <= 7; i++) {
     await loyalty.accounts.earnPoints(a._id, { amount: i, appId: 'shop', idempotencyKey: `a-${i}` });

@@ -1,0 +1,123 @@
+// The storage boundary: failing, misbehaving and corrupted storage, and the conformance kit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLoyaltyBackend, memoryStorage } from 'wix-loyalty-wasm';
+import { runStorageConformance, storageConformanceTests } from 'wix-loyalty-wasm/conformance';
+import { CONTACT_A, CONTACT_B, activeWithAccount, assertConsistent, rejects } from './helpers.mjs';
+
+runStorageConformance(() => memoryStorage(), { test, prefix: 'memoryStorage conformance: ' });
+
+test('the conformance kit catches a storage that is not atomic', async () => {
+  const naive = () => {
+    const map = new Map();
+    return {
+      async read(keys) { return keys.map((k) => map.get(k) ?? null); },
+      async commit(writes) {
+        // Wrong: checks and applies key by key, so a late conflict leaves earlier writes applied.
+        for (const w of writes) {
+          const current = map.get(w.key)?.version ?? 0;
+          if (current !== w.version) return { ok: false, conflict: w.key };
+          map.set(w.key, { value: w.value, version: current + 1 });
+        }
+        return { ok: true };
+      },
+      async scan({ prefix, after, limit, reverse }) {
+        let keys = [...map.keys()].filter((k) => k.startsWith(prefix)).sort();
+        if (reverse) keys.reverse();
+        if (after !== undefined) keys = keys.filter((k) => (reverse ? k < after : k > after));
+        return keys.slice(0, limit).map((key) => ({ key, ...map.get(key) }));
+      },
+    };
+  };
+  const report = await runStorageConformance(naive);
+  assert.deepEqual(report.failed.map((f) => f.name), [storageConformanceTests[4].name]);
+  assert.equal(report.passed, storageConformanceTests.length - 1);
+  const good = await runStorageConformance(() => memoryStorage());
+  assert.deepEqual([good.passed, good.failed.length], [storageConformanceTests.length, 0]);
+});
+
+function faulty(base, faults) {
+  return {
+    read: (keys) => (faults.read ? faults.read(keys) : base.read(keys)),
+    commit: (writes) => (faults.commit ? faults.commit(writes) : base.commit(writes)),
+    scan: (req) => (faults.scan ? faults.scan(req) : base.scan(req)),
+  };
+}
+
+test('a storage callback that throws or rejects is UNAVAILABLE / STORAGE_ERROR with the cause, and nothing is half-written', async () => {
+  const base = memoryStorage();
+  const good = createLoyaltyBackend({ storage: base });
+  await good.programs.activateLoyaltyProgram();
+  const { account } = await good.accounts.createAccount(CONTACT_A);
+  const boom = new Error('disk on fire');
+  for (const [name, faults, touches] of [
+    ['read rejects', { read: async () => { throw boom; } }, ['adjust', 'earn', 'get']],
+    ['read throws synchronously', { read: () => { throw boom; } }, ['adjust', 'earn', 'get']],
+    ['commit rejects', { commit: async () => { throw boom; } }, ['adjust', 'earn']],
+    ['commit throws synchronously', { commit: () => { throw boom; } }, ['adjust', 'earn']],
+    ['scan rejects', { scan: async () => { throw boom; } }, ['query']],
+  ]) {
+    const loyalty = createLoyaltyBackend({ storage: faulty(base, faults) });
+    const ops = {
+      adjust: () => loyalty.accounts.adjustPoints(account._id, { amount: 5 }),
+      earn: () => loyalty.accounts.earnPoints(account._id, { amount: 5, appId: 'a', idempotencyKey: 'k-retry' }),
+      get: () => loyalty.accounts.getAccount(account._id),
+      query: () => loyalty.transactions.queryLoyaltyTransactions().find(),
+    };
+    for (const op of touches) {
+      const e = await rejects(ops[op](), 'UNAVAILABLE', 'STORAGE_ERROR');
+      assert.equal(e.cause, boom, `${name}/${op}: the original error is the cause`);
+      assert.match(e.message, /disk on fire/);
+    }
+  }
+  const { account: after, ledger } = await assertConsistent(good, account._id);
+  assert.equal(after.points.balance, 0, 'no failed call changed anything');
+  assert.equal(ledger.length, 0);
+  // The same key works once storage is healthy again.
+  assert.equal((await good.accounts.earnPoints(account._id, { amount: 5, appId: 'a', idempotencyKey: 'k-retry' })).account.points.balance, 5);
+  await assertConsistent(good, account._id);
+});
+
+test('storage answers that break the contract are INTERNAL / STORAGE_PROTOCOL_ERROR', async () => {
+  const { loyalty, account } = await activeWithAccount();
+  const base = memoryStorage();
+  for (const faults of [
+    { read: async () => 'nope' },
+    { read: async () => [] },
+    { read: async (keys) => keys.map(() => ({ value: 1, version: 1 })) },
+    { read: async (keys) => keys.map(() => ({ value: '{}', version: -1 })) },
+    { commit: async () => undefined },
+    { commit: async () => ({ ok: 'yes' }) },
+    { scan: async () => [{ key: 5 }] },
+    { scan: async () => [{ key: 'elsewhere/x', value: '{}', version: 1 }] },
+  ]) {
+    const broken = createLoyaltyBackend({ storage: faulty(base, faults) });
+    await broken.programs.activateLoyaltyProgram().catch(() => {});
+    const ops = [broken.programs.updateLoyaltyProgram({ name: 'Name' }), broken.transactions.queryLoyaltyTransactions().find()];
+    const settled = await Promise.allSettled(ops);
+    const failures = settled.filter((s) => s.status === 'rejected').map((s) => s.reason);
+    assert.ok(failures.length >= 1, `a broken storage is noticed: ${JSON.stringify(Object.keys(faults))}`);
+    for (const e of failures) assert.deepEqual([e.code, e.reason], ['INTERNAL', 'STORAGE_PROTOCOL_ERROR'], e.message);
+  }
+  await assertConsistent(loyalty, account._id);
+});
+
+test('a corrupted or foreign record names its key; other accounts keep working', async () => {
+  const base = memoryStorage();
+  const loyalty = createLoyaltyBackend({ storage: base });
+  await loyalty.programs.activateLoyaltyProgram();
+  const { account: a } = await loyalty.accounts.createAccount(CONTACT_A);
+  const { account: b } = await loyalty.accounts.createAccount(CONTACT_B);
+  const key = `acct/${a._id}`;
+  const [entry] = await base.read([key]);
+  await base.commit([{ key, value: '{"schema":1,"id":', version: entry.version }]);
+  const e = await rejects(loyalty.accounts.getAccount(a._id), 'INTERNAL', 'CORRUPT_RECORD');
+  assert.ok(e.message.includes(key), e.message);
+  assert.equal(e.details.applicationError.data.key, key);
+  await rejects(loyalty.accounts.adjustPoints(a._id, { amount: 1 }), 'INTERNAL', 'CORRUPT_RECORD');
+  await base.commit([{ key, value: '{"schema":9,"id":"x"}', version: entry.version + 1 }]);
+  const e2 = await rejects(loyalty.accounts.getAccount(a._id), 'FAILED_PRECONDITION', 'SCHEMA_TOO_NEW');
+  assert.ok(e2.message.includes(key));
+  await loyalty.accounts.adjustPoints(b._id, { amount: 3 });
+  await assertConsistent(loyalty, b._id);
+});
