@@ -133,7 +133,7 @@ fn bad_queries_are_invalid_arguments() {
         (json!({ "filter": [] }), "query.filter", "WRONG_TYPE"),
     ];
     for (q, field, rule) in cases {
-        let e = b.err("queryLoyaltyTransactions", &[q.clone()]);
+        let e = b.err("queryLoyaltyTransactions", std::slice::from_ref(&q));
         assert_eq!((e.violations[0].field.as_str(), e.reason), (field, rule), "{q}");
     }
     // A forged cursor pointing at another key family is refused.

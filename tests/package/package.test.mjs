@@ -1,0 +1,83 @@
+// The packed tarball, as a user gets it: `npm pack ./pkg`, installed into an empty folder, used
+// from Node ESM, Node CommonJS and a plain HTML page (no bundler) in headless Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, extname, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let dir;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wix-loyalty-pack-'));
+  const tarball = execFileSync('npm', ['pack', join(root, 'pkg'), '--pack-destination', dir, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop();
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  execFileSync('npm', ['install', join(dir, tarball), '--no-audit', '--no-fund', '--offline', '--silent'], { cwd: dir });
+  assert.ok(existsSync(join(dir, 'node_modules', 'wix-loyalty-wasm', 'wasm', 'wix_loyalty_wasm_bg.wasm')));
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const script = `
+  await wixLoyaltyBackend.program.activateLoyaltyProgram();
+  const { account } = await wixLoyaltyBackend.accounts.createAccount('3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d');
+  const r = await wixLoyaltyBackend.accounts.adjustPoints(account._id, { amount: 50, revision: account.revision });
+  let code = 'none';
+  try { await wixLoyaltyBackend.accounts.adjustPoints(account._id, { amount: -51 }); } catch (e) { code = e.code + '/' + e.reason; }
+  const out = r.account.points.balance + ' ' + code + ' ' + (r.account._updatedDate instanceof Date);
+`;
+
+test('import wixLoyaltyBackend from "wix-loyalty-wasm" works in Node ESM', () => {
+  const out = execFileSync('node', ['--input-type=module', '-e', `import wixLoyaltyBackend from 'wix-loyalty-wasm';${script}console.log(out);`], { cwd: dir, encoding: 'utf8' });
+  assert.equal(out.trim(), '50 FAILED_PRECONDITION/INSUFFICIENT_POINTS true');
+});
+
+test('require("wix-loyalty-wasm") works in Node CommonJS', () => {
+  const out = execFileSync('node', ['-e', `const wixLoyaltyBackend = require('wix-loyalty-wasm').default; (async () => {${script}console.log(out); })();`], { cwd: dir, encoding: 'utf8' });
+  assert.equal(out.trim(), '50 FAILED_PRECONDITION/INSUFFICIENT_POINTS true');
+});
+
+test('a plain HTML page imports the web build in headless Chromium', async () => {
+  writeFileSync(join(dir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>pending</title>
+<script type="module">
+  try {
+    const { default: wixLoyaltyBackend, createLoyaltyBackend, memoryStorage } = await import('./node_modules/wix-loyalty-wasm/index.js');
+    ${script}
+    const own = createLoyaltyBackend({ storage: memoryStorage() });
+    await own.programs.activateLoyaltyProgram();
+    document.title = 'ok: ' + out + ' ' + typeof crypto.randomUUID;
+  } catch (e) {
+    document.title = 'error: ' + e.message;
+  }
+</script>`);
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+  const server = createServer((req, res) => {
+    const path = normalize(join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    if (!path.startsWith(dir) || !existsSync(path)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
+    await page.waitForFunction(() => document.title !== 'pending', null, { timeout: 20000 });
+    assert.equal(await page.title(), 'ok: 50 FAILED_PRECONDITION/INSUFFICIENT_POINTS true function', errors.join('\n'));
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});

@@ -1,0 +1,54 @@
+// A typed consumer: compiled with `tsc --noEmit` against the generated package declarations.
+import wixLoyaltyBackend, {
+  createLoyaltyBackend,
+  memoryStorage,
+  isLoyaltyError,
+  LoyaltyError,
+  accounts,
+  type LoyaltyAccount,
+  type LoyaltyStorage,
+  type LoyaltyTransaction,
+  type ErrorCode,
+} from 'wix-loyalty-wasm';
+import { runStorageConformance, storageConformanceTests } from 'wix-loyalty-wasm/conformance';
+
+async function main(): Promise<void> {
+  await wixLoyaltyBackend.program.activateLoyaltyProgram();
+  const storage: LoyaltyStorage = memoryStorage();
+  const loyalty = createLoyaltyBackend({
+    storage,
+    now: () => new Date(),
+    newId: () => crypto.randomUUID(),
+    contacts: async (contactId: string) => ({ name: `Contact ${contactId}`, memberId: null }),
+    onEvent: (event) => console.log(event.metadata.eventType, event.metadata.eventTime.toISOString()),
+  });
+  const { account } = await loyalty.accounts.createAccount('3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d');
+  const balance: number = account.points.balance;
+  const revision: string = account.revision;
+  const created: Date = account._createdDate;
+  const earned = await loyalty.accounts.earnPoints(account._id, { amount: 10, appId: 'shop', idempotencyKey: 'k' });
+  const transactionId: string = earned.transactionId;
+  const fetched: LoyaltyAccount = await accounts.getAccount(account._id);
+  await loyalty.accounts.adjustPoints(account._id, { amount: -5, revision });
+  const page = await loyalty.transactions
+    .queryLoyaltyTransactions()
+    .eq('accountId', account._id)
+    .descending('_createdDate')
+    .limit(10)
+    .find();
+  const items: LoyaltyTransaction[] = page.items;
+  if (page.hasNext()) await page.next();
+  try {
+    await loyalty.accounts.getAccount('nope');
+  } catch (e) {
+    if (isLoyaltyError(e)) {
+      const code: ErrorCode = e.code;
+      const reason: string = e.reason;
+      console.log(code, reason, e instanceof LoyaltyError);
+    }
+  }
+  const report = await runStorageConformance(() => memoryStorage());
+  console.log(balance, created, transactionId, fetched._id, items.length, report.passed, storageConformanceTests.length);
+}
+
+void main();
