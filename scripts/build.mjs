@@ -86,7 +86,6 @@ const manifest = {
       require: './node/conformance.cjs',
       default: './conformance.js',
     },
-    './wasm': './wasm/wix_loyalty_wasm.js',
     './package.json': './package.json',
   },
   files: ['*.js', '*.d.ts', 'node/', 'wasm/', 'README.md'],

@@ -375,6 +375,20 @@ fn revision_goes_up_by_one_and_a_stale_one_is_refused() {
 }
 
 #[test]
+fn an_accounts_ledger_stays_in_time_order_when_the_clock_goes_back() {
+    let (mut b, id) = active_with_account();
+    let first = b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 1 })]);
+    b.now_ms -= 60_000;
+    let second = b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 1 })]);
+    let t1 = b.ok("getLoyaltyTransaction", &[first["transactionId"].clone()])["_createdDate"].as_i64().unwrap();
+    let t2 = b.ok("getLoyaltyTransaction", &[second["transactionId"].clone()])["_createdDate"].as_i64().unwrap();
+    assert_eq!(t2, t1, "a change is never dated before the account's previous change");
+    let entries = ledger(&b, &id);
+    assert_eq!(entries[0]["id"], first["transactionId"]);
+    assert_eq!(entries[1]["id"], second["transactionId"]);
+}
+
+#[test]
 fn adjust_works_in_every_program_status() {
     let (mut b, id) = active_with_account();
     b.ok("pauseLoyaltyProgram", &[]);
