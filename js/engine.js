@@ -78,6 +78,7 @@ export function createLoyaltyBackend(options) {
     if (fn !== undefined && fn !== null && typeof fn !== 'function') throw optionError(name, 'a function', fn);
   }
   const hasContacts = typeof contacts === 'function';
+  const wantEvents = typeof onEvent === 'function';
   const queue = new KeyedQueue();
 
   function clock() {
@@ -125,7 +126,7 @@ export function createLoyaltyBackend(options) {
   }
 
   function deliver(eventsJson) {
-    if (!onEvent || eventsJson === '[]') return;
+    if (!wantEvents || eventsJson === '[]') return;
     for (const event of parse(eventsJson)) {
       event.metadata = { _id: randomGuid(), ...event.metadata };
       try {
@@ -182,7 +183,7 @@ export function createLoyaltyBackend(options) {
   async function run(op, args) {
     let step;
     try {
-      step = start(op, args, clock(), NEEDS_ID.has(op) ? freshId() : undefined, hasContacts);
+      step = start(op, args, clock(), NEEDS_ID.has(op) ? freshId() : undefined, hasContacts, wantEvents);
     } catch (thrown) {
       throw fromWasm(thrown);
     }

@@ -81,7 +81,7 @@ impl Store {
 
     /// Runs an operation to its result (no concurrency here).
     fn run(&mut self, op: &str, a: &[JsValue], id: Option<&str>) -> Result<serde_json::Value, serde_json::Value> {
-        let mut step = start(op, &args(a), NOW, id.map(String::from), false)
+        let mut step = start(op, &args(a), NOW, id.map(String::from), false, true)
             .map_err(|e| serde_json::from_str::<serde_json::Value>(&e.as_string().unwrap()).unwrap())?;
         loop {
             let kind = text(&step, "t");
@@ -181,7 +181,7 @@ fn hostile_values_are_coded_errors_and_the_engine_keeps_working() {
             for position in 0..2 {
                 let mut a = vec![JsValue::from(id.clone()), js("{ amount: 1, appId: 'a', idempotencyKey: 'hostile' }")];
                 a[position] = js(source);
-                if let Err(e) = start(op, &args(&a), NOW, Some(guid(9)), false) {
+                if let Err(e) = start(op, &args(&a), NOW, Some(guid(9)), false, true) {
                     let e: serde_json::Value =
                         serde_json::from_str(&e.as_string().expect("thrown as JSON text")).unwrap();
                     assert!(
@@ -207,6 +207,7 @@ fn inherited_and_proto_smuggled_properties_are_not_read() {
         NOW,
         Some(guid(9)),
         false,
+        true,
     ));
     assert_eq!(e["reason"], "MISSING_ADJUSTMENT");
     // An own "__proto__" key (as JSON.parse makes) is just an unknown field.
@@ -216,6 +217,7 @@ fn inherited_and_proto_smuggled_properties_are_not_read() {
         NOW,
         Some(guid(9)),
         false,
+        true,
     ));
     assert_eq!(e["reason"], "MISSING_ADJUSTMENT");
 }
@@ -228,6 +230,7 @@ fn messages_name_the_argument_path() {
         NOW,
         Some(guid(9)),
         false,
+        true,
     ));
     assert_eq!(e["code"], "INVALID_ARGUMENT");
     assert_eq!(e["details"]["validationError"]["fieldViolations"][0]["field"], "options.amount");
@@ -237,7 +240,7 @@ fn messages_name_the_argument_path() {
 
 #[wasm_bindgen_test]
 fn storage_answers_that_break_the_contract_are_reported() {
-    let step = start("getLoyaltyProgram", &args(&[]), NOW, None, false).unwrap();
+    let step = start("getLoyaltyProgram", &args(&[]), NOW, None, false, true).unwrap();
     let state = text(&step, "state");
     for (answer, needle) in [
         ("'nope'", "must resolve to an array"),
@@ -260,23 +263,37 @@ fn storage_answers_that_break_the_contract_are_reported() {
 
 #[wasm_bindgen_test]
 fn the_clock_and_the_id_generator_are_checked() {
-    let e =
-        error_of(start("adjustPoints", &args(&[CONTACT.into(), js("{ amount: 1 }")]), f64::NAN, Some(guid(1)), false));
+    let e = error_of(start(
+        "adjustPoints",
+        &args(&[CONTACT.into(), js("{ amount: 1 }")]),
+        f64::NAN,
+        Some(guid(1)),
+        false,
+        true,
+    ));
     assert_eq!(e["reason"], "INVALID_CLOCK");
-    let e =
-        error_of(start("adjustPoints", &args(&[CONTACT.into(), js("{ amount: 1 }")]), NOW, Some("42".into()), false));
+    let e = error_of(start(
+        "adjustPoints",
+        &args(&[CONTACT.into(), js("{ amount: 1 }")]),
+        NOW,
+        Some("42".into()),
+        false,
+        true,
+    ));
     assert_eq!(e["reason"], "INVALID_ID_GENERATOR");
 }
 
 #[wasm_bindgen_test]
 fn steps_have_the_documented_shape() {
-    let step = start("adjustPoints", &args(&[CONTACT.into(), js("{ amount: 1 }")]), NOW, Some(guid(1)), false).unwrap();
+    let step =
+        start("adjustPoints", &args(&[CONTACT.into(), js("{ amount: 1 }")]), NOW, Some(guid(1)), false, true).unwrap();
     assert_eq!(text(&step, "t"), "read");
     assert_eq!(text(&step, "lock"), format!("acct/{CONTACT}"));
     let keys: Array = get(&step, "keys").dyn_into().unwrap();
     assert_eq!(keys.get(0).as_string().unwrap(), format!("acct/{CONTACT}"));
     let step =
-        start("queryLoyaltyTransactions", &args(&[js("{ cursorPaging: { limit: 5 } }")]), NOW, None, false).unwrap();
+        start("queryLoyaltyTransactions", &args(&[js("{ cursorPaging: { limit: 5 } }")]), NOW, None, false, true)
+            .unwrap();
     assert_eq!(text(&step, "t"), "scan");
     assert_eq!(text(&step, "prefix"), "ledger-time/");
     assert_eq!(get(&step, "limit").as_f64(), Some(6.0));

@@ -18,7 +18,7 @@ use serde_json::json;
 use super::error::{Code, LoyaltyError, Result};
 use super::input::Input;
 use super::keys;
-use super::machine::{self, Context, EventSpec, Io, Outcome, Request, State, Step, Stored, Write};
+use super::machine::{self, Context, EventSpec, Io, Outcome, Request, Stamp, State, Step, Stored, Write};
 use super::model::{
     self, AccountRecord, AdjustInfo, ContactSnapshot, EarnInfo, EarnRequest, IdempotencyRecord, IndexRecord, Picture,
     Points, ProgramStatus, TransactionRecord, TransactionType, LOYALTY_APP_ID, SCHEMA,
@@ -35,7 +35,7 @@ pub const ADJUST_BALANCE_MAX: i64 = 999_999_999;
 pub struct CreateAccountCommand {
     pub contact_id: String,
     pub account_id: String,
-    pub now_ms: i64,
+    pub at: Stamp,
     /// Filled once the contacts resolver answered (or at once when there is none).
     pub contact: Option<ContactSnapshot>,
 }
@@ -45,7 +45,7 @@ pub struct EarnCommand {
     pub request: EarnRequest,
     pub idempotency_key: String,
     pub transaction_id: String,
-    pub now_ms: i64,
+    pub at: Stamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,7 +61,7 @@ pub struct AdjustCommand {
     pub description: Option<String>,
     pub revision: Option<u64>,
     pub transaction_id: String,
-    pub now_ms: i64,
+    pub at: Stamp,
 }
 
 /// The fresh id a mutation needs, checked: a broken id generator must not corrupt the store.
@@ -89,7 +89,7 @@ pub fn start_create(contact_id: &Input, ctx: &Context) -> Result<Step> {
     c.finish()?;
     let cmd = CreateAccountCommand {
         account_id: fresh_id(ctx)?,
-        now_ms: ctx.now_ms,
+        at: ctx.stamp(),
         contact: if ctx.has_contacts { None } else { Some(ContactSnapshot::default()) },
         contact_id,
     };
@@ -204,8 +204,8 @@ pub fn resume_create(mut cmd: CreateAccountCommand, io: Io) -> Result<Step> {
         points: Points::default(),
         tier_points: 0,
         revision: 1,
-        created_ms: cmd.now_ms,
-        updated_ms: cmd.now_ms,
+        created_ms: cmd.at.now_ms,
+        updated_ms: cmd.at.now_ms,
         last_activity_ms: None,
         contact,
     };
@@ -217,25 +217,23 @@ pub fn resume_create(mut cmd: CreateAccountCommand, io: Io) -> Result<Step> {
     if let Some(member) = &account.contact.member_id {
         writes.push(Write { key: keys::member_index(member), value: index, version: 0 });
     }
-    #[derive(Serialize)]
-    struct Response<'a> {
-        account: view::AccountView<'a>,
-    }
-    let result = machine::json(&Response { account: view::account(&account) })?;
-    let created = machine::event(
-        EventSpec {
+    let view_json = machine::json(&view::account(&account))?;
+    let result = format!("{{\"account\":{view_json}}}");
+    let events = if cmd.at.events {
+        let spec = EventSpec {
             fqdn: "wix.loyalty.v1.account",
             slug: "created",
             event_type: "wix.loyalty.v1.account_created",
             entity_id: &account.id,
             sequence: Some(account.revision),
-            now_ms: cmd.now_ms,
-        },
-        "entity",
-        &view::account(&account),
-    )?;
+            now_ms: cmd.at.now_ms,
+        };
+        machine::events(&[machine::event(spec, "entity", &view_json)?])
+    } else {
+        "[]".into()
+    };
     Ok(Step {
-        request: Request::Commit(writes, Outcome { result, events: machine::events(&[created]) }),
+        request: Request::Commit(writes, Outcome { result, events }),
         state: State::CreateAccount(cmd),
         lock: None,
     })
@@ -317,7 +315,7 @@ pub fn start_earn(account_id: &Input, options: &Input, ctx: &Context) -> Result<
         }
     }
     c.finish()?;
-    let cmd = EarnCommand { request, idempotency_key, transaction_id: fresh_id(ctx)?, now_ms: ctx.now_ms };
+    let cmd = EarnCommand { request, idempotency_key, transaction_id: fresh_id(ctx)?, at: ctx.stamp() };
     Ok(Step {
         request: Request::Read(vec![
             keys::PROGRAM.into(),
@@ -358,14 +356,9 @@ fn apply_delta(account: &mut AccountRecord, delta: i64, kind: TransactionType, n
     Ok(now_ms)
 }
 
-fn points_result(account: &AccountRecord, transaction_id: &str) -> Result<String> {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Response<'a> {
-        account: view::AccountView<'a>,
-        transaction_id: &'a str,
-    }
-    machine::json(&Response { account: view::account(account), transaction_id })
+/// `{ account, transactionId }` around the account's view JSON.
+fn points_result(view_json: &str, transaction_id: &str) -> String {
+    format!("{{\"account\":{view_json},\"transactionId\":\"{transaction_id}\"}}")
 }
 
 /// The writes and events of one balance change: the account, the transaction in its three
@@ -375,6 +368,7 @@ fn commit_change(
     version: u64,
     txn: &TransactionRecord,
     extra: Option<Write>,
+    at: Stamp,
     state: State,
 ) -> Result<Step> {
     let txn_json = model::encode(txn)?;
@@ -385,31 +379,26 @@ fn commit_change(
         Write { key: keys::time_ledger(txn.created_ms, &account.id, account.revision), value: txn_json, version: 0 },
     ];
     writes.extend(extra);
-    let spec = |slug, event_type| EventSpec {
-        fqdn: "wix.loyalty.v1.account",
-        slug,
-        event_type,
-        entity_id: &account.id,
-        sequence: Some(account.revision),
-        now_ms: txn.created_ms,
+    let view_json = machine::json(&view::account(account))?;
+    let events = if at.events {
+        let spec = |slug, event_type| EventSpec {
+            fqdn: "wix.loyalty.v1.account",
+            slug,
+            event_type,
+            entity_id: &account.id,
+            sequence: Some(account.revision),
+            now_ms: txn.created_ms,
+        };
+        let data = format!("{{\"account\":{view_json}}}");
+        machine::events(&[
+            machine::event(spec("points_updated", "wix.loyalty.v1.account_points_updated"), "data", &data)?,
+            machine::event(spec("updated", "wix.loyalty.v1.account_updated"), "entity", &view_json)?,
+        ])
+    } else {
+        "[]".into()
     };
-    #[derive(Serialize)]
-    struct Data<'a> {
-        account: view::AccountView<'a>,
-    }
-    let events = [
-        machine::event(
-            spec("points_updated", "wix.loyalty.v1.account_points_updated"),
-            "data",
-            &Data { account: view::account(account) },
-        )?,
-        machine::event(spec("updated", "wix.loyalty.v1.account_updated"), "entity", &view::account(account))?,
-    ];
     Ok(Step {
-        request: Request::Commit(
-            writes,
-            Outcome { result: points_result(account, &txn.id)?, events: machine::events(&events) },
-        ),
+        request: Request::Commit(writes, Outcome { result: points_result(&view_json, &txn.id), events }),
         state,
         lock: None,
     })
@@ -444,7 +433,10 @@ pub fn resume_earn(cmd: EarnCommand, io: Io) -> Result<Step> {
             .with_data(json!({ "idempotencyKey": cmd.idempotency_key, "transactionId": record.transaction_id })));
         }
         return Ok(Step {
-            request: Request::Done(Outcome::quiet(points_result(&record.account, &record.transaction_id)?)),
+            request: Request::Done(Outcome::quiet(points_result(
+                &machine::json(&view::account(&record.account))?,
+                &record.transaction_id,
+            ))),
             state: State::Earn(cmd),
             lock: None,
         });
@@ -453,7 +445,7 @@ pub fn resume_earn(cmd: EarnCommand, io: Io) -> Result<Step> {
     let (program, _) = read_program(program.as_ref())?;
     require_active(&program, "earn points")?;
     id_collision(txn.as_ref(), &cmd.transaction_id)?;
-    let now_ms = apply_delta(&mut account, cmd.request.amount, TransactionType::Earn, cmd.now_ms)?;
+    let now_ms = apply_delta(&mut account, cmd.request.amount, TransactionType::Earn, cmd.at.now_ms)?;
     let r = &cmd.request;
     let txn = TransactionRecord {
         schema: SCHEMA,
@@ -480,7 +472,7 @@ pub fn resume_earn(cmd: EarnCommand, io: Io) -> Result<Step> {
         account: account.clone(),
     };
     let idem_write = Write { key, value: model::encode(&idem)?, version: 0 };
-    commit_change(&account, version, &txn, Some(idem_write), State::Earn(cmd))
+    commit_change(&account, version, &txn, Some(idem_write), cmd.at, State::Earn(cmd))
 }
 
 pub fn start_adjust(account_id: &Input, options: &Input, ctx: &Context) -> Result<Step> {
@@ -532,7 +524,7 @@ pub fn start_adjust(account_id: &Input, options: &Input, ctx: &Context) -> Resul
         description,
         revision,
         transaction_id: fresh_id(ctx)?,
-        now_ms: ctx.now_ms,
+        at: ctx.stamp(),
     };
     Ok(Step {
         request: Request::Read(vec![keys::account(&cmd.account_id), keys::transaction(&cmd.transaction_id)]),
@@ -577,7 +569,7 @@ pub fn resume_adjust(cmd: AdjustCommand, io: Io) -> Result<Step> {
         )
         .with_data(json!({ "accountId": account.id, "balance": before, "amount": after - before })));
     }
-    let now_ms = apply_delta(&mut account, after - before, TransactionType::Adjust, cmd.now_ms)?;
+    let now_ms = apply_delta(&mut account, after - before, TransactionType::Adjust, cmd.at.now_ms)?;
     let txn = TransactionRecord {
         schema: SCHEMA,
         id: cmd.transaction_id.clone(),
@@ -591,5 +583,5 @@ pub fn resume_adjust(cmd: AdjustCommand, io: Io) -> Result<Step> {
         earn_info: None,
         adjust_info: Some(AdjustInfo { app_id: LOYALTY_APP_ID.into(), amount_before: before, amount_after: after }),
     };
-    commit_change(&account, version, &txn, None, State::Adjust(cmd))
+    commit_change(&account, version, &txn, None, cmd.at, State::Adjust(cmd))
 }

@@ -175,7 +175,12 @@ impl Backend {
     pub fn context(&mut self) -> Context {
         self.now_ms += 1;
         self.next_id += 1;
-        Context { now_ms: self.now_ms, new_id: Some(guid(self.next_id)), has_contacts: self.contacts.is_some() }
+        Context {
+            now_ms: self.now_ms,
+            new_id: Some(guid(self.next_id)),
+            has_contacts: self.contacts.is_some(),
+            want_events: true,
+        }
     }
 
     pub fn start(&mut self, op: &str, args: &[Input]) -> Result<Operation> {

@@ -102,6 +102,21 @@ pub struct Context {
     pub new_id: Option<String>,
     /// Whether the host configured a contacts resolver.
     pub has_contacts: bool,
+    /// Whether the host listens to events; when not, none are built.
+    pub want_events: bool,
+}
+
+impl Context {
+    pub fn stamp(&self) -> Stamp {
+        Stamp { now_ms: self.now_ms, events: self.want_events }
+    }
+}
+
+/// When a mutation happens, and whether its events are wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub now_ms: i64,
+    pub events: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,10 +158,10 @@ pub fn start(op: &str, args: &[Input], ctx: &Context) -> Result<Step> {
     match op {
         "getLoyaltyProgram" => program::start(ProgramCommand::Get, ctx),
         "updateLoyaltyProgram" => {
-            program::start(ProgramCommand::Update(program::decode_update(arg(args, 0))?, ctx.now_ms), ctx)
+            program::start(ProgramCommand::Update(program::decode_update(arg(args, 0))?, ctx.stamp()), ctx)
         }
-        "activateLoyaltyProgram" => program::start(ProgramCommand::Activate(ctx.now_ms), ctx),
-        "pauseLoyaltyProgram" => program::start(ProgramCommand::Pause(ctx.now_ms), ctx),
+        "activateLoyaltyProgram" => program::start(ProgramCommand::Activate(ctx.stamp()), ctx),
+        "pauseLoyaltyProgram" => program::start(ProgramCommand::Pause(ctx.stamp()), ctx),
         "createAccount" => account::start_create(arg(args, 0), ctx),
         "getAccount" => account::start_get(arg(args, 0)),
         "getAccountBySecondaryId" => query::start_secondary(arg(args, 0)),
@@ -212,7 +227,8 @@ pub(crate) struct EventSpec<'a> {
     pub now_ms: i64,
 }
 
-pub(crate) fn event<T: Serialize>(spec: EventSpec<'_>, body_key: &'static str, body: &T) -> Result<String> {
+/// The event's JSON text around `body_json`, the already serialized entity or data.
+pub(crate) fn event(spec: EventSpec<'_>, body_key: &'static str, body_json: &str) -> Result<String> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Metadata<'a> {
@@ -224,21 +240,15 @@ pub(crate) fn event<T: Serialize>(spec: EventSpec<'_>, body_key: &'static str, b
         #[serde(skip_serializing_if = "Option::is_none")]
         entity_event_sequence: Option<String>,
     }
-    let metadata = Metadata {
+    let metadata = json(&Metadata {
         entity_fqdn: spec.fqdn,
         slug: spec.slug,
         entity_id: spec.entity_id,
         event_time: spec.now_ms,
         event_type: spec.event_type,
         entity_event_sequence: spec.sequence.map(|s| s.to_string()),
-    };
-    let mut map = serde_json::Map::new();
-    let to_value = |v: serde_json::Result<serde_json::Value>| {
-        v.map_err(|e| LoyaltyError::internal("ENCODE_FAILED", e.to_string()))
-    };
-    map.insert(body_key.into(), to_value(serde_json::to_value(body))?);
-    map.insert("metadata".into(), to_value(serde_json::to_value(&metadata))?);
-    json(&map)
+    })?;
+    Ok(format!("{{\"{body_key}\":{body_json},\"metadata\":{metadata}}}"))
 }
 
 /// `[a, b, …]` from event JSON texts.

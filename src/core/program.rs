@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{LoyaltyError, Result};
 use super::input::Input;
 use super::keys;
-use super::machine::{self, Context, EventSpec, Io, Outcome, Request, State, Step, Write};
+use super::machine::{self, Context, EventSpec, Io, Outcome, Request, Stamp, State, Step, Write};
 use super::model::{self, ProgramRecord, ProgramStatus};
 use super::validate::Check;
 use super::view;
@@ -32,9 +32,9 @@ pub struct ProgramPatch {
 pub enum ProgramCommand {
     Get,
     /// The patch and the time of the call.
-    Update(ProgramPatch, i64),
-    Activate(i64),
-    Pause(i64),
+    Update(ProgramPatch, Stamp),
+    Activate(Stamp),
+    Pause(Stamp),
 }
 
 /// `updateLoyaltyProgram(loyaltyProgram)`: PATCH semantics; read-only fields (`status`, dates,
@@ -93,20 +93,20 @@ pub fn read_program(stored: Option<&machine::Stored>) -> Result<(ProgramRecord, 
 pub fn resume(cmd: ProgramCommand, io: Io) -> Result<Step> {
     let values = machine::expect_read(io, 1)?;
     let (mut program, version) = read_program(values.first().and_then(Option::as_ref))?;
-    let now = match &cmd {
+    let at = match &cmd {
         ProgramCommand::Get => return done(&program),
-        ProgramCommand::Update(patch, now) => {
+        ProgramCommand::Update(patch, at) => {
             apply_patch(&mut program, patch);
-            *now
+            *at
         }
-        ProgramCommand::Activate(now) => {
+        ProgramCommand::Activate(at) => {
             if program.status == ProgramStatus::Active {
                 return done(&program);
             }
             program.status = ProgramStatus::Active;
-            *now
+            *at
         }
-        ProgramCommand::Pause(now) => match program.status {
+        ProgramCommand::Pause(at) => match program.status {
             ProgramStatus::Paused => return done(&program),
             ProgramStatus::Draft => {
                 return Err(LoyaltyError::precondition(
@@ -116,29 +116,32 @@ pub fn resume(cmd: ProgramCommand, io: Io) -> Result<Step> {
             }
             ProgramStatus::Active => {
                 program.status = ProgramStatus::Paused;
-                *now
+                *at
             }
         },
     };
+    let now = at.now_ms;
     program.created_ms.get_or_insert(now);
     program.updated_ms = Some(now);
-    let result = result_json(&program)?;
-    let event = machine::event(
-        EventSpec {
+    let view_json = machine::json(&view::program(&program))?;
+    let result = format!("{{\"loyaltyProgram\":{view_json}}}");
+    let events = if at.events {
+        let spec = EventSpec {
             fqdn: "wix.loyalty.v1.program",
             slug: "updated",
             event_type: "wix.loyalty.v1.program_updated",
             entity_id: "program",
             sequence: Some(version + 1),
             now_ms: now,
-        },
-        "entity",
-        &view::program(&program),
-    )?;
+        };
+        machine::events(&[machine::event(spec, "entity", &view_json)?])
+    } else {
+        "[]".into()
+    };
     Ok(Step {
         request: Request::Commit(
             vec![Write { key: keys::PROGRAM.into(), value: model::encode(&program)?, version }],
-            Outcome { result, events: machine::events(&[event]) },
+            Outcome { result, events },
         ),
         state: State::Program(cmd),
         lock: None,
@@ -163,18 +166,10 @@ fn apply_patch(program: &mut ProgramRecord, patch: &ProgramPatch) {
     }
 }
 
-fn result_json(program: &ProgramRecord) -> Result<String> {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Response<'a> {
-        loyalty_program: view::ProgramView<'a>,
-    }
-    machine::json(&Response { loyalty_program: view::program(program) })
-}
-
 fn done(program: &ProgramRecord) -> Result<Step> {
+    let view_json = machine::json(&view::program(program))?;
     Ok(Step {
-        request: Request::Done(Outcome::quiet(result_json(program)?)),
+        request: Request::Done(Outcome::quiet(format!("{{\"loyaltyProgram\":{view_json}}}"))),
         state: State::Program(ProgramCommand::Get),
         lock: None,
     })

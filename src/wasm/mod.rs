@@ -1,7 +1,7 @@
 //! The JS face: two synchronous exports that run the core's step machine.
 //!
-//! * `start(op, args, now, newId, hasContacts)` validates the arguments and returns the first
-//!   step.
+//! * `start(op, args, now, newId, hasContacts, wantEvents)` validates the arguments and returns
+//!   the first step.
 //! * `resume(state, kind, answer)` takes what storage (or the contacts resolver) answered and
 //!   returns the next step.
 //!
@@ -92,10 +92,17 @@ fn step_to_js(step: Step) -> Result<JsValue, JsValue> {
 
 /// Starts operation `op` (a JS method name) with its arguments.
 #[wasm_bindgen]
-pub fn start(op: &str, args: &Array, now: f64, new_id: Option<String>, has_contacts: bool) -> Result<JsValue, JsValue> {
+pub fn start(
+    op: &str,
+    args: &Array,
+    now: f64,
+    new_id: Option<String>,
+    has_contacts: bool,
+    want_events: bool,
+) -> Result<JsValue, JsValue> {
     let now_ms = convert::now_ms(now).map_err(fail)?;
     let inputs: Vec<_> = args.iter().map(|a| convert::to_input(&a)).collect();
-    let ctx = Context { now_ms, new_id, has_contacts };
+    let ctx = Context { now_ms, new_id, has_contacts, want_events };
     step_to_js(machine::start(op, &inputs, &ctx).map_err(fail)?)
 }
 
