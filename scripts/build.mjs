@@ -51,11 +51,19 @@ if (!execFileSync('wasm-bindgen', ['--version']).toString().includes(bindgenVers
 const browserFiles = ['index.js', 'api.js', 'engine.js', 'errors.js', 'memory-storage.js', 'query.js', 'conformance.js'];
 for (const f of [...browserFiles, 'node-entry.js']) cpSync(join(root, 'js', f), join(pkg, f));
 for (const f of ['index.d.ts', 'conformance.d.ts']) cpSync(join(root, 'js', f), join(pkg, f));
+mkdirSync(join(pkg, 'storage'));
+const adapters = ['sqlite', 'postgres', 'indexeddb'];
+for (const f of ['prefix.js', ...adapters.map((a) => `${a}.js`), ...adapters.map((a) => `${a}.d.ts`)]) {
+  cpSync(join(root, 'js', 'storage', f), join(pkg, 'storage', f));
+}
 
 const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
 const common = ['--bundle', '--format=cjs', '--platform=node', '--target=node20', '--log-level=error', '--log-override:empty-import-meta=silent'];
 run(esbuild, [join(pkg, 'node-entry.js'), `--outfile=${join(pkg, 'node', 'index.cjs')}`, ...common]);
 run(esbuild, [join(pkg, 'conformance.js'), `--outfile=${join(pkg, 'node', 'conformance.cjs')}`, ...common]);
+for (const a of ['sqlite', 'postgres']) {
+  run(esbuild, [join(pkg, 'storage', `${a}.js`), `--outfile=${join(pkg, 'node', 'storage', `${a}.cjs`)}`, '--external:better-sqlite3', '--external:pg', ...common]);
+}
 rmSync(join(pkg, 'node-entry.js'));
 
 // ESM callers in Node share the CJS instance (one default backend, one LoyaltyError class).
@@ -86,9 +94,23 @@ const manifest = {
       require: './node/conformance.cjs',
       default: './conformance.js',
     },
+    './storage/sqlite': {
+      types: './storage/sqlite.d.ts',
+      node: { import: './storage/sqlite.js', require: './node/storage/sqlite.cjs' },
+    },
+    './storage/postgres': {
+      types: './storage/postgres.d.ts',
+      node: { import: './storage/postgres.js', require: './node/storage/postgres.cjs' },
+    },
+    './storage/indexeddb': {
+      types: './storage/indexeddb.d.ts',
+      default: './storage/indexeddb.js',
+    },
     './package.json': './package.json',
   },
-  files: ['*.js', '*.d.ts', 'node/', 'wasm/', 'README.md'],
+  peerDependencies: { 'better-sqlite3': '^12', pg: '^8' },
+  peerDependenciesMeta: { 'better-sqlite3': { optional: true }, pg: { optional: true } },
+  files: ['*.js', '*.d.ts', 'node/', 'wasm/', 'storage/', 'README.md'],
   sideEffects: ['./index.js', './node/index.cjs', './node/index.mjs'],
   engines: { node: '>=20' },
   keywords: ['wix', 'loyalty', 'points', 'ledger', 'wasm'],

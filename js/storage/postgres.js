@@ -1,0 +1,120 @@
+// postgresStorage({ connectionString } | { pool }): the storage contract over PostgreSQL, via pg.
+//
+// Schema (created if missing; `table` defaults to loyalty_kv):
+//   CREATE TABLE loyalty_kv (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL, version BIGINT NOT NULL)
+//   CREATE FUNCTION loyalty_kv_commit(keys TEXT[], vals TEXT[], versions BIGINT[]) RETURNS TEXT
+// The primary key's btree (byte order, "C" collation) serves the prefix scans. A commit is one
+// round trip to the function, which checks and writes every row in key order inside one
+// subtransaction: it returns NULL when all applied, or the first key whose version did not
+// match after rolling every write of the call back. Reads are one `key = ANY($1)` query.
+import pg from 'pg';
+import { scanQuery } from './prefix.js';
+
+const TABLE = /^[a-z_][a-z0-9_]{0,40}$/;
+
+function schemaSql(table) {
+  const fn = `${table}_commit`;
+  return `
+    CREATE TABLE IF NOT EXISTS ${table} (
+      key TEXT COLLATE "C" PRIMARY KEY,
+      value TEXT NOT NULL,
+      version BIGINT NOT NULL
+    );
+    CREATE OR REPLACE FUNCTION ${fn}(keys TEXT[], vals TEXT[], versions BIGINT[]) RETURNS TEXT
+    LANGUAGE plpgsql AS $fn$
+    DECLARE
+      i INT;
+      n INT;
+      bad TEXT;
+    BEGIN
+      BEGIN
+        FOR i IN SELECT ord FROM unnest(keys) WITH ORDINALITY AS t(k, ord) ORDER BY k LOOP
+          IF versions[i] = 0 THEN
+            INSERT INTO ${table} (key, value, version) VALUES (keys[i], vals[i], 1) ON CONFLICT (key) DO NOTHING;
+          ELSE
+            UPDATE ${table} SET value = vals[i], version = version + 1 WHERE key = keys[i] AND version = versions[i];
+          END IF;
+          GET DIAGNOSTICS n = ROW_COUNT;
+          IF n <> 1 THEN
+            bad := keys[i];
+            RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'loyalty conflict';
+          END IF;
+        END LOOP;
+      EXCEPTION WHEN raise_exception THEN
+        IF bad IS NULL THEN RAISE; END IF;
+        RETURN bad;
+      END;
+      RETURN NULL;
+    END
+    $fn$;`;
+}
+
+/**
+ * @param {{ connectionString?: string, pool?: import('pg').Pool, table?: string, poolSize?: number }} options
+ */
+export function postgresStorage(options) {
+  const { connectionString, table = 'loyalty_kv', poolSize = 10 } = options ?? {};
+  if (!options?.pool && typeof connectionString !== 'string') {
+    throw new TypeError('postgresStorage: give options.connectionString or options.pool');
+  }
+  if (!TABLE.test(table)) throw new TypeError(`postgresStorage: options.table must be a lower-case SQL identifier (got ${table})`);
+  const ownPool = !options.pool;
+  const pool = options.pool ?? new pg.Pool({ connectionString, max: poolSize });
+  // Without a listener, an idle client's error (server restart) would crash the process.
+  if (ownPool) pool.on('error', () => {});
+  const fn = `${table}_commit`;
+  let ready = null;
+
+  // Creates the table and function once; a failure is retried on the next call.
+  const setup = () => {
+    ready ??= (async () => {
+      const client = await pool.connect();
+      try {
+        // Serialize concurrent first starts (CREATE OR REPLACE FUNCTION races otherwise).
+        await client.query('SELECT pg_advisory_lock(hashtext($1))', [table]);
+        try {
+          await client.query(schemaSql(table));
+        } finally {
+          await client.query('SELECT pg_advisory_unlock(hashtext($1))', [table]);
+        }
+      } finally {
+        client.release();
+      }
+    })().catch((e) => {
+      ready = null;
+      throw e;
+    });
+    return ready;
+  };
+
+  const readSql = `SELECT key, value, version FROM ${table} WHERE key = ANY($1::text[])`;
+  const commitSql = `SELECT ${fn}($1::text[], $2::text[], $3::bigint[]) AS conflict`;
+  return {
+    pool,
+    async read(keys) {
+      await setup();
+      const { rows } = await pool.query(readSql, [keys]);
+      const found = new Map(rows.map((r) => [r.key, { value: r.value, version: Number(r.version) }]));
+      return keys.map((k) => found.get(k) ?? null);
+    },
+    async commit(writes) {
+      if (writes.length === 0) return { ok: true };
+      await setup();
+      const { rows } = await pool.query(commitSql, [writes.map((w) => w.key), writes.map((w) => w.value), writes.map((w) => w.version)]);
+      const conflict = rows[0]?.conflict;
+      return conflict == null ? { ok: true } : { ok: false, conflict };
+    },
+    async scan(request) {
+      await setup();
+      const q = scanQuery(request, (n) => `$${n}`);
+      const { rows } = await pool.query(
+        `SELECT key, value, version FROM ${table} WHERE ${q.where} ORDER BY key ${q.order} LIMIT ${q.limit}`,
+        q.params,
+      );
+      return rows.filter((r) => r.key.startsWith(request.prefix)).map((r) => ({ key: r.key, value: r.value, version: Number(r.version) }));
+    },
+    async close() {
+      if (ownPool) await pool.end();
+    },
+  };
+}
