@@ -1,5 +1,27 @@
 // npm run demo: a loyalty program end to end over the in-memory default backend.
+//   npm run demo -- --storage sqlite:./demo.db              a durable SQLite file
+//   npm run demo -- --storage postgres:postgres://user@host/db
+// On durable storage a second run finds the first run's accounts and ledger and adds to them.
 import wixLoyaltyBackend, { createLoyaltyBackend, memoryStorage, isLoyaltyError } from '../pkg/node/index.mjs';
+
+async function storageFrom(args) {
+  const i = args.findIndex((a) => a === '--storage' || a.startsWith('--storage='));
+  const spec = i < 0 ? 'memory' : args[i].includes('=') ? args[i].slice('--storage='.length) : args[i + 1];
+  if (!spec || spec === 'memory') return { storage: memoryStorage(), label: 'memory (gone when the demo ends)' };
+  const [kind, ...rest] = spec.split(':');
+  const target = rest.join(':');
+  if (kind === 'sqlite' && target) {
+    const { sqliteStorage } = await import('../pkg/storage/sqlite.js');
+    return { storage: sqliteStorage({ path: target }), label: `SQLite file ${target}` };
+  }
+  if (kind === 'postgres' && target) {
+    const { postgresStorage } = await import('../pkg/storage/postgres.js');
+    return { storage: postgresStorage({ connectionString: target }), label: `PostgreSQL ${target.replace(/\/\/[^@]*@/, '//…@')}` };
+  }
+  console.error(`unknown --storage ${spec}: use memory, sqlite:<file> or postgres:<connection string>`);
+  process.exit(2);
+}
+const { storage, label } = await storageFrom(process.argv.slice(2));
 
 const people = {
   '3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d': { name: 'Dana Levi', email: 'dana@example.com' },
@@ -39,10 +61,17 @@ console.log(`  a fresh program is ${initial.status}`);
 // An instance of our own, with a contacts resolver and an event log.
 const events = [];
 const loyalty = createLoyaltyBackend({
-  storage: memoryStorage(),
+  storage,
   contacts: async (contactId) => people[contactId] ?? null,
   onEvent: (event) => events.push(event.metadata.eventType.replace('wix.loyalty.v1.', '')),
 });
+
+step(`Storage: ${label}`);
+const before = await loyalty.accounts.listAccounts();
+if (before.accounts.length > 0) {
+  console.log(`  found ${before.accounts.length} accounts from an earlier run:`);
+  for (const a of before.accounts) console.log(`    ${(a.contact.name ?? a.contactId).padEnd(12)} balance ${a.points.balance}, revision ${a.revision}`);
+}
 
 step('Activate the program');
 await loyalty.programs.updateLoyaltyProgram({ name: 'Coffee Stars', pointDefinition: { customName: 'Stars' } });
@@ -52,19 +81,29 @@ console.log(`  "${loyaltyProgram.name}" is ${loyaltyProgram.status}, points are 
 step('Create accounts');
 const ids = {};
 for (const contactId of Object.keys(people)) {
-  const { account } = await loyalty.accounts.createAccount(contactId);
+  let account;
+  try {
+    ({ account } = await loyalty.accounts.createAccount(contactId));
+    console.log(`  ${account.contact.name.padEnd(12)} → new account ${account._id}`);
+  } catch (e) {
+    if (e.reason !== 'ACCOUNT_ALREADY_EXISTS') throw e;
+    ({ account } = await loyalty.accounts.getAccountBySecondaryId({ contactId }));
+    console.log(`  ${account.contact.name.padEnd(12)} → existing account ${account._id}`);
+  }
   ids[account._id] = account.contact.name;
-  console.log(`  ${account.contact.name.padEnd(12)} → account ${account._id}`);
 }
 const [dana, omar, mei] = Object.keys(ids);
 await expectFailure('a second account for Dana', loyalty.accounts.createAccount(Object.keys(people)[0]));
 
 step('Earn points');
-const purchase = { amount: 120, appId: 'coffee-shop', idempotencyKey: 'order-1001', orderId: '1001', description: 'Latte and croissant' };
+// Order numbers differ per run, so a second run on durable storage earns again.
+const runId = Date.now().toString(36).toUpperCase();
+const order = (n) => `${runId}-${n}`;
+const purchase = { amount: 120, appId: 'coffee-shop', idempotencyKey: `order-${order(1)}`, orderId: order(1), description: 'Latte and croissant' };
 const first = await loyalty.accounts.earnPoints(dana, purchase);
-console.log(`  Dana earns 120 for order 1001 → balance ${first.account.points.balance} (transaction ${first.transactionId})`);
-await loyalty.accounts.earnPoints(omar, { amount: 45, appId: 'coffee-shop', idempotencyKey: 'order-1002', description: 'Espresso' });
-await loyalty.accounts.earnPoints(mei, { amount: 300, appId: 'coffee-shop', idempotencyKey: 'order-1003', description: 'Beans, 1 kg' });
+console.log(`  Dana earns 120 for order ${order(1)} → balance ${first.account.points.balance} (transaction ${first.transactionId})`);
+await loyalty.accounts.earnPoints(omar, { amount: 45, appId: 'coffee-shop', idempotencyKey: `order-${order(2)}`, description: 'Espresso' });
+await loyalty.accounts.earnPoints(mei, { amount: 300, appId: 'coffee-shop', idempotencyKey: `order-${order(3)}`, description: 'Beans, 1 kg' });
 
 step('Retry a request after a timeout (same idempotency key)');
 const retry = await loyalty.accounts.earnPoints(dana, purchase);
@@ -74,10 +113,11 @@ await expectFailure('the same key with another amount', loyalty.accounts.earnPoi
 step('Adjust points');
 const welcome = await loyalty.accounts.adjustPoints(omar, { amount: 50, description: 'Welcome bonus' });
 console.log(`  Omar gets a 50-point bonus → balance ${welcome.account.points.balance}, revision ${welcome.account.revision}`);
-const set = await loyalty.accounts.adjustPoints(mei, { balance: 250, description: 'Correction after a refund', revision: '2' });
-console.log(`  Mei's balance is set to 250 with revision "2" → revision ${set.account.revision}`);
+const meiNow = await loyalty.accounts.getAccount(mei);
+const set = await loyalty.accounts.adjustPoints(mei, { balance: meiNow.points.balance - 50, description: 'Correction after a refund', revision: meiNow.revision });
+console.log(`  Mei's balance is set to ${set.account.points.balance} with revision "${meiNow.revision}" → revision ${set.account.revision}`);
 await expectFailure('an overdraft (Omar −500)', loyalty.accounts.adjustPoints(omar, { amount: -500 }));
-await expectFailure('a stale revision (Mei, revision "2" again)', loyalty.accounts.adjustPoints(mei, { amount: 10, revision: '2' }));
+await expectFailure(`a stale revision (Mei, revision "${meiNow.revision}" again)`, loyalty.accounts.adjustPoints(mei, { amount: 10, revision: meiNow.revision }));
 await expectFailure('a fractional amount', loyalty.accounts.adjustPoints(mei, { amount: 2.5 }));
 
 step('Accounts');
@@ -92,7 +132,11 @@ table(accounts, [
 ]);
 
 step('Ledger (oldest first)');
-const { items } = await loyalty.transactions.queryLoyaltyTransactions().ascending('_createdDate').limit(100).find();
+const items = [];
+for (let page = await loyalty.transactions.queryLoyaltyTransactions().ascending('_createdDate').limit(100).find(); ; page = await page.next()) {
+  items.push(...page.items);
+  if (!page.hasNext()) break;
+}
 table(items, [
   ['Time', (t) => t._createdDate.toISOString().slice(11, 23)],
   ['Customer', (t) => ids[t.accountId]],
@@ -108,4 +152,5 @@ console.log('  ' + events.join(', '));
 const total = accounts.reduce((s, a) => s + a.points.balance, 0);
 const ledgerTotal = items.reduce((s, t) => s + t.amount, 0);
 console.log(`\n${bold('Check')}: sum of balances ${total} = sum of the ledger ${ledgerTotal} ${total === ledgerTotal ? '✓' : '✗'}`);
+await storage.close?.();
 if (total !== ledgerTotal) process.exit(1);

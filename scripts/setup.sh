@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs, idempotently: a second run does nothing but check.
 #   scripts/setup.sh build   Rust wasm target, wasm-bindgen CLI, npm packages (enough for the demo)
-#   scripts/setup.sh test    all of the above, plus wasm-pack, Chromium and ChromeDriver
+#   scripts/setup.sh test    all of the above, plus wasm-pack, Chromium, ChromeDriver and the
+#                            PostgreSQL server (only installed; tests start private clusters)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-test}
@@ -41,10 +42,14 @@ if [[ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]];
   cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked --force
 fi
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  say "installing Chromium and ChromeDriver from Debian"
+packages=()
+command -v chromium >/dev/null || packages+=(chromium)
+command -v chromedriver >/dev/null || packages+=(chromium-driver)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || packages+=(postgresql)
+if ((${#packages[@]})); then
+  say "installing ${packages[*]} from Debian"
   sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 say "ready"

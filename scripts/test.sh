@@ -5,6 +5,8 @@
 #   wasm-node  cargo test --target wasm32-unknown-unknown, and wasm-pack test --node
 #   wasm-chrome wasm-pack test --headless --chrome (must really run in Chromium)
 #   js         node --test over pkg/ (ESM and CommonJS suites)
+#   storage    SQLite, PostgreSQL (a private cluster) and IndexedDB (headless Chromium) adapters:
+#              conformance, bad states, many processes, kill -9
 #   types      tsc --noEmit over the generated declarations and a typed consumer
 #   package    npm pack → empty folder → ESM, CommonJS and a plain page in headless Chromium
 #   demo       npm run demo's program runs to its final check
@@ -62,6 +64,7 @@ chrome() {
 }
 stage wasm-chrome chrome
 stage js node --test tests/js/
+stage storage bash scripts/with-postgres.sh node --test --test-concurrency=1 tests/storage/
 stage types npx tsc -p tests/types/tsconfig.json
 stage package node --test tests/package/
 stage demo bash -c 'node js/demo.mjs > "$0/demo.out" && tail -1 "$0/demo.out"' "$logs"

@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLoyaltyBackend } from 'wix-loyalty-wasm';
@@ -65,4 +67,16 @@ test('sqlite: 4 processes on one file, mixed load with retries, then kill -9 and
   }
   assert.ok(totals.entries > 0 && calm.ops > 0 && crashed.killed === 2);
   console.log(`# sqlite store after both runs: ${totals.accounts} accounts, ${totals.entries} ledger entries, ${totals.points} points, ${totals.earnKeys.size} idempotency keys, all invariants hold`);
+});
+
+test('the demo on a durable SQLite file: a second run shows the data of the first', () => {
+  const demo = fileURLToPath(new URL('../../js/demo.mjs', import.meta.url));
+  const path = fresh();
+  const first = execFileSync(process.execPath, [demo, '--storage', `sqlite:${path}`], { encoding: 'utf8' });
+  assert.match(first, /new account/);
+  assert.doesNotMatch(first, /from an earlier run/);
+  const second = execFileSync(process.execPath, [demo, '--storage', `sqlite:${path}`], { encoding: 'utf8' });
+  assert.match(second, /found 3 accounts from an earlier run:\n\s+\S+ \S+\s+balance \d+, revision \d+/);
+  assert.match(second, /existing account/);
+  assert.match(second, /Check: sum of balances (\d+) = sum of the ledger \1 ✓/);
 });

@@ -11,6 +11,17 @@ import wixLoyaltyBackend, {
   type ErrorCode,
 } from 'wix-loyalty-wasm';
 import { runStorageConformance, storageConformanceTests } from 'wix-loyalty-wasm/conformance';
+import { sqliteStorage } from 'wix-loyalty-wasm/storage/sqlite';
+import { postgresStorage } from 'wix-loyalty-wasm/storage/postgres';
+import { indexedDbStorage } from 'wix-loyalty-wasm/storage/indexeddb';
+
+function adapters(): LoyaltyStorage[] {
+  const file = sqliteStorage({ path: 'loyalty.db' });
+  file.close();
+  const shared = postgresStorage({ connectionString: 'postgres://localhost/loyalty', poolSize: 20 });
+  void shared.close();
+  return [file, shared, indexedDbStorage({ name: 'loyalty' })];
+}
 
 async function main(): Promise<void> {
   await wixLoyaltyBackend.program.activateLoyaltyProgram();
@@ -48,7 +59,7 @@ async function main(): Promise<void> {
     }
   }
   const report = await runStorageConformance(() => memoryStorage());
-  console.log(balance, created, transactionId, fetched._id, items.length, report.passed, storageConformanceTests.length);
+  console.log(adapters().length, balance, created, transactionId, fetched._id, items.length, report.passed, storageConformanceTests.length);
 }
 
 void main();

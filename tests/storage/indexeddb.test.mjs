@@ -1,0 +1,78 @@
+// IndexedDB in headless Chromium: the conformance kit, and data that survives a page reload.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { serve, launch } from '../support/browser.mjs';
+
+const pkg = fileURLToPath(new URL('../../pkg', import.meta.url));
+let server;
+let browser;
+let page;
+
+before(async () => {
+  server = await serve(pkg);
+  browser = await launch();
+  page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(server.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('indexedDbStorage passes the storage conformance kit in Chromium', async () => {
+  const report = await page.evaluate(async () => {
+    const { runStorageConformance } = await import('/conformance.js');
+    const { indexedDbStorage } = await import('/storage/indexeddb.js');
+    let n = 0;
+    const r = await runStorageConformance(() => indexedDbStorage({ name: `conformance-${n++}` }));
+    return { passed: r.passed, failed: r.failed.map((f) => `${f.name}: ${f.error?.message ?? f.error}`) };
+  });
+  assert.deepEqual(report.failed, []);
+  assert.equal(report.passed, 13);
+  console.log(`# indexedDbStorage conformance in Chromium: ${report.passed} checks passed`);
+});
+
+test('accounts and ledger written through indexedDbStorage survive a page reload', async () => {
+  const written = await page.evaluate(async () => {
+    const { createLoyaltyBackend } = await import('/index.js');
+    const { indexedDbStorage } = await import('/storage/indexeddb.js');
+    const loyalty = createLoyaltyBackend({ storage: indexedDbStorage({ name: 'reload-test' }) });
+    await loyalty.programs.activateLoyaltyProgram();
+    const ids = [];
+    for (const [i, contact] of ['3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d', '7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b'].entries()) {
+      const { account } = await loyalty.accounts.createAccount(contact);
+      for (let k = 0; k < 3; k++) await loyalty.accounts.earnPoints(account._id, { amount: 10 * (i + 1) + k, appId: 'web', idempotencyKey: `${i}-${k}` });
+      await loyalty.accounts.adjustPoints(account._id, { amount: -5 });
+      ids.push(account._id);
+    }
+    const accounts = await Promise.all(ids.map((id) => loyalty.accounts.getAccount(id)));
+    const { items } = await loyalty.transactions.queryLoyaltyTransactions().ascending('_createdDate').find();
+    return { ids, balances: accounts.map((a) => a.points.balance), ledger: items.map((t) => [t._id, t.accountId, t.amount, t.transactionType]) };
+  });
+  assert.deepEqual(written.balances, [28, 58]);
+  assert.equal(written.ledger.length, 8);
+
+  await page.reload();
+  const read = await page.evaluate(async (ids) => {
+    const { createLoyaltyBackend } = await import('/index.js');
+    const { indexedDbStorage } = await import('/storage/indexeddb.js');
+    const loyalty = createLoyaltyBackend({ storage: indexedDbStorage({ name: 'reload-test' }) });
+    const accounts = await Promise.all(ids.map((id) => loyalty.accounts.getAccount(id)));
+    const { items } = await loyalty.transactions.queryLoyaltyTransactions().ascending('_createdDate').find();
+    const { loyaltyProgram } = await loyalty.programs.getLoyaltyProgram();
+    const replay = await loyalty.accounts.earnPoints(ids[0], { amount: 10, appId: 'web', idempotencyKey: '0-0' });
+    return {
+      status: loyaltyProgram.status,
+      balances: accounts.map((a) => a.points.balance),
+      ledger: items.map((t) => [t._id, t.accountId, t.amount, t.transactionType]),
+      replayBalance: replay.account.points.balance,
+    };
+  }, written.ids);
+  assert.equal(read.status, 'ACTIVE');
+  assert.deepEqual(read.balances, written.balances);
+  assert.deepEqual(read.ledger, written.ledger);
+  assert.equal(read.replayBalance, 10, 'an idempotent retry after the reload returns the original result');
+});
