@@ -2,12 +2,15 @@
 // it only awaits the host's storage, queues mutations of the same key within this instance,
 // retries conflicted commits, and delivers events after a commit.
 
-import { start, resume, dateFields } from './wasm/wix_loyalty_wasm.js';
+import { start, resume, dateFields, StoreVerifier, verifyPrefixes } from './wasm/wix_loyalty_wasm.js';
 import { fromWasm, loyaltyError, storageError, isLoyaltyError } from './errors.js';
 import { LoyaltyTransactionsQueryBuilder } from './query.js';
 
 /** Attempts a mutation gets when its commits keep conflicting; then ABORTED. */
 export const MAX_ATTEMPTS = 64;
+
+/** Rows per storage.scan while verifying a store. */
+const VERIFY_PAGE = 500;
 
 /** Operations that create an entity and so need a fresh id from options.newId. */
 const NEEDS_ID = new Set(['createAccount', 'earnPoints', 'adjustPoints']);
@@ -226,7 +229,37 @@ export function createLoyaltyBackend(options) {
     queryLoyaltyTransactions: () => new LoyaltyTransactionsQueryBuilder((query) => call('queryLoyaltyTransactions', [query])),
   });
 
-  return Object.freeze({ programs, program: programs, accounts, account: accounts, transactions });
+  /** Audits the whole store; resolves to a report listing every discrepancy found. */
+  async function verify() {
+    const verifier = new StoreVerifier();
+    try {
+      for (const prefix of verifyPrefixes()) {
+        let after;
+        for (;;) {
+          const rows = await callStorage('scan', { prefix, after, limit: VERIFY_PAGE, reverse: false });
+          try {
+            verifier.feed(rows);
+          } catch (thrown) {
+            throw fromWasm(thrown);
+          }
+          if (!Array.isArray(rows) || rows.length < VERIFY_PAGE) break;
+          after = rows[rows.length - 1].key;
+        }
+      }
+      return JSON.parse(verifier.finish());
+    } finally {
+      verifier.free();
+    }
+  }
+
+  return Object.freeze({
+    programs,
+    program: programs,
+    accounts,
+    account: accounts,
+    transactions,
+    verify: () => verify().catch((e) => { throw isLoyaltyError(e) ? e : fromWasm(e); }),
+  });
 }
 
 function reportEventError(error) {

@@ -211,6 +211,19 @@ impl Backend {
     }
 }
 
+/// Audits a whole memory store (what `verify()` does over any storage).
+pub fn verify(store: &MemoryStore) -> super::verify::Report {
+    let mut v = super::verify::Verifier::default();
+    for prefix in super::verify::PREFIXES {
+        for (key, (value, version)) in
+            store.entries.range(prefix.to_string()..).take_while(|(k, _)| k.starts_with(prefix))
+        {
+            v.feed(&Row { key: key.clone(), value: value.clone(), version: *version });
+        }
+    }
+    v.finish()
+}
+
 /// A deterministic GUID for test ids.
 pub fn guid(n: u64) -> String {
     format!("00000000-0000-4000-8000-{n:012x}")

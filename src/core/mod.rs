@@ -13,4 +13,5 @@ pub mod program;
 pub mod query;
 pub mod time;
 pub mod validate;
+pub mod verify;
 pub mod view;

@@ -131,3 +131,39 @@ pub fn operations() -> Array {
 pub fn date_fields() -> Array {
     crate::core::view::DATE_FIELDS.iter().map(|s| JsValue::from_str(s)).collect()
 }
+
+/// `verify()`'s checker: JS scans each family of [`verifyPrefixes`] and feeds the rows in;
+/// `finish` returns the report as JSON text.
+#[wasm_bindgen]
+pub struct StoreVerifier {
+    inner: crate::core::verify::Verifier,
+}
+
+#[wasm_bindgen]
+impl StoreVerifier {
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> StoreVerifier {
+        StoreVerifier { inner: crate::core::verify::Verifier::default() }
+    }
+
+    /// Takes the answer of one `storage.scan`.
+    pub fn feed(&mut self, rows: JsValue) -> Result<(), JsValue> {
+        for row in convert::scan_answer(&rows).map_err(fail)? {
+            self.inner.feed(&row);
+        }
+        Ok(())
+    }
+
+    /// The report, as JSON text; the verifier is empty afterwards.
+    pub fn finish(&mut self) -> Result<String, JsValue> {
+        let report = std::mem::take(&mut self.inner).finish();
+        serde_json::to_string(&report).map_err(|e| fail(LoyaltyError::internal("ENCODE_FAILED", e.to_string())))
+    }
+}
+
+/// The key families `verify()` scans, in order.
+#[wasm_bindgen(js_name = verifyPrefixes)]
+pub fn verify_prefixes() -> Array {
+    crate::core::verify::PREFIXES.iter().map(|s| JsValue::from_str(s)).collect()
+}

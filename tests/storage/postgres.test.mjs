@@ -86,6 +86,9 @@ test('postgres: 4 processes, mixed load with retries, then kill -9 and restart',
   const storage = postgresStorage({ connectionString: url, table });
   opened.push(storage);
   const totals = await verifyStore(storage, { contacts: calm.contacts });
+  const audit = await createLoyaltyBackend({ storage }).verify();
+  assert.deepEqual(audit.discrepancies, [], 'verify() finds nothing wrong');
+  assert.equal(audit.counts.ledgerEntries, totals.entries);
   for (const [key, transactionId] of [...calm.earns, ...crashed.earns]) {
     assert.equal(totals.earnKeys.get(key)?._id, transactionId, `every caller of ${key} got the one transaction the ledger holds`);
   }

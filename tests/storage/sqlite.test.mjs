@@ -61,6 +61,9 @@ test('sqlite: 4 processes on one file, mixed load with retries, then kill -9 and
   const crashed = await runLoad({ spec, workers: 4, seconds: 3, kill: 2, label: 'sqlite crash' });
   const storage = sqliteStorage({ path });
   const totals = await verifyStore(storage, { contacts: calm.contacts });
+  const audit = await createLoyaltyBackend({ storage }).verify();
+  assert.deepEqual(audit.discrepancies, [], 'verify() finds nothing wrong');
+  assert.equal(audit.counts.ledgerEntries, totals.entries);
   storage.close();
   for (const [key, transactionId] of [...calm.earns, ...crashed.earns]) {
     assert.equal(totals.earnKeys.get(key)?._id, transactionId, `every caller of ${key} got the one transaction the ledger holds`);
