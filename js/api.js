@@ -3,7 +3,7 @@
 import { createLoyaltyBackend } from './engine.js';
 import { memoryStorage } from './memory-storage.js';
 
-export { createLoyaltyBackend } from './engine.js';
+export { createLoyaltyBackend, engineStats } from './engine.js';
 export { memoryStorage } from './memory-storage.js';
 export { LoyaltyError, isLoyaltyError, ERROR_CODES } from './errors.js';
 export { LoyaltyTransactionsQueryBuilder, LoyaltyTransactionsQueryResult } from './query.js';

@@ -2,7 +2,9 @@
 // it only awaits the host's storage, queues mutations of the same key within this instance,
 // retries conflicted commits, and delivers events after a commit.
 
-import { start, resume, dateFields, StoreVerifier, verifyPrefixes } from './wasm/wix_loyalty_wasm.js';
+import {
+  start, resume, dateFields, StoreVerifier, verifyPrefixes, memoryBytes, testingTrap, __wbg_reset_state as resetWasm,
+} from './wasm/wix_loyalty_wasm.js';
 import { fromWasm, loyaltyError, storageError, isLoyaltyError } from './errors.js';
 import { LoyaltyTransactionsQueryBuilder } from './query.js';
 
@@ -14,6 +16,32 @@ const VERIFY_PAGE = 500;
 
 /** Operations that create an entity and so need a fresh id from options.newId. */
 const NEEDS_ID = new Set(['createAccount', 'earnPoints', 'adjustPoints']);
+
+// A trap (a panic that got past every check, or a fault of the runtime) leaves the wasm
+// instance with a leaked stack frame and possibly half-updated heap, so it is never reused:
+// the call rejects with INTERNAL / WASM_TRAP and the module is instantiated afresh. The engine
+// keeps no state in wasm between calls, so nothing is lost; objects of the old instance are
+// recognized by their generation and never touched again.
+let generation = 0;
+let traps = 0;
+
+/** Converts what a wasm call threw; on a trap, replaces the instance first. */
+function fromCall(thrown) {
+  if (typeof thrown === 'string' || isLoyaltyError(thrown)) return fromWasm(thrown);
+  traps++;
+  generation++;
+  try {
+    resetWasm();
+  } catch (e) {
+    console.error('wix-loyalty-wasm: could not re-instantiate the engine after a trap:', e);
+  }
+  return fromWasm(thrown);
+}
+
+/** Counters of this copy of the engine: traps recovered from, and wasm memory in use. */
+export function engineStats() {
+  return { traps, instances: generation + 1, wasmMemoryBytes: memoryBytes() };
+}
 
 let dates;
 function reviveDates(key, value) {
@@ -72,7 +100,9 @@ function checkStorage(storage) {
  */
 export function createLoyaltyBackend(options) {
   if (typeof options !== 'object' || options === null) throw optionError('', 'an object', options);
-  const { storage, now = Date.now, newId = randomGuid, contacts, onEvent } = options;
+  const { storage, now = Date.now, newId = randomGuid, contacts, onEvent, testing } = options;
+  // Test hook: operations that must trap before they start (see README, "Correctness").
+  const trapBefore = new Set(testing?.trapBefore ?? []);
   checkStorage(storage);
   for (const [name, fn] of [['now', now], ['newId', newId]]) {
     if (typeof fn !== 'function') throw optionError(name, 'a function', fn);
@@ -124,7 +154,7 @@ export function createLoyaltyBackend(options) {
     try {
       return resume(step.state, step.t, answer);
     } catch (thrown) {
-      throw fromWasm(thrown);
+      throw fromCall(thrown);
     }
   }
 
@@ -185,10 +215,13 @@ export function createLoyaltyBackend(options) {
 
   async function run(op, args) {
     let step;
+    const t = clock();
+    const id = NEEDS_ID.has(op) ? freshId() : undefined;
     try {
-      step = start(op, args, clock(), NEEDS_ID.has(op) ? freshId() : undefined, hasContacts, wantEvents);
+      if (trapBefore.has(op)) testingTrap();
+      step = start(op, args, t, id, hasContacts, wantEvents);
     } catch (thrown) {
-      throw fromWasm(thrown);
+      throw fromCall(thrown);
     }
     if (!step.lock) return drive(step);
     const release = await queue.acquire(step.lock);
@@ -232,23 +265,33 @@ export function createLoyaltyBackend(options) {
   /** Audits the whole store; resolves to a report listing every discrepancy found. */
   async function verify() {
     const verifier = new StoreVerifier();
+    const born = generation;
     try {
       for (const prefix of verifyPrefixes()) {
         let after;
         for (;;) {
           const rows = await callStorage('scan', { prefix, after, limit: VERIFY_PAGE, reverse: false });
+          if (born !== generation) {
+            throw loyaltyError('ABORTED', 'ENGINE_RESTARTED', 'the engine recovered from a trap while verify() ran: run verify() again');
+          }
           try {
+            if (trapBefore.has('verify')) testingTrap();
             verifier.feed(rows);
           } catch (thrown) {
-            throw fromWasm(thrown);
+            throw fromCall(thrown);
           }
           if (!Array.isArray(rows) || rows.length < VERIFY_PAGE) break;
           after = rows[rows.length - 1].key;
         }
       }
-      return JSON.parse(verifier.finish());
+      try {
+        return JSON.parse(verifier.finish());
+      } catch (thrown) {
+        throw fromCall(thrown);
+      }
     } finally {
-      verifier.free();
+      // An object of a replaced instance must not reach the new one's allocator.
+      if (born === generation) verifier.free();
     }
   }
 
@@ -258,7 +301,7 @@ export function createLoyaltyBackend(options) {
     accounts,
     account: accounts,
     transactions,
-    verify: () => verify().catch((e) => { throw isLoyaltyError(e) ? e : fromWasm(e); }),
+    verify: () => verify().catch((e) => { throw isLoyaltyError(e) ? e : fromCall(e); }),
   });
 }
 

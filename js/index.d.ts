@@ -58,6 +58,36 @@ export interface LoyaltyBackendOptions {
   contacts?: (contactId: string) => Promise<ContactInfo | null> | ContactInfo | null;
   /** Receives Wix-shaped events after each successful commit. */
   onEvent?: (event: LoyaltyEvent) => void | Promise<void>;
+  /** Test hooks. `trapBefore`: operations (method names, or "verify") that force a WebAssembly trap first. */
+  testing?: { trapBefore?: string[] };
+}
+
+export interface Discrepancy {
+  /** What is wrong, e.g. LEDGER_SUM_MISMATCH, DUPLICATE_EARN, CORRUPT_RECORD. */
+  code: string;
+  message: string;
+  key?: string;
+  accountId?: string;
+  transactionId?: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  counts: {
+    records: number;
+    accounts: number;
+    ledgerEntries: number;
+    transactions: number;
+    contacts: number;
+    members: number;
+    idempotencyKeys: number;
+    /** Sum of all balances. */
+    points: number;
+  };
+  discrepancyCount: number;
+  /** True when more discrepancies were found than listed (1000). */
+  truncated: boolean;
+  discrepancies: Discrepancy[];
 }
 
 export type ProgramStatus = 'UNKNOWN' | 'DRAFT' | 'ACTIVE' | 'PAUSED';
@@ -252,6 +282,8 @@ export interface LoyaltyBackend {
   /** Legacy `wix-loyalty-backend` name of `accounts`. */
   account: Accounts;
   transactions: Transactions;
+  /** Audits the whole store: recomputes every account from its ledger and checks every index. */
+  verify(): Promise<VerifyReport>;
 }
 
 export type ErrorCode =
@@ -283,6 +315,8 @@ export declare const ERROR_CODES: readonly ErrorCode[];
 
 /** Creates a backend over the host's storage. */
 export declare function createLoyaltyBackend(options: LoyaltyBackendOptions): LoyaltyBackend;
+/** Counters of this copy of the engine. */
+export declare function engineStats(): { traps: number; instances: number; wasmMemoryBytes: number };
 /** In-memory storage (the default backend uses one). */
 export declare function memoryStorage(): LoyaltyStorage;
 

@@ -43,6 +43,8 @@ run('wasm-bindgen', [
   join(root, 'target', 'wasm32-unknown-unknown', 'release', `${name}.wasm`),
   '--target', 'web', '--out-dir', join(pkg, 'wasm'), '--out-name', name,
   '--remove-name-section', '--remove-producers-section',
+  // __wbg_reset_state(): after a trap the JS face re-instantiates the module (js/engine.js).
+  '--experimental-reset-state-function',
 ]);
 if (!execFileSync('wasm-bindgen', ['--version']).toString().includes(bindgenVersion)) {
   throw new Error(`wasm-bindgen CLI must be ${bindgenVersion} (Cargo.lock); run scripts/setup.sh`);
@@ -67,7 +69,7 @@ for (const a of ['sqlite', 'postgres']) {
 rmSync(join(pkg, 'node-entry.js'));
 
 // ESM callers in Node share the CJS instance (one default backend, one LoyaltyError class).
-const named = ['createLoyaltyBackend', 'memoryStorage', 'LoyaltyError', 'isLoyaltyError', 'ERROR_CODES',
+const named = ['createLoyaltyBackend', 'engineStats', 'memoryStorage', 'LoyaltyError', 'isLoyaltyError', 'ERROR_CODES',
   'LoyaltyTransactionsQueryBuilder', 'LoyaltyTransactionsQueryResult', 'programs', 'program', 'accounts', 'account', 'transactions'];
 writeFileSync(join(pkg, 'node', 'index.mjs'),
   `import cjs from './index.cjs';\nexport const { ${named.join(', ')} } = cjs;\nexport default cjs.default;\n`);

@@ -167,3 +167,16 @@ impl StoreVerifier {
 pub fn verify_prefixes() -> Array {
     crate::core::verify::PREFIXES.iter().map(|s| JsValue::from_str(s)).collect()
 }
+
+/// Bytes of linear memory this instance holds (for monitoring and the memory test).
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) as f64) * 65536.0
+}
+
+/// Test hook: executes `unreachable`, the trap a panic would end in, so the JS face's
+/// recovery (reject with INTERNAL, re-instantiate) can be tested. Never called otherwise.
+#[wasm_bindgen(js_name = testingTrap)]
+pub fn testing_trap() {
+    core::arch::wasm32::unreachable()
+}
