@@ -1,0 +1,387 @@
+//! Model-based property test: random operation sequences run against the engine and against a
+//! small, obviously correct reference model; after every step the results (values and error
+//! reasons) agree and verify() finds nothing wrong. proptest shrinks a failure to a minimal
+//! sequence. PROPTEST_CASES raises the number of sequences (default 256).
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::input;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use wix_loyalty_wasm::core::driver::{self, Backend};
+
+const CONTACTS: usize = 4;
+const MISSING: &str = "00000000-0000-4000-8000-00000000dead";
+
+fn contact(i: usize) -> String {
+    format!("eeeeeeee-0000-4000-8000-{i:012}")
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Rev {
+    None,
+    Current,
+    Stale,
+    Future,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Activate,
+    Pause,
+    Rename(usize),
+    Create(usize),
+    Earn { acct: usize, amount: i64, key: usize, app: usize },
+    AdjustAmount { acct: usize, amount: i64, rev: Rev },
+    AdjustBalance { acct: usize, balance: i64, rev: Rev },
+    Get(usize),
+    GetByContact(usize),
+    Query { acct: usize, limit: usize, ascending: bool },
+    GetTransaction(usize),
+}
+
+fn rev() -> impl Strategy<Value = Rev> {
+    prop_oneof![Just(Rev::None), Just(Rev::Current), Just(Rev::Stale), Just(Rev::Future)]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let acct = 0..6usize; // 0..CONTACTS+1 name accounts by creation order; higher = a missing id
+    prop_oneof![
+        1 => Just(Op::Activate),
+        1 => Just(Op::Pause),
+        1 => prop::sample::select(vec![0usize, 1, 2, 10, 50, 51]).prop_map(Op::Rename),
+        3 => (0..CONTACTS).prop_map(Op::Create),
+        6 => (acct.clone(), prop::sample::select(vec![-1i64, 0, 1, 7, 50, 9_999_999, 10_000_000]), 0..5usize, 0..2usize)
+            .prop_map(|(acct, amount, key, app)| Op::Earn { acct, amount, key, app }),
+        4 => (acct.clone(), prop::sample::select(vec![-10_000_000i64, -60, -5, -1, 0, 1, 5, 60, 9_999_999]), rev())
+            .prop_map(|(acct, amount, rev)| Op::AdjustAmount { acct, amount, rev }),
+        3 => (acct.clone(), prop::sample::select(vec![-1i64, 0, 3, 40, 999_999_999, 1_000_000_000]), rev())
+            .prop_map(|(acct, balance, rev)| Op::AdjustBalance { acct, balance, rev }),
+        2 => acct.clone().prop_map(Op::Get),
+        1 => (0..CONTACTS).prop_map(Op::GetByContact),
+        2 => (acct.clone(), 1..5usize, any::<bool>()).prop_map(|(acct, limit, ascending)| Op::Query { acct, limit, ascending }),
+        1 => (0..8usize).prop_map(Op::GetTransaction),
+    ]
+}
+
+#[derive(Debug, Clone, Default)]
+struct Account {
+    id: String,
+    balance: i64,
+    earned: i64,
+    adjusted: i64,
+    revision: u64,
+    /// (transaction id, amount, type) oldest first.
+    ledger: Vec<(String, i64, &'static str)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Status {
+    Draft,
+    Active,
+    Paused,
+}
+
+/// What an earn with a key did: the request and the result it returned.
+#[derive(Debug, Clone)]
+struct Earned {
+    account: usize,
+    amount: i64,
+    app: usize,
+    transaction_id: String,
+    snapshot: Account,
+}
+
+/// The reference model: plain data and the rules of README "Rules and decisions".
+#[derive(Debug, Default)]
+struct Model {
+    status: Option<Status>,
+    name: Option<String>,
+    accounts: Vec<Account>,
+    by_contact: HashMap<usize, usize>,
+    earned_keys: HashMap<usize, Earned>,
+    transactions: Vec<(String, usize)>,
+}
+
+/// An operation's outcome as compared: success with the values that matter, or the error reason.
+type Outcome = Result<Value, &'static str>;
+
+fn account_values(a: &Account) -> Value {
+    json!({ "id": a.id, "balance": a.balance, "earned": a.earned, "adjusted": a.adjusted, "revision": a.revision.to_string() })
+}
+
+fn engine_account(v: &Value) -> Value {
+    let p = &v["points"];
+    json!({ "id": v["_id"], "balance": p["balance"], "earned": p["earned"], "adjusted": p["adjusted"], "revision": v["revision"] })
+}
+
+impl Model {
+    fn status(&self) -> Status {
+        self.status.unwrap_or(Status::Draft)
+    }
+
+    fn revision_arg(&self, acct: usize, rev: Rev) -> Option<String> {
+        let current = self.accounts.get(acct).map_or(1, |a| a.revision);
+        match rev {
+            Rev::None => None,
+            Rev::Current => Some(current.to_string()),
+            Rev::Stale => Some(current.saturating_sub(1).max(1).to_string()),
+            Rev::Future => Some((current + 1).to_string()),
+        }
+    }
+
+    fn id(&self, acct: usize) -> String {
+        self.accounts.get(acct).map_or(MISSING.to_string(), |a| a.id.clone())
+    }
+
+    /// The engine call for `op`.
+    fn call(&self, op: &Op) -> (&'static str, Vec<Value>) {
+        match op {
+            Op::Activate => ("activateLoyaltyProgram", vec![]),
+            Op::Pause => ("pauseLoyaltyProgram", vec![]),
+            Op::Rename(n) => ("updateLoyaltyProgram", vec![json!({ "name": "n".repeat(*n) })]),
+            Op::Create(c) => ("createAccount", vec![json!(contact(*c))]),
+            Op::Earn { acct, amount, key, app } => (
+                "earnPoints",
+                vec![json!(self.id(*acct)), json!({ "amount": amount, "appId": format!("app{app}"), "idempotencyKey": format!("key{key}") })],
+            ),
+            Op::AdjustAmount { acct, amount, rev } => {
+                let mut o = json!({ "amount": amount });
+                if let Some(r) = self.revision_arg(*acct, *rev) {
+                    o["revision"] = json!(r);
+                }
+                ("adjustPoints", vec![json!(self.id(*acct)), o])
+            }
+            Op::AdjustBalance { acct, balance, rev } => {
+                let mut o = json!({ "balance": balance, "amount": 0 });
+                if let Some(r) = self.revision_arg(*acct, *rev) {
+                    o["revision"] = json!(r);
+                }
+                ("adjustPoints", vec![json!(self.id(*acct)), o])
+            }
+            Op::Get(acct) => ("getAccount", vec![json!(self.id(*acct))]),
+            Op::GetByContact(c) => ("getAccountBySecondaryId", vec![json!({ "contactId": contact(*c) })]),
+            Op::Query { acct, limit, ascending } => {
+                let order = if *ascending { "ASC" } else { "DESC" };
+                let q = json!({ "filter": { "accountId": self.id(*acct) }, "sort": [{ "fieldName": "_createdDate", "order": order }], "cursorPaging": { "limit": limit } });
+                ("queryLoyaltyTransactions", vec![q])
+            }
+            Op::GetTransaction(i) => {
+                let id = self.transactions.get(*i).map_or(MISSING.to_string(), |t| t.0.clone());
+                ("getLoyaltyTransaction", vec![json!(id)])
+            }
+        }
+    }
+
+    /// What the engine must answer, normalized like [`observe`]; updates the model. `result`
+    /// is the engine's answer, consulted only for values the model cannot know (fresh ids).
+    fn apply(&mut self, op: &Op, result: &Result<Value, &'static str>) -> Outcome {
+        match *op {
+            Op::Activate => {
+                self.status = Some(Status::Active);
+                Ok(json!("ACTIVE"))
+            }
+            Op::Pause => match self.status() {
+                Status::Draft => Err("PROGRAM_NOT_ACTIVE"),
+                _ => {
+                    self.status = Some(Status::Paused);
+                    Ok(json!("PAUSED"))
+                }
+            },
+            Op::Rename(n) => match n {
+                0 => Err("REQUIRED_FIELD"),
+                1 => Err("TOO_SHORT"),
+                51.. => Err("TOO_LONG"),
+                _ => {
+                    self.name = Some("n".repeat(n));
+                    Ok(json!(self.name))
+                }
+            },
+            Op::Create(c) => {
+                if self.status() != Status::Active {
+                    return Err("PROGRAM_NOT_ACTIVE");
+                }
+                if self.by_contact.contains_key(&c) {
+                    return Err("ACCOUNT_ALREADY_EXISTS");
+                }
+                let id = result.as_ref().ok().and_then(|v| v["id"].as_str()).unwrap_or("?").to_string();
+                self.by_contact.insert(c, self.accounts.len());
+                self.accounts.push(Account { id, revision: 1, ..Account::default() });
+                Ok(account_values(self.accounts.last().unwrap()))
+            }
+            Op::Earn { acct, amount, key, app } => {
+                if !(1..=9_999_999).contains(&amount) {
+                    return Err("OUT_OF_RANGE");
+                }
+                if let Some(e) = self.earned_keys.get(&key) {
+                    let same = self.accounts.get(acct).is_some() && e.account == acct && e.amount == amount && e.app == app;
+                    return if same {
+                        Ok(json!({ "account": account_values(&e.snapshot), "transactionId": e.transaction_id }))
+                    } else {
+                        Err("IDEMPOTENCY_KEY_REUSED")
+                    };
+                }
+                if acct >= self.accounts.len() {
+                    return Err("ACCOUNT_NOT_FOUND");
+                }
+                if self.status() != Status::Active {
+                    return Err("PROGRAM_NOT_ACTIVE");
+                }
+                let txn = result.as_ref().ok().and_then(|v| v["transactionId"].as_str()).unwrap_or("?").to_string();
+                let a = &mut self.accounts[acct];
+                a.balance += amount;
+                a.earned += amount;
+                a.revision += 1;
+                a.ledger.push((txn.clone(), amount, "EARN"));
+                let snapshot = a.clone();
+                self.transactions.push((txn.clone(), acct));
+                self.earned_keys.insert(key, Earned { account: acct, amount, app, transaction_id: txn.clone(), snapshot: snapshot.clone() });
+                Ok(json!({ "account": account_values(&snapshot), "transactionId": txn }))
+            }
+            Op::AdjustAmount { acct, amount, rev } => self.adjust(acct, None, amount, rev, result),
+            Op::AdjustBalance { acct, balance, rev } => self.adjust(acct, Some(balance), 0, rev, result),
+            Op::Get(acct) => self.accounts.get(acct).map(account_values).ok_or("ACCOUNT_NOT_FOUND"),
+            Op::GetByContact(c) => match self.by_contact.get(&c) {
+                Some(&i) => Ok(account_values(&self.accounts[i])),
+                None => Err("ACCOUNT_NOT_FOUND"),
+            },
+            Op::Query { acct, limit, ascending } => {
+                let mut amounts: Vec<i64> = self.accounts.get(acct).map_or(vec![], |a| a.ledger.iter().map(|t| t.1).collect());
+                if !ascending {
+                    amounts.reverse();
+                }
+                let has_next = amounts.len() > limit;
+                amounts.truncate(limit);
+                Ok(json!({ "amounts": amounts, "hasNext": has_next }))
+            }
+            Op::GetTransaction(i) => match self.transactions.get(i) {
+                Some((id, acct)) => {
+                    let t = self.accounts[*acct].ledger.iter().find(|t| t.0 == *id).unwrap();
+                    Ok(json!({ "id": id, "amount": t.1, "type": t.2, "accountId": self.accounts[*acct].id }))
+                }
+                None => Err("TRANSACTION_NOT_FOUND"),
+            },
+        }
+    }
+
+    fn adjust(&mut self, acct: usize, balance: Option<i64>, amount: i64, rev: Rev, result: &Result<Value, &'static str>) -> Outcome {
+        match balance {
+            Some(b) if !(0..=999_999_999).contains(&b) => return Err("OUT_OF_RANGE"),
+            None if amount == 0 => return Err("ZERO_AMOUNT"),
+            None if !(-9_999_999..=9_999_999).contains(&amount) => return Err("OUT_OF_RANGE"),
+            _ => {}
+        }
+        let wanted = self.revision_arg(acct, rev);
+        let Some(a) = self.accounts.get_mut(acct) else { return Err("ACCOUNT_NOT_FOUND") };
+        if let Some(r) = wanted {
+            if r != a.revision.to_string() {
+                return Err("REVISION_MISMATCH");
+            }
+        }
+        let after = balance.unwrap_or(a.balance + amount);
+        if after < 0 {
+            return Err("INSUFFICIENT_POINTS");
+        }
+        let txn = result.as_ref().ok().and_then(|v| v["transactionId"].as_str()).unwrap_or("?").to_string();
+        let delta = after - a.balance;
+        a.balance = after;
+        a.adjusted += delta;
+        a.revision += 1;
+        a.ledger.push((txn.clone(), delta, "ADJUST"));
+        let values = account_values(a);
+        self.transactions.push((txn.clone(), acct));
+        Ok(json!({ "account": values, "transactionId": txn }))
+    }
+}
+
+/// The engine's answer, reduced to what the model predicts.
+fn observe(op: &Op, answer: Result<Value, wix_loyalty_wasm::core::error::LoyaltyError>) -> Outcome {
+    let v = answer.map_err(|e| e.reason)?;
+    Ok(match op {
+        Op::Activate | Op::Pause => v["loyaltyProgram"]["status"].clone(),
+        Op::Rename(_) => v["loyaltyProgram"]["name"].clone(),
+        Op::Create(_) => engine_account(&v["account"]),
+        Op::Earn { .. } | Op::AdjustAmount { .. } | Op::AdjustBalance { .. } => {
+            json!({ "account": engine_account(&v["account"]), "transactionId": v["transactionId"] })
+        }
+        Op::Get(_) => engine_account(&v),
+        Op::GetByContact(_) => engine_account(&v["account"]),
+        Op::Query { .. } => {
+            let amounts: Vec<i64> = v["loyaltyTransactions"].as_array().unwrap().iter().map(|t| t["amount"].as_i64().unwrap()).collect();
+            json!({ "amounts": amounts, "hasNext": v["pagingMetadata"]["hasNext"] })
+        }
+        Op::GetTransaction(_) => json!({ "id": v["_id"], "amount": v["amount"], "type": v["transactionType"], "accountId": v["accountId"] }),
+    })
+}
+
+/// Pulls the fresh ids out of an engine answer so the model can refer to them later.
+fn ids_of(op: &Op, observed: &Outcome) -> Result<Value, &'static str> {
+    match (op, observed) {
+        (Op::Create(_), Ok(v)) => Ok(json!({ "id": v["id"] })),
+        (_, Ok(v)) => Ok(json!({ "transactionId": v["transactionId"] })),
+        (_, Err(e)) => Err(*e),
+    }
+}
+
+fn run(ops: &[Op]) -> Result<(), TestCaseError> {
+    let mut engine = Backend::default();
+    let mut model = Model::default();
+    for (step, op) in ops.iter().enumerate() {
+        let (name, args) = model.call(op);
+        let args: Vec<_> = args.iter().map(input).collect();
+        let observed = observe(op, engine.call(name, &args));
+        let expected = model.apply(op, &ids_of(op, &observed));
+        prop_assert_eq!(&observed, &expected, "step {} {:?}", step, op);
+        let report = driver::verify(&engine.store);
+        prop_assert!(report.ok, "step {} {:?}: verify found {:?}", step, op, report.discrepancies);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, max_shrink_iters: 4096, ..ProptestConfig::default() })]
+
+    #[test]
+    fn engine_agrees_with_the_model(ops in prop::collection::vec(op(), 1..60)) {
+        run(&ops)?;
+    }
+}
+
+/// A sequence that exercises every rule at least once, as a fixed regression case.
+#[test]
+fn a_hand_written_sequence_agrees_with_the_model() {
+    let ops = vec![
+        Op::Create(0),
+        Op::Pause,
+        Op::Activate,
+        Op::Create(0),
+        Op::Create(0),
+        Op::Create(1),
+        Op::Earn { acct: 0, amount: 50, key: 0, app: 0 },
+        Op::Earn { acct: 0, amount: 50, key: 0, app: 0 },
+        Op::Earn { acct: 1, amount: 50, key: 0, app: 0 },
+        Op::Earn { acct: 0, amount: 7, key: 0, app: 1 },
+        Op::AdjustAmount { acct: 0, amount: -60, rev: Rev::None },
+        Op::AdjustAmount { acct: 0, amount: -5, rev: Rev::Stale },
+        Op::AdjustAmount { acct: 0, amount: -5, rev: Rev::Current },
+        Op::AdjustBalance { acct: 1, balance: 40, rev: Rev::Future },
+        Op::AdjustBalance { acct: 1, balance: 40, rev: Rev::Current },
+        Op::Pause,
+        Op::Earn { acct: 1, amount: 1, key: 1, app: 0 },
+        Op::Earn { acct: 0, amount: 50, key: 0, app: 0 },
+        Op::AdjustAmount { acct: 1, amount: 1, rev: Rev::None },
+        Op::Query { acct: 0, limit: 2, ascending: false },
+        Op::Query { acct: 1, limit: 4, ascending: true },
+        Op::GetTransaction(0),
+        Op::GetTransaction(7),
+        Op::GetByContact(1),
+        Op::Get(5),
+        Op::Rename(1),
+        Op::Rename(50),
+    ];
+    run(&ops).unwrap();
+}
