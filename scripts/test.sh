@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # npm test: the whole suite. Installs what it needs (scripts/setup.sh), builds pkg/, then runs
 #   lint       cargo fmt --check, clippy -D warnings (native and wasm32)
-#   native     cargo test (the core)
+#   native     cargo test (the core): rules, verify(), the model-based property test, the seeded
+#              fault simulation and a bounded fuzzing pass, printing their figures
 #   wasm-node  cargo test --target wasm32-unknown-unknown, and wasm-pack test --node
 #   wasm-chrome wasm-pack test --headless --chrome (must really run in Chromium)
-#   js         node --test over pkg/ (ESM and CommonJS suites)
+#   js         node --test over pkg/ (ESM and CommonJS suites, trap recovery, memory under --expose-gc)
 #   storage    SQLite, PostgreSQL (a private cluster) and IndexedDB (headless Chromium) adapters:
 #              conformance, bad states, many processes, kill -9
 #   types      tsc --noEmit over the generated declarations and a typed consumer
@@ -45,7 +46,7 @@ bash scripts/setup.sh test || { echo "setup failed"; exit 1; }
 
 stage lint bash -c 'cargo fmt --check && cargo clippy --all-targets -- -D warnings && cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings'
 stage build bash -c 'node scripts/build.mjs && bash scripts/link-pkg.sh'
-stage native cargo test
+stage native cargo test -- --nocapture
 stage wasm-node bash -c 'cargo test --target wasm32-unknown-unknown && wasm-pack test --node'
 chrome() {
   WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome 2>&1 | tee "$logs/chrome-raw.log"

@@ -215,17 +215,98 @@ struct SchemaOnly {
 /// A stored record: it carries the schema version that wrote it.
 pub trait Record: DeserializeOwned {
     fn schema(&self) -> u32;
+    /// Values no record can hold, so that no arithmetic on stored data can overflow (a negative
+    /// balance is in range here: verify() reports it as what it is). The first, described.
+    fn out_of_range(&self) -> Option<String> {
+        None
+    }
 }
 
-macro_rules! records {
-    ($($t:ty),*) => {$(impl Record for $t { fn schema(&self) -> u32 { self.schema } })*};
+/// Checks `(name, value, min, max)` triples; the first violation, described.
+fn first_out_of_range(checks: &[(&str, i128, i128, i128)]) -> Option<String> {
+    checks
+        .iter()
+        .find(|(_, v, min, max)| v < min || v > max)
+        .map(|(name, v, min, max)| format!("{name} is {v}, outside {min}..={max}"))
 }
-records!(ProgramRecord, AccountRecord, TransactionRecord, IndexRecord, IdempotencyRecord);
+
+const SAFE: i128 = crate::core::validate::MAX_SAFE_INTEGER as i128;
+const TIME: i128 = crate::core::time::MAX_MS as i128;
+
+impl Record for ProgramRecord {
+    fn schema(&self) -> u32 {
+        self.schema
+    }
+    fn out_of_range(&self) -> Option<String> {
+        first_out_of_range(&[
+            ("monthsOfInactivity", self.months_of_inactivity.into(), 1, 12),
+            ("expiringPointsPercentage", self.expiring_points_percentage.into(), 1, 100),
+            ("createdMs", self.created_ms.unwrap_or(0).into(), 0, TIME),
+            ("updatedMs", self.updated_ms.unwrap_or(0).into(), 0, TIME),
+        ])
+    }
+}
+
+impl Record for AccountRecord {
+    fn schema(&self) -> u32 {
+        self.schema
+    }
+    fn out_of_range(&self) -> Option<String> {
+        let p = &self.points;
+        first_out_of_range(&[
+            ("points.balance", p.balance.into(), -SAFE, SAFE),
+            ("points.earned", p.earned.into(), -SAFE, SAFE),
+            ("points.adjusted", p.adjusted.into(), -SAFE, SAFE),
+            ("points.redeemed", p.redeemed.into(), -SAFE, SAFE),
+            ("points.expired", p.expired.into(), -SAFE, SAFE),
+            ("tierPoints", self.tier_points.into(), -SAFE, SAFE),
+            ("revision", self.revision.into(), 1, SAFE),
+            ("createdMs", self.created_ms.into(), 0, TIME),
+            ("updatedMs", self.updated_ms.into(), 0, TIME),
+            ("lastActivityMs", self.last_activity_ms.unwrap_or(0).into(), 0, TIME),
+        ])
+    }
+}
+
+impl Record for TransactionRecord {
+    fn schema(&self) -> u32 {
+        self.schema
+    }
+    fn out_of_range(&self) -> Option<String> {
+        let adjust = self.adjust_info.as_ref();
+        first_out_of_range(&[
+            ("amount", self.amount.into(), -SAFE, SAFE),
+            ("accountRevision", self.account_revision.into(), 1, SAFE),
+            ("createdMs", self.created_ms.into(), 0, TIME),
+            ("adjustInfo.amountBefore", adjust.map_or(0, |a| a.amount_before).into(), -SAFE, SAFE),
+            ("adjustInfo.amountAfter", adjust.map_or(0, |a| a.amount_after).into(), -SAFE, SAFE),
+        ])
+    }
+}
+
+impl Record for IndexRecord {
+    fn schema(&self) -> u32 {
+        self.schema
+    }
+}
+
+impl Record for IdempotencyRecord {
+    fn schema(&self) -> u32 {
+        self.schema
+    }
+    fn out_of_range(&self) -> Option<String> {
+        first_out_of_range(&[("request.amount", self.request.amount.into(), -SAFE, SAFE)])
+            .or_else(|| self.account.out_of_range().map(|e| format!("account.{e}")))
+    }
+}
 
 /// Parses a stored record, naming the key when it is unreadable or from a newer schema.
 pub fn decode<T: Record>(key: &str, text: &str) -> Result<T> {
     match serde_json::from_str::<T>(text) {
-        Ok(record) if record.schema() <= SCHEMA && record.schema() >= 1 => Ok(record),
+        Ok(record) if record.schema() <= SCHEMA && record.schema() >= 1 => match record.out_of_range() {
+            None => Ok(record),
+            Some(why) => Err(LoyaltyError::corrupt(key, why)),
+        },
         Ok(record) => Err(schema_error(key, Some(serde_json::Value::from(record.schema())))),
         Err(parse_error) => match serde_json::from_str::<SchemaOnly>(text).ok().map(|s| s.schema) {
             Some(serde_json::Value::Number(n)) if n.as_u64().is_some_and(|s| s > u64::from(SCHEMA)) => {

@@ -194,7 +194,7 @@ impl Verifier {
         let mut by_contact: BTreeMap<&str, &str> = BTreeMap::new();
         for (id, a) in &accounts {
             self.counts.accounts += 1;
-            self.counts.points += a.points.balance;
+            self.counts.points = self.counts.points.saturating_add(a.points.balance);
             self.check_account(a, ledgers.get(id));
             if let Some(other) = by_contact.insert(&a.contact_id, id) {
                 self.report(
@@ -274,8 +274,9 @@ impl Verifier {
                 format!("account {} has a balance of {}", a.id, p.balance),
             );
         }
-        let formula = p.earned + p.adjusted - p.redeemed - p.expired;
-        if p.balance != formula {
+        // Records are range-checked on decode; sums still use i128 so no ledger can overflow them.
+        let formula = i128::from(p.earned) + i128::from(p.adjusted) - i128::from(p.redeemed) - i128::from(p.expired);
+        if i128::from(p.balance) != formula {
             self.report(
                 "BALANCE_FORMULA_MISMATCH",
                 Ids { account: id, ..NONE },
@@ -284,14 +285,19 @@ impl Verifier {
         }
         let empty = BTreeMap::new();
         let ledger = ledger.unwrap_or(&empty);
-        let sum = |kind: Option<TransactionType>| -> i64 {
-            ledger.values().filter(|t| kind.is_none_or(|k| t.transaction_type == k)).map(|t| t.amount).sum()
+        let sum = |kind: Option<TransactionType>| -> i128 {
+            ledger.values().filter(|t| kind.is_none_or(|k| t.transaction_type == k)).map(|t| i128::from(t.amount)).sum()
         };
-        let checks = [
-            ("LEDGER_SUM_MISMATCH", "balance", p.balance, sum(None)),
-            ("EARNED_MISMATCH", "points.earned", p.earned, sum(Some(TransactionType::Earn))),
-            ("ADJUSTED_MISMATCH", "points.adjusted", p.adjusted, sum(Some(TransactionType::Adjust))),
-            ("TIER_POINTS_MISMATCH", "tier.points", a.tier_points, p.earned + p.adjusted),
+        let checks: [(&str, &str, i128, i128); 4] = [
+            ("LEDGER_SUM_MISMATCH", "balance", p.balance.into(), sum(None)),
+            ("EARNED_MISMATCH", "points.earned", p.earned.into(), sum(Some(TransactionType::Earn))),
+            ("ADJUSTED_MISMATCH", "points.adjusted", p.adjusted.into(), sum(Some(TransactionType::Adjust))),
+            (
+                "TIER_POINTS_MISMATCH",
+                "tier.points",
+                a.tier_points.into(),
+                i128::from(p.earned) + i128::from(p.adjusted),
+            ),
         ];
         for (code, what, stored, derived) in checks {
             if stored != derived {
@@ -314,10 +320,12 @@ impl Verifier {
             );
             self.report("REVISION_MISMATCH", Ids { account: id, ..NONE }, m);
         }
-        let mut running = 0i64;
+        let mut running = 0i128;
         for t in ledger.values() {
             if let Some(info) = &t.adjust_info {
-                if info.amount_before != running || info.amount_after != running + t.amount {
+                if i128::from(info.amount_before) != running
+                    || i128::from(info.amount_after) != running + i128::from(t.amount)
+                {
                     let m = format!(
                         "adjustment {} says {} → {}, but the ledger before it sums to {running}",
                         t.id, info.amount_before, info.amount_after
@@ -325,7 +333,7 @@ impl Verifier {
                     self.report("ADJUST_CHAIN_BROKEN", Ids { account: id, transaction: Some(&t.id), ..NONE }, m);
                 }
             }
-            running += t.amount;
+            running += i128::from(t.amount);
         }
     }
 

@@ -1,0 +1,478 @@
+//! Deterministic simulation with faults. A seeded scheduler interleaves operations of several
+//! clients (backend instances) over one shared store, one I/O at a time, while the store
+//! injects faults: reads and scans that fail, commits that fail, commits that are applied but
+//! reported as failed (the ambiguous outcome), and commits that time out (applied or not, the
+//! caller cannot tell). Clients retry earns after any storage failure, with the same key.
+//!
+//! Properties, checked for every seed: verify() finds nothing wrong (every balance equals its
+//! ledger, counters and revisions match, no partial writes, no key credited twice); every
+//! client that saw an earn succeed saw the one transaction the ledger holds for its key; every
+//! ledger entry comes from a request some client made, at most once.
+//!
+//!   SIM_SEED=42 cargo test --release --test simulation -- --nocapture   one seed, with a trace
+//!   SIM_SEEDS=10000 cargo test --release --test simulation               many seeds (npm run simulate)
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value};
+use wix_loyalty_wasm::core::driver::{self, guid, MemoryStore, Operation, Progress, Store};
+use wix_loyalty_wasm::core::error::{Code, LoyaltyError, Result};
+use wix_loyalty_wasm::core::input::Input;
+use wix_loyalty_wasm::core::machine::{Context, Row, ScanRequest, Stored, Write};
+
+/// splitmix64: small, fast, and the same on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+#[derive(Default, Debug, Clone, Copy)]
+struct Faults {
+    reads: u64,
+    scans: u64,
+    commits_lost: u64,
+    commits_ambiguous: u64,
+    commits_timed_out: u64,
+}
+
+impl Faults {
+    fn total(&self) -> u64 {
+        self.reads + self.scans + self.commits_lost + self.commits_ambiguous + self.commits_timed_out
+    }
+}
+
+/// The shared store, failing now and then.
+struct FaultyStore {
+    inner: MemoryStore,
+    rng: Rng,
+    faults: Faults,
+    /// Percent chance of a fault per call.
+    rate: u64,
+}
+
+fn unavailable(what: &str) -> LoyaltyError {
+    LoyaltyError::new(Code::Unavailable, "STORAGE_ERROR", format!("simulated fault: {what}"))
+}
+
+impl Store for FaultyStore {
+    fn read(&mut self, keys: &[String]) -> Result<Vec<Option<Stored>>> {
+        if self.rng.chance(self.rate) {
+            self.faults.reads += 1;
+            return Err(unavailable("read failed"));
+        }
+        self.inner.read(keys)
+    }
+
+    fn commit(&mut self, writes: &[Write]) -> Result<Option<String>> {
+        if self.rng.chance(self.rate) {
+            match self.rng.below(3) {
+                0 => {
+                    self.faults.commits_lost += 1;
+                    return Err(unavailable("commit failed before applying"));
+                }
+                1 => {
+                    self.faults.commits_ambiguous += 1;
+                    self.inner.commit(writes)?;
+                    return Err(unavailable("commit applied, but the answer was lost"));
+                }
+                _ => {
+                    self.faults.commits_timed_out += 1;
+                    if self.rng.chance(50) {
+                        self.inner.commit(writes)?;
+                    }
+                    return Err(unavailable("commit timed out"));
+                }
+            }
+        }
+        self.inner.commit(writes)
+    }
+
+    fn scan(&mut self, request: &ScanRequest) -> Result<Vec<Row>> {
+        if self.rng.chance(self.rate) {
+            self.faults.scans += 1;
+            return Err(unavailable("scan failed"));
+        }
+        self.inner.scan(request)
+    }
+}
+
+/// What a client wants done.
+#[derive(Debug, Clone)]
+enum Intent {
+    Create(usize),
+    Earn { contact: usize, key: String, amount: i64 },
+    Adjust { contact: usize, amount: i64 },
+    SetBalance { contact: usize, balance: i64 },
+    Query { contact: usize },
+}
+
+struct InFlight {
+    op: Operation,
+    intent: Intent,
+    attempt: u32,
+    /// The transaction id this attempt would create (the context's fresh id).
+    new_id: String,
+}
+
+const CONTACTS: usize = 6;
+const PROGRAM: &str = "activateLoyaltyProgram";
+
+fn contact(i: usize) -> String {
+    format!("ffffffff-0000-4000-8000-{i:012}")
+}
+
+struct Sim {
+    rng: Rng,
+    store: FaultyStore,
+    now_ms: i64,
+    next_id: u64,
+    accounts: BTreeMap<usize, String>,
+    /// Earn key → the transaction ids clients saw succeed for it.
+    earn_results: BTreeMap<String, BTreeSet<String>>,
+    /// Earn key → amount requested.
+    earn_requests: BTreeMap<String, i64>,
+    /// Adjust transaction ids handed to attempts, and those reported successful.
+    adjust_ids: BTreeSet<String>,
+    adjust_ok: BTreeSet<String>,
+    operations: u64,
+    trace: bool,
+}
+
+impl Sim {
+    fn context(&mut self) -> Context {
+        self.now_ms += 1 + self.rng.below(3) as i64;
+        self.next_id += 1;
+        Context { now_ms: self.now_ms, new_id: Some(guid(self.next_id)), has_contacts: false, want_events: false }
+    }
+
+    fn intent(&mut self, client: usize) -> Intent {
+        let contact = self.rng.below(CONTACTS as u64) as usize;
+        match self.rng.below(10) {
+            0 | 1 => Intent::Create(contact),
+            2..=4 => {
+                // Keys are shared across clients, so some earns race on the same key.
+                let key = format!("order-{contact}-{}", self.rng.below(8));
+                let amount = 1 + (key.len() as i64 * 7 + contact as i64) % 40;
+                let _ = client;
+                Intent::Earn { contact, key, amount }
+            }
+            5 | 6 => Intent::Adjust { contact, amount: self.rng.below(41) as i64 - 20 },
+            7 | 8 => Intent::SetBalance { contact, balance: self.rng.below(100) as i64 },
+            _ => Intent::Query { contact },
+        }
+    }
+
+    fn begin(&mut self, intent: Intent, attempt: u32) -> Option<InFlight> {
+        let ctx = self.context();
+        let new_id = ctx.new_id.clone().unwrap_or_default();
+        let account = |c: &usize, accounts: &BTreeMap<usize, String>| accounts.get(c).cloned();
+        let (name, args): (&str, Vec<Value>) = match &intent {
+            Intent::Create(c) => ("createAccount", vec![json!(contact(*c))]),
+            Intent::Earn { contact, key, amount } => {
+                let id = account(contact, &self.accounts)?;
+                ("earnPoints", vec![json!(id), json!({ "amount": amount, "appId": "sim", "idempotencyKey": key })])
+            }
+            Intent::Adjust { contact, amount } => {
+                let id = account(contact, &self.accounts)?;
+                if *amount == 0 {
+                    return None;
+                }
+                ("adjustPoints", vec![json!(id), json!({ "amount": amount })])
+            }
+            Intent::SetBalance { contact, balance } => {
+                let id = account(contact, &self.accounts)?;
+                ("adjustPoints", vec![json!(id), json!({ "balance": balance })])
+            }
+            Intent::Query { contact } => {
+                let id = account(contact, &self.accounts)?;
+                (
+                    "queryLoyaltyTransactions",
+                    vec![json!({ "filter": { "accountId": id }, "cursorPaging": { "limit": 3 } })],
+                )
+            }
+        };
+        if matches!(intent, Intent::Adjust { .. } | Intent::SetBalance { .. }) {
+            self.adjust_ids.insert(new_id.clone());
+        }
+        if let Intent::Earn { key, amount, .. } = &intent {
+            let previous = self.earn_requests.insert(key.clone(), *amount);
+            assert!(previous.is_none_or(|p| p == *amount), "a key always asks for one amount");
+        }
+        let args: Vec<Input> = args.iter().map(to_input).collect();
+        let op = Operation::start(name, &args, &ctx).unwrap_or_else(|e| panic!("{name} refused valid input: {e}"));
+        Some(InFlight { op, intent, attempt, new_id })
+    }
+
+    /// Records a finished operation; returns a retry when the client would retry it.
+    fn finish(&mut self, flight: InFlight, outcome: Result<Value>) -> Option<Intent> {
+        self.operations += 1;
+        if self.trace {
+            println!(
+                "  {:?} attempt {} → {}",
+                flight.intent,
+                flight.attempt,
+                match &outcome {
+                    Ok(_) => "ok".into(),
+                    Err(e) => e.reason.to_string(),
+                }
+            );
+        }
+        match (&flight.intent, outcome) {
+            (Intent::Create(c), Ok(v)) => {
+                self.accounts.insert(*c, v["account"]["_id"].as_str().unwrap().to_string());
+                None
+            }
+            (Intent::Create(_), Err(e)) if e.reason == "STORAGE_ERROR" && flight.attempt < 5 => Some(flight.intent),
+            (Intent::Create(c), Err(e)) => {
+                assert!(
+                    matches!(e.reason, "ACCOUNT_ALREADY_EXISTS" | "STORAGE_ERROR" | "TOO_MANY_CONFLICTS"),
+                    "createAccount: {e}"
+                );
+                if e.reason == "ACCOUNT_ALREADY_EXISTS" && !self.accounts.contains_key(c) {
+                    // Created by an attempt whose answer was lost: learn its id by reading.
+                    let index = self.store.inner.entries.get(&format!("contact/{}", contact(*c))).unwrap().0.clone();
+                    let index: Value = serde_json::from_str(&index).unwrap();
+                    self.accounts.insert(*c, index["accountId"].as_str().unwrap().to_string());
+                }
+                None
+            }
+            (Intent::Earn { key, .. }, Ok(v)) => {
+                self.earn_results
+                    .entry(key.clone())
+                    .or_default()
+                    .insert(v["transactionId"].as_str().unwrap().to_string());
+                None
+            }
+            // After a storage failure the outcome is unknown: retry with the same key.
+            (Intent::Earn { .. }, Err(e)) if e.reason == "STORAGE_ERROR" || e.reason == "TOO_MANY_CONFLICTS" => {
+                (flight.attempt < 8).then_some(flight.intent)
+            }
+            (Intent::Earn { .. }, Err(e)) => panic!("earnPoints failed: {e}"),
+            (Intent::Adjust { .. } | Intent::SetBalance { .. }, Ok(v)) => {
+                let id = v["transactionId"].as_str().unwrap().to_string();
+                assert_eq!(id, flight.new_id);
+                self.adjust_ok.insert(id);
+                None
+            }
+            (Intent::Adjust { .. } | Intent::SetBalance { .. }, Err(e)) => {
+                assert!(
+                    matches!(e.reason, "INSUFFICIENT_POINTS" | "STORAGE_ERROR" | "TOO_MANY_CONFLICTS"),
+                    "adjustPoints: {e}"
+                );
+                None
+            }
+            (Intent::Query { .. }, Ok(v)) => {
+                assert!(v["loyaltyTransactions"].as_array().unwrap().len() <= 3);
+                None
+            }
+            (Intent::Query { .. }, Err(e)) => {
+                assert_eq!(e.reason, "STORAGE_ERROR");
+                None
+            }
+        }
+    }
+}
+
+fn to_input(v: &Value) -> Input {
+    match v {
+        Value::Null => Input::Null,
+        Value::Bool(b) => Input::Bool(*b),
+        Value::Number(n) => Input::Number(n.as_f64().unwrap()),
+        Value::String(s) => Input::String(s.clone()),
+        Value::Array(a) => Input::Array(a.iter().map(to_input).collect()),
+        Value::Object(o) => Input::Object(o.iter().map(|(k, v)| (k.clone(), to_input(v))).collect()),
+    }
+}
+
+struct Figures {
+    operations: u64,
+    faults: Faults,
+    ledger_entries: usize,
+}
+
+/// Runs one seed; panics (naming the seed) when a property fails.
+fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
+    let mut sim = Sim {
+        rng: Rng(seed),
+        store: FaultyStore {
+            inner: MemoryStore::default(),
+            rng: Rng(seed ^ 0xFA17),
+            faults: Faults::default(),
+            rate: 8,
+        },
+        now_ms: 1_700_000_000_000,
+        next_id: 0,
+        accounts: BTreeMap::new(),
+        earn_results: BTreeMap::new(),
+        earn_requests: BTreeMap::new(),
+        adjust_ids: BTreeSet::new(),
+        adjust_ok: BTreeSet::new(),
+        operations: 0,
+        trace,
+    };
+    // Activate (retrying through faults) before the clients start.
+    loop {
+        let ctx = sim.context();
+        let op = Operation::start(PROGRAM, &[], &ctx).unwrap();
+        if op.run(&mut sim.store, &|_| Input::Null).is_ok() {
+            break;
+        }
+    }
+    let mut in_flight: Vec<Option<InFlight>> = (0..clients).map(|_| None).collect();
+    let none = |_: &str| Input::Null;
+    for _ in 0..steps {
+        let c = sim.rng.below(clients as u64) as usize;
+        let flight = match in_flight[c].take() {
+            Some(f) => f,
+            None => {
+                let intent = sim.intent(c);
+                match sim.begin(intent, 1) {
+                    Some(f) => f,
+                    None => continue,
+                }
+            }
+        };
+        let mut flight = flight;
+        match flight.op.advance(&mut sim.store, &none) {
+            Progress::Pending => in_flight[c] = Some(flight),
+            Progress::Finished(outcome) => {
+                let attempt = flight.attempt;
+                let outcome = outcome.and_then(|o| {
+                    serde_json::from_str(&o.result).map_err(|e| LoyaltyError::internal("BAD_JSON", e.to_string()))
+                });
+                if let Some(retry) = sim.finish(flight, outcome) {
+                    in_flight[c] = sim.begin(retry, attempt + 1);
+                }
+            }
+        }
+    }
+    // Let every client finish what it started, with faults still on.
+    for slot in in_flight.iter_mut() {
+        while let Some(mut flight) = slot.take() {
+            match flight.op.advance(&mut sim.store, &none) {
+                Progress::Pending => *slot = Some(flight),
+                Progress::Finished(outcome) => {
+                    let attempt = flight.attempt;
+                    let outcome = outcome.and_then(|o| {
+                        serde_json::from_str(&o.result).map_err(|e| LoyaltyError::internal("BAD_JSON", e.to_string()))
+                    });
+                    if let Some(retry) = sim.finish(flight, outcome) {
+                        *slot = sim.begin(retry, attempt + 1);
+                    }
+                }
+            }
+        }
+    }
+    check(seed, &sim)
+}
+
+fn check(seed: u64, sim: &Sim) -> Figures {
+    let fail = |what: String| -> ! {
+        panic!("seed {seed}: {what}\nreproduce: SIM_SEED={seed} cargo test --release --test simulation -- --nocapture")
+    };
+    let report = driver::verify(&sim.store.inner);
+    if !report.ok {
+        fail(format!("verify() found {:?}", report.discrepancies));
+    }
+    // The ledger, from the store.
+    let mut earns: BTreeMap<String, (String, i64)> = BTreeMap::new();
+    let mut adjusts = BTreeSet::new();
+    let mut entries = 0;
+    for (key, (value, _)) in
+        sim.store.inner.entries.range("txn/".to_string()..).take_while(|(k, _)| k.starts_with("txn/"))
+    {
+        let t: Value = serde_json::from_str(value).unwrap();
+        entries += 1;
+        let id = t["id"].as_str().unwrap().to_string();
+        match t["transactionType"].as_str().unwrap() {
+            "EARN" => {
+                let k = t["idempotencyKey"].as_str().unwrap().to_string();
+                if earns.insert(k.clone(), (id, t["amount"].as_i64().unwrap())).is_some() {
+                    fail(format!("key {k} credited twice"));
+                }
+            }
+            _ => {
+                if !adjusts.insert(id.clone()) {
+                    fail(format!("{key}: adjustment recorded twice"));
+                }
+            }
+        }
+    }
+    for (key, seen) in &sim.earn_results {
+        let Some((id, _)) = earns.get(key) else {
+            fail(format!("clients saw earn {key} succeed but the ledger has none"))
+        };
+        if seen.len() != 1 || !seen.contains(id) {
+            fail(format!("clients saw transactions {seen:?} for key {key}, the ledger holds {id}"));
+        }
+    }
+    for (key, (id, amount)) in &earns {
+        match sim.earn_requests.get(key) {
+            Some(requested) if requested == amount => {}
+            _ => fail(format!("ledger earn {id} for key {key} of {amount} points matches no request")),
+        }
+    }
+    if let Some(stray) = adjusts.iter().find(|id| !sim.adjust_ids.contains(*id)) {
+        fail(format!("adjustment {stray} was never requested"));
+    }
+    if let Some(lost) = sim.adjust_ok.iter().find(|id| !adjusts.contains(*id)) {
+        fail(format!("adjustment {lost} was reported done but is not in the ledger"));
+    }
+    Figures { operations: sim.operations, faults: sim.store.faults, ledger_entries: entries }
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+#[test]
+fn seeded_fault_simulation() {
+    let (first, count, trace) = match env_u64("SIM_SEED") {
+        Some(seed) => (seed, 1, true),
+        None => (env_u64("SIM_SEED_START").unwrap_or(1), env_u64("SIM_SEEDS").unwrap_or(150), false),
+    };
+    let mut total = Figures { operations: 0, faults: Faults::default(), ledger_entries: 0 };
+    for seed in first..first + count {
+        if trace {
+            println!("seed {seed}:");
+        }
+        let f = simulate(seed, 4, 600, trace);
+        total.operations += f.operations;
+        total.ledger_entries += f.ledger_entries;
+        let (a, b) = (&mut total.faults, f.faults);
+        a.reads += b.reads;
+        a.scans += b.scans;
+        a.commits_lost += b.commits_lost;
+        a.commits_ambiguous += b.commits_ambiguous;
+        a.commits_timed_out += b.commits_timed_out;
+    }
+    let f = total.faults;
+    println!(
+        "simulation: seeds {first}..{}, {} operations, {} ledger entries, {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
+        first + count - 1,
+        total.operations,
+        total.ledger_entries,
+        f.total(),
+        f.reads,
+        f.scans,
+        f.commits_lost,
+        f.commits_ambiguous,
+        f.commits_timed_out
+    );
+    assert!(f.commits_ambiguous > 0 || count < 5, "the simulation must exercise ambiguous commits");
+}
