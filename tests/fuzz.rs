@@ -331,8 +331,9 @@ fn fuzz_regression_verify_sums_cannot_overflow() {
     assert!(report.discrepancies.iter().any(|d| d.code == "LEDGER_SUM_MISMATCH"));
 }
 
-/// Found with the same campaign: a stored revision of u64::MAX would overflow `revision + 1`
-/// (a panic in debug builds, a silent wrap in release). Out-of-range records are corrupt.
+/// Found while fixing the finding above: a stored revision of u64::MAX would overflow
+/// `revision + 1` (a panic, or a silent wrap without overflow checks). Out-of-range records
+/// are now corrupt.
 #[test]
 fn fuzz_regression_out_of_range_records_are_corrupt() {
     let records = sample_records();

@@ -174,9 +174,11 @@ pub fn memory_bytes() -> f64 {
     (core::arch::wasm32::memory_size(0) as f64) * 65536.0
 }
 
-/// Test hook: executes `unreachable`, the trap a panic would end in, so the JS face's
-/// recovery (reject with INTERNAL, re-instantiate) can be tested. Never called otherwise.
+/// Test hook: panics, so that the panic hook logs and the module traps (`panic = "abort"`),
+/// and the JS face's recovery (reject with INTERNAL, re-instantiate) can be tested. Called only
+/// through the `testing.trapBefore` option of `createLoyaltyBackend`.
 #[wasm_bindgen(js_name = testingTrap)]
+#[allow(clippy::panic)]
 pub fn testing_trap() {
-    core::arch::wasm32::unreachable()
+    panic!("forced by the testing.trapBefore option");
 }

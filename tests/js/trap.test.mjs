@@ -12,6 +12,9 @@ test('a forced trap rejects with INTERNAL and leaves a working engine', async ()
   await loyalty.programs.activateLoyaltyProgram();
   const { account } = await loyalty.accounts.createAccount(CONTACT_A);
   const before = engineStats();
+  const logged = [];
+  const consoleError = console.error;
+  console.error = (...args) => logged.push(args.join(' '));
 
   // Calls in flight on the normal backend while traps happen must complete normally.
   const inFlight = Array.from({ length: 50 }, () => loyalty.accounts.adjustPoints(account._id, { amount: 1 }));
@@ -22,6 +25,8 @@ test('a forced trap rejects with INTERNAL and leaves a working engine', async ()
   await rejects(trapping.verify(), 'INTERNAL', 'WASM_TRAP');
   const results = await Promise.all(inFlight);
   assert.equal(results.length, 50);
+  console.error = consoleError;
+  assert.equal(logged.filter((l) => l.includes('wix-loyalty-wasm panicked') && l.includes('forced by the testing.trapBefore option')).length, 21, 'the panic hook logged every panic');
 
   const after = engineStats();
   assert.equal(after.traps - before.traps, 21);
