@@ -44,12 +44,42 @@ export function engineStats() {
 }
 
 let dates;
-function reviveDates(key, value) {
-  return typeof value === 'number' && dates.has(key) ? new Date(value) : value;
+/** Turns epoch milliseconds under the SDK's date field names into Dates, in place. */
+function reviveDates(value) {
+  for (const key in value) {
+    const v = value[key];
+    if (typeof v === 'number') {
+      if (dates.has(key)) value[key] = new Date(v);
+    } else if (v !== null && typeof v === 'object') {
+      reviveDates(v);
+    }
+  }
+  return value;
 }
 function parse(json) {
   dates ??= new Set(dateFields());
-  return JSON.parse(json, reviveDates);
+  return reviveDates(JSON.parse(json));
+}
+
+/** A step as the wasm exports pack it: a JSON header line, then the strings it names by length. */
+function unpack(packed) {
+  const nl = packed.indexOf('\n');
+  const step = JSON.parse(packed.slice(0, nl));
+  const n = step.n;
+  const segments = new Array(n.length);
+  let pos = nl + 1;
+  for (let i = 0; i < n.length; i++) {
+    const end = pos + n[i];
+    segments[i] = packed.slice(pos, end);
+    pos = end;
+  }
+  step.state = segments[0];
+  if (step.t === 'commit' || step.t === 'done') {
+    step.result = segments[1];
+    step.events = segments[2];
+  }
+  if (step.t === 'commit') step.writes = step.w.map(([key, version, i]) => ({ key, value: segments[i], version }));
+  return step;
 }
 
 /** Serializes async work per key within one backend instance. */
@@ -152,7 +182,7 @@ export function createLoyaltyBackend(options) {
 
   function advance(step, answer) {
     try {
-      return resume(step.state, step.t, answer);
+      return unpack(resume(step.state, step.t, answer));
     } catch (thrown) {
       throw fromCall(thrown);
     }
@@ -219,7 +249,7 @@ export function createLoyaltyBackend(options) {
     const id = NEEDS_ID.has(op) ? freshId() : undefined;
     try {
       if (trapBefore.has(op)) testingTrap();
-      step = start(op, args, t, id, hasContacts, wantEvents);
+      step = unpack(start(op, args, t, id, hasContacts, wantEvents));
     } catch (thrown) {
       throw fromCall(thrown);
     }

@@ -69,14 +69,16 @@ impl Input {
     }
 }
 
-/// Numbers as JS prints them (no trailing `.0`, exponent for huge values).
+/// Numbers as JS prints them (no trailing `.0`, exponent for huge values). Whole numbers go
+/// through integer formatting and the rest through serde_json's shortest-form printer, so the
+/// module carries no second float formatter.
 pub fn format_number(n: f64) -> String {
     if n == 0.0 && n.is_sign_negative() {
         "-0".into()
     } else if n.fract() == 0.0 && n.abs() < 1e21 {
-        format!("{n:.0}")
+        (n as i128).to_string()
     } else {
-        format!("{n}")
+        serde_json::Number::from_f64(n).map_or_else(|| "NaN".into(), |x| x.to_string())
     }
 }
 

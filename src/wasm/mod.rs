@@ -5,15 +5,16 @@
 //! * `resume(state, kind, answer)` takes what storage (or the contacts resolver) answered and
 //!   returns the next step.
 //!
-//! A step is a plain object `{ t, state, lock?, … }` where `t` is `"read"` (`keys`), `"scan"`
-//! (`prefix`, `after`, `limit`, `reverse`), `"contact"` (`contactId`), `"commit"` (`writes`,
-//! `result`, `events`) or `"done"` (`result`, `events`). `result` and `events` are JSON text.
+//! A step (packed into one string, see [`pack`]; `js/engine.js` unpacks it) is `{ t, state,
+//! lock?, … }` where `t` is `"read"` (`keys`), `"scan"` (`prefix`, `after`, `limit`, `reverse`),
+//! `"contact"` (`contactId`), `"commit"` (`writes`, `result`, `events`) or `"done"` (`result`,
+//! `events`). `result` and `events` are JSON text.
 //! Errors are thrown as the JSON text of the Wix-shaped error; `js/engine.js` turns them into
 //! `LoyaltyError`s. Nothing here awaits, so a trap can never strand a promise or a borrow.
 
 mod convert;
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::core::error::LoyaltyError;
@@ -35,59 +36,80 @@ fn fail(error: LoyaltyError) -> JsValue {
     JsValue::from_str(&error.to_json().to_string())
 }
 
-fn set(target: &Object, key: &str, value: &JsValue) {
-    // Setting a data property on a fresh plain object cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+/// Length of `s` in UTF-16 code units (how JS measures and slices strings).
+fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.encode_utf16().count()
+    }
 }
 
-fn step_to_js(step: Step) -> Result<JsValue, JsValue> {
-    let out = Object::new();
-    let state =
-        serde_json::to_string(&step.state).map_err(|e| fail(LoyaltyError::internal("ENCODE_FAILED", e.to_string())))?;
-    set(&out, "state", &JsValue::from_str(&state));
+/// A step as one string: a JSON header line, then the large strings back to back, which JS
+/// slices out by the lengths the header gives (`n`). One string crosses the boundary instead
+/// of a dozen, and no JS object is built from Rust. Segment 0 is the state; for `commit` and
+/// `done`, 1 is the result and 2 the events; commit writes name their value's segment, and a
+/// value written under several keys (a transaction's three copies) is sent once.
+fn pack(step: Step) -> Result<String, JsValue> {
+    let encode = |e: serde_json::Error| fail(LoyaltyError::internal("ENCODE_FAILED", e.to_string()));
+    let state = serde_json::to_string(&step.state).map_err(encode)?;
+    let mut segments: Vec<&str> = vec![&state];
+    let mut header = serde_json::Map::new();
+    let mut put = |k: &str, v: serde_json::Value| {
+        header.insert(k.into(), v);
+    };
     if let Some(lock) = &step.lock {
-        set(&out, "lock", &JsValue::from_str(lock));
+        put("lock", lock.as_str().into());
     }
-    let strings = |items: &mut dyn Iterator<Item = &String>| -> Array { items.map(|s| JsValue::from_str(s)).collect() };
-    match step.request {
+    match &step.request {
         Request::Read(keys) => {
-            set(&out, "t", &"read".into());
-            set(&out, "keys", &strings(&mut keys.iter()));
+            put("t", "read".into());
+            put("keys", keys.clone().into());
         }
         Request::Scan(scan) => {
-            set(&out, "t", &"scan".into());
-            set(&out, "prefix", &JsValue::from_str(&scan.prefix));
-            set(&out, "after", &scan.after.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str));
-            set(&out, "limit", &JsValue::from(scan.limit));
-            set(&out, "reverse", &JsValue::from_bool(scan.reverse));
+            put("t", "scan".into());
+            put("prefix", scan.prefix.as_str().into());
+            if let Some(after) = &scan.after {
+                put("after", after.as_str().into());
+            }
+            put("limit", scan.limit.into());
+            put("reverse", scan.reverse.into());
         }
         Request::Contact(id) => {
-            set(&out, "t", &"contact".into());
-            set(&out, "contactId", &JsValue::from_str(&id));
+            put("t", "contact".into());
+            put("contactId", id.as_str().into());
         }
         Request::Commit(writes, outcome) => {
-            set(&out, "t", &"commit".into());
-            let list: Array = writes
-                .iter()
-                .map(|w| {
-                    let o = Object::new();
-                    set(&o, "key", &JsValue::from_str(&w.key));
-                    set(&o, "value", &JsValue::from_str(&w.value));
-                    set(&o, "version", &JsValue::from_f64(w.version as f64));
-                    JsValue::from(o)
-                })
-                .collect();
-            set(&out, "writes", &list);
-            set(&out, "result", &JsValue::from_str(&outcome.result));
-            set(&out, "events", &JsValue::from_str(&outcome.events));
+            put("t", "commit".into());
+            segments.push(&outcome.result);
+            segments.push(&outcome.events);
+            let mut list = Vec::with_capacity(writes.len());
+            for w in writes {
+                let index = match segments.iter().skip(3).position(|s| *s == w.value) {
+                    Some(i) => i + 3,
+                    None => {
+                        segments.push(&w.value);
+                        segments.len() - 1
+                    }
+                };
+                list.push(serde_json::json!([w.key, w.version, index]));
+            }
+            put("w", list.into());
         }
         Request::Done(outcome) => {
-            set(&out, "t", &"done".into());
-            set(&out, "result", &JsValue::from_str(&outcome.result));
-            set(&out, "events", &JsValue::from_str(&outcome.events));
+            put("t", "done".into());
+            segments.push(&outcome.result);
+            segments.push(&outcome.events);
         }
     }
-    Ok(out.into())
+    put("n", segments.iter().map(|s| utf16_len(s)).collect::<Vec<_>>().into());
+    let mut packed = serde_json::to_string(&header).map_err(encode)?;
+    packed.reserve(segments.iter().map(|s| s.len()).sum::<usize>() + 1);
+    packed.push('\n');
+    for s in &segments {
+        packed.push_str(s);
+    }
+    Ok(packed)
 }
 
 /// Starts operation `op` (a JS method name) with its arguments.
@@ -99,16 +121,16 @@ pub fn start(
     new_id: Option<String>,
     has_contacts: bool,
     want_events: bool,
-) -> Result<JsValue, JsValue> {
+) -> Result<String, JsValue> {
     let now_ms = convert::now_ms(now).map_err(fail)?;
     let inputs: Vec<_> = args.iter().map(|a| convert::to_input(&a)).collect();
     let ctx = Context { now_ms, new_id, has_contacts, want_events };
-    step_to_js(machine::start(op, &inputs, &ctx).map_err(fail)?)
+    pack(machine::start(op, &inputs, &ctx).map_err(fail)?)
 }
 
 /// Continues an operation with the answer to its last request (`kind` is that request's `t`).
 #[wasm_bindgen]
-pub fn resume(state: &str, kind: &str, answer: JsValue) -> Result<JsValue, JsValue> {
+pub fn resume(state: &str, kind: &str, answer: JsValue) -> Result<String, JsValue> {
     let state = serde_json::from_str(state)
         .map_err(|e| fail(LoyaltyError::internal("INVALID_STATE", format!("the operation state was altered: {e}"))))?;
     let io = match kind {
@@ -117,7 +139,7 @@ pub fn resume(state: &str, kind: &str, answer: JsValue) -> Result<JsValue, JsVal
         "contact" => Io::Contact(convert::to_input(&answer)),
         other => return Err(fail(LoyaltyError::internal("INVALID_STATE", format!("no request of kind {other:?}")))),
     };
-    step_to_js(machine::resume(state, io).map_err(fail)?)
+    pack(machine::resume(state, io).map_err(fail)?)
 }
 
 /// Every operation name `start` accepts.

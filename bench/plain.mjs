@@ -1,0 +1,169 @@
+// The plain-JS baseline: the same operations with the same semantics (validation, revision,
+// one ledger entry written in the same three places, idempotency records, program status
+// gates, Wix-shaped results with Date fields) over the same storage interface, written by
+// hand in JavaScript. Benchmarks compare the engine against it in the same run.
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LOYALTY_APP = '553c79f3-5625-4f38-b14b-ef7c0d1e87df';
+
+class PlainError extends Error {
+  constructor(code, reason, message) {
+    super(`${code}: ${message}`);
+    this.code = code;
+    this.reason = reason;
+  }
+}
+const invalid = (field, why) => new PlainError('INVALID_ARGUMENT', 'INVALID', `"${field}" ${why}`);
+const int = (v, field, min, max) => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalid(field, `must be a whole number from ${min} to ${max}`);
+  return v + 0;
+};
+const str = (v, field, min, max, required) => {
+  if (v === undefined || v === null) {
+    if (required) throw invalid(field, 'is required');
+    return undefined;
+  }
+  if (typeof v !== 'string' || v.length < min || v.length > max) throw invalid(field, `must be ${min} to ${max} characters`);
+  return v;
+};
+const guid = (v, field) => {
+  if (typeof v !== 'string' || !GUID.test(v)) throw invalid(field, 'must be a GUID');
+  return v.toLowerCase();
+};
+const pad = (n, w) => String(n).padStart(w, '0');
+
+function view(a) {
+  return {
+    _id: a.id,
+    contactId: a.contactId,
+    points: { ...a.points },
+    rewardAvailable: false,
+    _createdDate: new Date(a.createdMs),
+    _updatedDate: new Date(a.updatedMs),
+    ...(a.lastActivityMs ? { lastActivityDate: new Date(a.lastActivityMs) } : {}),
+    revision: String(a.revision),
+    tier: { points: a.tierPoints },
+    contact: { _id: a.contactId, picture: { _id: '', url: '', height: 0, width: 0 } },
+    pointsExpiration: { expiringPointsAmount: 0 },
+  };
+}
+
+export function createPlainLoyalty({ storage, now = Date.now, newId = () => crypto.randomUUID() }) {
+  async function program() {
+    const [p] = await storage.read(['program']);
+    return p ? JSON.parse(p.value) : { status: 'DRAFT' };
+  }
+
+  async function change(accountId, compute, extra) {
+    for (let attempt = 0; attempt < 64; attempt++) {
+      const keys = [`acct/${accountId}`, ...(extra?.keys ?? [])];
+      const found = await storage.read(keys);
+      const early = extra?.check?.(found);
+      if (early) return early;
+      if (!found[0]) throw new PlainError('NOT_FOUND', 'ACCOUNT_NOT_FOUND', `account ${accountId} does not exist`);
+      const a = JSON.parse(found[0].value);
+      const { delta, kind, txnExtra } = compute(a);
+      const t = Math.max(now(), a.updatedMs);
+      a.points.balance += delta;
+      if (kind === 'EARN') a.points.earned += delta;
+      else a.points.adjusted += delta;
+      a.tierPoints += delta;
+      a.revision += 1;
+      a.updatedMs = t;
+      a.lastActivityMs = t;
+      const id = newId();
+      const txn = JSON.stringify({ schema: 1, id, accountId, accountRevision: a.revision, createdMs: t, amount: delta, transactionType: kind, ...txnExtra(id) });
+      const writes = [
+        { key: `acct/${accountId}`, value: JSON.stringify(a), version: found[0].version },
+        { key: `txn/${id}`, value: txn, version: 0 },
+        { key: `ledger/${accountId}/${pad(a.revision, 20)}`, value: txn, version: 0 },
+        { key: `ledger-time/${pad(t, 15)}/${accountId}/${pad(a.revision, 20)}`, value: txn, version: 0 },
+        ...(extra?.writes?.(id, a) ?? []),
+      ];
+      const outcome = await storage.commit(writes);
+      if (outcome.ok) return { account: view(a), transactionId: id };
+    }
+    throw new PlainError('ABORTED', 'TOO_MANY_CONFLICTS', 'gave up');
+  }
+
+  return {
+    async createAccount(contactId) {
+      const c = guid(contactId, 'contactId');
+      const p = await program();
+      if (p.status !== 'ACTIVE') throw new PlainError('FAILED_PRECONDITION', 'PROGRAM_NOT_ACTIVE', 'program not active');
+      const t = now();
+      const a = { schema: 1, id: newId(), contactId: c, points: { balance: 0, earned: 0, adjusted: 0, redeemed: 0, expired: 0 }, tierPoints: 0, revision: 1, createdMs: t, updatedMs: t, contact: {} };
+      const outcome = await storage.commit([
+        { key: `acct/${a.id}`, value: JSON.stringify(a), version: 0 },
+        { key: `contact/${c}`, value: JSON.stringify({ schema: 1, accountId: a.id }), version: 0 },
+      ]);
+      if (!outcome.ok) throw new PlainError('ALREADY_EXISTS', 'ACCOUNT_ALREADY_EXISTS', `contact ${c} has an account`);
+      return { account: view(a) };
+    },
+
+    async getAccount(id) {
+      const [found] = await storage.read([`acct/${guid(id, '_id')}`]);
+      if (!found) throw new PlainError('NOT_FOUND', 'ACCOUNT_NOT_FOUND', `account ${id} does not exist`);
+      return view(JSON.parse(found.value));
+    },
+
+    async earnPoints(accountId, options) {
+      const id = guid(accountId, 'accountId');
+      if (typeof options !== 'object' || options === null) throw invalid('options', 'is required');
+      const amount = int(options.amount, 'options.amount', 1, 9_999_999);
+      const appId = str(options.appId, 'options.appId', 1, 100, true);
+      const key = str(options.idempotencyKey, 'options.idempotencyKey', 1, 256, true);
+      const description = str(options.description, 'options.description', 1, 100, false);
+      const request = { accountId: id, amount, appId, description };
+      return change(id, () => ({ delta: amount, kind: 'EARN', txnExtra: () => ({ description: description ?? '', idempotencyKey: key, earnInfo: { appId, activityType: '' } }) }), {
+        keys: [`idem/${key}`, 'program'],
+        check: ([, idem, p]) => {
+          if (idem) {
+            const r = JSON.parse(idem.value);
+            if (JSON.stringify(r.request) !== JSON.stringify(request)) throw new PlainError('FAILED_PRECONDITION', 'IDEMPOTENCY_KEY_REUSED', 'key reused');
+            return { account: view(r.account), transactionId: r.transactionId };
+          }
+          if (!p || JSON.parse(p.value).status !== 'ACTIVE') throw new PlainError('FAILED_PRECONDITION', 'PROGRAM_NOT_ACTIVE', 'program not active');
+          return null;
+        },
+        writes: (txnId, a) => [{ key: `idem/${key}`, value: JSON.stringify({ schema: 1, request, transactionId: txnId, account: a }), version: 0 }],
+      });
+    },
+
+    async adjustPoints(accountId, options) {
+      const id = guid(accountId, 'accountId');
+      if (typeof options !== 'object' || options === null) throw invalid('options.amount', 'or options.balance is required');
+      let balance;
+      let amount;
+      if (options.balance !== undefined && options.balance !== null) balance = int(options.balance, 'options.balance', 0, 999_999_999);
+      else {
+        amount = int(options.amount, 'options.amount', -9_999_999, 9_999_999);
+        if (amount === 0) throw invalid('options.amount', 'must not be 0');
+      }
+      const description = str(options.description, 'options.description', 1, 100, false);
+      const revision = options.revision === undefined ? undefined : String(options.revision);
+      return change(id, (a) => {
+        if (revision !== undefined && revision !== String(a.revision)) throw new PlainError('ABORTED', 'REVISION_MISMATCH', 'stale revision');
+        const before = a.points.balance;
+        const after = balance ?? before + amount;
+        if (after < 0) throw new PlainError('FAILED_PRECONDITION', 'INSUFFICIENT_POINTS', 'not enough points');
+        return { delta: after - before, kind: 'ADJUST', txnExtra: (txnId) => ({ description: description ?? '', idempotencyKey: txnId, adjustInfo: { appId: LOYALTY_APP, amountBefore: before, amountAfter: after } }) };
+      });
+    },
+
+    async queryLoyaltyTransactions(accountId, limit = 50) {
+      const id = guid(accountId, 'accountId');
+      const rows = await storage.scan({ prefix: `ledger/${id}/`, limit: limit + 1, reverse: true });
+      const items = rows.slice(0, limit).map((r) => {
+        const t = JSON.parse(r.value);
+        return { _id: t.id, accountId: t.accountId, _createdDate: new Date(t.createdMs), amount: t.amount, transactionType: t.transactionType, description: t.description, idempotencyKey: t.idempotencyKey };
+      });
+      return { items, hasNext: rows.length > limit };
+    },
+
+    async activate() {
+      const [p] = await storage.read(['program']);
+      await storage.commit([{ key: 'program', value: JSON.stringify({ schema: 1, status: 'ACTIVE' }), version: p ? p.version : 0 }]);
+    },
+  };
+}

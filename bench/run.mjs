@@ -1,0 +1,265 @@
+// npm run bench [-- --check | --quick]
+//
+// Every figure is measured next to its baseline in the same run and reported as an absolute
+// value and as a ratio: the engine against a hand-written plain-JS implementation over the
+// same storage (bench/plain.mjs), and, on PostgreSQL, against hand-written pg code
+// (bench/pg-baseline.mjs). Writes bench/results.json and prints a table.
+//
+//   --quick   short measurements, smaller scaling sizes
+//   --check   --quick, then enforce the budgets (ratios only) and exit 1 if one fails
+//
+// Needs WIX_LOYALTY_PG_URL (scripts/with-postgres.sh starts a private PostgreSQL) and
+// node --expose-gc (for memory per account); `npm run bench` arranges both.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { createLoyaltyBackend, memoryStorage } from 'wix-loyalty-wasm';
+import { postgresStorage } from 'wix-loyalty-wasm/storage/postgres';
+import { createPlainLoyalty } from './plain.mjs';
+import { createPgBaseline } from './pg-baseline.mjs';
+
+const args = process.argv.slice(2);
+const CHECK = args.includes('--check');
+const QUICK = CHECK || args.includes('--quick');
+const MS = QUICK ? 400 : 2000;
+const SIZES = QUICK ? [1_000, 20_000] : [1_000, 100_000, 1_000_000];
+const PG_URL = process.env.WIX_LOYALTY_PG_URL;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const results = { date: new Date().toISOString(), mode: CHECK ? 'check' : QUICK ? 'quick' : 'full', node: process.version, figures: {} };
+const say = (s) => process.stdout.write(`${s}\n`);
+
+if (!PG_URL) throw new Error('WIX_LOYALTY_PG_URL is not set: run through `npm run bench` (scripts/with-postgres.sh)');
+if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
+
+const guid = (a, b) => `${a.toString(16).padStart(8, '0')}-0000-4000-8000-${b.toString(16).padStart(12, '0')}`;
+let runId = Date.now() % 100000;
+
+/** Runs `op(caller, i)` from `callers` concurrent loops for `ms`; ops/s and latency percentiles. */
+async function measure(op, callers, ms = MS) {
+  const warm = performance.now() + ms / 4;
+  await Promise.all(Array.from({ length: callers }, async (_, c) => {
+    for (let i = 0; performance.now() < warm; i++) await op(c, 1e6 + i);
+  }));
+  const latencies = [];
+  const start = performance.now();
+  const deadline = start + ms;
+  await Promise.all(Array.from({ length: callers }, async (_, c) => {
+    for (let i = 0; performance.now() < deadline; i++) {
+      const t0 = performance.now();
+      await op(c, i);
+      latencies.push(performance.now() - t0);
+    }
+  }));
+  const elapsed = performance.now() - start;
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))] * 1000;
+  return { opsPerSec: Math.round((latencies.length / elapsed) * 1000), p50us: Math.round(pct(50)), p99us: Math.round(pct(99)), ops: latencies.length };
+}
+
+/** The five benchmarked operations over one subject with `callers` accounts ready. */
+async function subject(kind, storage, callers) {
+  runId++;
+  const s = kind === 'engine' ? createLoyaltyBackend({ storage }) : createPlainLoyalty({ storage });
+  if (kind === 'engine') await s.programs.activateLoyaltyProgram();
+  else await s.activate();
+  const api = kind === 'engine' ? s.accounts : s;
+  const ids = [];
+  for (let c = 0; c < callers; c++) {
+    const { account } = await api.createAccount(guid(runId, c));
+    await api.adjustPoints(account._id, { amount: 1_000_000 });
+    for (let k = 0; k < 60; k++) await api.adjustPoints(account._id, { amount: 1 });
+    ids.push(account._id);
+  }
+  let created = 0;
+  return {
+    createAccount: (c) => api.createAccount(guid(runId + 50_000 + c, created++)),
+    earnPoints: (c, i) => api.earnPoints(ids[c], { amount: 1, appId: 'bench', idempotencyKey: `${runId}-${c}-${i}` }),
+    adjustPoints: (c) => api.adjustPoints(ids[c], { amount: 1 }),
+    getAccount: (c) => api.getAccount(ids[c]),
+    queryPage: kind === 'engine'
+      ? (c) => s.transactions.queryLoyaltyTransactions().eq('accountId', ids[c]).limit(50).find()
+      : (c) => s.queryLoyaltyTransactions(ids[c], 50),
+  };
+}
+
+const OPS = ['createAccount', 'earnPoints', 'adjustPoints', 'getAccount', 'queryPage'];
+const MUTATIONS = ['createAccount', 'earnPoints', 'adjustPoints'];
+
+/** Engine and baseline, op by op, alternating so that both see the same machine. */
+async function compare(label, makeEngine, makeBaseline, callers) {
+  const engine = await makeEngine(callers);
+  const baseline = await makeBaseline(callers);
+  const rows = {};
+  for (const op of OPS) {
+    const e = await measure(engine[op], callers);
+    const b = await measure(baseline[op], callers);
+    rows[op] = { engine: e, baseline: b, ratio: +(e.opsPerSec / b.opsPerSec).toFixed(2) };
+  }
+  results.figures[label] = rows;
+  return rows;
+}
+
+function table(title, rows, baselineName) {
+  say(`\n${title}`);
+  say(`  ${'operation'.padEnd(14)} ${'engine ops/s'.padStart(12)} ${'p50 µs'.padStart(8)} ${'p99 µs'.padStart(8)}   ${(baselineName + ' ops/s').padStart(16)} ${'p50 µs'.padStart(8)} ${'p99 µs'.padStart(8)}   ratio`);
+  for (const [op, r] of Object.entries(rows)) {
+    say(`  ${op.padEnd(14)} ${String(r.engine.opsPerSec).padStart(12)} ${String(r.engine.p50us).padStart(8)} ${String(r.engine.p99us).padStart(8)}   ${String(r.baseline.opsPerSec).padStart(16)} ${String(r.baseline.p50us).padStart(8)} ${String(r.baseline.p99us).padStart(8)}   ${r.ratio.toFixed(2)}`);
+  }
+}
+
+// ------------------------------------------------------------------ memory storage
+for (const callers of [1, 32]) {
+  const rows = await compare(`memory, ${callers} caller(s)`, (n) => subject('engine', memoryStorage(), n), (n) => subject('plain', memoryStorage(), n), callers);
+  table(`memoryStorage(), ${callers} concurrent caller(s): engine vs plain JS`, rows, 'plain JS');
+}
+
+// ------------------------------------------------------------------ storage calls per operation
+{
+  const counts = { read: 0, commit: 0, scan: 0 };
+  const base = memoryStorage();
+  const storage = {
+    read: (k) => { counts.read++; return base.read(k); },
+    commit: (w) => { counts.commit++; return base.commit(w); },
+    scan: (r) => { counts.scan++; return base.scan(r); },
+  };
+  const s = await subject('engine', storage, 1);
+  const per = {};
+  for (const op of OPS) {
+    Object.assign(counts, { read: 0, commit: 0, scan: 0 });
+    for (let i = 0; i < 100; i++) await s[op](0, i);
+    per[op] = { read: counts.read / 100, commit: counts.commit / 100, scan: counts.scan / 100, roundTrips: (counts.read + counts.commit + counts.scan) / 100 };
+  }
+  results.figures['storage calls per operation'] = per;
+  say('\nstorage calls per operation (engine, memoryStorage)');
+  for (const [op, c] of Object.entries(per)) say(`  ${op.padEnd(14)} read ${c.read}  commit ${c.commit}  scan ${c.scan}  round trips ${c.roundTrips}`);
+}
+
+// ------------------------------------------------------------------ PostgreSQL
+{
+  let n = 0;
+  const pgEngine = (callers) => subject('engine', postgresStorage({ connectionString: PG_URL, table: `bench_kv_${process.pid}_${++n}`, poolSize: Math.max(callers, 4) }), callers);
+  const pgBase = async (callers) => {
+    const b = await createPgBaseline({ connectionString: PG_URL, prefix: `bench_pg_${process.pid}_${++n}`, poolSize: Math.max(callers, 4) });
+    const ids = [];
+    for (let c = 0; c < callers; c++) {
+      const { account } = await b.createAccount(guid(runId + 90_000, c));
+      await b.adjustPoints(account._id, { amount: 1_000_000 });
+      for (let k = 0; k < 60; k++) await b.adjustPoints(account._id, { amount: 1 });
+      ids.push(account._id);
+    }
+    let created = 0;
+    return {
+      createAccount: (c) => b.createAccount(guid(runId + 95_000 + c, created++)),
+      earnPoints: (c, i) => b.earnPoints(ids[c], { amount: 1, appId: 'bench', idempotencyKey: `${runId}-${c}-${i}-pg` }),
+      adjustPoints: (c) => b.adjustPoints(ids[c], { amount: 1 }),
+      getAccount: (c) => b.getAccount(ids[c]),
+      queryPage: (c) => b.queryLoyaltyTransactions(ids[c], 50),
+    };
+  };
+  for (const callers of [1, 8, 32]) {
+    const rows = await compare(`postgres, ${callers} caller(s)`, pgEngine, pgBase, callers);
+    table(`PostgreSQL (loopback), ${callers} concurrent caller(s): engine vs hand-written pg`, rows, 'pg by hand');
+  }
+}
+
+// ------------------------------------------------------------------ scaling
+{
+  const scaling = {};
+  say('\nscaling (memoryStorage): the store holds N accounts');
+  say(`  ${'accounts'.padStart(9)} ${'adjust ops/s'.padStart(13)} ${'listAccounts page µs'.padStart(21)} ${'query page µs'.padStart(14)} ${'fill s'.padStart(7)}`);
+  for (const size of SIZES) {
+    const storage = memoryStorage();
+    const loyalty = createLoyaltyBackend({ storage });
+    await loyalty.programs.activateLoyaltyProgram();
+    const { account: template } = await loyalty.accounts.createAccount(guid(7, 0));
+    for (let k = 0; k < 60; k++) await loyalty.accounts.adjustPoints(template._id, { amount: 1 });
+    const [record] = await storage.read([`acct/${template._id}`]);
+    const t0 = performance.now();
+    const ids = [];
+    for (let i = 1; i < size; i += 1000) {
+      const writes = [];
+      for (let j = i; j < Math.min(size, i + 1000); j++) {
+        const id = guid(8, j);
+        const contact = guid(9, j);
+        writes.push({ key: `acct/${id}`, value: record.value.replaceAll(template._id, id).replaceAll(guid(7, 0), contact), version: 0 });
+        writes.push({ key: `contact/${contact}`, value: JSON.stringify({ schema: 1, accountId: id }), version: 0 });
+        if (ids.length < 1000) ids.push(id);
+      }
+      const outcome = await storage.commit(writes);
+      if (!outcome.ok) throw new Error('fill failed');
+    }
+    const fill = (performance.now() - t0) / 1000;
+    const adjust = await measure((c, i) => loyalty.accounts.adjustPoints(ids[i % ids.length], { amount: 1 }), 1);
+    const list = await measure(() => loyalty.accounts.listAccounts({ cursorPaging: { limit: 50 } }), 1);
+    const query = await measure(() => loyalty.transactions.queryLoyaltyTransactions().eq('accountId', template._id).limit(50).find(), 1);
+    scaling[size] = { adjustOpsPerSec: adjust.opsPerSec, listAccountsPageP50us: list.p50us, queryPageP50us: query.p50us, fillSeconds: +fill.toFixed(1) };
+    say(`  ${String(size).padStart(9)} ${String(adjust.opsPerSec).padStart(13)} ${String(list.p50us).padStart(21)} ${String(query.p50us).padStart(14)} ${fill.toFixed(1).padStart(7)}`);
+  }
+  const sizes = Object.keys(scaling);
+  const first = scaling[sizes[0]];
+  const last = scaling[sizes[sizes.length - 1]];
+  results.figures.scaling = { ...scaling, adjustRatioLargestToSmallest: +(last.adjustOpsPerSec / first.adjustOpsPerSec).toFixed(2) };
+  say(`  adjust ops/s at ${sizes[sizes.length - 1]} accounts ÷ at ${sizes[0]}: ${results.figures.scaling.adjustRatioLargestToSmallest}`);
+}
+
+// ------------------------------------------------------------------ cold start
+{
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const time = (argv) => {
+    const t0 = performance.now();
+    execFileSync(process.execPath, argv, { cwd: root, stdio: 'ignore' });
+    return performance.now() - t0;
+  };
+  const runs = QUICK ? 3 : 7;
+  const bare = median(Array.from({ length: runs }, () => time(['-e', '0'])));
+  const first = median(Array.from({ length: runs }, () => time(['--input-type=module', '-e', "import w from 'wix-loyalty-wasm'; await w.programs.getLoyaltyProgram();"])));
+  results.figures.coldStart = { nodeBareMs: Math.round(bare), importToFirstCallMs: Math.round(first), engineMs: Math.round(first - bare) };
+  say(`\ncold start: node -e 0 ${Math.round(bare)} ms; import + first call ${Math.round(first)} ms (the engine adds ${Math.round(first - bare)} ms)`);
+}
+
+// ------------------------------------------------------------------ size and memory per account
+{
+  const wasm = readFileSync(new URL('../pkg/wasm/wix_loyalty_wasm_bg.wasm', import.meta.url));
+  const gzip = gzipSync(wasm, { level: 9 }).length;
+  results.figures.wasmSize = { rawBytes: wasm.length, gzipBytes: gzip };
+  say(`\n.wasm size: ${(wasm.length / 1024).toFixed(1)} KB raw, ${(gzip / 1024).toFixed(1)} KB gzip`);
+
+  // In a fresh process, so that nothing else measured here is on the heap.
+  const count = QUICK ? 20_000 : 100_000;
+  const out = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('./memory-per-account.mjs', import.meta.url)), String(count)], { cwd: root, encoding: 'utf8' });
+  const m = JSON.parse(out.trim().split('\n').pop());
+  results.figures.memoryPerAccount = m;
+  say(`memory per account at ${count} accounts (memoryStorage): JS heap ${m.jsHeapBytes} bytes, wasm ${m.wasmBytes} bytes (wasm memory stays ${(m.wasmMemoryBytes / 2 ** 20).toFixed(1)} MB)`);
+}
+
+// ------------------------------------------------------------------ budgets
+const budgets = [];
+const budget = (name, value, limit, ok) => budgets.push({ name, value, limit, ok });
+for (const callers of [1, 32]) {
+  for (const op of MUTATIONS) {
+    const r = results.figures[`memory, ${callers} caller(s)`][op].ratio;
+    budget(`memoryStorage ${op}, ${callers} caller(s): engine ÷ plain JS`, r, '≥ 0.33', r >= 1 / 3);
+  }
+}
+for (const callers of [8, 32]) {
+  for (const op of MUTATIONS) {
+    const r = results.figures[`postgres, ${callers} caller(s)`][op].ratio;
+    budget(`PostgreSQL ${op}, ${callers} callers: engine ÷ pg by hand`, r, '≥ 0.8', r >= 0.8);
+  }
+}
+for (const op of MUTATIONS) {
+  const trips = results.figures['storage calls per operation'][op].roundTrips;
+  budget(`${op}: storage round trips`, trips, '≤ 2', trips <= 2);
+}
+const gz = results.figures.wasmSize.gzipBytes;
+budget('.wasm gzip size (KB)', +(gz / 1024).toFixed(1), '≤ 150', gz <= 150 * 1024);
+results.budgets = budgets;
+say('\nbudgets');
+for (const b of budgets) say(`  ${b.ok ? 'ok  ' : 'FAIL'} ${b.name}: ${b.value} (${b.limit})`);
+
+if (!CHECK) writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+const failed = budgets.filter((b) => !b.ok).length;
+say(`\n${budgets.length - failed} passed, ${failed} failed`);
+if (CHECK && failed) process.exitCode = 1;
+process.exit();
