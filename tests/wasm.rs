@@ -10,7 +10,33 @@ use std::collections::BTreeMap;
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
-use wix_loyalty_wasm::wasm::{resume, start};
+use wix_loyalty_wasm::wasm;
+
+/// The JS face's unpacking of a step (js/engine.js `unpack`), to read steps as objects.
+const UNPACK: &str = "(packed) => {
+  const nl = packed.indexOf('\\n');
+  const step = JSON.parse(packed.slice(0, nl));
+  const segments = [];
+  let pos = nl + 1;
+  for (const n of step.n) { segments.push(packed.slice(pos, pos + n)); pos += n; }
+  step.state = segments[0];
+  if (step.t === 'commit' || step.t === 'done') { step.result = segments[1]; step.events = segments[2]; }
+  if (step.t === 'commit') step.writes = step.w.map(([key, version, i]) => ({ key, value: segments[i], version }));
+  return step;
+}";
+
+fn unpack(r: Result<String, JsValue>) -> Result<JsValue, JsValue> {
+    let f: js_sys::Function = js_sys::eval(UNPACK).unwrap().dyn_into().unwrap();
+    r.map(|packed| f.call1(&JsValue::NULL, &JsValue::from_str(&packed)).unwrap())
+}
+
+fn start(op: &str, a: &Array, now: f64, id: Option<String>, contacts: bool, events: bool) -> Result<JsValue, JsValue> {
+    unpack(wasm::start(op, a, now, id, contacts, events))
+}
+
+fn resume(state: &str, kind: &str, answer: JsValue) -> Result<JsValue, JsValue> {
+    unpack(wasm::resume(state, kind, answer))
+}
 
 const CONTACT: &str = "3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d";
 const NOW: f64 = 1_700_000_000_000.0;
