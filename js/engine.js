@@ -3,7 +3,8 @@
 // retries conflicted commits, and delivers events after a commit.
 
 import {
-  start, resume, dateFields, StoreVerifier, verifyPrefixes, memoryBytes, testingTrap, __wbg_reset_state as resetWasm,
+  start, resume, release, operationsInFlight, dateFields, StoreVerifier, verifyPrefixes, memoryBytes, testingTrap,
+  __wbg_reset_state as resetWasm,
 } from './wasm/wix_loyalty_wasm.js';
 import { fromWasm, loyaltyError, storageError, isLoyaltyError } from './errors.js';
 import { LoyaltyTransactionsQueryBuilder } from './query.js';
@@ -19,9 +20,9 @@ const NEEDS_ID = new Set(['createAccount', 'earnPoints', 'adjustPoints']);
 
 // A trap (a panic that got past every check, or a fault of the runtime) leaves the wasm
 // instance with a leaked stack frame and possibly half-updated heap, so it is never reused:
-// the call rejects with INTERNAL / WASM_TRAP and the module is instantiated afresh. The engine
-// keeps no state in wasm between calls, so nothing is lost; objects of the old instance are
-// recognized by their generation and never touched again.
+// the call rejects with INTERNAL / WASM_TRAP and the module is instantiated afresh. The only
+// state wasm holds is that of the operations in flight; those notice the new generation and
+// start over (they had committed nothing), and objects of the old instance are never touched.
 let generation = 0;
 let traps = 0;
 
@@ -40,8 +41,11 @@ function fromCall(thrown) {
 
 /** Counters of this copy of the engine: traps recovered from, and wasm memory in use. */
 export function engineStats() {
-  return { traps, instances: generation + 1, wasmMemoryBytes: memoryBytes() };
+  return { traps, instances: generation + 1, wasmMemoryBytes: memoryBytes(), operationsInFlight: operationsInFlight() };
 }
+
+/** Thrown inside an operation whose wasm state was lost to a trap recovery: start it again. */
+const RESTART = Symbol('restart');
 
 let dates;
 /** Turns epoch milliseconds under the SDK's date field names into Dates, in place. */
@@ -73,10 +77,9 @@ function unpack(packed) {
     segments[i] = packed.slice(pos, end);
     pos = end;
   }
-  step.state = segments[0];
   if (step.t === 'commit' || step.t === 'done') {
-    step.result = segments[1];
-    step.events = segments[2];
+    step.result = segments[0];
+    step.events = segments[1];
   }
   if (step.t === 'commit') step.writes = step.w.map(([key, version, i]) => ({ key, value: segments[i], version }));
   return step;
@@ -180,9 +183,10 @@ export function createLoyaltyBackend(options) {
     }
   }
 
-  function advance(step, answer) {
+  function advance(step, answer, born) {
+    if (born !== generation) throw RESTART;
     try {
-      return unpack(resume(step.state, step.t, answer));
+      return unpack(resume(step.h, step.t, answer));
     } catch (thrown) {
       throw fromCall(thrown);
     }
@@ -201,20 +205,20 @@ export function createLoyaltyBackend(options) {
     }
   }
 
-  async function drive(step) {
+  async function drive(step, born) {
     let restart = null;
     let attempts = 1;
     for (;;) {
       switch (step.t) {
         case 'read':
           restart = step;
-          step = advance(step, await callStorage('read', step.keys));
+          step = advance(step, await callStorage('read', step.keys), born);
           break;
         case 'scan':
-          step = advance(step, await callStorage('scan', { prefix: step.prefix, after: step.after, limit: step.limit, reverse: step.reverse }));
+          step = advance(step, await callStorage('scan', { prefix: step.prefix, after: step.after, limit: step.limit, reverse: step.reverse }), born);
           break;
         case 'contact':
-          step = advance(step, await resolveContact(step.contactId));
+          step = advance(step, await resolveContact(step.contactId), born);
           break;
         case 'commit': {
           const outcome = await callStorage('commit', step.writes);
@@ -243,22 +247,42 @@ export function createLoyaltyBackend(options) {
     }
   }
 
-  async function run(op, args) {
-    let step;
-    const t = clock();
-    const id = NEEDS_ID.has(op) ? freshId() : undefined;
+  /** Starts an operation in wasm; the step remembers the instance generation holding its state. */
+  function begin(op, args, t, id) {
     try {
       if (trapBefore.has(op)) testingTrap();
-      step = unpack(start(op, args, t, id, hasContacts, wantEvents));
+      const step = unpack(start(op, args, t, id, hasContacts, wantEvents));
+      step.gen = generation;
+      return step;
     } catch (thrown) {
       throw fromCall(thrown);
     }
-    if (!step.lock) return drive(step);
-    const release = await queue.acquire(step.lock);
+  }
+
+  /** Drives one attempt; starts over when a trap recovery took the operation's wasm state. */
+  async function attempt(op, args, t, id, first) {
+    for (let step = first; ; step = begin(op, args, t, id)) {
+      const born = step.gen;
+      try {
+        return await drive(step, born);
+      } catch (e) {
+        if (e !== RESTART) throw e;
+      } finally {
+        if (born === generation) release(step.h);
+      }
+    }
+  }
+
+  async function run(op, args) {
+    const t = clock();
+    const id = NEEDS_ID.has(op) ? freshId() : undefined;
+    const step = begin(op, args, t, id);
+    if (!step.lock) return attempt(op, args, t, id, step);
+    const unlock = await queue.acquire(step.lock);
     try {
-      return await drive(step);
+      return await attempt(op, args, t, id, step);
     } finally {
-      release();
+      unlock();
     }
   }
 

@@ -19,8 +19,7 @@ const UNPACK: &str = "(packed) => {
   const segments = [];
   let pos = nl + 1;
   for (const n of step.n) { segments.push(packed.slice(pos, pos + n)); pos += n; }
-  step.state = segments[0];
-  if (step.t === 'commit' || step.t === 'done') { step.result = segments[1]; step.events = segments[2]; }
+  if (step.t === 'commit' || step.t === 'done') { step.result = segments[0]; step.events = segments[1]; }
   if (step.t === 'commit') step.writes = step.w.map(([key, version, i]) => ({ key, value: segments[i], version }));
   return step;
 }";
@@ -34,8 +33,13 @@ fn start(op: &str, a: &Array, now: f64, id: Option<String>, contacts: bool, even
     unpack(wasm::start(op, a, now, id, contacts, events))
 }
 
-fn resume(state: &str, kind: &str, answer: JsValue) -> Result<JsValue, JsValue> {
-    unpack(wasm::resume(state, kind, answer))
+fn resume(h: u32, kind: &str, answer: JsValue) -> Result<JsValue, JsValue> {
+    unpack(wasm::resume(h, kind, answer))
+}
+
+/// The handle of the operation a step belongs to.
+fn handle(step: &JsValue) -> u32 {
+    get(step, "h").as_f64().unwrap() as u32
 }
 
 const CONTACT: &str = "3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d";
@@ -114,13 +118,17 @@ impl Store {
             let next = match kind.as_str() {
                 "read" => {
                     let answer = self.answer_read(&step);
-                    resume(&text(&step, "state"), "read", answer)
+                    resume(handle(&step), "read", answer)
                 }
                 "commit" => {
                     assert!(self.commit(&step), "no concurrent writer in this test");
+                    wasm::release(handle(&step));
                     return Ok(serde_json::from_str(&text(&step, "result")).unwrap());
                 }
-                "done" => return Ok(serde_json::from_str(&text(&step, "result")).unwrap()),
+                "done" => {
+                    wasm::release(handle(&step));
+                    return Ok(serde_json::from_str(&text(&step, "result")).unwrap());
+                }
                 other => panic!("unexpected step {other}"),
             };
             step = next.map_err(|e| serde_json::from_str::<serde_json::Value>(&e.as_string().unwrap()).unwrap())?;
@@ -266,8 +274,8 @@ fn messages_name_the_argument_path() {
 
 #[wasm_bindgen_test]
 fn storage_answers_that_break_the_contract_are_reported() {
-    let step = start("getLoyaltyProgram", &args(&[]), NOW, None, false, true).unwrap();
-    let state = text(&step, "state");
+    // A failed step ends its operation, so each answer gets an operation of its own.
+    let fresh = || handle(&start("getLoyaltyProgram", &args(&[]), NOW, None, false, true).unwrap());
     for (answer, needle) in [
         ("'nope'", "must resolve to an array"),
         ("[]", "0 entries for 1 keys"),
@@ -276,15 +284,23 @@ fn storage_answers_that_break_the_contract_are_reported() {
         ("[{ value: '{}', version: 1.5 }]", "version must be"),
         ("[{ value: '{}' }]", "version must be"),
     ] {
-        let e = error_of(resume(&state, "read", js(answer)));
+        let e = error_of(resume(fresh(), "read", js(answer)));
         assert_eq!(e["reason"], "STORAGE_PROTOCOL_ERROR", "{answer}");
         assert!(e["message"].as_str().unwrap().contains(needle), "{answer}: {e}");
     }
-    let e = error_of(resume(&state, "read", js("[{ value: '{oops', version: 1 }]")));
+    let h = fresh();
+    let e = error_of(resume(h, "read", js("[{ value: '{oops', version: 1 }]")));
     assert_eq!(e["reason"], "CORRUPT_RECORD");
     assert!(e["message"].as_str().unwrap().contains("\"program\""));
-    let e = error_of(resume("{\"bogus\":1}", "read", js("[]")));
-    assert_eq!(e["reason"], "INVALID_STATE");
+    let e = error_of(resume(h, "read", js("[]")));
+    assert_eq!(e["reason"], "INVALID_STATE", "an operation that failed is over");
+    wasm::release(h);
+    let h = fresh();
+    wasm::release(h);
+    let e = error_of(resume(h, "read", js("[]")));
+    assert_eq!(e["reason"], "INVALID_STATE", "a released handle is refused");
+    let e = error_of(resume(4_000_000, "read", js("[]")));
+    assert_eq!(e["reason"], "INVALID_STATE", "an unknown handle is refused");
 }
 
 #[wasm_bindgen_test]

@@ -12,11 +12,10 @@
 //! * No balance or counter ever leaves the JS safe-integer range (`POINTS_LIMIT_EXCEEDED`), and
 //!   no balance goes below zero (`INSUFFICIENT_POINTS`; nothing is clamped).
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::error::{Code, LoyaltyError, Result};
-use super::input::Input;
+use super::input::{quoted, Input};
 use super::keys;
 use super::machine::{self, Context, EventSpec, Io, Outcome, Request, Stamp, State, Step, Stored, Write};
 use super::model::{
@@ -31,7 +30,7 @@ pub const EARN_MAX: i64 = 9_999_999;
 pub const ADJUST_AMOUNT_MAX: i64 = 9_999_999;
 pub const ADJUST_BALANCE_MAX: i64 = 999_999_999;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateAccountCommand {
     pub contact_id: String,
     pub account_id: String,
@@ -40,7 +39,7 @@ pub struct CreateAccountCommand {
     pub contact: Option<ContactSnapshot>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EarnCommand {
     pub request: EarnRequest,
     pub idempotency_key: String,
@@ -48,13 +47,13 @@ pub struct EarnCommand {
     pub at: Stamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Adjustment {
     SetBalance(i64),
     Change(i64),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdjustCommand {
     pub account_id: String,
     pub adjustment: Adjustment,
@@ -426,8 +425,9 @@ pub fn resume_earn(cmd: EarnCommand, io: Io) -> Result<Step> {
             return Err(LoyaltyError::precondition(
                 "IDEMPOTENCY_KEY_REUSED",
                 format!(
-                    "idempotency key {:?} was already used by a different earnPoints request (transaction {})",
-                    cmd.idempotency_key, record.transaction_id
+                    "idempotency key {} was already used by a different earnPoints request (transaction {})",
+                    quoted(&cmd.idempotency_key),
+                    record.transaction_id
                 ),
             )
             .with_data(json!({ "idempotencyKey": cmd.idempotency_key, "transactionId": record.transaction_id })));

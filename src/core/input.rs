@@ -58,7 +58,7 @@ impl Input {
                     let head: String = s.chars().take(32).collect();
                     format!("a string of {count} characters starting \"{head}…\"")
                 } else {
-                    format!("string {s:?}")
+                    format!("string {}", quoted(s))
                 }
             }
             Input::Date(_) => "a Date".into(),
@@ -67,6 +67,12 @@ impl Input {
             Input::Other(what) => (*what).into(),
         }
     }
+}
+
+/// `s` in double quotes, escaped as JSON escapes it (for messages; keeps the module free of
+/// Rust's Debug escaping tables).
+pub fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
 }
 
 /// Numbers as JS prints them (no trailing `.0`, exponent for huge values). Whole numbers go

@@ -12,7 +12,7 @@
 //!
 //! The machine is pure: the same state and input always give the same step.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::account::{self, AdjustCommand, CreateAccountCommand, EarnCommand};
 use super::error::{LoyaltyError, Result};
@@ -113,13 +113,13 @@ impl Context {
 }
 
 /// When a mutation happens, and whether its events are wanted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
     pub now_ms: i64,
     pub events: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum State {
     Program(ProgramCommand),
     CreateAccount(CreateAccountCommand),
@@ -173,7 +173,7 @@ pub fn start(op: &str, args: &[Input], ctx: &Context) -> Result<Step> {
         other => Err(LoyaltyError::invalid_field(
             "operation",
             "UNKNOWN_OPERATION",
-            format!("is not an operation of this engine (got {other:?})"),
+            format!("is not an operation of this engine (got {})", super::input::quoted(other)),
         )),
     }
 }

@@ -8,8 +8,6 @@
 //!   (a program that never went live cannot be paused).
 //! * `updateLoyaltyProgram` and reads work in every status.
 
-use serde::{Deserialize, Serialize};
-
 use super::error::{LoyaltyError, Result};
 use super::input::Input;
 use super::keys;
@@ -19,7 +17,7 @@ use super::validate::Check;
 use super::view;
 
 /// The fields `updateLoyaltyProgram` may change; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProgramPatch {
     pub name: Option<String>,
     pub point_name: Option<String>,
@@ -28,7 +26,7 @@ pub struct ProgramPatch {
     pub expiring_points_percentage: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProgramCommand {
     Get,
     /// The patch and the time of the call.

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::account::read_account;
 use super::error::{LoyaltyError, Result};
-use super::input::Input;
+use super::input::{quoted, Input};
 use super::keys;
 use super::machine::{self, Io, Outcome, Request, Row, ScanRequest, State, Step};
 use super::model::{self, IndexRecord, TransactionRecord};
@@ -26,7 +26,7 @@ const MAX_CURSOR: usize = 16_000;
 
 // ---------------------------------------------------------------- secondary ids
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecondaryState {
     /// Reading `contact/<id>` or `member/<id>`.
     Index { key: String, what: String },
@@ -169,7 +169,7 @@ struct ListCursor {
     l: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListAccountsState {
     Scan {
         limit: u32,
@@ -489,7 +489,7 @@ fn parse_condition(c: &mut Check, path: &str, field: Field, value: &Input) -> Fi
                 c.fail(&p, "WRONG_TYPE", format!("must be true or false (got {})", other.describe()));
                 Val::Null
             }
-            (Op::StartsWith, Input::String(s)) if !field.is_numeric() => Val::Str(s.to_lowercase()),
+            (Op::StartsWith, Input::String(s)) if !field.is_numeric() => Val::Str(s.to_ascii_lowercase()),
             (Op::StartsWith, other) => {
                 c.fail(&p, "WRONG_TYPE", format!("must be a string on a text field (got {})", other.describe()));
                 Val::Null
@@ -580,7 +580,7 @@ fn matches(filter: &Filter, t: &TransactionRecord) -> bool {
                 // Every transaction field is always present.
                 Op::Exists => *val == Val::Bool(true),
                 Op::StartsWith => match (&actual, val) {
-                    (Val::Str(s), Val::Str(prefix)) => s.to_lowercase().starts_with(prefix.as_str()),
+                    (Val::Str(s), Val::Str(prefix)) => s.to_ascii_lowercase().starts_with(prefix.as_str()),
                     _ => false,
                 },
             }
@@ -607,7 +607,7 @@ struct TxnCursor {
     k: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueryState {
     prefix: String,
     reverse: bool,
@@ -741,8 +741,9 @@ pub fn resume_query_transactions(mut state: QueryState, io: Io) -> Result<Step> 
     for row in &rows {
         if !row.key.starts_with(&state.prefix) {
             return Err(LoyaltyError::storage_protocol(format!(
-                "storage.scan returned key {:?} outside prefix {:?}",
-                row.key, state.prefix
+                "storage.scan returned key {} outside prefix {}",
+                quoted(&row.key),
+                quoted(&state.prefix)
             )));
         }
         let txn: TransactionRecord = model::decode(&row.key, &row.value)?;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::input::quoted;
 use super::keys;
 use super::machine::Row;
 use super::model::{self, AccountRecord, IdempotencyRecord, IndexRecord, TransactionRecord, TransactionType};
@@ -362,8 +363,9 @@ impl Verifier {
             if t.transaction_type == TransactionType::Earn {
                 if let Some(other) = earn_keys.insert(&t.idempotency_key, &t.id) {
                     let m = format!(
-                        "idempotency key {:?} was credited twice: transactions {other} and {}",
-                        t.idempotency_key, t.id
+                        "idempotency key {} was credited twice: transactions {other} and {}",
+                        quoted(&t.idempotency_key),
+                        t.id
                     );
                     self.report(
                         "DUPLICATE_EARN",
@@ -374,7 +376,11 @@ impl Verifier {
                 match self.idempotency.get(&t.idempotency_key) {
                     Some(r) if r.transaction_id == t.id => {}
                     _ => {
-                        let m = format!("earn {} has no idempotency record for its key {:?}", t.id, t.idempotency_key);
+                        let m = format!(
+                            "earn {} has no idempotency record for its key {}",
+                            t.id,
+                            quoted(&t.idempotency_key)
+                        );
                         self.report(
                             "IDEMPOTENCY_RECORD_MISSING",
                             Ids { account: Some(&t.account_id), transaction: Some(&t.id), ..NONE },
@@ -412,12 +418,20 @@ impl Verifier {
                 Some(_) => self.report(
                     "IDEMPOTENCY_RECORD_MISMATCH",
                     ids,
-                    format!("idempotency key {key:?} names transaction {}, which is not its earn", r.transaction_id),
+                    format!(
+                        "idempotency key {} names transaction {}, which is not its earn",
+                        quoted(key),
+                        r.transaction_id
+                    ),
                 ),
                 None => self.report(
                     "IDEMPOTENCY_RECORD_DANGLING",
                     ids,
-                    format!("idempotency key {key:?} names transaction {}, which does not exist", r.transaction_id),
+                    format!(
+                        "idempotency key {} names transaction {}, which does not exist",
+                        quoted(key),
+                        r.transaction_id
+                    ),
                 ),
             }
         }

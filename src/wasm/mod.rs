@@ -1,11 +1,13 @@
 //! The JS face: two synchronous exports that run the core's step machine.
 //!
 //! * `start(op, args, now, newId, hasContacts, wantEvents)` validates the arguments and returns
-//!   the first step.
-//! * `resume(state, kind, answer)` takes what storage (or the contacts resolver) answered and
-//!   returns the next step.
+//!   the first step, holding the operation's state under a handle (`h`).
+//! * `resume(h, kind, answer)` takes what storage (or the contacts resolver) answered and
+//!   returns the next step. After a commit conflict, resuming the same handle with a fresh read
+//!   decides again (the state of a mutation does not change between its read and its commit).
+//! * `release(h)` forgets the operation; the JS face calls it when the operation ends.
 //!
-//! A step (packed into one string, see [`pack`]; `js/engine.js` unpacks it) is `{ t, state,
+//! A step (packed into one string, see [`pack`]; `js/engine.js` unpacks it) is `{ t, h,
 //! lock?, … }` where `t` is `"read"` (`keys`), `"scan"` (`prefix`, `after`, `limit`, `reverse`),
 //! `"contact"` (`contactId`), `"commit"` (`writes`, `result`, `events`) or `"done"` (`result`,
 //! `events`). `result` and `events` are JSON text.
@@ -18,7 +20,7 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::core::error::LoyaltyError;
-use crate::core::machine::{self, Context, Io, Request, Step};
+use crate::core::machine::{self, Context, Io, Request, State, Step};
 
 #[wasm_bindgen]
 extern "C" {
@@ -36,6 +38,68 @@ fn fail(error: LoyaltyError) -> JsValue {
     JsValue::from_str(&error.to_json().to_string())
 }
 
+/// States of the operations in flight, by handle. The state never crosses the boundary, so
+/// it is neither serialized nor parsed on each step. A trap discards the instance and with it
+/// this table; the JS face then restarts the operations that were in flight.
+struct Operations {
+    /// `(live, state)`: a live slot is reserved until released, even while its state is out.
+    slots: Vec<(bool, Option<State>)>,
+    free: Vec<u32>,
+}
+
+thread_local! {
+    static OPERATIONS: std::cell::RefCell<Operations> =
+        const { std::cell::RefCell::new(Operations { slots: Vec::new(), free: Vec::new() }) };
+}
+
+fn hold(state: State) -> u32 {
+    OPERATIONS.with_borrow_mut(|ops| match ops.free.pop() {
+        Some(h) => {
+            if let Some(slot) = ops.slots.get_mut(h as usize) {
+                *slot = (true, Some(state));
+            }
+            h
+        }
+        None => {
+            ops.slots.push((true, Some(state)));
+            (ops.slots.len() - 1) as u32
+        }
+    })
+}
+
+fn take(h: u32) -> Option<State> {
+    OPERATIONS.with_borrow_mut(|ops| ops.slots.get_mut(h as usize).and_then(|slot| slot.1.take()))
+}
+
+fn put_back(h: u32, state: State) {
+    OPERATIONS.with_borrow_mut(|ops| {
+        if let Some(slot) = ops.slots.get_mut(h as usize) {
+            if slot.0 {
+                slot.1 = Some(state);
+            }
+        }
+    });
+}
+
+/// Forgets operation `h`; releasing an unknown or released handle does nothing.
+#[wasm_bindgen]
+pub fn release(h: u32) {
+    OPERATIONS.with_borrow_mut(|ops| {
+        if let Some(slot) = ops.slots.get_mut(h as usize) {
+            if slot.0 {
+                *slot = (false, None);
+                ops.free.push(h);
+            }
+        }
+    });
+}
+
+/// Operations in flight (held and not released), for engineStats() and the leak tests.
+#[wasm_bindgen(js_name = operationsInFlight)]
+pub fn operations_in_flight() -> u32 {
+    OPERATIONS.with_borrow(|ops| ops.slots.iter().filter(|s| s.0).count() as u32)
+}
+
 /// Length of `s` in UTF-16 code units (how JS measures and slices strings).
 fn utf16_len(s: &str) -> usize {
     if s.is_ascii() {
@@ -47,21 +111,22 @@ fn utf16_len(s: &str) -> usize {
 
 /// A step as one string: a JSON header line, then the large strings back to back, which JS
 /// slices out by the lengths the header gives (`n`). One string crosses the boundary instead
-/// of a dozen, and no JS object is built from Rust. Segment 0 is the state; for `commit` and
-/// `done`, 1 is the result and 2 the events; commit writes name their value's segment, and a
-/// value written under several keys (a transaction's three copies) is sent once.
-fn pack(step: Step) -> Result<String, JsValue> {
+/// of a dozen, and no JS object is built from Rust. For `commit` and `done`, segment 0 is the
+/// result and 1 the events; commit writes name their value's segment, and a value written
+/// under several keys (a transaction's three copies) is sent once. `h` is the handle of the
+/// operation's state.
+fn pack(request: &Request, lock: Option<&String>, h: u32) -> Result<String, JsValue> {
     let encode = |e: serde_json::Error| fail(LoyaltyError::internal("ENCODE_FAILED", e.to_string()));
-    let state = serde_json::to_string(&step.state).map_err(encode)?;
-    let mut segments: Vec<&str> = vec![&state];
+    let mut segments: Vec<&str> = Vec::new();
     let mut header = serde_json::Map::new();
     let mut put = |k: &str, v: serde_json::Value| {
         header.insert(k.into(), v);
     };
-    if let Some(lock) = &step.lock {
+    put("h", h.into());
+    if let Some(lock) = lock {
         put("lock", lock.as_str().into());
     }
-    match &step.request {
+    match request {
         Request::Read(keys) => {
             put("t", "read".into());
             put("keys", keys.clone().into());
@@ -85,8 +150,8 @@ fn pack(step: Step) -> Result<String, JsValue> {
             segments.push(&outcome.events);
             let mut list = Vec::with_capacity(writes.len());
             for w in writes {
-                let index = match segments.iter().skip(3).position(|s| *s == w.value) {
-                    Some(i) => i + 3,
+                let index = match segments.iter().skip(2).position(|s| *s == w.value) {
+                    Some(i) => i + 2,
                     None => {
                         segments.push(&w.value);
                         segments.len() - 1
@@ -125,21 +190,34 @@ pub fn start(
     let now_ms = convert::now_ms(now).map_err(fail)?;
     let inputs: Vec<_> = args.iter().map(|a| convert::to_input(&a)).collect();
     let ctx = Context { now_ms, new_id, has_contacts, want_events };
-    pack(machine::start(op, &inputs, &ctx).map_err(fail)?)
+    let Step { request, state, lock } = machine::start(op, &inputs, &ctx).map_err(fail)?;
+    let h = hold(state);
+    pack(&request, lock.as_ref(), h)
 }
 
 /// Continues an operation with the answer to its last request (`kind` is that request's `t`).
 #[wasm_bindgen]
-pub fn resume(state: &str, kind: &str, answer: JsValue) -> Result<String, JsValue> {
-    let state = serde_json::from_str(state)
-        .map_err(|e| fail(LoyaltyError::internal("INVALID_STATE", format!("the operation state was altered: {e}"))))?;
+pub fn resume(h: u32, kind: &str, answer: JsValue) -> Result<String, JsValue> {
     let io = match kind {
         "read" => Io::Read(convert::read_answer(&answer).map_err(fail)?),
         "scan" => Io::Scan(convert::scan_answer(&answer).map_err(fail)?),
         "contact" => Io::Contact(convert::to_input(&answer)),
-        other => return Err(fail(LoyaltyError::internal("INVALID_STATE", format!("no request of kind {other:?}")))),
+        other => {
+            return Err(fail(LoyaltyError::internal(
+                "INVALID_STATE",
+                format!("no request of kind {}", crate::core::input::quoted(other)),
+            )))
+        }
     };
-    pack(machine::resume(state, io).map_err(fail)?)
+    let state = take(h).ok_or_else(|| {
+        fail(LoyaltyError::internal(
+            "INVALID_STATE",
+            format!("operation {h} is not in flight (released, or from before a restart)"),
+        ))
+    })?;
+    let Step { request, state, lock } = machine::resume(state, io).map_err(fail)?;
+    put_back(h, state);
+    pack(&request, lock.as_ref(), h)
 }
 
 /// Every operation name `start` accepts.

@@ -47,4 +47,4 @@ for (let i = 0; i < TOTAL; i++) {
   await ops[i % ops.length](i);
   if ((i + 1) % 20_000 === 0) sample(i + 1);
 }
-process.stdout.write(`${JSON.stringify({ samples, events: events.n })}\n`);
+process.stdout.write(`${JSON.stringify({ samples, events: events.n, inFlight: engineStats().operationsInFlight })}\n`);

@@ -36,4 +36,5 @@ test('a forced trap rejects with INTERNAL and leaves a working engine', async ()
   const { account: final } = await assertConsistent(loyalty, account._id);
   assert.equal(final.points.balance, 55);
   assert.equal((await loyalty.verify()).ok, true);
+  assert.equal(engineStats().operationsInFlight, 0, 'no operation state left behind');
 });
