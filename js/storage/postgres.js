@@ -7,10 +7,18 @@
 // round trip to the function, which checks and writes every row in key order inside one
 // subtransaction: it returns NULL when all applied, or the first key whose version did not
 // match after rolling every write of the call back. Reads are one `key = ANY($1)` query.
+// Every statement is prepared once per connection (named statements).
 import pg from 'pg';
 import { scanQuery } from './prefix.js';
 
 const TABLE = /^[a-z_][a-z0-9_]{0,40}$/;
+
+/** A short stable name for a prepared statement (PostgreSQL truncates names at 63 bytes). */
+function statementName(table, text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return `${table}_${h.toString(16)}`;
+}
 
 function schemaSql(table) {
   const fn = `${table}_commit`;
@@ -89,28 +97,33 @@ export function postgresStorage(options) {
 
   const readSql = `SELECT key, value, version FROM ${table} WHERE key = ANY($1::text[])`;
   const commitSql = `SELECT ${fn}($1::text[], $2::text[], $3::bigint[]) AS conflict`;
+  const readName = statementName(table, readSql);
+  const commitName = statementName(table, commitSql);
   return {
     pool,
     async read(keys) {
       await setup();
-      const { rows } = await pool.query(readSql, [keys]);
+      const { rows } = await pool.query({ name: readName, text: readSql, values: [keys] });
       const found = new Map(rows.map((r) => [r.key, { value: r.value, version: Number(r.version) }]));
       return keys.map((k) => found.get(k) ?? null);
     },
     async commit(writes) {
       if (writes.length === 0) return { ok: true };
       await setup();
-      const { rows } = await pool.query(commitSql, [writes.map((w) => w.key), writes.map((w) => w.value), writes.map((w) => w.version)]);
+      const { rows } = await pool.query({
+        name: commitName,
+        text: commitSql,
+        values: [writes.map((w) => w.key), writes.map((w) => w.value), writes.map((w) => w.version)],
+      });
       const conflict = rows[0]?.conflict;
       return conflict == null ? { ok: true } : { ok: false, conflict };
     },
     async scan(request) {
       await setup();
       const q = scanQuery(request, (n) => `$${n}`);
-      const { rows } = await pool.query(
-        `SELECT key, value, version FROM ${table} WHERE ${q.where} ORDER BY key ${q.order} LIMIT ${q.limit}`,
-        q.params,
-      );
+      const text = `SELECT key, value, version FROM ${table} WHERE ${q.where} ORDER BY key ${q.order} LIMIT ${q.limit}`;
+      // Prepared once per connection and query shape.
+      const { rows } = await pool.query({ name: statementName(table, text), text, values: q.params });
       return rows.filter((r) => r.key.startsWith(request.prefix)).map((r) => ({ key: r.key, value: r.value, version: Number(r.version) }));
     },
     async close() {
