@@ -167,7 +167,7 @@ for (const callers of [1, 32]) {
 {
   const scaling = {};
   say('\nscaling (memoryStorage): the store holds N accounts');
-  say(`  ${'accounts'.padStart(9)} ${'adjust ops/s'.padStart(13)} ${'listAccounts page µs'.padStart(21)} ${'query page µs'.padStart(14)} ${'fill s'.padStart(7)}`);
+  say(`  ${'accounts'.padStart(9)} ${'adjust ops/s'.padStart(13)} ${'plain JS adjust ops/s'.padStart(22)} ${'ratio'.padStart(6)} ${'listAccounts page µs'.padStart(21)} ${'query page µs'.padStart(14)} ${'fill s'.padStart(7)}`);
   for (const size of SIZES) {
     const storage = memoryStorage();
     const loyalty = createLoyaltyBackend({ storage });
@@ -191,10 +191,14 @@ for (const callers of [1, 32]) {
     }
     const fill = (performance.now() - t0) / 1000;
     const adjust = await measure((c, i) => loyalty.accounts.adjustPoints(ids[i % ids.length], { amount: 1 }), 1);
+    // The plain-JS baseline adjusting the same accounts of the same store: what the store costs.
+    const plain = createPlainLoyalty({ storage });
+    const plainAdjust = await measure((c, i) => plain.adjustPoints(ids[i % ids.length], { amount: 1 }), 1);
     const list = await measure(() => loyalty.accounts.listAccounts({ cursorPaging: { limit: 50 } }), 1);
     const query = await measure(() => loyalty.transactions.queryLoyaltyTransactions().eq('accountId', template._id).limit(50).find(), 1);
-    scaling[size] = { adjustOpsPerSec: adjust.opsPerSec, listAccountsPageP50us: list.p50us, queryPageP50us: query.p50us, fillSeconds: +fill.toFixed(1) };
-    say(`  ${String(size).padStart(9)} ${String(adjust.opsPerSec).padStart(13)} ${String(list.p50us).padStart(21)} ${String(query.p50us).padStart(14)} ${fill.toFixed(1).padStart(7)}`);
+    const ratio = +(adjust.opsPerSec / plainAdjust.opsPerSec).toFixed(2);
+    scaling[size] = { adjustOpsPerSec: adjust.opsPerSec, plainAdjustOpsPerSec: plainAdjust.opsPerSec, ratio, listAccountsPageP50us: list.p50us, queryPageP50us: query.p50us, fillSeconds: +fill.toFixed(1) };
+    say(`  ${String(size).padStart(9)} ${String(adjust.opsPerSec).padStart(13)} ${String(plainAdjust.opsPerSec).padStart(22)} ${ratio.toFixed(2).padStart(6)} ${String(list.p50us).padStart(21)} ${String(query.p50us).padStart(14)} ${fill.toFixed(1).padStart(7)}`);
   }
   const sizes = Object.keys(scaling);
   const first = scaling[sizes[0]];
