@@ -4,18 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { numberArg } from './args.mjs';
 
 const args = process.argv.slice(2);
-const value = (name, fallback) => {
-  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i < 0) return fallback;
-  const v = args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
-  if (!/^\d+$/.test(v ?? '')) {
-    console.error(`${name} needs a whole number`);
-    process.exit(2);
-  }
-  return v;
-};
+const value = (name, fallback) => numberArg(args, name, fallback);
 const env = {
   ...process.env,
   FUZZ_ITERATIONS: value('--iterations', '1000000'),

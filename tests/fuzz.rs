@@ -9,31 +9,17 @@
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use common::Rng;
 
 use wix_loyalty_wasm::core::driver::{self, guid, Backend};
 use wix_loyalty_wasm::core::input::Input;
 use wix_loyalty_wasm::core::machine::{self, Context, Io, Request, Row, Stored, OPERATIONS};
 use wix_loyalty_wasm::core::model;
 use wix_loyalty_wasm::core::verify::Verifier;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 const NUMBERS: [f64; 24] = [
     0.0,

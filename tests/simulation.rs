@@ -14,32 +14,17 @@
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
+
+use common::{input as to_input, Rng};
 
 use serde_json::{json, Value};
 use wix_loyalty_wasm::core::driver::{self, guid, MemoryStore, Operation, Progress, Store};
 use wix_loyalty_wasm::core::error::{Code, LoyaltyError, Result};
 use wix_loyalty_wasm::core::input::Input;
 use wix_loyalty_wasm::core::machine::{Context, Row, ScanRequest, Stored, Write};
-
-/// splitmix64: small, fast, and the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
 
 #[derive(Default, Debug, Clone, Copy)]
 struct Faults {
@@ -62,7 +47,7 @@ struct FaultyStore {
     rng: Rng,
     faults: Faults,
     /// Percent chance of a fault per call.
-    rate: u64,
+    rate: usize,
 }
 
 fn unavailable(what: &str) -> LoyaltyError {
@@ -161,7 +146,7 @@ impl Sim {
     }
 
     fn intent(&mut self, client: usize) -> Intent {
-        let contact = self.rng.below(CONTACTS as u64) as usize;
+        let contact = self.rng.below(CONTACTS);
         match self.rng.below(10) {
             0 | 1 => Intent::Create(contact),
             2..=4 => {
@@ -288,17 +273,6 @@ impl Sim {
     }
 }
 
-fn to_input(v: &Value) -> Input {
-    match v {
-        Value::Null => Input::Null,
-        Value::Bool(b) => Input::Bool(*b),
-        Value::Number(n) => Input::Number(n.as_f64().unwrap()),
-        Value::String(s) => Input::String(s.clone()),
-        Value::Array(a) => Input::Array(a.iter().map(to_input).collect()),
-        Value::Object(o) => Input::Object(o.iter().map(|(k, v)| (k.clone(), to_input(v))).collect()),
-    }
-}
-
 struct Figures {
     operations: u64,
     faults: Faults,
@@ -336,7 +310,7 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
     let mut in_flight: Vec<Option<InFlight>> = (0..clients).map(|_| None).collect();
     let none = |_: &str| Input::Null;
     for _ in 0..steps {
-        let c = sim.rng.below(clients as u64) as usize;
+        let c = sim.rng.below(clients);
         let flight = match in_flight[c].take() {
             Some(f) => f,
             None => {

@@ -9,6 +9,32 @@ use wix_loyalty_wasm::core::input::Input;
 pub const CONTACT_A: &str = "3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d";
 pub const CONTACT_B: &str = "7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b";
 
+/// splitmix64: a small seeded generator, the same on every machine (simulation and fuzzing).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
 /// Converts JSON into an `Input`, as the wasm layer converts a JS value.
 pub fn input(v: &Value) -> Input {
     match v {
