@@ -39,7 +39,7 @@ function fromCall(thrown) {
   return fromWasm(thrown);
 }
 
-/** Counters of this copy of the engine: traps recovered from, and wasm memory in use. */
+/** Counters of this copy of the engine: traps recovered from, instances created, wasm memory, operations in flight. */
 export function engineStats() {
   return { traps, instances: generation + 1, wasmMemoryBytes: memoryBytes(), operationsInFlight: operationsInFlight() };
 }
