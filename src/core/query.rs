@@ -785,7 +785,7 @@ mod tests {
     #[test]
     fn base64_round_trips() {
         for text in ["", "a", "ab", "abc", "abcd", "{\"k\":\"acct/1\"}", "ünïcødé"] {
-            assert_eq!(b64_decode(&b64_encode(text.as_bytes())).unwrap(), text.as_bytes());
+            assert_eq!(b64_decode(&b64_encode(text.as_bytes())), Some(text.as_bytes().to_vec()));
         }
         assert_eq!(b64_decode("***"), None);
     }
