@@ -57,30 +57,40 @@ async function measure(op, callers, ms = MS) {
   return { opsPerSec: Math.round((latencies.length / elapsed) * 1000), p50us: Math.round(pct(50)), p99us: Math.round(pct(99)), ops: latencies.length };
 }
 
-/** The five benchmarked operations over one subject with `callers` accounts ready. */
-async function subject(kind, storage, callers) {
-  runId++;
-  const s = kind === 'engine' ? createLoyaltyBackend({ storage }) : createPlainLoyalty({ storage });
-  if (kind === 'engine') await s.programs.activateLoyaltyProgram();
-  else await s.activate();
-  const api = kind === 'engine' ? s.accounts : s;
+/**
+ * The five benchmarked operations of one implementation, with `callers` accounts ready (each
+ * with a ledger of 60 entries). `api` has createAccount, earnPoints, adjustPoints and
+ * getAccount; `queryPage(accountId)` reads 50 transactions.
+ */
+async function operations(api, queryPage, callers) {
+  const run = ++runId;
   const ids = [];
   for (let c = 0; c < callers; c++) {
-    const { account } = await api.createAccount(guid(runId, c));
+    const { account } = await api.createAccount(guid(run, c));
     await api.adjustPoints(account._id, { amount: 1_000_000 });
     for (let k = 0; k < 60; k++) await api.adjustPoints(account._id, { amount: 1 });
     ids.push(account._id);
   }
   let created = 0;
   return {
-    createAccount: (c) => api.createAccount(guid(runId + 50_000 + c, created++)),
-    earnPoints: (c, i) => api.earnPoints(ids[c], { amount: 1, appId: 'bench', idempotencyKey: `${runId}-${c}-${i}` }),
+    createAccount: (c) => api.createAccount(guid(run + 50_000 + c, created++)),
+    earnPoints: (c, i) => api.earnPoints(ids[c], { amount: 1, appId: 'bench', idempotencyKey: `${run}-${c}-${i}` }),
     adjustPoints: (c) => api.adjustPoints(ids[c], { amount: 1 }),
     getAccount: (c) => api.getAccount(ids[c]),
-    queryPage: kind === 'engine'
-      ? (c) => s.transactions.queryLoyaltyTransactions().eq('accountId', ids[c]).limit(50).find()
-      : (c) => s.queryLoyaltyTransactions(ids[c], 50),
+    queryPage: (c) => queryPage(ids[c]),
   };
+}
+
+/** The engine or the plain-JS baseline over `storage`, with an active program. */
+async function subject(kind, storage, callers) {
+  if (kind === 'engine') {
+    const loyalty = createLoyaltyBackend({ storage });
+    await loyalty.programs.activateLoyaltyProgram();
+    return operations(loyalty.accounts, (id) => loyalty.transactions.queryLoyaltyTransactions().eq('accountId', id).limit(50).find(), callers);
+  }
+  const plain = createPlainLoyalty({ storage });
+  await plain.activate();
+  return operations(plain, (id) => plain.queryLoyaltyTransactions(id, 50), callers);
 }
 
 const OPS = ['createAccount', 'earnPoints', 'adjustPoints', 'getAccount', 'queryPage'];
@@ -141,21 +151,7 @@ for (const callers of [1, 32]) {
   const pgEngine = (callers) => subject('engine', postgresStorage({ connectionString: PG_URL, table: `bench_kv_${process.pid}_${++n}`, poolSize: Math.max(callers, 4) }), callers);
   const pgBase = async (callers) => {
     const b = await createPgBaseline({ connectionString: PG_URL, prefix: `bench_pg_${process.pid}_${++n}`, poolSize: Math.max(callers, 4) });
-    const ids = [];
-    for (let c = 0; c < callers; c++) {
-      const { account } = await b.createAccount(guid(runId + 90_000, c));
-      await b.adjustPoints(account._id, { amount: 1_000_000 });
-      for (let k = 0; k < 60; k++) await b.adjustPoints(account._id, { amount: 1 });
-      ids.push(account._id);
-    }
-    let created = 0;
-    return {
-      createAccount: (c) => b.createAccount(guid(runId + 95_000 + c, created++)),
-      earnPoints: (c, i) => b.earnPoints(ids[c], { amount: 1, appId: 'bench', idempotencyKey: `${runId}-${c}-${i}-pg` }),
-      adjustPoints: (c) => b.adjustPoints(ids[c], { amount: 1 }),
-      getAccount: (c) => b.getAccount(ids[c]),
-      queryPage: (c) => b.queryLoyaltyTransactions(ids[c], 50),
-    };
+    return operations(b, (id) => b.queryLoyaltyTransactions(id, 50), callers);
   };
   for (const callers of [1, 8, 32]) {
     const rows = await compare(`postgres, ${callers} caller(s)`, pgEngine, pgBase, callers);
