@@ -113,6 +113,20 @@ export const storageConformanceTests = Object.freeze([
     },
   },
   {
+    name: 'commit: an entry without a value is a check: the key must be at that version, and nothing is written',
+    async run(s) {
+      await s.commit([{ key: 'p', value: 'P1', version: 0 }]);
+      equal(await s.commit([{ key: 'p', value: null, version: 1 }, { key: 'n', value: 'N', version: 0 }]), { ok: true }, 'a passing check');
+      const [p, n] = await s.read(['p', 'n']);
+      equal([p?.value, p?.version, n?.value, n?.version], ['P1', 1, 'N', 1], 'the checked key is unchanged, the write applied');
+      equal(await s.commit([{ key: 'm', value: 'M', version: 0 }, { key: 'p', value: null, version: 2 }]), { ok: false, conflict: 'p' }, 'a stale check');
+      equal((await readOne(s, 'm')) ?? null, null, 'nothing of a batch with a failed check is applied');
+      equal(await s.commit([{ key: 'absent', value: null, version: 0 }]), { ok: true }, 'a check that a key is absent');
+      equal((await readOne(s, 'absent')) ?? null, null, 'a check creates nothing');
+      equal(await s.commit([{ key: 'p', value: null, version: 0 }]), { ok: false, conflict: 'p' }, 'an absence check on an existing key');
+    },
+  },
+  {
     name: 'commit: an empty batch succeeds',
     async run(s) {
       equal(await s.commit([]), { ok: true }, 'empty commit');

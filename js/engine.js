@@ -65,6 +65,17 @@ function parse(json) {
   return reviveDates(JSON.parse(json));
 }
 
+/** A program record worth remembering: well-formed as storage answers go (else nothing). */
+function programCopy(entry) {
+  try {
+    if (entry === null || typeof entry !== 'object') return null;
+    const { value, version } = entry;
+    return typeof value === 'string' && Number.isSafeInteger(version) && version >= 1 ? { value, version } : null;
+  } catch {
+    return null; // a hostile getter: the engine reports the bad answer itself
+  }
+}
+
 /** A step as the wasm exports pack it: a JSON header line, then the strings it names by length. */
 function unpack(packed) {
   const nl = packed.indexOf('\n');
@@ -81,7 +92,8 @@ function unpack(packed) {
     step.result = segments[0];
     step.events = segments[1];
   }
-  if (step.t === 'commit') step.writes = step.w.map(([key, version, i]) => ({ key, value: segments[i], version }));
+  // A write without a value (segment -1) is a check: the key must be at that version.
+  if (step.t === 'commit') step.writes = step.w.map(([key, version, i]) => ({ key, value: i < 0 ? null : segments[i], version }));
   return step;
 }
 
@@ -143,8 +155,12 @@ export function createLoyaltyBackend(options) {
   for (const [name, fn] of [['contacts', contacts], ['onEvent', onEvent]]) {
     if (fn !== undefined && fn !== null && typeof fn !== 'function') throw optionError(name, 'a function', fn);
   }
-  const hasContacts = typeof contacts === 'function';
-  const wantEvents = typeof onEvent === 'function';
+  // start() flags: 1 = a contacts resolver, 2 = an event listener.
+  const flags = (typeof contacts === 'function' ? 1 : 0) | (typeof onEvent === 'function' ? 2 : 0);
+  const wantEvents = (flags & 2) !== 0;
+  // The program record as storage last returned or accepted it: lets createAccount commit
+  // without a read (the commit checks this copy is still current).
+  let program = null;
   const queue = new KeyedQueue();
 
   function clock() {
@@ -206,14 +222,15 @@ export function createLoyaltyBackend(options) {
   }
 
   async function drive(step, born) {
-    let restart = null;
     let attempts = 1;
     for (;;) {
       switch (step.t) {
-        case 'read':
-          restart = step;
-          step = advance(step, await callStorage('read', step.keys), born);
+        case 'read': {
+          const answer = await callStorage('read', step.keys);
+          if (step.keys[0] === 'program' && Array.isArray(answer)) program = programCopy(answer[0]);
+          step = advance(step, answer, born);
           break;
+        }
         case 'scan':
           step = advance(step, await callStorage('scan', { prefix: step.prefix, after: step.after, limit: step.limit, reverse: step.reverse }), born);
           break;
@@ -223,19 +240,22 @@ export function createLoyaltyBackend(options) {
         case 'commit': {
           const outcome = await callStorage('commit', step.writes);
           if (outcome && outcome.ok === true) {
+            const written = step.writes.find((w) => w.key === 'program' && w.value !== null);
+            if (written) program = { value: written.value, version: written.version + 1 };
             deliver(step.events);
             return parse(step.result);
           }
-          if (!outcome || outcome.ok !== false || typeof outcome.conflict !== 'string' || restart === null) {
+          if (!outcome || outcome.ok !== false || typeof outcome.conflict !== 'string') {
             throw loyaltyError('INTERNAL', 'STORAGE_PROTOCOL_ERROR', 'storage.commit must resolve to { ok: true } or { ok: false, conflict: key }');
           }
           if (++attempts > MAX_ATTEMPTS) {
             throw loyaltyError('ABORTED', 'TOO_MANY_CONFLICTS',
               `gave up after ${MAX_ATTEMPTS} attempts: key ${outcome.conflict} kept changing under concurrent writers`, { key: outcome.conflict });
           }
-          // Other writers won the race: wait a little (more each time, with jitter) and redo.
+          // Other writers won the race: wait a little (more each time, with jitter), then let the
+          // engine read again and decide on fresh data.
           if (attempts > 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempts, 50)));
-          step = restart;
+          step = advance({ t: 'conflict', h: step.h }, outcome.conflict, born);
           break;
         }
         case 'done':
@@ -251,7 +271,7 @@ export function createLoyaltyBackend(options) {
   function begin(op, args, t, id) {
     try {
       if (trapBefore.has(op)) testingTrap();
-      const step = unpack(start(op, args, t, id, hasContacts, wantEvents));
+      const step = unpack(start(op, args, t, id, flags, program?.value, program?.version));
       step.gen = generation;
       return step;
     } catch (thrown) {

@@ -8,10 +8,13 @@ export interface StoredEntry {
   version: number;
 }
 
-/** One conditional write: applied only if the key is at `version` now (0 = must not exist). */
+/**
+ * One conditional entry of a commit: applied only if the key is at `version` now (0 = must not
+ * exist). With `value: null` it is a check: the key must be at `version`, nothing is written.
+ */
 export interface StorageWrite {
   key: string;
-  value: string;
+  value: string | null;
   version: number;
 }
 

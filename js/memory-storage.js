@@ -111,6 +111,7 @@ export function memoryStorage() {
         if ((current ? current.version : 0) !== w.version) return { ok: false, conflict: w.key };
       }
       for (const w of writes) {
+        if (w.value === null || w.value === undefined) continue; // a check: nothing to write
         if (w.version === 0) order.insert(w.key);
         // A fresh object per version: a reader holding the old entry keeps seeing the old value.
         entries.set(w.key, { value: w.value, version: w.version + 1 });

@@ -191,6 +191,18 @@ fn execute(rng: &mut Rng, records: &[(String, String)]) {
                 new_id: Some(guid(rng.next() % 1000)),
                 has_contacts: rng.below(2) == 0,
                 want_events: rng.below(2) == 0,
+                program: match rng.below(3) {
+                    0 => None,
+                    1 => records
+                        .iter()
+                        .find(|(k, _)| k == "program")
+                        .map(|(_, v)| Stored { value: v.clone(), version: 1 }),
+                    _ => {
+                        let base = records[rng.below(records.len())].1.clone();
+                        let value = mutate(rng, &base);
+                        Some(Stored { value, version: 1 + rng.next() % 3 })
+                    }
+                },
             };
             let Ok(mut step) = machine::start(op, &args, &ctx) else { return };
             for _ in 0..4 {

@@ -573,3 +573,70 @@ fn hostile_inputs_never_panic_and_leave_the_ledger_intact() {
     b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 1 })]);
     assert_consistent(&mut b, &id);
 }
+
+// ------------------------------------------------------------------ createAccount without a read
+
+/// Starts createAccount as a host that last saw the program at `version` with this value.
+fn create_with_cached_program(
+    b: &mut Backend,
+    contact: &str,
+    cached: Option<(String, u64)>,
+) -> Result<serde_json::Value, wix_loyalty_wasm::core::error::LoyaltyError> {
+    use wix_loyalty_wasm::core::driver::Operation;
+    use wix_loyalty_wasm::core::machine::Stored;
+    let mut ctx = b.context();
+    ctx.program = cached.map(|(value, version)| Stored { value, version });
+    let op = Operation::start("createAccount", &[Input::String(contact.into())], &ctx)?;
+    let outcome = op.run(&mut b.store, &|_| Input::Null);
+    b.finish(outcome)
+}
+
+fn current_program(b: &Backend) -> (String, u64) {
+    b.store.entries["program"].clone()
+}
+
+#[test]
+fn create_with_a_current_program_copy_is_one_commit_and_no_read() {
+    let mut b = Backend::default();
+    b.ok("activateLoyaltyProgram", &[]);
+    let (reads, commits) = (b.store.reads, b.store.commits);
+    let cached = Some(current_program(&b));
+    let a = create_with_cached_program(&mut b, CONTACT_A, cached).unwrap();
+    assert_eq!((b.store.reads - reads, b.store.commits - commits), (0, 1));
+    assert_eq!(a["account"]["contactId"], CONTACT_A);
+    assert!(wix_loyalty_wasm::core::driver::verify(&b.store).ok);
+    assert_eq!(current_program(&b).1, 1, "the check did not write the program");
+}
+
+#[test]
+fn create_with_a_stale_program_copy_reads_and_decides_again() {
+    let mut b = Backend::default();
+    b.ok("activateLoyaltyProgram", &[]);
+    let stale = current_program(&b);
+    b.ok("updateLoyaltyProgram", &[json!({ "name": "Renamed" })]);
+    let (reads, commits) = (b.store.reads, b.store.commits);
+    create_with_cached_program(&mut b, CONTACT_A, Some(stale.clone())).unwrap();
+    assert_eq!((b.store.reads - reads, b.store.commits - commits), (1, 2), "refused check, read, commit");
+
+    // The copy says ACTIVE, but the program was paused since: refused, nothing written.
+    b.ok("pauseLoyaltyProgram", &[]);
+    let e = create_with_cached_program(&mut b, CONTACT_B, Some(stale)).unwrap_err();
+    assert_eq!(e.reason, "PROGRAM_NOT_ACTIVE");
+    assert_eq!(b.store.entries.keys().filter(|k| k.starts_with("acct/")).count(), 1);
+}
+
+#[test]
+fn create_without_a_read_still_refuses_a_taken_contact() {
+    let mut b = Backend::default();
+    b.ok("activateLoyaltyProgram", &[]);
+    let first = b.ok("createAccount", &[CONTACT_A.into()]);
+    let cached = Some(current_program(&b));
+    let e = create_with_cached_program(&mut b, CONTACT_A, cached).unwrap_err();
+    assert_eq!((e.code, e.reason), (Code::AlreadyExists, "ACCOUNT_ALREADY_EXISTS"));
+    assert_eq!(e.data["accountId"], first["account"]["_id"]);
+    // A copy of a DRAFT program never skips the read.
+    let mut draft = Backend::default();
+    draft.ok("updateLoyaltyProgram", &[json!({ "name": "Draft club" })]);
+    let copy = Some(current_program(&draft));
+    assert_eq!(create_with_cached_program(&mut draft, CONTACT_A, copy).unwrap_err().reason, "PROGRAM_NOT_ACTIVE");
+}

@@ -142,7 +142,23 @@ impl Sim {
     fn context(&mut self) -> Context {
         self.now_ms += 1 + self.rng.below(3) as i64;
         self.next_id += 1;
-        Context { now_ms: self.now_ms, new_id: Some(guid(self.next_id)), has_contacts: false, want_events: false }
+        // Half the time the client has a copy of the program, so createAccount commits without a read.
+        let program = if self.rng.chance(50) {
+            self.store
+                .inner
+                .entries
+                .get("program")
+                .map(|(value, version)| Stored { value: value.clone(), version: *version })
+        } else {
+            None
+        };
+        Context {
+            now_ms: self.now_ms,
+            new_id: Some(guid(self.next_id)),
+            has_contacts: false,
+            want_events: false,
+            program,
+        }
     }
 
     fn intent(&mut self, client: usize) -> Intent {

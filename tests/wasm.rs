@@ -20,7 +20,7 @@ const UNPACK: &str = "(packed) => {
   let pos = nl + 1;
   for (const n of step.n) { segments.push(packed.slice(pos, pos + n)); pos += n; }
   if (step.t === 'commit' || step.t === 'done') { step.result = segments[0]; step.events = segments[1]; }
-  if (step.t === 'commit') step.writes = step.w.map(([key, version, i]) => ({ key, value: segments[i], version }));
+  if (step.t === 'commit') step.writes = step.w.map(([key, version, i]) => ({ key, value: i < 0 ? null : segments[i], version }));
   return step;
 }";
 
@@ -30,7 +30,8 @@ fn unpack(r: Result<String, JsValue>) -> Result<JsValue, JsValue> {
 }
 
 fn start(op: &str, a: &Array, now: f64, id: Option<String>, contacts: bool, events: bool) -> Result<JsValue, JsValue> {
-    unpack(wasm::start(op, a, now, id, contacts, events))
+    let flags = u32::from(contacts) * wasm::FLAG_CONTACTS + u32::from(events) * wasm::FLAG_EVENTS;
+    unpack(wasm::start(op, a, now, id, flags, None, None))
 }
 
 fn resume(h: u32, kind: &str, answer: JsValue) -> Result<JsValue, JsValue> {

@@ -68,7 +68,8 @@ export function indexedDbStorage(options = {}) {
         await finished.catch(() => {});
         return { ok: false, conflict: writes[bad].key };
       }
-      for (const w of writes) store.put({ key: w.key, value: w.value, version: w.version + 1 });
+      // Entries without a value are checks only.
+      for (const w of writes) if (w.value !== null && w.value !== undefined) store.put({ key: w.key, value: w.value, version: w.version + 1 });
       await finished;
       return { ok: true };
     },

@@ -37,12 +37,23 @@ function schemaSql(table) {
     BEGIN
       BEGIN
         FOR i IN SELECT ord FROM unnest(keys) WITH ORDINALITY AS t(k, ord) ORDER BY k LOOP
-          IF versions[i] = 0 THEN
+          IF vals[i] IS NULL THEN
+            -- A check: the row must be at this version (0: absent), share-locked so that it
+            -- cannot change before this transaction ends; nothing is written.
+            IF versions[i] = 0 THEN
+              PERFORM 1 FROM ${table} WHERE key = keys[i];
+              n := CASE WHEN FOUND THEN 0 ELSE 1 END;
+            ELSE
+              PERFORM 1 FROM ${table} WHERE key = keys[i] AND version = versions[i] FOR SHARE;
+              n := CASE WHEN FOUND THEN 1 ELSE 0 END;
+            END IF;
+          ELSIF versions[i] = 0 THEN
             INSERT INTO ${table} (key, value, version) VALUES (keys[i], vals[i], 1) ON CONFLICT (key) DO NOTHING;
+            GET DIAGNOSTICS n = ROW_COUNT;
           ELSE
             UPDATE ${table} SET value = vals[i], version = version + 1 WHERE key = keys[i] AND version = versions[i];
+            GET DIAGNOSTICS n = ROW_COUNT;
           END IF;
-          GET DIAGNOSTICS n = ROW_COUNT;
           IF n <> 1 THEN
             bad := keys[i];
             RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'loyalty conflict';
@@ -113,7 +124,7 @@ export function postgresStorage(options) {
       const { rows } = await pool.query({
         name: commitName,
         text: commitSql,
-        values: [writes.map((w) => w.key), writes.map((w) => w.value), writes.map((w) => w.version)],
+        values: [writes.map((w) => w.key), writes.map((w) => w.value ?? null), writes.map((w) => w.version)],
       });
       const conflict = rows[0]?.conflict;
       return conflict == null ? { ok: true } : { ok: false, conflict };

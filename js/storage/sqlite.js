@@ -4,6 +4,7 @@
 //   CREATE TABLE loyalty_kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID
 // WAL journal, synchronous=FULL: a commit is on disk when its promise resolves. Each commit is
 // one IMMEDIATE transaction that checks every version and writes every row, or rolls back.
+// An entry without a value is only checked.
 // Several processes may share one file: writers queue on SQLite's lock (busy_timeout).
 import Database from 'better-sqlite3';
 import { scanQuery } from './prefix.js';
@@ -45,6 +46,11 @@ export function sqliteStorage(options) {
   const readMany = db.transaction((keys) => keys.map((k) => get.get(k) ?? null));
   const commitAll = db.transaction((writes) => {
     for (const w of writes) {
+      if (w.value === null || w.value === undefined) {
+        // A check: the key must be at this version (0: absent); nothing is written.
+        if ((get.get(w.key)?.version ?? 0) !== w.version) throw new Conflict(w.key);
+        continue;
+      }
       const changed = w.version === 0 ? insert.run(w.key, w.value).changes : update.run(w.value, w.key, w.version).changes;
       if (changed !== 1) throw new Conflict(w.key);
     }

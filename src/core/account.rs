@@ -37,6 +37,9 @@ pub struct CreateAccountCommand {
     pub at: Stamp,
     /// Filled once the contacts resolver answered (or at once when there is none).
     pub contact: Option<ContactSnapshot>,
+    /// The program as the host last saw it: when ACTIVE, the account is committed without a
+    /// read, on condition that the program is still at that version. Dropped after a conflict.
+    pub program: Option<Stored>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,13 +94,37 @@ pub fn start_create(contact_id: &Input, ctx: &Context) -> Result<Step> {
         at: ctx.stamp(),
         contact: if ctx.has_contacts { None } else { Some(ContactSnapshot::default()) },
         contact_id,
+        program: ctx.program.clone(),
     };
     let lock = Some(keys::contact_index(&cmd.contact_id));
-    let request = match &cmd.contact {
-        None => Request::Contact(cmd.contact_id.clone()),
-        Some(snapshot) => create_read(&cmd, snapshot),
+    let step = match cmd.contact {
+        None => {
+            Step { request: Request::Contact(cmd.contact_id.clone()), state: State::CreateAccount(cmd), lock: None }
+        }
+        Some(_) => create_next(cmd)?,
     };
-    Ok(Step { request, state: State::CreateAccount(cmd), lock })
+    Ok(Step { lock, ..step })
+}
+
+/// Once the contact is known: commit straight away when the host's copy of the program says
+/// ACTIVE (the commit checks that copy is current), else read what the decision needs.
+fn create_next(mut cmd: CreateAccountCommand) -> Result<Step> {
+    let Some(contact) = cmd.contact.clone() else {
+        return Err(LoyaltyError::storage_protocol("an account cannot be created before its contact is known"));
+    };
+    let active = cmd.program.take().filter(|p| {
+        model::decode::<model::ProgramRecord>(keys::PROGRAM, &p.value).is_ok_and(|r| r.status == ProgramStatus::Active)
+    });
+    match active {
+        Some(program) => create_commit(cmd, contact, Some(program.version)),
+        None => Ok(Step { request: create_read(&cmd, &contact), state: State::CreateAccount(cmd), lock: None }),
+    }
+}
+
+/// After a conflict: read, and decide on fresh data (a taken contact, a paused program).
+pub fn create_retry(mut cmd: CreateAccountCommand) -> Result<Step> {
+    cmd.program = None;
+    create_next(cmd)
 }
 
 fn create_read(cmd: &CreateAccountCommand, contact: &ContactSnapshot) -> Request {
@@ -158,10 +185,8 @@ pub fn decode_contact(contact_id: &str, value: &Input) -> Result<ContactSnapshot
 pub fn resume_create(mut cmd: CreateAccountCommand, io: Io) -> Result<Step> {
     let contact = match (io, cmd.contact.clone()) {
         (Io::Contact(value), None) => {
-            let snapshot = decode_contact(&cmd.contact_id, &value)?;
-            let request = create_read(&cmd, &snapshot);
-            cmd.contact = Some(snapshot);
-            return Ok(Step { request, state: State::CreateAccount(cmd), lock: None });
+            cmd.contact = Some(decode_contact(&cmd.contact_id, &value)?);
+            return create_next(cmd);
         }
         (io @ Io::Read(_), Some(contact)) => (io, contact),
         _ => return Err(LoyaltyError::storage_protocol("unexpected answer while creating an account")),
@@ -196,6 +221,12 @@ pub fn resume_create(mut cmd: CreateAccountCommand, io: Io) -> Result<Step> {
         )
         .with_data(json!({ "memberId": member, "accountId": index.account_id })));
     }
+    create_commit(cmd, contact, None)
+}
+
+/// The new account's writes, result and event; with `program_version`, the commit also checks
+/// that the program is still at that version (it was not read for this call).
+fn create_commit(cmd: CreateAccountCommand, contact: ContactSnapshot, program_version: Option<u64>) -> Result<Step> {
     let account = AccountRecord {
         schema: SCHEMA,
         id: cmd.account_id.clone(),
@@ -210,11 +241,14 @@ pub fn resume_create(mut cmd: CreateAccountCommand, io: Io) -> Result<Step> {
     };
     let index = model::encode(&IndexRecord { schema: SCHEMA, account_id: account.id.clone() })?;
     let mut writes = vec![
-        Write { key: keys::account(&account.id), value: model::encode(&account)?, version: 0 },
-        Write { key: keys::contact_index(&account.contact_id), value: index.clone(), version: 0 },
+        Write::put(keys::account(&account.id), model::encode(&account)?, 0),
+        Write::put(keys::contact_index(&account.contact_id), index.clone(), 0),
     ];
     if let Some(member) = &account.contact.member_id {
-        writes.push(Write { key: keys::member_index(member), value: index, version: 0 });
+        writes.push(Write::put(keys::member_index(member), index, 0));
+    }
+    if let Some(version) = program_version {
+        writes.push(Write::check(keys::PROGRAM, version));
     }
     let view_json = machine::json(&view::account(&account))?;
     let result = format!("{{\"account\":{view_json}}}");
@@ -315,16 +349,22 @@ pub fn start_earn(account_id: &Input, options: &Input, ctx: &Context) -> Result<
     }
     c.finish()?;
     let cmd = EarnCommand { request, idempotency_key, transaction_id: fresh_id(ctx)?, at: ctx.stamp() };
-    Ok(Step {
+    let lock = Some(keys::account(&cmd.request.account_id));
+    Ok(Step { lock, ..earn_read(cmd) })
+}
+
+/// What an earn reads (first, and again after a conflict).
+pub fn earn_read(cmd: EarnCommand) -> Step {
+    Step {
         request: Request::Read(vec![
             keys::PROGRAM.into(),
             keys::account(&cmd.request.account_id),
             keys::idempotency(&cmd.idempotency_key),
             keys::transaction(&cmd.transaction_id),
         ]),
-        lock: Some(keys::account(&cmd.request.account_id)),
         state: State::Earn(cmd),
-    })
+        lock: None,
+    }
 }
 
 fn checked(value: Option<i64>, what: &str) -> Result<i64> {
@@ -372,10 +412,10 @@ fn commit_change(
 ) -> Result<Step> {
     let txn_json = model::encode(txn)?;
     let mut writes = vec![
-        Write { key: keys::account(&account.id), value: model::encode(account)?, version },
-        Write { key: keys::transaction(&txn.id), value: txn_json.clone(), version: 0 },
-        Write { key: keys::account_ledger(&account.id, account.revision), value: txn_json.clone(), version: 0 },
-        Write { key: keys::time_ledger(txn.created_ms, &account.id, account.revision), value: txn_json, version: 0 },
+        Write::put(keys::account(&account.id), model::encode(account)?, version),
+        Write::put(keys::transaction(&txn.id), txn_json.clone(), 0),
+        Write::put(keys::account_ledger(&account.id, account.revision), txn_json.clone(), 0),
+        Write::put(keys::time_ledger(txn.created_ms, &account.id, account.revision), txn_json, 0),
     ];
     writes.extend(extra);
     let view_json = machine::json(&view::account(account))?;
@@ -471,7 +511,7 @@ pub fn resume_earn(cmd: EarnCommand, io: Io) -> Result<Step> {
         transaction_id: txn.id.clone(),
         account: account.clone(),
     };
-    let idem_write = Write { key, value: model::encode(&idem)?, version: 0 };
+    let idem_write = Write::put(key, model::encode(&idem)?, 0);
     commit_change(&account, version, &txn, Some(idem_write), cmd.at, State::Earn(cmd))
 }
 
@@ -526,11 +566,17 @@ pub fn start_adjust(account_id: &Input, options: &Input, ctx: &Context) -> Resul
         transaction_id: fresh_id(ctx)?,
         at: ctx.stamp(),
     };
-    Ok(Step {
+    let lock = Some(keys::account(&cmd.account_id));
+    Ok(Step { lock, ..adjust_read(cmd) })
+}
+
+/// What an adjustment reads (first, and again after a conflict).
+pub fn adjust_read(cmd: AdjustCommand) -> Step {
+    Step {
         request: Request::Read(vec![keys::account(&cmd.account_id), keys::transaction(&cmd.transaction_id)]),
-        lock: Some(keys::account(&cmd.account_id)),
         state: State::Adjust(cmd),
-    })
+        lock: None,
+    }
 }
 
 pub fn resume_adjust(cmd: AdjustCommand, io: Io) -> Result<Step> {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::error::{Code, LoyaltyError, Result};
 use super::input::Input;
-use super::machine::{self, Context, Io, Outcome, Request, Row, ScanRequest, State, Step, Stored, Write};
+use super::machine::{self, Context, Io, Outcome, Request, Row, ScanRequest, Step, Stored, Write};
 
 /// Attempts a mutation gets when its commits keep conflicting; then `ABORTED`.
 pub const MAX_ATTEMPTS: u32 = 64;
@@ -46,7 +46,9 @@ impl Store for MemoryStore {
             }
         }
         for w in writes {
-            self.entries.insert(w.key.clone(), (w.value.clone(), w.version + 1));
+            if let Some(value) = &w.value {
+                self.entries.insert(w.key.clone(), (value.clone(), w.version + 1));
+            }
         }
         Ok(None)
     }
@@ -83,8 +85,6 @@ impl Store for MemoryStore {
 /// One operation in flight.
 pub struct Operation {
     step: Option<Step>,
-    /// The last read and the state it was issued with: where a conflicted commit restarts.
-    restart: Option<(Vec<String>, State)>,
     pub attempts: u32,
     pub conflicts: u32,
     pub lock: Option<String>,
@@ -98,7 +98,7 @@ pub enum Progress {
 impl Operation {
     pub fn start(op: &str, args: &[Input], ctx: &Context) -> Result<Operation> {
         let step = machine::start(op, args, ctx)?;
-        Ok(Operation { lock: step.lock.clone(), step: Some(step), restart: None, attempts: 1, conflicts: 0 })
+        Ok(Operation { lock: step.lock.clone(), step: Some(step), attempts: 1, conflicts: 0 })
     }
 
     /// Performs the next I/O. `contacts` answers contact lookups.
@@ -107,28 +107,25 @@ impl Operation {
             return Progress::Finished(Err(LoyaltyError::internal("FINISHED", "operation already finished")));
         };
         let next = match step.request {
-            Request::Read(keys) => {
-                self.restart = Some((keys.clone(), step.state.clone()));
-                store.read(&keys).and_then(|values| machine::resume(step.state, Io::Read(values)))
-            }
+            Request::Read(keys) => store.read(&keys).and_then(|values| machine::resume(step.state, Io::Read(values))),
             Request::Scan(scan) => store.scan(&scan).and_then(|rows| machine::resume(step.state, Io::Scan(rows))),
             Request::Contact(id) => machine::resume(step.state, Io::Contact(contacts(&id))),
             Request::Done(outcome) => return Progress::Finished(Ok(outcome)),
             Request::Commit(writes, outcome) => match store.commit(&writes) {
                 Ok(None) => return Progress::Finished(Ok(outcome)),
                 Err(e) => return Progress::Finished(Err(e)),
-                Ok(Some(_conflict)) => {
+                Ok(Some(conflict)) => {
                     self.conflicts += 1;
                     self.attempts += 1;
-                    match self.restart.take() {
-                        Some((keys, state)) if self.attempts <= MAX_ATTEMPTS => {
-                            Ok(Step { request: Request::Read(keys), state, lock: None })
-                        }
-                        _ => Err(LoyaltyError::new(
+                    if self.attempts <= MAX_ATTEMPTS {
+                        // The machine decides how to go on (it reads again).
+                        machine::resume(step.state, Io::Conflict(conflict))
+                    } else {
+                        Err(LoyaltyError::new(
                             Code::Aborted,
                             "TOO_MANY_CONFLICTS",
                             format!("gave up after {MAX_ATTEMPTS} conflicting attempts"),
-                        )),
+                        ))
                     }
                 }
             },
@@ -180,6 +177,7 @@ impl Backend {
             new_id: Some(guid(self.next_id)),
             has_contacts: self.contacts.is_some(),
             want_events: true,
+            program: None,
         }
     }
 

@@ -35,13 +35,24 @@ pub struct Row {
     pub version: u64,
 }
 
-/// One conditional write: applied only if the key is still at `version` (0 = must not exist);
-/// afterwards the key is at `version + 1`.
+/// One conditional entry of a commit: applied only if the key is still at `version` (0 = must
+/// not exist); afterwards the key is at `version + 1`. An entry without a value is a check: the
+/// key must be at `version`, and nothing is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Write {
     pub key: String,
-    pub value: String,
+    pub value: Option<String>,
     pub version: u64,
+}
+
+impl Write {
+    pub fn put(key: impl Into<String>, value: String, version: u64) -> Write {
+        Write { key: key.into(), value: Some(value), version }
+    }
+
+    pub fn check(key: impl Into<String>, version: u64) -> Write {
+        Write { key: key.into(), value: None, version }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +95,8 @@ pub enum Io {
     Scan(Vec<Row>),
     /// The contacts resolver's answer (`null` = no such contact).
     Contact(Input),
+    /// The commit was refused: this key was not at the version expected.
+    Conflict(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +117,9 @@ pub struct Context {
     pub has_contacts: bool,
     /// Whether the host listens to events; when not, none are built.
     pub want_events: bool,
+    /// The program record as the host last saw it, if it did: lets `createAccount` commit
+    /// without reading first (its commit checks that the program is still at that version).
+    pub program: Option<Stored>,
 }
 
 impl Context {
@@ -180,6 +196,9 @@ pub fn start(op: &str, args: &[Input], ctx: &Context) -> Result<Step> {
 
 /// Feeds the answer to the last request back into the operation.
 pub fn resume(state: State, io: Io) -> Result<Step> {
+    if let Io::Conflict(_) = io {
+        return retry(state);
+    }
     match state {
         State::Program(cmd) => program::resume(cmd, io),
         State::CreateAccount(cmd) => account::resume_create(cmd, io),
@@ -190,6 +209,19 @@ pub fn resume(state: State, io: Io) -> Result<Step> {
         State::Adjust(cmd) => account::resume_adjust(cmd, io),
         State::GetTransaction(id) => query::resume_get_transaction(&id, io),
         State::QueryTransactions(s) => query::resume_query_transactions(s, io),
+    }
+}
+
+/// After a commit conflict, a mutation reads again and decides on fresh data (where a stale
+/// caller-supplied revision is refused, a replayed idempotency key answered, a taken contact
+/// reported).
+fn retry(state: State) -> Result<Step> {
+    match state {
+        State::Program(cmd) => Ok(program::read_step(cmd)),
+        State::CreateAccount(cmd) => account::create_retry(cmd),
+        State::Earn(cmd) => Ok(account::earn_read(cmd)),
+        State::Adjust(cmd) => Ok(account::adjust_read(cmd)),
+        _ => Err(LoyaltyError::storage_protocol("a commit conflict was reported to an operation that commits nothing")),
     }
 }
 

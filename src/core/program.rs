@@ -77,7 +77,12 @@ pub fn decode_update(arg: &Input) -> Result<ProgramPatch> {
 
 pub fn start(cmd: ProgramCommand, _ctx: &Context) -> Result<Step> {
     let lock = (cmd != ProgramCommand::Get).then(|| keys::PROGRAM.to_string());
-    Ok(Step { request: Request::Read(vec![keys::PROGRAM.into()]), state: State::Program(cmd), lock })
+    Ok(Step { lock, ..read_step(cmd) })
+}
+
+/// Reading the program (first, and again after a conflict).
+pub fn read_step(cmd: ProgramCommand) -> Step {
+    Step { request: Request::Read(vec![keys::PROGRAM.into()]), state: State::Program(cmd), lock: None }
 }
 
 /// The stored program, or the default `DRAFT` program if none was saved yet.
@@ -138,7 +143,7 @@ pub fn resume(cmd: ProgramCommand, io: Io) -> Result<Step> {
     };
     Ok(Step {
         request: Request::Commit(
-            vec![Write { key: keys::PROGRAM.into(), value: model::encode(&program)?, version }],
+            vec![Write::put(keys::PROGRAM, model::encode(&program)?, version)],
             Outcome { result, events },
         ),
         state: State::Program(cmd),

@@ -1,10 +1,12 @@
 //! The JS face: two synchronous exports that run the core's step machine.
 //!
-//! * `start(op, args, now, newId, hasContacts, wantEvents)` validates the arguments and returns
+//! * `start(op, args, now, newId, flags, programValue?, programVersion?)` (flags: 1 = a contacts
+//!   resolver, 2 = an event listener; the last two: the program record as the JS face last saw
+//!   it) validates the arguments and returns
 //!   the first step, holding the operation's state under a handle (`h`).
 //! * `resume(h, kind, answer)` takes what storage (or the contacts resolver) answered and
-//!   returns the next step. After a commit conflict, resuming the same handle with a fresh read
-//!   decides again (the state of a mutation does not change between its read and its commit).
+//!   returns the next step; after a refused commit, `resume(h, "conflict", key)` returns the
+//!   read to decide again on.
 //! * `release(h)` forgets the operation; the JS face calls it when the operation ends.
 //!
 //! A step (packed into one string, see [`pack`]; `js/engine.js` unpacks it) is `{ t, h,
@@ -20,7 +22,8 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::core::error::LoyaltyError;
-use crate::core::machine::{self, Context, Io, Request, State, Step};
+use crate::core::machine::{self, Context, Io, Request, State, Step, Stored};
+use crate::core::validate::MAX_SAFE_INTEGER;
 
 #[wasm_bindgen]
 extern "C" {
@@ -150,12 +153,16 @@ fn pack(request: &Request, lock: Option<&String>, h: u32) -> Result<String, JsVa
             segments.push(&outcome.events);
             let mut list = Vec::with_capacity(writes.len());
             for w in writes {
-                let index = match segments.iter().skip(2).position(|s| *s == w.value) {
-                    Some(i) => i + 2,
-                    None => {
-                        segments.push(&w.value);
-                        segments.len() - 1
-                    }
+                // A check (no value) is sent with segment -1.
+                let index = match &w.value {
+                    None => -1,
+                    Some(value) => match segments.iter().skip(2).position(|s| s == value) {
+                        Some(i) => (i + 2) as i64,
+                        None => {
+                            segments.push(value);
+                            segments.len() as i64 - 1
+                        }
+                    },
                 };
                 list.push(serde_json::json!([w.key, w.version, index]));
             }
@@ -177,6 +184,11 @@ fn pack(request: &Request, lock: Option<&String>, h: u32) -> Result<String, JsVa
     Ok(packed)
 }
 
+/// `start` flag: the host configured a contacts resolver.
+pub const FLAG_CONTACTS: u32 = 1;
+/// `start` flag: the host listens to events.
+pub const FLAG_EVENTS: u32 = 2;
+
 /// Starts operation `op` (a JS method name) with its arguments.
 #[wasm_bindgen]
 pub fn start(
@@ -184,12 +196,21 @@ pub fn start(
     args: &Array,
     now: f64,
     new_id: Option<String>,
-    has_contacts: bool,
-    want_events: bool,
+    flags: u32,
+    program_value: Option<String>,
+    program_version: Option<f64>,
 ) -> Result<String, JsValue> {
+    let (has_contacts, want_events) = (flags & FLAG_CONTACTS != 0, flags & FLAG_EVENTS != 0);
     let now_ms = convert::now_ms(now).map_err(fail)?;
     let inputs: Vec<_> = args.iter().map(|a| convert::to_input(&a)).collect();
-    let ctx = Context { now_ms, new_id, has_contacts, want_events };
+    // The JS face's copy of the program record, as storage last returned or accepted it.
+    let program = match (program_value, program_version) {
+        (Some(value), Some(v)) if v >= 1.0 && v.fract() == 0.0 && v <= MAX_SAFE_INTEGER as f64 => {
+            Some(Stored { value, version: v as u64 })
+        }
+        _ => None,
+    };
+    let ctx = Context { now_ms, new_id, has_contacts, want_events, program };
     let Step { request, state, lock } = machine::start(op, &inputs, &ctx).map_err(fail)?;
     let h = hold(state);
     pack(&request, lock.as_ref(), h)
@@ -202,6 +223,7 @@ pub fn resume(h: u32, kind: &str, answer: JsValue) -> Result<String, JsValue> {
         "read" => Io::Read(convert::read_answer(&answer).map_err(fail)?),
         "scan" => Io::Scan(convert::scan_answer(&answer).map_err(fail)?),
         "contact" => Io::Contact(convert::to_input(&answer)),
+        "conflict" => Io::Conflict(answer.as_string().unwrap_or_default()),
         other => {
             return Err(fail(LoyaltyError::internal(
                 "INVALID_STATE",

@@ -1,10 +1,10 @@
 // Earning, adjusting and the ledger through the public API, including retries and queries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { activeWithAccount, rejects, assertConsistent, counted, CONTACT_B } from './helpers.mjs';
+import { activeWithAccount, rejects, assertConsistent, counted, CONTACT_A, CONTACT_B } from './helpers.mjs';
 import { createLoyaltyBackend, memoryStorage } from 'wix-loyalty-wasm';
 
-test('each mutation costs one batched read and one atomic commit', async () => {
+test('each mutation costs one batched read and one atomic commit; a create once the program is known, one commit', async () => {
   const { storage, calls } = counted(memoryStorage());
   const loyalty = createLoyaltyBackend({ storage });
   const measure = async (fn) => {
@@ -15,7 +15,15 @@ test('each mutation costs one batched read and one atomic commit', async () => {
   const one = { read: 1, commit: 1, scan: 0 };
   assert.deepEqual(await measure(() => loyalty.programs.activateLoyaltyProgram()), one);
   let id;
-  assert.deepEqual(await measure(async () => { id = (await loyalty.accounts.createAccount(CONTACT_B)).account._id; }), one);
+  // The backend saw the program when it activated it: the create commits with a check of it.
+  assert.deepEqual(await measure(async () => { id = (await loyalty.accounts.createAccount(CONTACT_B)).account._id; }), { read: 0, commit: 1, scan: 0 });
+  // A backend that never saw the program reads first.
+  const fresh = createLoyaltyBackend({ storage });
+  assert.deepEqual(await measure(() => fresh.accounts.createAccount(CONTACT_A)), one);
+  // Another backend paused the program: the check fails, the engine reads, and refuses.
+  await fresh.programs.pauseLoyaltyProgram();
+  assert.deepEqual(await measure(() => rejects(loyalty.accounts.createAccount('c0ffee00-1234-4abc-9def-0123456789ab'), 'FAILED_PRECONDITION', 'PROGRAM_NOT_ACTIVE')), { read: 1, commit: 1, scan: 0 });
+  await fresh.programs.activateLoyaltyProgram();
   assert.deepEqual(await measure(() => loyalty.accounts.earnPoints(id, { amount: 5, appId: 'a', idempotencyKey: 'k' })), one);
   assert.deepEqual(await measure(() => loyalty.accounts.adjustPoints(id, { amount: 5 })), one);
   assert.deepEqual(await measure(() => loyalty.accounts.adjustPoints(id, { balance: 1, revision: '3' })), one);
