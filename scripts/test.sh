@@ -10,6 +10,8 @@
 #              conformance, bad states, many processes, kill -9
 #   types      tsc --noEmit over the generated declarations and a typed consumer
 #   package    npm pack → empty folder → ESM, CommonJS and a plain page in headless Chromium
+#   bench      npm run bench -- --check: the performance budgets (ratios against baselines
+#              measured in the same run, never absolute times)
 #   demo       npm run demo's program runs to its final check
 # and ends with one line: "N passed, M failed".
 set -uo pipefail
@@ -28,6 +30,13 @@ count() {
   local log=$1
   passed=$((passed + $(sum 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log") + $(sum '^# pass [0-9]+' "$log")))
   failed=$((failed + $(sum 'passed; [0-9]+ failed' "$log") + $(sum '^# fail [0-9]+' "$log")))
+  # The budget check's own closing line: "N passed, M failed".
+  local line
+  line=$(grep -hE '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+  if [[ -n $line ]]; then
+    passed=$((passed + ${line%% passed*}))
+    failed=$((failed + $(sed -E 's/.*passed, ([0-9]+) failed/\1/' <<<"$line")))
+  fi
 }
 
 stage() {
@@ -68,6 +77,7 @@ stage js node --test tests/js/
 stage storage bash scripts/with-postgres.sh node --test --test-concurrency=1 tests/storage/
 stage types npx tsc -p tests/types/tsconfig.json
 stage package node --test tests/package/
+stage bench bash scripts/with-postgres.sh node --expose-gc --max-old-space-size=6144 bench/run.mjs --check
 stage demo bash -c 'node js/demo.mjs > "$0/demo.out" && tail -1 "$0/demo.out"' "$logs"
 
 echo

@@ -640,3 +640,21 @@ fn create_without_a_read_still_refuses_a_taken_contact() {
     let copy = Some(current_program(&draft));
     assert_eq!(create_with_cached_program(&mut draft, CONTACT_A, copy).unwrap_err().reason, "PROGRAM_NOT_ACTIVE");
 }
+
+#[test]
+fn a_taken_transaction_id_or_ledger_key_is_reported_not_retried() {
+    use wix_loyalty_wasm::core::driver::guid;
+    let (mut b, id) = active_with_account();
+    // The next call's fresh id is already a transaction: a broken id generator.
+    let next = guid(b.next_id + 1);
+    b.store.entries.insert(format!("txn/{next}"), ("{}".into(), 1));
+    let commits = b.store.commits;
+    let e = b.err("adjustPoints", &[id.clone().into(), json!({ "amount": 1 })]);
+    assert_eq!((e.code, e.reason), (Code::Internal, "ID_COLLISION"));
+    assert_eq!(b.store.commits - commits, 1, "refused once, not retried");
+    // A ledger key that the account's revision says cannot exist: the store was altered.
+    b.store.entries.insert(format!("ledger/{id}/{:020}", 2), ("{}".into(), 1));
+    let e = b.err("earnPoints", &[id.clone().into(), json!({ "amount": 1, "appId": "a", "idempotencyKey": "k" })]);
+    assert_eq!(e.reason, "CORRUPT_STORE");
+    assert!(e.message().contains("verify()"));
+}

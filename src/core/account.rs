@@ -128,8 +128,7 @@ pub fn create_retry(mut cmd: CreateAccountCommand) -> Result<Step> {
 }
 
 fn create_read(cmd: &CreateAccountCommand, contact: &ContactSnapshot) -> Request {
-    let mut read =
-        vec![keys::PROGRAM.to_string(), keys::contact_index(&cmd.contact_id), keys::account(&cmd.account_id)];
+    let mut read = vec![keys::PROGRAM.to_string(), keys::contact_index(&cmd.contact_id)];
     if let Some(member) = &contact.member_id {
         read.push(keys::member_index(member));
     }
@@ -192,7 +191,7 @@ pub fn resume_create(mut cmd: CreateAccountCommand, io: Io) -> Result<Step> {
         _ => return Err(LoyaltyError::storage_protocol("unexpected answer while creating an account")),
     };
     let (io, contact) = contact;
-    let expected = 3 + usize::from(contact.member_id.is_some());
+    let expected = 2 + usize::from(contact.member_id.is_some());
     let values = machine::expect_read(io, expected)?;
     let mut values = values.into_iter();
     let (program, _) = read_program(values.next().flatten().as_ref())?;
@@ -205,12 +204,6 @@ pub fn resume_create(mut cmd: CreateAccountCommand, io: Io) -> Result<Step> {
             format!("contact {} already has loyalty account {}", cmd.contact_id, index.account_id),
         )
         .with_data(json!({ "contactId": cmd.contact_id, "accountId": index.account_id })));
-    }
-    if values.next().flatten().is_some() {
-        return Err(LoyaltyError::internal(
-            "ID_COLLISION",
-            format!("the id generator returned {}, which an account already uses", cmd.account_id),
-        ));
     }
     if let (Some(member), Some(existing)) = (&contact.member_id, values.next().flatten()) {
         let index: IndexRecord = model::decode(&keys::member_index(member), &existing.value)?;
@@ -360,7 +353,6 @@ pub fn earn_read(cmd: EarnCommand) -> Step {
             keys::PROGRAM.into(),
             keys::account(&cmd.request.account_id),
             keys::idempotency(&cmd.idempotency_key),
-            keys::transaction(&cmd.transaction_id),
         ]),
         state: State::Earn(cmd),
         lock: None,
@@ -443,19 +435,51 @@ fn commit_change(
     })
 }
 
-fn id_collision(values: Option<&Stored>, id: &str) -> Result<()> {
-    match values {
-        Some(_) => Err(LoyaltyError::internal(
-            "ID_COLLISION",
-            format!("the id generator returned {id}, which a transaction already uses"),
-        )),
-        None => Ok(()),
+/// A fresh id that is already taken: the host's id generator is broken.
+pub fn id_collision(id: &str, what: &str) -> LoyaltyError {
+    LoyaltyError::internal("ID_COLLISION", format!("the id generator returned {id}, which {what} already uses"))
+}
+
+/// After a conflict on `key`: a changed account or a concurrent earn with the same key is read
+/// again; a taken transaction id is a broken id generator; any other key of a new ledger entry
+/// cannot exist unless the store was altered, and retrying would not help.
+fn retry_after(
+    key: &str,
+    account_id: &str,
+    transaction_id: &str,
+    idempotency: Option<&str>,
+    read: Step,
+) -> Result<Step> {
+    if key == keys::account(account_id) || idempotency.is_some_and(|k| key == keys::idempotency(k)) {
+        Ok(read)
+    } else if key == keys::transaction(transaction_id) {
+        Err(id_collision(transaction_id, "a transaction"))
+    } else {
+        Err(LoyaltyError::internal(
+            "CORRUPT_STORE",
+            format!(
+                "storage key {} already exists, though account {account_id}'s revision says it cannot: run verify()",
+                quoted(key)
+            ),
+        )
+        .with_data(json!({ "key": key, "accountId": account_id })))
     }
 }
 
+pub fn earn_retry(cmd: EarnCommand, key: &str) -> Result<Step> {
+    let (account, txn, idem) =
+        (cmd.request.account_id.clone(), cmd.transaction_id.clone(), cmd.idempotency_key.clone());
+    retry_after(key, &account, &txn, Some(&idem), earn_read(cmd))
+}
+
+pub fn adjust_retry(cmd: AdjustCommand, key: &str) -> Result<Step> {
+    let (account, txn) = (cmd.account_id.clone(), cmd.transaction_id.clone());
+    retry_after(key, &account, &txn, None, adjust_read(cmd))
+}
+
 pub fn resume_earn(cmd: EarnCommand, io: Io) -> Result<Step> {
-    let values = machine::expect_read(io, 4)?;
-    let [program, account, idem, txn]: [Option<Stored>; 4] = values
+    let values = machine::expect_read(io, 3)?;
+    let [program, account, idem]: [Option<Stored>; 3] = values
         .try_into()
         .map_err(|_| LoyaltyError::storage_protocol("storage.read returned the wrong number of entries"))?;
     let key = keys::idempotency(&cmd.idempotency_key);
@@ -484,7 +508,6 @@ pub fn resume_earn(cmd: EarnCommand, io: Io) -> Result<Step> {
     let (mut account, version) = read_account(&cmd.request.account_id, account.as_ref())?;
     let (program, _) = read_program(program.as_ref())?;
     require_active(&program, "earn points")?;
-    id_collision(txn.as_ref(), &cmd.transaction_id)?;
     let now_ms = apply_delta(&mut account, cmd.request.amount, TransactionType::Earn, cmd.at.now_ms)?;
     let r = &cmd.request;
     let txn = TransactionRecord {
@@ -572,19 +595,12 @@ pub fn start_adjust(account_id: &Input, options: &Input, ctx: &Context) -> Resul
 
 /// What an adjustment reads (first, and again after a conflict).
 pub fn adjust_read(cmd: AdjustCommand) -> Step {
-    Step {
-        request: Request::Read(vec![keys::account(&cmd.account_id), keys::transaction(&cmd.transaction_id)]),
-        state: State::Adjust(cmd),
-        lock: None,
-    }
+    Step { request: Request::Read(vec![keys::account(&cmd.account_id)]), state: State::Adjust(cmd), lock: None }
 }
 
 pub fn resume_adjust(cmd: AdjustCommand, io: Io) -> Result<Step> {
-    let values = machine::expect_read(io, 2)?;
-    let [account, txn]: [Option<Stored>; 2] = values
-        .try_into()
-        .map_err(|_| LoyaltyError::storage_protocol("storage.read returned the wrong number of entries"))?;
-    let (mut account, version) = read_account(&cmd.account_id, account.as_ref())?;
+    let values = machine::expect_read(io, 1)?;
+    let (mut account, version) = read_account(&cmd.account_id, values.first().and_then(Option::as_ref))?;
     if let Some(expected) = cmd.revision {
         if expected != account.revision {
             return Err(LoyaltyError::new(
@@ -598,7 +614,6 @@ pub fn resume_adjust(cmd: AdjustCommand, io: Io) -> Result<Step> {
             .with_data(json!({ "accountId": account.id, "expectedRevision": expected.to_string(), "currentRevision": account.revision.to_string() })));
         }
     }
-    id_collision(txn.as_ref(), &cmd.transaction_id)?;
     let before = account.points.balance;
     let after = match cmd.adjustment {
         Adjustment::SetBalance(b) => b,

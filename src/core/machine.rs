@@ -196,8 +196,8 @@ pub fn start(op: &str, args: &[Input], ctx: &Context) -> Result<Step> {
 
 /// Feeds the answer to the last request back into the operation.
 pub fn resume(state: State, io: Io) -> Result<Step> {
-    if let Io::Conflict(_) = io {
-        return retry(state);
+    if let Io::Conflict(key) = io {
+        return retry(state, &key);
     }
     match state {
         State::Program(cmd) => program::resume(cmd, io),
@@ -212,15 +212,18 @@ pub fn resume(state: State, io: Io) -> Result<Step> {
     }
 }
 
-/// After a commit conflict, a mutation reads again and decides on fresh data (where a stale
-/// caller-supplied revision is refused, a replayed idempotency key answered, a taken contact
-/// reported).
-fn retry(state: State) -> Result<Step> {
+/// After a commit conflict on `key`, a mutation reads again and decides on fresh data (where a
+/// stale caller-supplied revision is refused, a replayed idempotency key answered, a taken
+/// contact reported). A conflict on a key that only a fresh id names is an id collision.
+fn retry(state: State, key: &str) -> Result<Step> {
     match state {
         State::Program(cmd) => Ok(program::read_step(cmd)),
+        State::CreateAccount(cmd) if key == super::keys::account(&cmd.account_id) => {
+            Err(account::id_collision(&cmd.account_id, "an account"))
+        }
         State::CreateAccount(cmd) => account::create_retry(cmd),
-        State::Earn(cmd) => Ok(account::earn_read(cmd)),
-        State::Adjust(cmd) => Ok(account::adjust_read(cmd)),
+        State::Earn(cmd) => account::earn_retry(cmd, key),
+        State::Adjust(cmd) => account::adjust_retry(cmd, key),
         _ => Err(LoyaltyError::storage_protocol("a commit conflict was reported to an operation that commits nothing")),
     }
 }
