@@ -31,7 +31,7 @@ fn unpack(r: Result<String, JsValue>) -> Result<JsValue, JsValue> {
 
 fn start(op: &str, a: &Array, now: f64, id: Option<String>, contacts: bool, events: bool) -> Result<JsValue, JsValue> {
     let flags = u32::from(contacts) * wasm::FLAG_CONTACTS + u32::from(events) * wasm::FLAG_EVENTS;
-    unpack(wasm::start(op, a, now, id, flags, None, None))
+    unpack(wasm::start(op, a, now, id, flags, JsValue::UNDEFINED, JsValue::UNDEFINED))
 }
 
 fn resume(h: u32, kind: &str, answer: JsValue) -> Result<JsValue, JsValue> {

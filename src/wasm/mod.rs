@@ -197,14 +197,15 @@ pub fn start(
     now: f64,
     new_id: Option<String>,
     flags: u32,
-    program_value: Option<String>,
-    program_version: Option<f64>,
+    program_value: JsValue,
+    program_version: JsValue,
 ) -> Result<String, JsValue> {
     let (has_contacts, want_events) = (flags & FLAG_CONTACTS != 0, flags & FLAG_EVENTS != 0);
     let now_ms = convert::now_ms(now).map_err(fail)?;
     let inputs: Vec<_> = args.iter().map(|a| convert::to_input(&a)).collect();
-    // The JS face's copy of the program record, as storage last returned or accepted it.
-    let program = match (program_value, program_version) {
+    // The JS face's copy of the program record, as storage last returned or accepted it. Taken
+    // as plain JS values and checked here, so no caller can hand the ABI a non-string.
+    let program = match (program_value.as_string(), program_version.as_f64()) {
         (Some(value), Some(v)) if v >= 1.0 && v.fract() == 0.0 && v <= MAX_SAFE_INTEGER as f64 => {
             Some(Stored { value, version: v as u64 })
         }
