@@ -3,13 +3,19 @@
 import { createLoyaltyBackend } from './engine.js';
 import { memoryStorage } from './memory-storage.js';
 
-export { createLoyaltyBackend, engineStats } from './engine.js';
+export { createLoyaltyBackend, engineStats, operationTable } from './engine.js';
 export { memoryStorage } from './memory-storage.js';
 export { LoyaltyError, isLoyaltyError, ERROR_CODES } from './errors.js';
-export { LoyaltyTransactionsQueryBuilder, LoyaltyTransactionsQueryResult } from './query.js';
+export { QueryBuilder, QueryResult } from './query.js';
+export { createWixFetch } from './rest.js';
 
 /** The embedded default: a ready backend over in-memory storage, as `wix-loyalty-backend` is. */
 const wixLoyaltyBackend = createLoyaltyBackend({ storage: memoryStorage() });
 
-export const { programs, program, accounts, account, transactions } = wixLoyaltyBackend;
+// The modules of @wix/loyalty by name, acting on the default backend; and the legacy singular
+// modules of wix-loyalty-backend.
+export const {
+  accounts, programs, transactions, rewards, coupons, tiers, earningRules, imports, checkoutExchange, socialMedia,
+  account, program, jobs,
+} = wixLoyaltyBackend;
 export default wixLoyaltyBackend;

@@ -1,22 +1,34 @@
-// The I/O shell around the wasm step machine: it validates nothing itself (the core does),
-// it only awaits the host's storage, queues mutations of the same key within this instance,
-// retries conflicted commits, and delivers events after a commit.
+// The I/O shell around the wasm step machine: it validates nothing itself (the core does), it
+// only awaits the host's storage, queues mutations of the same keys within this instance,
+// retries conflicted commits, drives jobs batch by batch, and delivers events after commits.
 
 import {
-  start, resume, release, operationsInFlight, dateFields, StoreVerifier, verifyPrefixes, memoryBytes, testingTrap,
+  start, resume, release, operationsInFlight, StoreVerifier, verifyPrefixes, memoryBytes, testingTrap,
   __wbg_reset_state as resetWasm,
 } from './wasm/wix_loyalty_wasm.js';
-import { fromWasm, loyaltyError, storageError, isLoyaltyError } from './errors.js';
-import { LoyaltyTransactionsQueryBuilder } from './query.js';
+// The table of operations, as the build wrote it from the wasm module's `table()` export (so a
+// backend can be made before the module is instantiated: entry points import this file first).
+import TABLE from './table.js';
+import { unpack } from './step.js';
+import { fromWasm, loyaltyError, storageError, isLoyaltyError, describe } from './errors.js';
+import { parseAnswer } from './shapes.js';
+import { buildModules, legacyAccount } from './modules.js';
+import { eventHub } from './events.js';
+import { createTokens } from './tokens.js';
 
-/** Attempts a mutation gets when its commits keep conflicting; then ABORTED. */
+/** Attempts a commit gets when it keeps conflicting; then ABORTED. */
 export const MAX_ATTEMPTS = 64;
 
 /** Rows per storage.scan while verifying a store. */
 const VERIFY_PAGE = 500;
 
-/** Operations that create an entity and so need a fresh id from options.newId. */
-const NEEDS_ID = new Set(['createAccount', 'earnPoints', 'adjustPoints']);
+/** The key under which a backend keeps what the REST face and the server need. */
+export const INTERNAL = Symbol.for('wix-loyalty-wasm.internal');
+
+/** The table of operations and events (src/core/operations.rs). */
+export function operationTable() {
+  return TABLE;
+}
 
 // A trap (a panic that got past every check, or a fault of the runtime) leaves the wasm
 // instance with a leaked stack frame and possibly half-updated heap, so it is never reused:
@@ -47,22 +59,13 @@ export function engineStats() {
 /** Thrown inside an operation whose wasm state was lost to a trap recovery: start it again. */
 const RESTART = Symbol('restart');
 
-let dates;
-/** Turns epoch milliseconds under the SDK's date field names into Dates, in place. */
-function reviveDates(value) {
-  for (const key in value) {
-    const v = value[key];
-    if (typeof v === 'number') {
-      if (dates.has(key)) value[key] = new Date(v);
-    } else if (v !== null && typeof v === 'object') {
-      reviveDates(v);
-    }
+/** Decodes a step, turning a format error into INTERNAL / STEP_FORMAT_ERROR. */
+function decode(packed) {
+  try {
+    return unpack(packed);
+  } catch (e) {
+    throw loyaltyError('INTERNAL', 'STEP_FORMAT_ERROR', `the engine's answer could not be decoded: ${describe(e)}`, {}, e);
   }
-  return value;
-}
-function parse(json) {
-  dates ??= new Set(dateFields());
-  return reviveDates(JSON.parse(json));
 }
 
 /** A program record worth remembering: well-formed as storage answers go (else nothing). */
@@ -74,27 +77,6 @@ function programCopy(entry) {
   } catch {
     return null; // a hostile getter: the engine reports the bad answer itself
   }
-}
-
-/** A step as the wasm exports pack it: a JSON header line, then the strings it names by length. */
-function unpack(packed) {
-  const nl = packed.indexOf('\n');
-  const step = JSON.parse(packed.slice(0, nl));
-  const n = step.n;
-  const segments = new Array(n.length);
-  let pos = nl + 1;
-  for (let i = 0; i < n.length; i++) {
-    const end = pos + n[i];
-    segments[i] = packed.slice(pos, end);
-    pos = end;
-  }
-  if (step.t === 'commit' || step.t === 'done') {
-    step.result = segments[0];
-    step.events = segments[1];
-  }
-  // A write without a value (segment -1) is a check: the key must be at that version.
-  if (step.t === 'commit') step.writes = step.w.map(([key, version, i]) => ({ key, value: i < 0 ? null : segments[i], version }));
-  return step;
 }
 
 /** Serializes async work per key within one backend instance. */
@@ -114,9 +96,16 @@ class KeyedQueue {
     };
     return prev ? prev.then(() => done) : done;
   }
+
+  /** Acquires every key, in the (sorted) order given, so two holders never wait on each other. */
+  async acquireAll(keys) {
+    const releases = [];
+    for (const key of keys) releases.push(await this.acquire(key));
+    return () => { for (const r of releases.reverse()) r(); };
+  }
 }
 
-function randomGuid() {
+export function randomGuid() {
   const c = globalThis.crypto;
   if (c && typeof c.randomUUID === 'function') return c.randomUUID();
   const b = new Uint8Array(16);
@@ -145,19 +134,21 @@ function checkStorage(storage) {
  */
 export function createLoyaltyBackend(options) {
   if (typeof options !== 'object' || options === null) throw optionError('', 'an object', options);
-  const { storage, now = Date.now, newId = randomGuid, contacts, onEvent, testing } = options;
+  const { storage, now = Date.now, newId = randomGuid, contacts, onEvent, onProgress, events, memberTokenSecret, testing } = options;
   // Test hook: operations that must trap before they start (see README, "Correctness").
   const trapBefore = new Set(testing?.trapBefore ?? []);
   checkStorage(storage);
   for (const [name, fn] of [['now', now], ['newId', newId]]) {
     if (typeof fn !== 'function') throw optionError(name, 'a function', fn);
   }
-  for (const [name, fn] of [['contacts', contacts], ['onEvent', onEvent]]) {
+  for (const [name, fn] of [['contacts', contacts], ['onEvent', onEvent], ['onProgress', onProgress]]) {
     if (fn !== undefined && fn !== null && typeof fn !== 'function') throw optionError(name, 'a function', fn);
   }
-  // start() flags: 1 = a contacts resolver, 2 = an event listener.
-  const flags = (typeof contacts === 'function' ? 1 : 0) | (typeof onEvent === 'function' ? 2 : 0);
-  const wantEvents = (flags & 2) !== 0;
+  if (events !== undefined && events !== null && typeof events !== 'object') throw optionError('events', 'a module object of event handlers', events);
+  const table = operationTable();
+  const rows = new Map(table.operations.map((op) => [op.name, op]));
+  const hub = eventHub({ onEvent, events, table, newEventId: randomGuid });
+  const tokens = createTokens(memberTokenSecret);
   // The program record as storage last returned or accepted it: lets createAccount commit
   // without a read (the commit checks this copy is still current).
   let program = null;
@@ -168,19 +159,23 @@ export function createLoyaltyBackend(options) {
     try {
       t = now();
     } catch (cause) {
-      throw loyaltyError('INTERNAL', 'CLOCK_ERROR', `the clock (options.now) threw: ${cause?.message ?? cause}`, null, cause);
+      throw loyaltyError('INTERNAL', 'CLOCK_ERROR', `the clock (options.now) threw: ${describe(cause)}`, {}, cause);
     }
     return t instanceof Date ? t.getTime() : typeof t === 'number' ? t : NaN;
   }
 
-  function freshId() {
-    let id;
-    try {
-      id = newId();
-    } catch (cause) {
-      throw loyaltyError('INTERNAL', 'ID_GENERATOR_ERROR', `the id generator (options.newId) threw: ${cause?.message ?? cause}`, null, cause);
+  function freshIds(n) {
+    const ids = new Array(n);
+    for (let i = 0; i < n; i++) {
+      let id;
+      try {
+        id = newId();
+      } catch (cause) {
+        throw loyaltyError('INTERNAL', 'ID_GENERATOR_ERROR', `the id generator (options.newId) threw: ${describe(cause)}`, {}, cause);
+      }
+      ids[i] = typeof id === 'string' ? id : String(id);
     }
-    return typeof id === 'string' ? id : String(id);
+    return ids;
   }
 
   async function callStorage(name, arg) {
@@ -195,32 +190,44 @@ export function createLoyaltyBackend(options) {
     try {
       return await contacts(contactId);
     } catch (cause) {
-      throw loyaltyError('UNAVAILABLE', 'CONTACTS_ERROR', `the contacts resolver failed for ${contactId}: ${cause?.message ?? cause}`, { contactId }, cause);
+      throw loyaltyError('UNAVAILABLE', 'CONTACTS_ERROR', `the contacts resolver failed for ${contactId}: ${describe(cause)}`, { contactId }, cause);
     }
   }
 
-  function advance(step, answer, born) {
+  function advance(step, kind, answer, born) {
     if (born !== generation) throw RESTART;
     try {
-      return unpack(resume(step.h, step.t, answer));
+      return decode(resume(step.h, kind, answer));
     } catch (thrown) {
       throw fromCall(thrown);
     }
   }
 
-  function deliver(eventsJson) {
-    if (!wantEvents || eventsJson === '[]') return;
-    for (const event of parse(eventsJson)) {
-      event.metadata = { _id: randomGuid(), ...event.metadata };
-      try {
-        const r = onEvent(event);
-        if (r && typeof r.then === 'function') r.then(undefined, reportEventError);
-      } catch (e) {
-        reportEventError(e);
-      }
+  function reportProgress(json) {
+    if (typeof onProgress !== 'function') return;
+    try {
+      const r = onProgress(parseAnswer(json));
+      if (r && typeof r.then === 'function') r.then(undefined, (e) => console.error('wix-loyalty-wasm: onProgress failed:', e));
+    } catch (e) {
+      console.error('wix-loyalty-wasm: onProgress failed:', e);
     }
   }
 
+  /** Commits a step's writes; resolves to true, or to the conflicting key. */
+  async function commit(step) {
+    const outcome = await callStorage('commit', step.writes);
+    if (outcome && outcome.ok === true) {
+      const written = step.writes.find((w) => w.key === 'program' && w.value !== null);
+      if (written) program = { value: written.value, version: written.version + 1 };
+      return true;
+    }
+    if (!outcome || outcome.ok !== false || typeof outcome.conflict !== 'string') {
+      throw loyaltyError('INTERNAL', 'STORAGE_PROTOCOL_ERROR', 'storage.commit must resolve to { ok: true } or { ok: false, conflict: key }');
+    }
+    return outcome.conflict;
+  }
+
+  /** Drives an operation's steps to its result (JSON text). */
   async function drive(step, born) {
     let attempts = 1;
     for (;;) {
@@ -228,50 +235,54 @@ export function createLoyaltyBackend(options) {
         case 'read': {
           const answer = await callStorage('read', step.keys);
           if (step.keys[0] === 'program' && Array.isArray(answer)) program = programCopy(answer[0]);
-          step = advance(step, answer, born);
+          step = advance(step, 'read', answer, born);
           break;
         }
         case 'scan':
-          step = advance(step, await callStorage('scan', { prefix: step.prefix, after: step.after, limit: step.limit, reverse: step.reverse }), born);
+          step = advance(step, 'scan', await callStorage('scan', { prefix: step.prefix, after: step.after, limit: step.limit, reverse: step.reverse }), born);
           break;
         case 'contact':
-          step = advance(step, await resolveContact(step.contactId), born);
+          step = advance(step, 'contact', await resolveContact(step.contactId), born);
           break;
-        case 'commit': {
-          const outcome = await callStorage('commit', step.writes);
-          if (outcome && outcome.ok === true) {
-            const written = step.writes.find((w) => w.key === 'program' && w.value !== null);
-            if (written) program = { value: written.value, version: written.version + 1 };
-            deliver(step.events);
-            return parse(step.result);
-          }
-          if (!outcome || outcome.ok !== false || typeof outcome.conflict !== 'string') {
-            throw loyaltyError('INTERNAL', 'STORAGE_PROTOCOL_ERROR', 'storage.commit must resolve to { ok: true } or { ok: false, conflict: key }');
+        case 'ids':
+          step = advance(step, 'ids', freshIds(step.count), born);
+          break;
+        case 'commit':
+        case 'batch': {
+          const result = await commit(step);
+          if (result === true) {
+            hub.deliver(step.events);
+            if (step.t === 'commit') return step.result;
+            reportProgress(step.progress);
+            attempts = 1;
+            step = advance(step, 'committed', undefined, born);
+            break;
           }
           if (++attempts > MAX_ATTEMPTS) {
             throw loyaltyError('ABORTED', 'TOO_MANY_CONFLICTS',
-              `gave up after ${MAX_ATTEMPTS} attempts: key ${outcome.conflict} kept changing under concurrent writers`, { key: outcome.conflict });
+              `gave up after ${MAX_ATTEMPTS} attempts: key ${result} kept changing under concurrent writers`, { key: result });
           }
           // Other writers won the race: wait a little (more each time, with jitter), then let the
           // engine read again and decide on fresh data.
           if (attempts > 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempts, 50)));
-          step = advance({ t: 'conflict', h: step.h }, outcome.conflict, born);
+          step = advance(step, 'conflict', result, born);
           break;
         }
         case 'done':
-          deliver(step.events);
-          return parse(step.result);
+          hub.deliver(step.events);
+          return step.result;
         default:
-          throw loyaltyError('INTERNAL', 'WASM_TRAP', `unknown step ${String(step.t)}`);
+          throw loyaltyError('INTERNAL', 'STEP_FORMAT_ERROR', `unknown step ${String(step.t)}`);
       }
     }
   }
 
   /** Starts an operation in wasm; the step remembers the instance generation holding its state. */
-  function begin(op, args, t, id) {
+  function begin(name, args, t, ids, member) {
     try {
-      if (trapBefore.has(op)) testingTrap();
-      const step = unpack(start(op, args, t, id, flags, program?.value, program?.version));
+      if (trapBefore.has(name)) testingTrap();
+      const flags = (typeof contacts === 'function' ? 1 : 0) | (hub.listening ? 2 : 0);
+      const step = decode(start(name, args, t, ids, flags, member, program?.value, program?.version));
       step.gen = generation;
       return step;
     } catch (thrown) {
@@ -280,8 +291,8 @@ export function createLoyaltyBackend(options) {
   }
 
   /** Drives one attempt; starts over when a trap recovery took the operation's wasm state. */
-  async function attempt(op, args, t, id, first) {
-    for (let step = first; ; step = begin(op, args, t, id)) {
+  async function attempt(name, args, t, ids, member, first) {
+    for (let step = first; ; step = begin(name, args, t, ids, member)) {
       const born = step.gen;
       try {
         return await drive(step, born);
@@ -293,48 +304,42 @@ export function createLoyaltyBackend(options) {
     }
   }
 
-  async function run(op, args) {
+  /** Runs operation `name` as `member` (an admin when undefined); resolves to its answer's JSON text. */
+  async function run(name, args, member) {
     const t = clock();
-    const id = NEEDS_ID.has(op) ? freshId() : undefined;
-    const step = begin(op, args, t, id);
-    if (!step.lock) return attempt(op, args, t, id, step);
-    const unlock = await queue.acquire(step.lock);
+    const row = rows.get(name);
+    const ids = row?.implemented ? freshIds(row.ids) : [];
+    const step = begin(name, args, t, ids, member);
+    if (!step.lock) return attempt(name, args, t, ids, member, step);
+    const unlock = await queue.acquireAll(step.lock);
     try {
-      return await attempt(op, args, t, id, step);
+      return await attempt(name, args, t, ids, member, step);
     } finally {
       unlock();
     }
   }
 
   /** Runs an operation; every failure, even an unexpected one, rejects with a LoyaltyError. */
-  async function call(op, args) {
+  async function callJson(name, args, member) {
     try {
-      return await run(op, args);
+      return await run(name, args, member);
     } catch (e) {
       throw isLoyaltyError(e) ? e : fromWasm(e);
     }
   }
 
-  const programs = Object.freeze({
-    getLoyaltyProgram: () => call('getLoyaltyProgram', []),
-    updateLoyaltyProgram: (loyaltyProgram) => call('updateLoyaltyProgram', [loyaltyProgram]),
-    activateLoyaltyProgram: () => call('activateLoyaltyProgram', []),
-    pauseLoyaltyProgram: () => call('pauseLoyaltyProgram', []),
-  });
-
-  const accounts = Object.freeze({
-    createAccount: (contactId) => call('createAccount', [contactId]),
-    getAccount: (_id) => call('getAccount', [_id]),
-    getAccountBySecondaryId: (options) => call('getAccountBySecondaryId', [options]),
-    listAccounts: (options) => call('listAccounts', [options]),
-    earnPoints: (accountId, options) => call('earnPoints', [accountId, options]),
-    adjustPoints: (accountId, options) => call('adjustPoints', [accountId, options]),
-  });
-
-  const transactions = Object.freeze({
-    getLoyaltyTransaction: (loyaltyTransactionId) => call('getLoyaltyTransaction', [loyaltyTransactionId]),
-    queryLoyaltyTransactions: () => new LoyaltyTransactionsQueryBuilder((query) => call('queryLoyaltyTransactions', [query])),
-  });
+  /** The SDK's modules acting as `member` (an admin when undefined). */
+  function modulesFor(member) {
+    const invoke = async (name, args) => parseAnswer(await callJson(name, args, member));
+    const modules = buildModules(table, invoke, (type, handler) => hub.subscribe(type, handler));
+    return {
+      ...modules,
+      // The legacy `wix-loyalty-backend` modules: `program` answers as `programs` does; `account`
+      // in the legacy shapes (see js/modules.js).
+      program: modules.programs,
+      account: legacyAccount(modules.accounts, modules.transactions),
+    };
+  }
 
   /** Audits the whole store; resolves to a report listing every discrepancy found. */
   async function verify() {
@@ -369,16 +374,33 @@ export function createLoyaltyBackend(options) {
     }
   }
 
-  return Object.freeze({
-    programs,
-    program: programs,
-    accounts,
-    account: accounts,
-    transactions,
+  const members = new Map();
+  const backend = {
+    ...modulesFor(undefined),
+    /**
+     * The same modules acting as site member `memberId`: member methods (`getCurrentMemberAccount`,
+     * ...) act for that member, admin methods reject with PERMISSION_DENIED.
+     */
+    forMember(memberId) {
+      if (typeof memberId !== 'string') throw loyaltyError('INVALID_ARGUMENT', 'INVALID_MEMBER', `forMember: memberId must be a string (got ${typeof memberId})`);
+      let view = members.get(memberId);
+      if (!view) {
+        view = Object.freeze(modulesFor(memberId));
+        if (members.size < 1000) members.set(memberId, view);
+      }
+      return view;
+    },
+    /** A token that identifies `memberId` to this backend's REST face (see README, "Permissions"). */
+    memberToken: (memberId) => tokens.issue(memberId),
     verify: () => verify().catch((e) => { throw isLoyaltyError(e) ? e : fromCall(e); }),
-  });
-}
-
-function reportEventError(error) {
-  console.error('wix-loyalty-wasm: an onEvent handler failed (the operation itself succeeded):', error);
+    [INTERNAL]: Object.freeze({
+      table,
+      /** Runs `name` as `member` (an admin when undefined); resolves to the answer's JSON text. */
+      call: callJson,
+      /** Member tokens: `verify(token)` → the member or null, `looksLike(text)`. */
+      tokens,
+      storage,
+    }),
+  };
+  return Object.freeze(backend);
 }

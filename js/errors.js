@@ -1,23 +1,57 @@
-// LoyaltyError: every failure of every method rejects with one of these.
+// LoyaltyError: every failure of every method rejects with one of these. It reads like the
+// error the official @wix/loyalty SDK throws for the same failure, so error handling written
+// for Wix works unchanged: `message` is the JSON text `{ message, details }` the SDK builds,
+// `details` holds `applicationError: { code, description, data }` (data always an object) or
+// `validationError: { fieldViolations }`, and `status` is the HTTP status Wix answers with.
+// On top of the SDK's shape: `code` (Wix's canonical code) and `reason` (the specific cause).
 
 const BRAND = Symbol.for('wix-loyalty-wasm.LoyaltyError');
 
+/** The HTTP status Wix answers with for each canonical code (src/core/error.rs agrees; tested). */
+export const STATUS = Object.freeze({
+  INVALID_ARGUMENT: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  ABORTED: 409,
+  FAILED_PRECONDITION: 428,
+  INTERNAL: 500,
+  UNIMPLEMENTED: 501,
+  UNAVAILABLE: 503,
+});
+
 /** Wix canonical codes this engine uses. */
-export const ERROR_CODES = Object.freeze([
-  'INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'FAILED_PRECONDITION',
-  'ABORTED', 'PERMISSION_DENIED', 'UNAVAILABLE', 'INTERNAL',
-]);
+export const ERROR_CODES = Object.freeze(Object.keys(STATUS));
+
+/** `details` with `applicationError.data` always an object. */
+function normalized(details) {
+  const app = details?.applicationError;
+  if (!app) return details;
+  const data = app.data !== null && typeof app.data === 'object' && !Array.isArray(app.data) ? app.data : {};
+  return { applicationError: { code: app.code, description: app.description, data } };
+}
+
+/** The message the SDK renders: `JSON.stringify({ message, details }, null, 2)`. */
+export function sdkMessage(message, details) {
+  return JSON.stringify({ message, details }, null, 2);
+}
 
 export class LoyaltyError extends Error {
   /**
-   * @param {{ code: string, reason: string, message: string, details?: object }} init
+   * @param {{ code: string, reason: string, message: string, status?: number, details?: object }} init
+   *   `message` is the plain `CODE: description` line.
    * @param {{ cause?: unknown }} [options]
    */
   constructor(init, options) {
-    super(init.message, options && 'cause' in options ? { cause: options.cause } : undefined);
+    const details = normalized(init.details ?? { applicationError: { code: init.reason, description: init.message, data: {} } });
+    super(sdkMessage(init.message, details), options && 'cause' in options ? { cause: options.cause } : undefined);
     this.code = init.code;
     this.reason = init.reason;
-    this.details = init.details ?? { applicationError: { code: init.reason, description: init.message, data: null } };
+    this.status = init.status ?? STATUS[init.code] ?? 500;
+    this.details = details;
+    /** `CODE: description`, the one line the message's JSON holds. */
+    Object.defineProperty(this, 'description', { value: init.message, enumerable: false });
     Object.defineProperty(this, BRAND, { value: true });
   }
 
@@ -33,14 +67,17 @@ export class LoyaltyError extends Error {
 
 /** True for errors thrown by this package, whichever copy of it threw them. */
 export function isLoyaltyError(value) {
-  return typeof value === 'object' && value !== null && value[BRAND] === true;
+  try {
+    return typeof value === 'object' && value !== null && value[BRAND] === true;
+  } catch {
+    return false; // a hostile proxy
+  }
 }
 
 /** An application error raised by the JS face itself. */
-export function loyaltyError(code, reason, description, data = null, cause) {
-  const message = `${code}: ${description}`;
+export function loyaltyError(code, reason, description, data = {}, cause) {
   return new LoyaltyError(
-    { code, reason, message, details: { applicationError: { code: reason, description, data } } },
+    { code, reason, message: `${code}: ${description}`, details: { applicationError: { code: reason, description, data } } },
     cause === undefined ? undefined : { cause },
   );
 }
@@ -55,12 +92,12 @@ export function fromWasm(thrown) {
     }
   }
   if (isLoyaltyError(thrown)) return thrown;
-  return loyaltyError('INTERNAL', 'WASM_TRAP', `the engine failed unexpectedly: ${describe(thrown)}`, null, thrown);
+  return loyaltyError('INTERNAL', 'WASM_TRAP', `the engine failed unexpectedly: ${describe(thrown)}`, {}, thrown);
 }
 
-function describe(value) {
-  if (value instanceof Error) return value.message;
+export function describe(value) {
   try {
+    if (value instanceof Error) return value.message;
     return String(value);
   } catch {
     return 'an unprintable value';
@@ -69,11 +106,5 @@ function describe(value) {
 
 /** A storage callback that threw or rejected. Nothing was written by this engine. */
 export function storageError(call, cause) {
-  return loyaltyError(
-    'UNAVAILABLE',
-    'STORAGE_ERROR',
-    `storage.${call} failed: ${describe(cause)}`,
-    { call },
-    cause,
-  );
+  return loyaltyError('UNAVAILABLE', 'STORAGE_ERROR', `storage.${call} failed: ${describe(cause)}`, { call }, cause);
 }

@@ -59,8 +59,14 @@ export interface LoyaltyBackendOptions {
   newId?: () => string;
   /** Resolves a contact; `null` means it does not exist and `createAccount` refuses it. */
   contacts?: (contactId: string) => Promise<ContactInfo | null> | ContactInfo | null;
-  /** Receives Wix-shaped events after each successful commit. */
+  /** Receives every event (SDK shape) after the commit that made it. */
   onEvent?: (event: LoyaltyEvent) => void | Promise<void>;
+  /** A Velo `backend/events.js` module: its `wixLoyalty_on…` exports receive events in Velo's shape. */
+  events?: Record<string, unknown>;
+  /** Receives the progress of every job batch (e.g. `bulkAdjustPoints`). */
+  onProgress?: (job: Job) => void | Promise<void>;
+  /** Signs member tokens (16+ characters); without it, a random secret per backend. */
+  memberTokenSecret?: string;
   /** Test hooks. `trapBefore`: operations (method names, or "verify") that force a WebAssembly trap first. */
   testing?: { trapBefore?: string[] };
 }
@@ -84,6 +90,7 @@ export interface VerifyReport {
     contacts: number;
     members: number;
     idempotencyKeys: number;
+    jobs: number;
     /** Sum of all balances. */
     points: number;
   };
@@ -186,7 +193,49 @@ export interface ListAccountsOptions {
 
 export interface ListAccountsResponse {
   accounts: LoyaltyAccount[];
-  pagingMetadata: { count: number; cursors: { next: string | null }; hasNext: boolean };
+  /** `total` (and `tooManyToCount: false`) on the last page only, where it is known without counting. */
+  pagingMetadata: { count: number; offset: number; total?: number; tooManyToCount?: boolean; cursors: { next: string | null; prev: string | null } };
+}
+
+export interface CursorPagingMetadata {
+  count: number;
+  cursors: { next: string | null; prev: string | null };
+  hasNext: boolean;
+}
+
+/** A filter in Wix's API Query Language: `{ field: value }`, `{ field: { $gt: 5 } }`, `$and`, `$or`, `$not`. */
+export type Filter = Record<string, unknown>;
+
+export interface CursorQuery {
+  filter?: Filter | null;
+  sort?: { fieldName: string; order?: 'ASC' | 'DESC' }[];
+  cursorPaging?: CursorPaging;
+}
+
+export interface SearchDetails {
+  expression?: string;
+  mode?: 'OR' | 'AND';
+  fields?: ('contact.name' | 'contact.email')[];
+  fuzzy?: boolean;
+}
+
+export interface CursorSearch extends CursorQuery {
+  search?: SearchDetails;
+  aggregations?: unknown[];
+  timeZone?: string;
+}
+
+export interface Job {
+  _id: string;
+  kind: string;
+  status: 'RUNNING' | 'FINISHED';
+  processed: number;
+  succeeded: number;
+  failed: number;
+  /** The first failures (up to 20): the entity, a reason and a description. */
+  failures: { entityId: string; code: string; description: string }[];
+  _createdDate: Date;
+  _updatedDate: Date;
 }
 
 export type TransactionType = 'UNKNOWN' | 'EARN' | 'REDEEM' | 'ADJUST' | 'REFUND' | 'EXPIRE';
@@ -204,40 +253,57 @@ export interface LoyaltyTransaction {
 }
 
 export type TransactionField = '_id' | 'accountId' | '_createdDate' | 'amount' | 'transactionType' | 'description' | 'idempotencyKey';
+export type AccountField =
+  | '_id' | 'contactId' | 'memberId' | 'points.balance' | 'points.earned' | 'points.adjusted' | 'points.redeemed'
+  | 'points.expired' | '_createdDate' | '_updatedDate' | 'lastActivityDate' | 'tier._id' | 'tier.points' | 'contact._id'
+  | 'contact.name' | 'contact.email' | 'contact.displayName' | 'pointsExpiration.expirationDate'
+  | 'pointsExpiration.expiringPointsAmount' | 'revision';
 
-export declare class LoyaltyTransactionsQueryBuilder {
+/** The SDK's cursor query builder (immutable: every method returns a new builder). */
+export declare class QueryBuilder<Item, Field extends string = string> {
   private constructor();
-  eq(field: TransactionField, value: unknown): LoyaltyTransactionsQueryBuilder;
-  ne(field: TransactionField, value: unknown): LoyaltyTransactionsQueryBuilder;
-  gt(field: TransactionField, value: unknown): LoyaltyTransactionsQueryBuilder;
-  ge(field: TransactionField, value: unknown): LoyaltyTransactionsQueryBuilder;
-  lt(field: TransactionField, value: unknown): LoyaltyTransactionsQueryBuilder;
-  le(field: TransactionField, value: unknown): LoyaltyTransactionsQueryBuilder;
-  in(field: TransactionField, values: unknown[]): LoyaltyTransactionsQueryBuilder;
-  hasSome(field: TransactionField, values: unknown[]): LoyaltyTransactionsQueryBuilder;
-  startsWith(field: TransactionField, value: string): LoyaltyTransactionsQueryBuilder;
-  exists(field: TransactionField, value?: boolean): LoyaltyTransactionsQueryBuilder;
-  ascending(...fields: TransactionField[]): LoyaltyTransactionsQueryBuilder;
-  descending(...fields: TransactionField[]): LoyaltyTransactionsQueryBuilder;
+  eq(field: Field, value: unknown): QueryBuilder<Item, Field>;
+  ne(field: Field, value: unknown): QueryBuilder<Item, Field>;
+  gt(field: Field, value: unknown): QueryBuilder<Item, Field>;
+  ge(field: Field, value: unknown): QueryBuilder<Item, Field>;
+  lt(field: Field, value: unknown): QueryBuilder<Item, Field>;
+  le(field: Field, value: unknown): QueryBuilder<Item, Field>;
+  /** `from` ≤ field < `to`. */
+  between(field: Field, from: unknown, to: unknown): QueryBuilder<Item, Field>;
+  in(field: Field, values: unknown[]): QueryBuilder<Item, Field>;
+  hasSome(field: Field, ...values: unknown[]): QueryBuilder<Item, Field>;
+  hasAll(field: Field, ...values: unknown[]): QueryBuilder<Item, Field>;
+  startsWith(field: Field, value: string): QueryBuilder<Item, Field>;
+  endsWith(field: Field, value: string): QueryBuilder<Item, Field>;
+  contains(field: Field, value: string): QueryBuilder<Item, Field>;
+  exists(field: Field, value?: boolean): QueryBuilder<Item, Field>;
+  isEmpty(field: Field): QueryBuilder<Item, Field>;
+  isNotEmpty(field: Field): QueryBuilder<Item, Field>;
+  and(query: QueryBuilder<Item, Field>): QueryBuilder<Item, Field>;
+  or(query: QueryBuilder<Item, Field>): QueryBuilder<Item, Field>;
+  not(query: QueryBuilder<Item, Field>): QueryBuilder<Item, Field>;
+  ascending(...fields: Field[]): QueryBuilder<Item, Field>;
+  descending(...fields: Field[]): QueryBuilder<Item, Field>;
   /** 1 to 100 (default 50). */
-  limit(limit: number): LoyaltyTransactionsQueryBuilder;
-  skipTo(cursor: string): LoyaltyTransactionsQueryBuilder;
-  /** The query as the REST API receives it. */
-  toQuery(): { filter?: object; sort?: { fieldName: string; order: 'ASC' | 'DESC' }[]; cursorPaging: CursorPaging };
-  find(): Promise<LoyaltyTransactionsQueryResult>;
+  limit(limit: number): QueryBuilder<Item, Field>;
+  skipTo(cursor: string): QueryBuilder<Item, Field>;
+  /** The request body's `query`, as the REST API receives it. */
+  toQuery(): CursorQuery;
+  find(): Promise<QueryResult<Item, Field>>;
 }
 
-export declare class LoyaltyTransactionsQueryResult {
+export declare class QueryResult<Item, Field extends string = string> {
   private constructor();
-  items: LoyaltyTransaction[];
-  cursors: { next: string | null; prev: null };
+  items: Item[];
+  cursors: { next: string | null; prev: string | null };
   readonly length: number;
+  /** The page size asked for. */
   readonly pageSize: number;
-  readonly query: LoyaltyTransactionsQueryBuilder;
+  readonly query: QueryBuilder<Item, Field>;
   hasNext(): boolean;
   hasPrev(): boolean;
-  next(): Promise<LoyaltyTransactionsQueryResult>;
-  prev(): Promise<LoyaltyTransactionsQueryResult>;
+  next(): Promise<QueryResult<Item, Field>>;
+  prev(): Promise<QueryResult<Item, Field>>;
 }
 
 export interface EventMetadata {
@@ -255,43 +321,194 @@ export type LoyaltyEvent =
   | { data: { account: LoyaltyAccount }; metadata: EventMetadata }
   | { entity: LoyaltyProgram; metadata: EventMetadata };
 
+/** An event registration function of a module: returns a function that unregisters the handler. */
+export type EventRegistration<E = LoyaltyEvent> = (handler: (event: E) => void | Promise<void>) => () => void;
+
+/** A method this version does not implement: it rejects with `UNIMPLEMENTED` / `NOT_IMPLEMENTED`. */
+export type NotImplemented = (...args: unknown[]) => Promise<never>;
+
 export interface Programs {
-  getLoyaltyProgram(): Promise<{ loyaltyProgram: LoyaltyProgram }>;
-  updateLoyaltyProgram(loyaltyProgram: LoyaltyProgramUpdate): Promise<{ loyaltyProgram: LoyaltyProgram }>;
   activateLoyaltyProgram(): Promise<{ loyaltyProgram: LoyaltyProgram }>;
+  /** The program of every site of the caller: here, this one. */
+  bulkGetLoyaltyProgram(): Promise<{ programInSites: { loyaltyProgram: LoyaltyProgram }[] }>;
+  /** Sets `pointsExpiration.status` to `DISABLED` (a setting: this version expires no points). */
+  disablePointsExpiration(): Promise<{ loyaltyProgram: LoyaltyProgram }>;
+  /** Sets `pointsExpiration.status` to `ENABLED` (a setting: this version expires no points). */
+  enablePointsExpiration(): Promise<{ loyaltyProgram: LoyaltyProgram }>;
+  getLoyaltyProgram(): Promise<{ loyaltyProgram: LoyaltyProgram }>;
+  getLoyaltyProgramPremiumFeatures(): Promise<{ loyaltyProgram: boolean; tiers: boolean; pointsExpiration: boolean }>;
   pauseLoyaltyProgram(): Promise<{ loyaltyProgram: LoyaltyProgram }>;
+  updateLoyaltyProgram(loyaltyProgram: LoyaltyProgramUpdate): Promise<{ loyaltyProgram: LoyaltyProgram }>;
+  onProgramUpdated: EventRegistration;
 }
 
 export interface Accounts {
+  adjustPoints(accountId: string, options: AdjustPointsOptions): Promise<PointsResult>;
+  /** Runs as a job (see `jobs.getJob`); resolves once it has finished. */
+  bulkAdjustPoints(options: { search?: { filter?: Filter; search?: SearchDetails }; balance?: number; amount?: number }): Promise<{ asyncJobId: string }>;
+  countAccounts(options?: { filter?: Filter; search?: SearchDetails }): Promise<{ count: number }>;
   createAccount(contactId: string): Promise<{ account: LoyaltyAccount }>;
+  earnPoints(accountId: string, options: EarnPointsOptions): Promise<PointsResult>;
   getAccount(_id: string): Promise<LoyaltyAccount>;
   getAccountBySecondaryId(options: { contactId: string } | { memberId: string }): Promise<{ account: LoyaltyAccount }>;
+  /** The calling member's account (a member backend, or a member token over REST). */
+  getCurrentMemberAccount(): Promise<{ account: LoyaltyAccount }>;
+  getProgramTotals: NotImplemented;
   /** Deprecated in Wix in favour of queryLoyaltyAccounts; kept for existing code. */
   listAccounts(options?: ListAccountsOptions): Promise<ListAccountsResponse>;
-  earnPoints(accountId: string, options: EarnPointsOptions): Promise<PointsResult>;
-  adjustPoints(accountId: string, options: AdjustPointsOptions): Promise<PointsResult>;
+  queryLoyaltyAccounts(): QueryBuilder<LoyaltyAccount, AccountField>;
+  queryLoyaltyAccounts(query: CursorQuery): Promise<{ loyaltyAccounts: LoyaltyAccount[]; pagingMetadata: CursorPagingMetadata }>;
+  searchAccounts(search: CursorSearch): Promise<{ accounts: LoyaltyAccount[]; pagingMetadata: CursorPagingMetadata; aggregationData: { results: unknown[] } }>;
+  onAccountCreated: EventRegistration;
+  onAccountPointsUpdated: EventRegistration;
+  onAccountRewardAvailabilityUpdated: EventRegistration;
+  onAccountUpdated: EventRegistration;
 }
 
 export interface Transactions {
   getLoyaltyTransaction(loyaltyTransactionId: string): Promise<LoyaltyTransaction>;
-  queryLoyaltyTransactions(): LoyaltyTransactionsQueryBuilder;
+  queryLoyaltyTransactions(): QueryBuilder<LoyaltyTransaction, TransactionField>;
+  queryLoyaltyTransactions(query: CursorQuery): Promise<{ loyaltyTransactions: LoyaltyTransaction[]; pagingMetadata: CursorPagingMetadata }>;
 }
 
-export interface LoyaltyBackend {
+export interface Rewards {
+  bulkCreateRewards: NotImplemented;
+  bulkGetRewards: NotImplemented;
+  createReward: NotImplemented;
+  deleteReward: NotImplemented;
+  getReward: NotImplemented;
+  listRewards: NotImplemented;
+  queryRewards: NotImplemented;
+  updateReward: NotImplemented;
+  onRewardCreated: EventRegistration;
+  onRewardDeleted: EventRegistration;
+  onRewardUpdated: EventRegistration;
+}
+
+export interface Coupons {
+  bulkGetLoyaltyCoupon: NotImplemented;
+  deleteLoyaltyCoupon: NotImplemented;
+  getCurrentMemberCoupons: NotImplemented;
+  getLoyaltyCoupon: NotImplemented;
+  queryLoyaltyCoupons: NotImplemented;
+  redeemCurrentMemberPointsForCoupon: NotImplemented;
+  redeemPointsForCoupon: NotImplemented;
+  onCouponCreated: EventRegistration;
+  onCouponDeleted: EventRegistration;
+}
+
+export interface Tiers {
+  bulkCreateTiers: NotImplemented;
+  createTier: NotImplemented;
+  createTiersProgramSettings: NotImplemented;
+  deleteTier: NotImplemented;
+  getTier: NotImplemented;
+  getTiersProgram: NotImplemented;
+  getTiersProgramSettings: NotImplemented;
+  listTiers: NotImplemented;
+  updateTier: NotImplemented;
+  updateTiersProgramSettings: NotImplemented;
+  onTierCreated: EventRegistration;
+  onTierDeleted: EventRegistration;
+  onTierUpdated: EventRegistration;
+}
+
+export interface EarningRules {
+  bulkCreateLoyaltyEarningRules: NotImplemented;
+  createCustomLoyaltyEarningRule: NotImplemented;
+  createLoyaltyEarningRule: NotImplemented;
+  deleteAutomationEarningRule: NotImplemented;
+  deleteLoyaltyEarningRule: NotImplemented;
+  getLoyaltyEarningRule: NotImplemented;
+  listEarningRules: NotImplemented;
+  updateLoyaltyEarningRule: NotImplemented;
+  onLoyaltyEarningRuleCreated: EventRegistration;
+  onLoyaltyEarningRuleDeleted: EventRegistration;
+  onLoyaltyEarningRuleUpdated: EventRegistration;
+}
+
+export interface Imports {
+  createLoyaltyImport: NotImplemented;
+  createLoyaltyImportFileUrl: NotImplemented;
+  executeLoyaltyImport: NotImplemented;
+  getErrorFileDownloadUrl: NotImplemented;
+  getLoyaltyImport: NotImplemented;
+  queryLoyaltyImports: NotImplemented;
+  onLoyaltyImportCreated: EventRegistration;
+}
+
+export interface CheckoutExchange {
+  applyDiscountToCheckout: NotImplemented;
+  queryLoyaltyCheckoutDiscounts: NotImplemented;
+}
+
+export interface SocialMedia {
+  createFollowedChannel: NotImplemented;
+  listFollowedChannels: NotImplemented;
+  onFollowedChannelCreated: EventRegistration;
+}
+
+/** The engine's own module: jobs (`bulkAdjustPoints`). */
+export interface Jobs {
+  getJob(jobId: string): Promise<{ job: Job }>;
+  /** Runs every job left running (after a crash) to its end. */
+  resumeJobs(): Promise<{ resumed: string[] }>;
+}
+
+/** The latest transaction on an account, as the legacy modules report it. */
+export interface LegacyTransaction {
+  _id: string;
+  amount: number;
+  /** `ADJUST` sets a balance, `GIVE` gives or takes an amount. */
+  type: 'EARN' | 'ADJUST' | 'GIVE';
+  description: string;
+  _createdDate: Date;
+  appId?: string;
+  idempotencyKey: string;
+}
+
+export type LegacyAccount = LoyaltyAccount & { latestTransaction?: LegacyTransaction };
+
+/** `wix-loyalty-backend`'s `account` module: today's methods, in the legacy shapes where they differ. */
+export interface LegacyAccounts extends Omit<Accounts, 'getAccount' | 'getAccountBySecondaryId' | 'getCurrentMemberAccount' | 'earnPoints' | 'adjustPoints'> {
+  getAccount(_id: string): Promise<{ account: LegacyAccount }>;
+  getAccountBySecondaryId(options: { contactId: string } | { memberId: string }): Promise<{ account: LegacyAccount }>;
+  getCurrentMemberAccount(): Promise<{ account: LegacyAccount }>;
+  earnPoints(accountId: string, options: EarnPointsOptions): Promise<{ account: LegacyAccount; transactionId: string }>;
+  adjustPoints(accountId: string, options: AdjustPointsOptions): Promise<{ account: LegacyAccount; transactionId: string }>;
+}
+
+/** The modules of `@wix/loyalty`, the engine's `jobs`, and the legacy `account` and `program`. */
+export interface LoyaltyModules {
   programs: Programs;
-  /** Legacy `wix-loyalty-backend` name of `programs`. */
-  program: Programs;
   accounts: Accounts;
-  /** Legacy `wix-loyalty-backend` name of `accounts`. */
-  account: Accounts;
   transactions: Transactions;
+  rewards: Rewards;
+  coupons: Coupons;
+  tiers: Tiers;
+  earningRules: EarningRules;
+  imports: Imports;
+  checkoutExchange: CheckoutExchange;
+  socialMedia: SocialMedia;
+  jobs: Jobs;
+  /** Legacy `wix-loyalty-backend` name of `programs` (same answers). */
+  program: Programs;
+  /** Legacy `wix-loyalty-backend` `account`: the legacy shapes. */
+  account: LegacyAccounts;
+}
+
+export interface LoyaltyBackend extends LoyaltyModules {
+  /** The same modules acting as site member `memberId` (admin methods reject with PERMISSION_DENIED). */
+  forMember(memberId: string): LoyaltyModules;
+  /** A token that identifies `memberId` to this backend's REST face (`createWixFetch`, `serve`). */
+  memberToken(memberId: string): Promise<string>;
   /** Audits the whole store: recomputes every account from its ledger and checks every index. */
   verify(): Promise<VerifyReport>;
 }
 
 export type ErrorCode =
-  | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION'
-  | 'ABORTED' | 'PERMISSION_DENIED' | 'UNAVAILABLE' | 'INTERNAL';
+  | 'INVALID_ARGUMENT' | 'UNAUTHENTICATED' | 'PERMISSION_DENIED' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'ABORTED'
+  | 'FAILED_PRECONDITION' | 'INTERNAL' | 'UNIMPLEMENTED' | 'UNAVAILABLE';
 
 export interface FieldViolation {
   field: string;
@@ -300,16 +517,24 @@ export interface FieldViolation {
 }
 
 export type ErrorDetails =
-  | { applicationError: { code: string; description: string; data: unknown } }
+  | { applicationError: { code: string; description: string; data: Record<string, unknown> } }
   | { validationError: { fieldViolations: FieldViolation[] } };
 
+/**
+ * Every failure. It reads like the error the official SDK throws for the same failure: `message`
+ * is the JSON text `{ message, details }`, `status` the HTTP status Wix answers with.
+ */
 export declare class LoyaltyError extends Error {
   readonly name: 'LoyaltyError';
   /** Wix's canonical code. */
   code: ErrorCode;
   /** The specific reason, e.g. INSUFFICIENT_POINTS, REVISION_MISMATCH, STORAGE_ERROR. */
   reason: string;
+  /** The HTTP status Wix answers with for `code`. */
+  status: number;
   details: ErrorDetails;
+  /** The one line the message's JSON holds: `CODE: description`. */
+  readonly description: string;
   cause?: unknown;
 }
 
@@ -319,15 +544,48 @@ export declare const ERROR_CODES: readonly ErrorCode[];
 /** Creates a backend over the host's storage. */
 export declare function createLoyaltyBackend(options: LoyaltyBackendOptions): LoyaltyBackend;
 /** Counters of this copy of the engine. */
-export declare function engineStats(): { traps: number; instances: number; wasmMemoryBytes: number };
+export declare function engineStats(): { traps: number; instances: number; wasmMemoryBytes: number; operationsInFlight: number };
 /** In-memory storage (the default backend uses one). */
 export declare function memoryStorage(): LoyaltyStorage;
+/** The table of operations and events the modules and REST routes are built from. */
+export declare function operationTable(): {
+  operations: {
+    name: string;
+    module: string;
+    rest: { verb: string; path: string; fqn: string } | null;
+    args: { name: string; from: 'path' | 'field' | 'rest'; field?: string }[];
+    identity: 'admin' | 'adminOrMember';
+    ids: number;
+    mutates: boolean;
+    answer: { kind: 'body' | 'field' | 'void'; field?: string };
+    query: { items: string; paging: string } | null;
+    implemented: boolean;
+  }[];
+  events: { module: string; function: string; eventType: string; velo: string }[];
+  codes: Record<ErrorCode, number>;
+};
+/**
+ * A `fetch` that serves the Wix Loyalty REST API from `loyalty`, for the official SDK:
+ * `createClient({ modules, auth, fetch: createWixFetch(loyalty) })`.
+ */
+export declare function createWixFetch(
+  loyalty: LoyaltyBackend,
+  options?: { apiKey?: string },
+): (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 export declare const programs: Programs;
-export declare const program: Programs;
 export declare const accounts: Accounts;
-export declare const account: Accounts;
 export declare const transactions: Transactions;
+export declare const rewards: Rewards;
+export declare const coupons: Coupons;
+export declare const tiers: Tiers;
+export declare const earningRules: EarningRules;
+export declare const imports: Imports;
+export declare const checkoutExchange: CheckoutExchange;
+export declare const socialMedia: SocialMedia;
+export declare const jobs: Jobs;
+export declare const program: Programs;
+export declare const account: LegacyAccounts;
 
 /** A ready backend over in-memory storage, as `wix-loyalty-backend`'s default export. */
 declare const wixLoyaltyBackend: LoyaltyBackend;

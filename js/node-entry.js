@@ -7,4 +7,5 @@ import { initSync } from './wasm/wix_loyalty_wasm.js';
 initSync({ module: readFileSync(join(__dirname, '..', 'wasm', 'wix_loyalty_wasm_bg.wasm')) });
 
 export * from './api.js';
+export { serve } from './server.js';
 export { default } from './api.js';

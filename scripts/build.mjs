@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statS
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = join(root, 'pkg');
@@ -50,14 +51,21 @@ if (!execFileSync('wasm-bindgen', ['--version']).toString().includes(bindgenVers
   throw new Error(`wasm-bindgen CLI must be ${bindgenVersion} (Cargo.lock); run scripts/setup.sh`);
 }
 
-const browserFiles = ['index.js', 'api.js', 'engine.js', 'errors.js', 'memory-storage.js', 'query.js', 'conformance.js'];
-for (const f of [...browserFiles, 'node-entry.js']) cpSync(join(root, 'js', f), join(pkg, f));
+const browserFiles = [
+  'index.js', 'api.js', 'engine.js', 'errors.js', 'memory-storage.js', 'query.js', 'conformance.js',
+  'step.js', 'shapes.js', 'modules.js', 'events.js', 'tokens.js', 'rest.js',
+];
+for (const f of [...browserFiles, 'node-entry.js', 'server.js', 'cli.mjs']) cpSync(join(root, 'js', f), join(pkg, f));
 for (const f of ['index.d.ts', 'conformance.d.ts']) cpSync(join(root, 'js', f), join(pkg, f));
 mkdirSync(join(pkg, 'storage'));
 const adapters = ['sqlite', 'postgres', 'indexeddb'];
-for (const f of ['prefix.js', ...adapters.map((a) => `${a}.js`), ...adapters.map((a) => `${a}.d.ts`)]) {
+for (const f of ['prefix.js', 'spec.js', ...adapters.map((a) => `${a}.js`), ...adapters.map((a) => `${a}.d.ts`)]) {
   cpSync(join(root, 'js', 'storage', f), join(pkg, 'storage', f));
 }
+
+// The table of operations (src/core/operations.rs) as a module of its own: the JS face builds its
+// modules and REST routes from it, before the wasm module is instantiated.
+writeFileSync(join(pkg, 'table.js'), execFileSync('cargo', ['run', '--quiet', '--example', 'table'], { cwd: root }));
 
 const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
 const common = ['--bundle', '--format=cjs', '--platform=node', '--target=node20', '--log-level=error', '--log-override:empty-import-meta=silent'];
@@ -67,10 +75,11 @@ for (const a of ['sqlite', 'postgres']) {
   run(esbuild, [join(pkg, 'storage', `${a}.js`), `--outfile=${join(pkg, 'node', 'storage', `${a}.cjs`)}`, '--external:better-sqlite3', '--external:pg', ...common]);
 }
 rmSync(join(pkg, 'node-entry.js'));
+rmSync(join(pkg, 'server.js')); // bundled into node/index.cjs
 
-// ESM callers in Node share the CJS instance (one default backend, one LoyaltyError class).
-const named = ['createLoyaltyBackend', 'engineStats', 'memoryStorage', 'LoyaltyError', 'isLoyaltyError', 'ERROR_CODES',
-  'LoyaltyTransactionsQueryBuilder', 'LoyaltyTransactionsQueryResult', 'programs', 'program', 'accounts', 'account', 'transactions'];
+// ESM callers in Node share the CJS instance (one default backend, one LoyaltyError class): the
+// wrapper re-exports every name the CJS bundle exports.
+const named = Object.keys(createRequire(import.meta.url)(join(pkg, 'node', 'index.cjs'))).filter((n) => n !== 'default' && n !== '__esModule');
 writeFileSync(join(pkg, 'node', 'index.mjs'),
   `import cjs from './index.cjs';\nexport const { ${named.join(', ')} } = cjs;\nexport default cjs.default;\n`);
 
@@ -110,9 +119,10 @@ const manifest = {
     },
     './package.json': './package.json',
   },
+  bin: { 'wix-loyalty-wasm': './cli.mjs' },
   peerDependencies: { 'better-sqlite3': '^12', pg: '^8' },
   peerDependenciesMeta: { 'better-sqlite3': { optional: true }, pg: { optional: true } },
-  files: ['*.js', '*.d.ts', 'node/', 'wasm/', 'storage/', 'README.md'],
+  files: ['*.js', '*.mjs', '*.d.ts', 'node/', 'wasm/', 'storage/', 'README.md'],
   sideEffects: ['./index.js', './node/index.cjs', './node/index.mjs'],
   engines: { node: '>=20' },
   keywords: ['wix', 'loyalty', 'points', 'ledger', 'wasm'],

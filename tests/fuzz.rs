@@ -17,8 +17,9 @@ use common::Rng;
 
 use wix_loyalty_wasm::core::driver::{self, guid, Backend};
 use wix_loyalty_wasm::core::input::Input;
-use wix_loyalty_wasm::core::machine::{self, Context, Io, Request, Row, Stored, OPERATIONS};
-use wix_loyalty_wasm::core::model;
+use wix_loyalty_wasm::core::operations::{self, OPERATIONS};
+use wix_loyalty_wasm::core::protocol::{Caller, Context, Io, Request, Row, Stored};
+use wix_loyalty_wasm::core::records as model;
 use wix_loyalty_wasm::core::verify::Verifier;
 
 const NUMBERS: [f64; 24] = [
@@ -179,16 +180,24 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
     s.into_iter().collect()
 }
 
+/// Every result and event an operation produces must be JSON (the JS face parses them).
+fn assert_json(text: &str, what: &str) {
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+        panic!("{what} is not JSON ({e}): {text}");
+    }
+}
+
 /// One fuzz execution: returns a description of what ran, for the report.
 fn execute(rng: &mut Rng, records: &[(String, String)]) {
     match rng.below(4) {
         // Arbitrary input into an operation, then arbitrary storage answers.
         0 | 1 => {
-            let op = *rng.pick(&OPERATIONS);
+            let op = rng.pick(OPERATIONS).name;
             let args: Vec<Input> = (0..rng.below(3)).map(|_| value(rng, 0)).collect();
             let ctx = Context {
                 now_ms: *rng.pick(&[0i64, 1_700_000_000_000, 253_402_300_799_999]),
-                new_id: Some(guid(rng.next() % 1000)),
+                ids: (0..rng.below(3)).map(|_| guid(rng.next() % 1000)).collect(),
+                caller: if rng.below(4) == 0 { Caller::Member(guid(rng.next() % 5)) } else { Caller::Admin },
                 has_contacts: rng.below(2) == 0,
                 want_events: rng.below(2) == 0,
                 program: match rng.below(3) {
@@ -204,8 +213,8 @@ fn execute(rng: &mut Rng, records: &[(String, String)]) {
                     }
                 },
             };
-            let Ok(mut step) = machine::start(op, &args, &ctx) else { return };
-            for _ in 0..4 {
+            let Ok(mut step) = operations::start(op, &args, &ctx) else { return };
+            for _ in 0..6 {
                 let answer = match &step.request {
                     Request::Read(keys) => Io::Read(
                         keys.iter()
@@ -232,9 +241,23 @@ fn execute(rng: &mut Rng, records: &[(String, String)]) {
                             .collect(),
                     ),
                     Request::Contact(_) => Io::Contact(value(rng, 0)),
-                    Request::Commit(..) | Request::Done(_) => return,
+                    Request::Ids(n) => Io::Ids((0..*n).map(|_| guid(rng.next() % 1000)).collect()),
+                    Request::Batch(_, batch) => {
+                        assert_json(&batch.events, "batch events");
+                        assert_json(&batch.progress, "batch progress");
+                        if rng.below(2) == 0 {
+                            Io::Committed
+                        } else {
+                            Io::Conflict(records[rng.below(records.len())].0.clone())
+                        }
+                    }
+                    Request::Commit(_, outcome) | Request::Done(outcome) => {
+                        assert_json(&outcome.result, "a result");
+                        assert_json(&outcome.events, "events");
+                        return;
+                    }
                 };
-                match machine::resume(step.state.clone(), answer) {
+                match operations::resume(step.state.clone(), answer) {
                     Ok(next) => step = next,
                     Err(_) => return,
                 }
@@ -262,12 +285,16 @@ fn execute(rng: &mut Rng, records: &[(String, String)]) {
             let _ = b.call("activateLoyaltyProgram", &[]);
             let mut ids = vec![Input::String("3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d".into())];
             for _ in 0..1 + rng.below(12) {
-                let op = *rng.pick(&OPERATIONS);
+                let op = rng.pick(OPERATIONS).name;
                 let mut args: Vec<Input> = (0..2).map(|_| value(rng, 0)).collect();
                 if rng.below(2) == 0 {
                     args[0] = ids[rng.below(ids.len())].clone();
                 }
-                if let Ok(v) = b.call(op, &args) {
+                let answer = b.call(op, &args);
+                if let Err(e) = &answer {
+                    assert_ne!(e.reason, "BAD_JSON", "{op} produced a result or event that is not JSON: {e}");
+                }
+                if let Ok(v) = answer {
                     if let Some(id) = v.get("account").and_then(|a| a["_id"].as_str()) {
                         ids.push(Input::String(id.into()));
                     }

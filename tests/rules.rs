@@ -1,4 +1,5 @@
 //! Native tests of the rules of spec §3 (programs, accounts, earn, adjust, ledger, errors).
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
@@ -64,14 +65,20 @@ fn update_program_patches_only_given_fields_and_checks_limits() {
     let e = b.err("updateLoyaltyProgram", &[json!({ "name": "X", "pointDefinition": { "customName": "x".repeat(21) }, "pointsExpiration": { "monthsOfInactivity": 13, "expiringPointsPercentage": 0 } })]);
     assert_eq!(e.code, Code::InvalidArgument);
     let fields: Vec<_> = e.violations.iter().map(|v| v.field.as_str()).collect();
+    // Every violation, listed by field as the Wix SDK lists them.
     assert_eq!(
         fields,
         [
             "loyaltyProgram.name",
             "loyaltyProgram.pointDefinition.customName",
-            "loyaltyProgram.pointsExpiration.monthsOfInactivity",
             "loyaltyProgram.pointsExpiration.expiringPointsPercentage",
+            "loyaltyProgram.pointsExpiration.monthsOfInactivity",
         ]
+    );
+    assert!(
+        e.message().contains("(got 1), \"loyaltyProgram.pointDefinition"),
+        "joined as the SDK joins them: {}",
+        e.message()
     );
     assert_eq!(b.err("updateLoyaltyProgram", &[]).reason, "REQUIRED_FIELD");
     assert_eq!(b.err("updateLoyaltyProgram", &[json!([1])]).reason, "WRONG_TYPE");
@@ -442,8 +449,8 @@ fn interleaved_adjusts_without_revision_both_apply_after_a_retry() {
         Finished(r) => r.unwrap(),
         Pending => panic!("second should finish"),
     };
-    b.finish(Ok(r1)).unwrap();
-    b.finish(Ok(r2)).unwrap();
+    b.finish(&first, Ok(r1)).unwrap();
+    b.finish(&second, Ok(r2)).unwrap();
     assert_eq!(second.conflicts, 1);
     let a = assert_consistent(&mut b, &id);
     assert_eq!((a["points"]["balance"].as_i64(), a["revision"].as_str()), (Some(2), Some("3")));
@@ -478,7 +485,7 @@ fn interleaved_creates_for_one_contact_make_one_account() {
     for op in ops.iter_mut() {
         assert!(matches!(op.advance(&mut b.store, &none), wix_loyalty_wasm::core::driver::Progress::Pending));
     }
-    let results: Vec<_> = ops.into_iter().map(|op| op.run(&mut b.store, &none)).collect();
+    let results: Vec<_> = ops.into_iter().map(|mut op| op.run(&mut b.store, &none)).collect();
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
     for r in results.iter().filter(|r| r.is_err()) {
         assert_eq!(r.as_ref().unwrap_err().reason, "ACCOUNT_ALREADY_EXISTS");
@@ -528,13 +535,16 @@ fn a_corrupt_program_record_is_reported() {
 fn errors_render_wix_shaped_details() {
     let (mut b, id) = active_with_account();
     let e = b.err("adjustPoints", &[id.clone().into(), json!({ "amount": 0.5 })]);
-    let j = e.to_json();
+    let j: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
     assert_eq!(j["code"], "INVALID_ARGUMENT");
+    assert_eq!(j["status"], 400);
     assert_eq!(j["details"]["validationError"]["fieldViolations"][0]["field"], "options.amount");
     assert!(j["message"].as_str().unwrap().starts_with("INVALID_ARGUMENT: \"options.amount\""));
     let e = b.err("adjustPoints", &[id.into(), json!({ "amount": -1 })]);
-    let j = e.to_json();
+    let j: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
     assert_eq!(j["details"]["applicationError"]["code"], "INSUFFICIENT_POINTS");
+    assert_eq!(j["details"]["applicationError"]["data"]["balance"], 0, "data is an object");
+    assert_eq!(j["status"], 428);
     let e = b.err("noSuchMethod", &[]);
     assert_eq!(e.code, Code::InvalidArgument);
 }
@@ -556,7 +566,7 @@ fn hostile_inputs_never_panic_and_leave_the_ledger_intact() {
         Input::Other("a symbol"),
         Input::Object(vec![("__proto__".into(), Input::Object(vec![("amount".into(), Input::Number(5.0))]))]),
     ];
-    for op in wix_loyalty_wasm::core::machine::OPERATIONS {
+    for op in wix_loyalty_wasm::core::operations::OPERATIONS.iter().map(|o| o.name) {
         for h in &hostile {
             for position in 0..2 {
                 let mut args = vec![
@@ -583,12 +593,12 @@ fn create_with_cached_program(
     cached: Option<(String, u64)>,
 ) -> Result<serde_json::Value, wix_loyalty_wasm::core::error::LoyaltyError> {
     use wix_loyalty_wasm::core::driver::Operation;
-    use wix_loyalty_wasm::core::machine::Stored;
-    let mut ctx = b.context();
+    use wix_loyalty_wasm::core::protocol::Stored;
+    let mut ctx = b.context("createAccount");
     ctx.program = cached.map(|(value, version)| Stored { value, version });
-    let op = Operation::start("createAccount", &[Input::String(contact.into())], &ctx)?;
+    let mut op = Operation::start("createAccount", &[Input::String(contact.into())], &ctx)?;
     let outcome = op.run(&mut b.store, &|_| Input::Null);
-    b.finish(outcome)
+    b.finish(&op, outcome)
 }
 
 fn current_program(b: &Backend) -> (String, u64) {
@@ -646,7 +656,7 @@ fn a_taken_transaction_id_or_ledger_key_is_reported_not_retried() {
     use wix_loyalty_wasm::core::driver::guid;
     let (mut b, id) = active_with_account();
     // The next call's fresh id is already a transaction: a broken id generator.
-    let next = guid(b.next_id + 1);
+    let next = guid(b.ids.get() + 1);
     b.store.entries.insert(format!("txn/{next}"), ("{}".into(), 1));
     let commits = b.store.commits;
     let e = b.err("adjustPoints", &[id.clone().into(), json!({ "amount": 1 })]);
@@ -657,4 +667,72 @@ fn a_taken_transaction_id_or_ledger_key_is_reported_not_retried() {
     let e = b.err("earnPoints", &[id.clone().into(), json!({ "amount": 1, "appId": "a", "idempotencyKey": "k" })]);
     assert_eq!(e.reason, "CORRUPT_STORE");
     assert!(e.message().contains("verify()"));
+}
+
+// ------------------------------------------------------------------ the rest of programs, members
+
+#[test]
+fn premium_features_bulk_get_and_expiration_settings() {
+    let mut b = Backend::default();
+    assert_eq!(
+        b.ok("getLoyaltyProgramPremiumFeatures", &[]),
+        json!({ "loyaltyProgram": true, "tiers": false, "pointsExpiration": false })
+    );
+    let bulk = b.ok("bulkGetLoyaltyProgram", &[]);
+    assert_eq!(bulk["programInSites"][0]["loyaltyProgram"]["status"], "DRAFT");
+    let p = b.ok("enablePointsExpiration", &[]);
+    assert_eq!(p["loyaltyProgram"]["pointsExpiration"]["status"], "ENABLED");
+    let commits = b.store.commits;
+    let events = b.events.len();
+    b.ok("enablePointsExpiration", &[]);
+    assert_eq!((b.store.commits, b.events.len()), (commits, events), "a repeat changes nothing");
+    let p = b.ok("disablePointsExpiration", &[]);
+    assert_eq!(p["loyaltyProgram"]["pointsExpiration"]["status"], "DISABLED");
+    assert_eq!(b.events.last().unwrap()["metadata"]["eventType"], "wix.loyalty.v1.program_updated");
+}
+
+#[test]
+fn the_current_member_reads_only_its_own_account() {
+    use wix_loyalty_wasm::core::protocol::Caller;
+    let member = "99999999-0000-4000-8000-000000000001";
+    let mut b = Backend {
+        contacts: Some(Box::new(move |id: &str| {
+            if id == CONTACT_A {
+                input(&json!({ "memberId": member }))
+            } else {
+                input(&json!({}))
+            }
+        })),
+        ..Backend::default()
+    };
+    b.ok("activateLoyaltyProgram", &[]);
+    let mine = b.ok("createAccount", &[CONTACT_A.into()])["account"]["_id"].clone();
+    let other = b.ok("createAccount", &[CONTACT_B.into()])["account"]["_id"].clone();
+    let e = b.err("getCurrentMemberAccount", &[]);
+    assert_eq!((e.code, e.reason), (Code::Unauthenticated, "MEMBER_REQUIRED"));
+    b.caller = Caller::Member(member.into());
+    assert_eq!(b.ok("getCurrentMemberAccount", &[])["account"]["_id"], mine);
+    let e = b.err("getAccount", std::slice::from_ref(&other));
+    assert_eq!((e.code, e.reason), (Code::PermissionDenied, "ADMIN_ONLY"));
+    assert_eq!(e.code.http_status(), 403);
+    let e = b.err("adjustPoints", &[other, json!({ "amount": 5 })]);
+    assert_eq!(e.reason, "ADMIN_ONLY");
+    b.caller = Caller::Member("99999999-0000-4000-8000-000000000002".into());
+    assert_eq!(b.err("getCurrentMemberAccount", &[]).reason, "ACCOUNT_NOT_FOUND");
+}
+
+/// A transaction id read back from a stored record went into the result JSON unescaped: a
+/// tampered record made invalid JSON (a trap in the JS face) instead of `CORRUPT_RECORD`.
+#[test]
+fn a_tampered_transaction_id_is_a_corrupt_record_not_broken_json() {
+    let (mut b, id) = active_with_account();
+    let earn = json!({ "amount": 5, "appId": "a", "idempotencyKey": "k1" });
+    b.ok("earnPoints", &[id.clone().into(), earn.clone()]);
+    let (value, version) = b.store.entries["idem/k1"].clone();
+    let mut record: serde_json::Value = serde_json::from_str(&value).unwrap();
+    record["transactionId"] = json!("x\",\"injected\":\"1");
+    b.store.entries.insert("idem/k1".into(), (record.to_string(), version));
+    let e = b.err("earnPoints", &[id.into(), earn]);
+    assert_eq!(e.reason, "CORRUPT_RECORD");
+    assert!(e.description.contains("transactionId"), "{}", e.description);
 }

@@ -12,6 +12,7 @@
 //!   SIM_SEED=42 cargo test --release --test simulation -- --nocapture   one seed, with a trace
 //!   SIM_SEEDS=10000 cargo test --release --test simulation               many seeds (npm run simulate)
 #![cfg(not(target_arch = "wasm32"))]
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
@@ -24,7 +25,7 @@ use serde_json::{json, Value};
 use wix_loyalty_wasm::core::driver::{self, guid, MemoryStore, Operation, Progress, Store};
 use wix_loyalty_wasm::core::error::{Code, LoyaltyError, Result};
 use wix_loyalty_wasm::core::input::Input;
-use wix_loyalty_wasm::core::machine::{Context, Row, ScanRequest, Stored, Write};
+use wix_loyalty_wasm::core::protocol::{Caller, Context, Row, ScanRequest, Stored, Write};
 
 #[derive(Default, Debug, Clone, Copy)]
 struct Faults {
@@ -154,7 +155,8 @@ impl Sim {
         };
         Context {
             now_ms: self.now_ms,
-            new_id: Some(guid(self.next_id)),
+            ids: vec![guid(self.next_id)],
+            caller: Caller::Admin,
             has_contacts: false,
             want_events: false,
             program,
@@ -180,7 +182,7 @@ impl Sim {
 
     fn begin(&mut self, intent: Intent, attempt: u32) -> Option<InFlight> {
         let ctx = self.context();
-        let new_id = ctx.new_id.clone().unwrap_or_default();
+        let new_id = ctx.ids.first().cloned().unwrap_or_default();
         let account = |c: &usize, accounts: &BTreeMap<usize, String>| accounts.get(c).cloned();
         let (name, args): (&str, Vec<Value>) = match &intent {
             Intent::Create(c) => ("createAccount", vec![json!(contact(*c))]),
@@ -318,7 +320,7 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
     // Activate (retrying through faults) before the clients start.
     loop {
         let ctx = sim.context();
-        let op = Operation::start(PROGRAM, &[], &ctx).unwrap();
+        let mut op = Operation::start(PROGRAM, &[], &ctx).unwrap();
         if op.run(&mut sim.store, &|_| Input::Null).is_ok() {
             break;
         }

@@ -1,5 +1,6 @@
 //! verify() against clean and deliberately corrupted stores: every discrepancy is reported,
 //! with ids, and one corruption never hides another.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;

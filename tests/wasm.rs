@@ -8,39 +8,35 @@
 use std::collections::BTreeMap;
 
 use js_sys::{Array, Object, Reflect, JSON};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use wix_loyalty_wasm::wasm;
 
-/// The JS face's unpacking of a step (js/engine.js `unpack`), to read steps as objects.
-const UNPACK: &str = "(packed) => {
-  const nl = packed.indexOf('\\n');
-  const step = JSON.parse(packed.slice(0, nl));
-  const segments = [];
-  let pos = nl + 1;
-  for (const n of step.n) { segments.push(packed.slice(pos, pos + n)); pos += n; }
-  if (step.t === 'commit' || step.t === 'done') { step.result = segments[0]; step.events = segments[1]; }
-  if (step.t === 'commit') step.writes = step.w.map(([key, version, i]) => ({ key, value: i < 0 ? null : segments[i], version }));
-  return step;
-}";
+// The JS face's own step decoder (js/step.js), so these tests read steps exactly as it does.
+#[wasm_bindgen(module = "/js/step.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = unpack)]
+    fn js_unpack(packed: &str) -> Result<JsValue, JsValue>;
+}
 
 fn unpack(r: Result<String, JsValue>) -> Result<JsValue, JsValue> {
-    let f: js_sys::Function = js_sys::eval(UNPACK).unwrap().dyn_into().unwrap();
-    r.map(|packed| f.call1(&JsValue::NULL, &JsValue::from_str(&packed)).unwrap())
+    r.map(|packed| js_unpack(&packed).expect("js/step.js decodes every step the exports pack"))
 }
 
 fn start(op: &str, a: &Array, now: f64, id: Option<String>, contacts: bool, events: bool) -> Result<JsValue, JsValue> {
     let flags = u32::from(contacts) * wasm::FLAG_CONTACTS + u32::from(events) * wasm::FLAG_EVENTS;
-    unpack(wasm::start(op, a, now, id, flags, JsValue::UNDEFINED, JsValue::UNDEFINED))
+    let ids: Array = id.into_iter().map(JsValue::from).collect();
+    unpack(wasm::start(op, a, now, ids.into(), flags, None, JsValue::UNDEFINED, JsValue::UNDEFINED))
 }
 
-fn resume(h: u32, kind: &str, answer: JsValue) -> Result<JsValue, JsValue> {
+fn resume(h: f64, kind: &str, answer: JsValue) -> Result<JsValue, JsValue> {
     unpack(wasm::resume(h, kind, answer))
 }
 
 /// The handle of the operation a step belongs to.
-fn handle(step: &JsValue) -> u32 {
-    get(step, "h").as_f64().unwrap() as u32
+fn handle(step: &JsValue) -> f64 {
+    get(step, "h").as_f64().unwrap()
 }
 
 const CONTACT: &str = "3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d";
@@ -211,7 +207,7 @@ fn hostile_values_are_coded_errors_and_the_engine_keeps_working() {
         "(() => { const a = []; a.length = 4294967295; return a })()",
         "{ amount: 1e20, balance: -0.5, revision: {}, description: 7 }",
     ];
-    for op in wix_loyalty_wasm::core::machine::OPERATIONS {
+    for op in wix_loyalty_wasm::core::operations::OPERATIONS.iter().map(|o| o.name) {
         for source in values {
             for position in 0..2 {
                 let mut a = vec![JsValue::from(id.clone()), js("{ amount: 1, appId: 'a', idempotencyKey: 'hostile' }")];
@@ -300,8 +296,17 @@ fn storage_answers_that_break_the_contract_are_reported() {
     wasm::release(h);
     let e = error_of(resume(h, "read", js("[]")));
     assert_eq!(e["reason"], "INVALID_STATE", "a released handle is refused");
-    let e = error_of(resume(4_000_000, "read", js("[]")));
+    let e = error_of(resume(4_000_000.0, "read", js("[]")));
     assert_eq!(e["reason"], "INVALID_STATE", "an unknown handle is refused");
+    // A released handle cannot name a later operation that reuses its slot.
+    let old = fresh();
+    wasm::release(old);
+    let new = fresh();
+    assert_ne!(old, new);
+    assert_eq!(old % 1_048_576.0, new % 1_048_576.0, "the slot is reused");
+    let e = error_of(resume(old, "read", js("[null]")));
+    assert_eq!(e["reason"], "INVALID_STATE", "the old handle is refused");
+    assert!(resume(new, "read", js("[null]")).is_ok(), "the new one works");
 }
 
 #[wasm_bindgen_test]
@@ -331,7 +336,9 @@ fn steps_have_the_documented_shape() {
     let step =
         start("adjustPoints", &args(&[CONTACT.into(), js("{ amount: 1 }")]), NOW, Some(guid(1)), false, true).unwrap();
     assert_eq!(text(&step, "t"), "read");
-    assert_eq!(text(&step, "lock"), format!("acct/{CONTACT}"));
+    assert_eq!(get(&step, "v").as_f64(), Some(1.0));
+    let lock: Array = get(&step, "lock").dyn_into().unwrap();
+    assert_eq!(lock.get(0).as_string().unwrap(), format!("acct/{CONTACT}"));
     let keys: Array = get(&step, "keys").dyn_into().unwrap();
     assert_eq!(keys.get(0).as_string().unwrap(), format!("acct/{CONTACT}"));
     let step =

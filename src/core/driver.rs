@@ -2,11 +2,14 @@
 //! with the host's async storage, in Rust, for native tests and simulations. One
 //! [`Operation::advance`] performs exactly one I/O, so tests can interleave operations at will.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::error::{Code, LoyaltyError, Result};
 use super::input::Input;
-use super::machine::{self, Context, Io, Outcome, Request, Row, ScanRequest, Step, Stored, Write};
+use super::operations;
+use super::protocol::{Caller, Context, Io, Outcome, Request, Row, ScanRequest, Step, Stored, Write};
 
 /// Attempts a mutation gets when its commits keep conflicting; then `ABORTED`.
 pub const MAX_ATTEMPTS: u32 = 64;
@@ -82,12 +85,21 @@ impl Store for MemoryStore {
     }
 }
 
+/// A counter shared by a backend and its operations: the next test id.
+pub type Ids = Rc<Cell<u64>>;
+
 /// One operation in flight.
 pub struct Operation {
     step: Option<Step>,
+    /// Attempts of the current commit (a job's batches count separately).
     pub attempts: u32,
     pub conflicts: u32,
-    pub lock: Option<String>,
+    pub lock: Vec<String>,
+    /// Events of the batches a job committed so far (JSON arrays).
+    pub batch_events: Vec<String>,
+    /// Progress reports of those batches.
+    pub progress: Vec<String>,
+    ids: Ids,
 }
 
 pub enum Progress {
@@ -97,8 +109,25 @@ pub enum Progress {
 
 impl Operation {
     pub fn start(op: &str, args: &[Input], ctx: &Context) -> Result<Operation> {
-        let step = machine::start(op, args, ctx)?;
-        Ok(Operation { lock: step.lock.clone(), step: Some(step), attempts: 1, conflicts: 0 })
+        Self::start_with_ids(op, args, ctx, Rc::new(Cell::new(1 << 40)))
+    }
+
+    pub fn start_with_ids(op: &str, args: &[Input], ctx: &Context, ids: Ids) -> Result<Operation> {
+        let step = operations::start(op, args, ctx)?;
+        Ok(Operation {
+            lock: step.lock.clone(),
+            step: Some(step),
+            attempts: 1,
+            conflicts: 0,
+            batch_events: Vec::new(),
+            progress: Vec::new(),
+            ids,
+        })
+    }
+
+    /// The request the operation waits on, if any.
+    pub fn request(&self) -> Option<&Request> {
+        self.step.as_ref().map(|s| &s.request)
     }
 
     /// Performs the next I/O. `contacts` answers contact lookups.
@@ -106,28 +135,30 @@ impl Operation {
         let Some(step) = self.step.take() else {
             return Progress::Finished(Err(LoyaltyError::internal("FINISHED", "operation already finished")));
         };
+        let state = step.state;
         let next = match step.request {
-            Request::Read(keys) => store.read(&keys).and_then(|values| machine::resume(step.state, Io::Read(values))),
-            Request::Scan(scan) => store.scan(&scan).and_then(|rows| machine::resume(step.state, Io::Scan(rows))),
-            Request::Contact(id) => machine::resume(step.state, Io::Contact(contacts(&id))),
+            Request::Read(keys) => store.read(&keys).and_then(|values| operations::resume(state, Io::Read(values))),
+            Request::Scan(scan) => store.scan(&scan).and_then(|rows| operations::resume(state, Io::Scan(rows))),
+            Request::Contact(id) => operations::resume(state, Io::Contact(contacts(&id))),
+            Request::Ids(n) => {
+                let ids = (0..n).map(|_| next_guid(&self.ids)).collect();
+                operations::resume(state, Io::Ids(ids))
+            }
             Request::Done(outcome) => return Progress::Finished(Ok(outcome)),
             Request::Commit(writes, outcome) => match store.commit(&writes) {
                 Ok(None) => return Progress::Finished(Ok(outcome)),
                 Err(e) => return Progress::Finished(Err(e)),
-                Ok(Some(conflict)) => {
-                    self.conflicts += 1;
-                    self.attempts += 1;
-                    if self.attempts <= MAX_ATTEMPTS {
-                        // The machine decides how to go on (it reads again).
-                        machine::resume(step.state, Io::Conflict(conflict))
-                    } else {
-                        Err(LoyaltyError::new(
-                            Code::Aborted,
-                            "TOO_MANY_CONFLICTS",
-                            format!("gave up after {MAX_ATTEMPTS} conflicting attempts"),
-                        ))
-                    }
+                Ok(Some(conflict)) => self.conflicted(state, conflict),
+            },
+            Request::Batch(writes, batch) => match store.commit(&writes) {
+                Ok(None) => {
+                    self.attempts = 1;
+                    self.batch_events.push(batch.events);
+                    self.progress.push(batch.progress);
+                    operations::resume(state, Io::Committed)
                 }
+                Err(e) => return Progress::Finished(Err(e)),
+                Ok(Some(conflict)) => self.conflicted(state, conflict),
             },
         };
         match next {
@@ -139,8 +170,23 @@ impl Operation {
         }
     }
 
+    fn conflicted(&mut self, state: Box<dyn super::protocol::Machine>, key: String) -> Result<Step> {
+        self.conflicts += 1;
+        self.attempts += 1;
+        if self.attempts <= MAX_ATTEMPTS {
+            // The machine decides how to go on (it reads again).
+            operations::resume(state, Io::Conflict(key))
+        } else {
+            Err(LoyaltyError::new(
+                Code::Aborted,
+                "TOO_MANY_CONFLICTS",
+                format!("gave up after {MAX_ATTEMPTS} conflicting attempts"),
+            ))
+        }
+    }
+
     /// Runs to completion with no interleaving.
-    pub fn run(mut self, store: &mut dyn Store, contacts: &dyn Fn(&str) -> Input) -> Result<Outcome> {
+    pub fn run(&mut self, store: &mut dyn Store, contacts: &dyn Fn(&str) -> Input) -> Result<Outcome> {
         loop {
             if let Progress::Finished(r) = self.advance(store, contacts) {
                 return r;
@@ -149,14 +195,22 @@ impl Operation {
     }
 }
 
+fn next_guid(ids: &Ids) -> String {
+    let n = ids.get() + 1;
+    ids.set(n);
+    guid(n)
+}
+
 /// A backend for native tests: a store, a clock that ticks 1 ms per call, sequential GUIDs,
 /// and every delivered event.
 pub struct Backend {
     pub store: MemoryStore,
     pub now_ms: i64,
-    pub next_id: u64,
+    pub ids: Ids,
     pub events: Vec<serde_json::Value>,
     pub contacts: Option<ContactsResolver>,
+    /// Who calls (an admin unless a test acts as a member).
+    pub caller: Caller,
 }
 
 /// Answers `contactId → contact` (an object, or `Input::Null` for no such contact).
@@ -164,17 +218,27 @@ pub type ContactsResolver = Box<dyn Fn(&str) -> Input>;
 
 impl Default for Backend {
     fn default() -> Self {
-        Backend { store: MemoryStore::default(), now_ms: 1_700_000_000_000, next_id: 1, events: vec![], contacts: None }
+        Backend {
+            store: MemoryStore::default(),
+            now_ms: 1_700_000_000_000,
+            ids: Rc::new(Cell::new(1)),
+            events: vec![],
+            contacts: None,
+            caller: Caller::Admin,
+        }
     }
 }
 
 impl Backend {
-    pub fn context(&mut self) -> Context {
+    /// The context of a call of `op`: the next instant, and as many fresh ids as its table row
+    /// declares.
+    pub fn context(&mut self, op: &str) -> Context {
         self.now_ms += 1;
-        self.next_id += 1;
+        let n = operations::find(op).map_or(0, |o| o.ids);
         Context {
             now_ms: self.now_ms,
-            new_id: Some(guid(self.next_id)),
+            ids: (0..n).map(|_| next_guid(&self.ids)).collect(),
+            caller: self.caller.clone(),
             has_contacts: self.contacts.is_some(),
             want_events: true,
             program: None,
@@ -182,26 +246,43 @@ impl Backend {
     }
 
     pub fn start(&mut self, op: &str, args: &[Input]) -> Result<Operation> {
-        let ctx = self.context();
-        Operation::start(op, args, &ctx)
+        let ctx = self.context(op);
+        Operation::start_with_ids(op, args, &ctx, self.ids.clone())
     }
 
-    /// Runs `op` to completion and returns its result as JSON.
+    /// Runs `op` to completion and returns what the SDK method resolves to (the response body,
+    /// or the one field of it the table says the SDK unwraps), as the JS face does.
     pub fn call(&mut self, op: &str, args: &[Input]) -> Result<serde_json::Value> {
-        let operation = self.start(op, args)?;
+        let body = self.call_body(op, args)?;
+        Ok(match operations::find(op).map(|o| o.answer) {
+            Some(operations::Answer::Field(field)) => body.get(field).cloned().unwrap_or_default(),
+            Some(operations::Answer::Void) => serde_json::Value::Null,
+            _ => body,
+        })
+    }
+
+    /// Runs `op` to completion and returns the REST response body as JSON.
+    pub fn call_body(&mut self, op: &str, args: &[Input]) -> Result<serde_json::Value> {
+        let mut operation = self.start(op, args)?;
         let contacts = self.contacts.take();
         let none = |_: &str| Input::Object(vec![]);
         let outcome = operation.run(&mut self.store, contacts.as_deref().unwrap_or(&none));
         self.contacts = contacts;
-        self.finish(outcome)
+        self.finish(&operation, outcome)
     }
 
-    /// Records the events of a finished operation and parses its result.
-    pub fn finish(&mut self, outcome: Result<Outcome>) -> Result<serde_json::Value> {
-        let outcome = outcome?;
+    /// Records the events of a finished operation (its batches' and its own) and parses its
+    /// result; every result and event must be valid JSON.
+    pub fn finish(&mut self, operation: &Operation, outcome: Result<Outcome>) -> Result<serde_json::Value> {
         let parse = |s: &str| {
             serde_json::from_str::<serde_json::Value>(s).map_err(|e| LoyaltyError::internal("BAD_JSON", e.to_string()))
         };
+        for events in &operation.batch_events {
+            if let serde_json::Value::Array(events) = parse(events)? {
+                self.events.extend(events);
+            }
+        }
+        let outcome = outcome?;
         if let serde_json::Value::Array(events) = parse(&outcome.events)? {
             self.events.extend(events);
         }

@@ -15,7 +15,9 @@ pub enum Code {
     FailedPrecondition,
     Aborted,
     PermissionDenied,
+    Unauthenticated,
     Unavailable,
+    Unimplemented,
     Internal,
 }
 
@@ -28,8 +30,25 @@ impl Code {
             Code::FailedPrecondition => "FAILED_PRECONDITION",
             Code::Aborted => "ABORTED",
             Code::PermissionDenied => "PERMISSION_DENIED",
+            Code::Unauthenticated => "UNAUTHENTICATED",
             Code::Unavailable => "UNAVAILABLE",
+            Code::Unimplemented => "UNIMPLEMENTED",
             Code::Internal => "INTERNAL",
+        }
+    }
+
+    /// The HTTP status Wix answers with for this code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Code::InvalidArgument => 400,
+            Code::Unauthenticated => 401,
+            Code::PermissionDenied => 403,
+            Code::NotFound => 404,
+            Code::AlreadyExists | Code::Aborted => 409,
+            Code::FailedPrecondition => 428,
+            Code::Internal => 500,
+            Code::Unimplemented => 501,
+            Code::Unavailable => 503,
         }
     }
 }
@@ -52,7 +71,7 @@ pub struct LoyaltyError {
     pub description: String,
     /// Non-empty for validation errors.
     pub violations: Vec<FieldViolation>,
-    /// Extra data for application errors (ids, current values).
+    /// Extra data for application errors (ids, current values): always an object.
     pub data: Value,
 }
 
@@ -60,20 +79,23 @@ pub type Result<T, E = LoyaltyError> = std::result::Result<T, E>;
 
 impl LoyaltyError {
     pub fn new(code: Code, reason: &'static str, description: impl Into<String>) -> Self {
-        LoyaltyError { code, reason, description: description.into(), violations: Vec::new(), data: Value::Null }
+        LoyaltyError { code, reason, description: description.into(), violations: Vec::new(), data: json!({}) }
     }
 
+    /// Sets the data of an application error (an object; anything else is wrapped).
     pub fn with_data(mut self, data: Value) -> Self {
-        self.data = data;
+        self.data = if data.is_object() { data } else { json!({ "value": data }) };
         self
     }
 
-    /// A validation error from one or more violations; the first names the reason.
-    pub fn invalid(violations: Vec<FieldViolation>) -> Self {
+    /// A validation error from one or more violations, listed by field as the Wix SDK lists
+    /// them (so the message is the one the SDK would show); the first names the reason.
+    pub fn invalid(mut violations: Vec<FieldViolation>) -> Self {
+        super::small::sort_small(&mut violations, |v| v.field.as_str());
         let reason = violations.first().map_or("INVALID_ARGUMENT", |v| v.rule_name);
         let description =
-            violations.iter().map(|v| format!("\"{}\" {}", v.field, v.description)).collect::<Vec<_>>().join("; ");
-        LoyaltyError { code: Code::InvalidArgument, reason, description, violations, data: Value::Null }
+            violations.iter().map(|v| format!("\"{}\" {}", v.field, v.description)).collect::<Vec<_>>().join(", ");
+        LoyaltyError { code: Code::InvalidArgument, reason, description, violations, data: json!({}) }
     }
 
     pub fn invalid_field(field: &str, rule_name: &'static str, description: impl Into<String>) -> Self {
@@ -108,27 +130,59 @@ impl LoyaltyError {
         format!("{}: {}", self.code.as_str(), self.description)
     }
 
-    /// The Wix-shaped error as JSON: `{ code, reason, message, details }`.
-    pub fn to_json(&self) -> Value {
+    /// The Wix-shaped error as JSON text: `{ code, reason, status, message, details }`.
+    pub fn to_json(&self) -> String {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Violation<'a> {
+            field: &'a str,
+            description: &'a str,
+            rule_name: &'a str,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        enum Details<'a> {
+            ApplicationError {
+                code: &'a str,
+                description: &'a str,
+                data: &'a Value,
+            },
+            ValidationError {
+                #[serde(rename = "fieldViolations")]
+                field_violations: Vec<Violation<'a>>,
+            },
+        }
+        #[derive(Serialize)]
+        struct Json<'a> {
+            code: Code,
+            reason: &'a str,
+            status: u16,
+            message: String,
+            details: Details<'a>,
+        }
         let details = if self.violations.is_empty() {
-            json!({ "applicationError": {
-                "code": self.reason,
-                "description": self.description,
-                "data": self.data,
-            }})
+            Details::ApplicationError { code: self.reason, description: &self.description, data: &self.data }
         } else {
-            let violations: Vec<Value> = self
-                .violations
-                .iter()
-                .map(|v| json!({ "field": v.field, "description": v.description, "ruleName": v.rule_name }))
-                .collect();
-            json!({ "validationError": { "fieldViolations": violations } })
+            Details::ValidationError {
+                field_violations: self
+                    .violations
+                    .iter()
+                    .map(|v| Violation { field: &v.field, description: &v.description, rule_name: v.rule_name })
+                    .collect(),
+            }
         };
-        json!({
-            "code": self.code,
-            "reason": self.reason,
-            "message": self.message(),
-            "details": details,
+        let json = Json {
+            code: self.code,
+            reason: self.reason,
+            status: self.code.http_status(),
+            message: self.message(),
+            details,
+        };
+        serde_json::to_string(&json).unwrap_or_else(|_| {
+            format!(
+                "{{\"code\":\"INTERNAL\",\"reason\":\"ENCODE_FAILED\",\"message\":{}}}",
+                crate::core::input::quoted(&self.message())
+            )
         })
     }
 }

@@ -69,6 +69,108 @@ impl Input {
     }
 }
 
+/// An input written as JSON (cursors and job requests keep the input they came from): a `Date`
+/// becomes its epoch milliseconds (date fields take those too), anything JSON cannot hold `null`.
+impl serde::Serialize for Input {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Input::Undefined | Input::Null | Input::Other(_) => s.serialize_unit(),
+            Input::Bool(b) => s.serialize_bool(*b),
+            Input::Number(n) if n.is_finite() => s.serialize_f64(*n),
+            Input::Number(_) => s.serialize_unit(),
+            Input::String(text) => s.serialize_str(text),
+            Input::Date(ms) if ms.is_finite() => s.serialize_f64(*ms),
+            Input::Date(_) => s.serialize_unit(),
+            Input::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Input::Object(fields) => {
+                let mut map = s.serialize_map(Some(fields.len()))?;
+                for (k, v) in fields {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// JSON read back as an input (numbers become `Number`, `null` becomes `Null`).
+impl<'de> serde::Deserialize<'de> for Input {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(InputVisitor)
+    }
+}
+
+struct InputVisitor;
+
+impl<'de> serde::de::Visitor<'de> for InputVisitor {
+    type Value = Input;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_unit<E>(self) -> Result<Input, E> {
+        Ok(Input::Null)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Input, E> {
+        Ok(Input::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Input, E> {
+        Ok(Input::Number(n as f64))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Input, E> {
+        Ok(Input::Number(n as f64))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Input, E> {
+        Ok(Input::Number(n))
+    }
+    fn visit_str<E>(self, text: &str) -> Result<Input, E> {
+        Ok(Input::String(text.to_string()))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Input, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Input::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Input, A::Error> {
+        let mut fields = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Input>()? {
+            fields.push((k, v));
+        }
+        Ok(Input::Object(fields))
+    }
+}
+
+impl Input {
+    /// JSON text as an input; `None` when it is not JSON.
+    pub fn parse(text: &[u8]) -> Option<Input> {
+        serde_json::from_slice(text).ok()
+    }
+
+    /// The number, if this is a whole number from 0 to 2^53.
+    pub fn whole(&self) -> Option<u64> {
+        match self {
+            Input::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n <= 9_007_199_254_740_992.0 => Some(*n as u64),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Input::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 /// `s` in double quotes, escaped as JSON escapes it (for messages; keeps the module free of
 /// Rust's Debug escaping tables).
 pub fn quoted(s: &str) -> String {

@@ -1,17 +1,29 @@
-//! The pure core: no JS, no I/O. Every operation is a step machine (see [`machine`]): the
-//! caller starts it with validated input, feeds it what storage returned, and receives the next
-//! I/O request, or the writes to commit together with the result and the events.
+//! The pure core: no JS, no I/O. Every operation is a step machine (see [`protocol`]): the
+//! host starts it with the call's arguments, feeds it what storage returned, and receives the
+//! next I/O request, or the writes to commit together with the result and the events.
+//!
+//! Modules depend one way, down this list and never back (a test checks it):
+//!
+//! | layer | modules | what |
+//! |---|---|---|
+//! | base | [`error`], [`input`], [`validate`], [`time`], [`small`] | errors, JS-like values, argument checks, instants, small helpers |
+//! | protocol | [`protocol`] | the step machine's requests and answers |
+//! | records | [`records`] | entities as stored, their keys and public views |
+//! | query | [`query`] | cursors, filters, sorting, paging, scans |
+//! | operations | [`ops`], [`verify`] | one file per operation (or small family); the store audit |
+//! | table | [`operations`] | the one table of operations, and dispatch |
+//! | hosts | [`driver`] | the native driver for tests (the wasm face is `crate::wasm`) |
 
-pub mod account;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod driver;
 pub mod error;
 pub mod input;
-pub mod keys;
-pub mod machine;
-pub mod model;
-pub mod program;
+pub mod operations;
+pub mod ops;
+pub mod protocol;
 pub mod query;
+pub mod records;
+pub mod small;
 pub mod time;
 pub mod validate;
 pub mod verify;
-pub mod view;

@@ -8,12 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::input::quoted;
-use super::keys;
-use super::machine::Row;
-use super::model::{self, AccountRecord, IdempotencyRecord, IndexRecord, TransactionRecord, TransactionType};
+use super::protocol::Row;
+use super::records::{
+    self as model, keys, AccountRecord, IdempotencyRecord, IndexRecord, JobRecord, TransactionRecord, TransactionType,
+};
 
 /// The key families to scan, in order.
-pub const PREFIXES: [&str; 8] = ["program", "acct/", "contact/", "member/", "ledger/", "txn/", "ledger-time/", "idem/"];
+pub const PREFIXES: [&str; 9] =
+    ["program", "acct/", "contact/", "member/", "ledger/", "txn/", "ledger-time/", "idem/", "job/"];
 
 /// Discrepancies listed at most; the count of the rest is still reported.
 pub const MAX_LISTED: usize = 1000;
@@ -42,6 +44,7 @@ pub struct Counts {
     pub contacts: u64,
     pub members: u64,
     pub idempotency_keys: u64,
+    pub jobs: u64,
     pub points: i64,
 }
 
@@ -178,6 +181,17 @@ impl Verifier {
         } else if let Some(idem) = key.strip_prefix("idem/") {
             if let Some(r) = self.decode::<IdempotencyRecord>(row) {
                 self.idempotency.insert(idem.to_string(), r);
+            }
+        } else if let Some(id) = key.strip_prefix(keys::JOB_PREFIX) {
+            if let Some(job) = self.decode::<JobRecord>(row) {
+                self.counts.jobs += 1;
+                if job.id != id || job.succeeded + job.failed != job.processed {
+                    self.report(
+                        "JOB_RECORD_MISMATCH",
+                        Ids { key: Some(key), ..NONE },
+                        format!("job record {key} holds job {} with inconsistent counts", job.id),
+                    );
+                }
             }
         } else {
             self.report(

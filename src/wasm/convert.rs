@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::{Input, MAX_DEPTH};
-use crate::core::machine::{Row, Stored};
+use crate::core::protocol::{Row, Stored};
 use crate::core::time::MAX_MS;
 use crate::core::validate::MAX_SAFE_INTEGER;
 

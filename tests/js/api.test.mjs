@@ -8,16 +8,16 @@ import wixLoyaltyBackend, {
 import { CONTACT_A, CONTACT_B, activeWithAccount, rejects, assertConsistent } from './helpers.mjs';
 
 test('the default export is a ready in-memory backend with named modules and legacy aliases', async () => {
-  assert.equal(wixLoyaltyBackend.program, wixLoyaltyBackend.programs);
-  assert.equal(wixLoyaltyBackend.account, wixLoyaltyBackend.accounts);
+  assert.equal(wixLoyaltyBackend.program, wixLoyaltyBackend.programs, 'program answers as programs does');
   assert.equal(accounts, wixLoyaltyBackend.accounts);
-  assert.equal(account, accounts);
+  assert.equal(account, wixLoyaltyBackend.account);
   assert.equal(programs, program);
   assert.equal(transactions, wixLoyaltyBackend.transactions);
   const { loyaltyProgram } = await wixLoyaltyBackend.program.activateLoyaltyProgram();
   assert.equal(loyaltyProgram.status, 'ACTIVE');
   const { account: created } = await accounts.createAccount(CONTACT_B);
-  assert.equal((await account.getAccount(created._id))._id, created._id);
+  assert.equal((await accounts.getAccount(created._id))._id, created._id, 'today: the bare account');
+  assert.equal((await account.getAccount(created._id)).account._id, created._id, 'legacy: { account }');
 });
 
 test('return shapes, ids, dates and revisions follow the SDK', async () => {
@@ -112,7 +112,12 @@ test('LoyaltyError is a real Error subclass with code, reason, message and Wix d
   assert.equal(e.name, 'LoyaltyError');
   assert.ok(isLoyaltyError(e));
   assert.ok(!isLoyaltyError(new Error('x')));
-  assert.match(e.message, /^INVALID_ARGUMENT: "options\.amount"/);
+  assert.equal(e.status, 400);
+  // The message is what the official SDK throws: JSON of { message, details }.
+  const parsed = JSON.parse(e.message);
+  assert.match(parsed.message, /^INVALID_ARGUMENT: "options\.amount"/);
+  assert.deepEqual(parsed.details, e.details);
+  assert.match(e.description, /^INVALID_ARGUMENT: "options\.amount"/);
   assert.deepEqual(e.details.validationError.fieldViolations[0], {
     field: 'options.amount', description: 'must be a whole number from -9999999 to 9999999 (got number 0.5)', ruleName: 'NOT_AN_INTEGER',
   });
@@ -120,6 +125,12 @@ test('LoyaltyError is a real Error subclass with code, reason, message and Wix d
   const e2 = await rejects(loyalty.accounts.adjustPoints(a._id, { amount: -1 }), 'FAILED_PRECONDITION', 'INSUFFICIENT_POINTS');
   assert.equal(e2.details.applicationError.code, 'INSUFFICIENT_POINTS');
   assert.equal(e2.details.applicationError.data.balance, 0);
+  assert.equal(e2.status, 428);
+  assert.equal(JSON.parse(e2.message).message, `FAILED_PRECONDITION: ${e2.details.applicationError.description}`);
+  const e3 = await rejects(loyalty.accounts.getAccount(CONTACT_B), 'NOT_FOUND', 'ACCOUNT_NOT_FOUND');
+  assert.equal(e3.status, 404);
+  const e4 = await rejects(loyalty.programs.pauseLoyaltyProgram().then(() => loyalty.programs.pauseLoyaltyProgram()).then(() => loyalty.coupons.getLoyaltyCoupon(CONTACT_B)), 'UNIMPLEMENTED', 'NOT_IMPLEMENTED');
+  assert.deepEqual(e4.details.applicationError.data, { method: 'getLoyaltyCoupon' }, 'data is always an object');
   assert.ok(ERROR_CODES.includes(e.code) && ERROR_CODES.includes(e2.code));
 });
 

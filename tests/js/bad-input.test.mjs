@@ -45,15 +45,31 @@ const HOSTILE = {
   'out of range fields': { amount: 1e9, balance: -1, revision: '-1', description: 'd'.repeat(101), appId: 'a'.repeat(101), idempotencyKey: 'k'.repeat(257), cursorPaging: { limit: 1000 } },
 };
 
+const MODULES = ['programs', 'accounts', 'transactions', 'rewards', 'coupons', 'tiers', 'earningRules', 'imports',
+  'checkoutExchange', 'socialMedia', 'jobs', 'account', 'program'];
+
+/** Every function of every module (methods, event registrations), as an admin and as a member,
+ * and the query builders' operators. */
 function methods(loyalty) {
-  return [
-    ...Object.entries(loyalty.programs).map(([n, f]) => [`programs.${n}`, f]),
-    ...Object.entries(loyalty.accounts).map(([n, f]) => [`accounts.${n}`, f]),
-    ['transactions.getLoyaltyTransaction', loyalty.transactions.getLoyaltyTransaction],
-    ['transactions.queryLoyaltyTransactions().find', (q) => loyalty.transactions.queryLoyaltyTransactions().eq('accountId', q).find()],
-    ['transactions.queryLoyaltyTransactions().limit().find', (q) => loyalty.transactions.queryLoyaltyTransactions().limit(q).find()],
-    ['transactions.queryLoyaltyTransactions().skipTo().find', (q) => loyalty.transactions.queryLoyaltyTransactions().skipTo(q).find()],
-  ];
+  const all = [];
+  for (const [who, view] of [['', loyalty], ['member ', loyalty.forMember('99999999-0000-4000-8000-000000000001')]]) {
+    for (const module of MODULES) {
+      for (const [name, fn] of Object.entries(view[module])) all.push([`${who}${module}.${name}`, fn]);
+    }
+  }
+  const builders = [['transactions', 'queryLoyaltyTransactions'], ['accounts', 'queryLoyaltyAccounts']];
+  for (const [module, name] of builders) {
+    const q = () => loyalty[module][name]();
+    all.push([`${module}.${name}().eq().find`, (v, w) => q().eq(v, w).find()]);
+    all.push([`${module}.${name}().between().find`, (v, w) => q().between('amount', v, w).find()]);
+    all.push([`${module}.${name}().hasAll().find`, (v, w) => q().hasAll(v, w).find()]);
+    all.push([`${module}.${name}().or().find`, (v) => q().or(v).find()]);
+    all.push([`${module}.${name}().not().find`, (v) => q().not(v).find()]);
+    all.push([`${module}.${name}().ascending().find`, (v, w) => q().ascending(v, w).find()]);
+    all.push([`${module}.${name}().limit().find`, (v) => q().limit(v).find()]);
+    all.push([`${module}.${name}().skipTo().find`, (v) => q().skipTo(v).find()]);
+  }
+  return all;
 }
 
 test('a battery of hostile values into every method ends in coded LoyaltyErrors', async () => {
@@ -69,7 +85,7 @@ test('a battery of hostile values into every method ends in coded LoyaltyErrors'
         args[position] = value;
         calls++;
         try {
-          await fn(...args);
+          await (async () => fn(...args))();
         } catch (e) {
           errors++;
           assert.ok(isLoyaltyError(e), `${name}(${label} at ${position}) threw a non-LoyaltyError: ${e}`);

@@ -82,8 +82,11 @@ test('queryLoyaltyTransactions: filters, order, limit, cursors and next()', asyn
   assert.deepEqual(page3.items.map((t) => t.amount), [1]);
   assert.ok(!page3.hasNext());
   await rejects(page3.next(), 'FAILED_PRECONDITION', 'NO_NEXT_PAGE');
-  const viaCursor = await q.skipTo(page1.cursors.next).find();
+  const viaCursor = await q.limit(3).skipTo(page1.cursors.next).find();
   assert.deepEqual(viaCursor.items.map((t) => t.amount), [4, 3, 2]);
+  // As with the SDK, the builder's page size (50 unless set) goes with the cursor.
+  const rest = await q.skipTo(page1.cursors.next).find();
+  assert.deepEqual(rest.items.map((t) => t.amount), [4, 3, 2, 1]);
 
   const adjusts = await q.eq('transactionType', 'ADJUST').ascending('_createdDate').limit(100).find();
   assert.deepEqual(adjusts.items.map((t) => t.amount), [10, 20, 30, 40, 50, 60, 70]);
@@ -94,7 +97,13 @@ test('queryLoyaltyTransactions: filters, order, limit, cursors and next()', asyn
   assert.deepEqual(both.items.map((t) => t.amount).sort((x, y) => x - y), [6, 7, 10, 20]);
   assert.equal(q.eq('accountId', a._id).toQuery().filter.accountId, a._id, 'builders are immutable');
   assert.deepEqual(q.toQuery().filter, {});
-  await rejects(q.descending('amount').find(), 'INVALID_ARGUMENT', 'UNSUPPORTED_SORT');
+  const byAmount = await q.eq('accountId', b._id).descending('amount').limit(2).find();
+  assert.deepEqual(byAmount.items.map((t) => t.amount), [70, 60], 'every field sorts');
+  assert.equal(byAmount.pageSize, 2, 'pageSize is the limit asked for');
+  const back = await (await byAmount.next()).prev();
+  assert.deepEqual(back.items.map((t) => t.amount), [70, 60], 'prev() returns to the page before');
+  assert.ok(!back.hasPrev());
+  await rejects(q.descending('balance').find(), 'INVALID_ARGUMENT', 'UNSUPPORTED_SORT');
   await rejects(q.limit(101).find(), 'INVALID_ARGUMENT', 'OUT_OF_RANGE');
   await rejects(q.skipTo('not a cursor').find(), 'INVALID_ARGUMENT', 'INVALID_CURSOR');
   await rejects(loyalty.transactions.getLoyaltyTransaction(a._id), 'NOT_FOUND', 'TRANSACTION_NOT_FOUND');

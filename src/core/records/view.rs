@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::model::{AccountRecord, ProgramRecord, TransactionRecord, TransactionType};
+use super::{AccountRecord, JobRecord, ProgramRecord, TransactionRecord, TransactionType};
 
 /// Field names whose values the JS face turns into `Date` objects.
 pub const DATE_FIELDS: [&str; 5] = ["_createdDate", "_updatedDate", "lastActivityDate", "eventTime", "expirationDate"];
@@ -15,7 +15,7 @@ pub struct ProgramView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<&'a str>,
     pub point_definition: PointDefinitionView<'a>,
-    pub status: super::model::ProgramStatus,
+    pub status: super::ProgramStatus,
     #[serde(rename = "_createdDate", skip_serializing_if = "Option::is_none")]
     pub created_date: Option<i64>,
     #[serde(rename = "_updatedDate", skip_serializing_if = "Option::is_none")]
@@ -36,7 +36,7 @@ pub struct PointDefinitionView<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PointsExpirationSettingsView {
-    pub status: super::model::ExpirationStatus,
+    pub status: super::ExpirationStatus,
     pub months_of_inactivity: u32,
     pub expiring_points_percentage: u32,
 }
@@ -63,8 +63,12 @@ pub fn program(p: &ProgramRecord) -> ProgramView<'_> {
             months_of_inactivity: p.months_of_inactivity,
             expiring_points_percentage: p.expiring_points_percentage,
         },
-        premium_features: PremiumFeaturesView { loyalty_program: true, tiers: false, points_expiration: false },
+        premium_features: premium_features(),
     }
+}
+
+pub fn premium_features() -> PremiumFeaturesView {
+    PremiumFeaturesView { loyalty_program: true, tiers: false, points_expiration: false }
 }
 
 #[derive(Serialize)]
@@ -75,7 +79,7 @@ pub struct AccountView<'a> {
     pub contact_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member_id: Option<&'a str>,
-    pub points: &'a super::model::Points,
+    pub points: &'a super::Points,
     pub reward_available: bool,
     #[serde(rename = "_createdDate")]
     pub created_date: i64,
@@ -169,7 +173,7 @@ pub struct TransactionView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub earn_info: Option<EarnInfoView<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub adjust_info: Option<&'a super::model::AdjustInfo>,
+    pub adjust_info: Option<&'a super::AdjustInfo>,
 }
 
 #[derive(Serialize)]
@@ -207,5 +211,36 @@ pub fn transaction(t: &TransactionRecord) -> TransactionView<'_> {
             _ => None,
         },
         adjust_info: t.adjust_info.as_ref(),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView<'a> {
+    #[serde(rename = "_id")]
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub status: super::JobStatus,
+    pub processed: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub failures: &'a [super::job::JobFailure],
+    #[serde(rename = "_createdDate")]
+    pub created_date: i64,
+    #[serde(rename = "_updatedDate")]
+    pub updated_date: i64,
+}
+
+pub fn job(j: &JobRecord) -> JobView<'_> {
+    JobView {
+        id: &j.id,
+        kind: &j.kind,
+        status: j.status,
+        processed: j.processed,
+        succeeded: j.succeeded,
+        failed: j.failed,
+        failures: &j.failures,
+        created_date: j.created_ms,
+        updated_date: j.updated_ms,
     }
 }

@@ -11,11 +11,13 @@
 //! | `ledger/<accountId>/<revision, 20 digits>` | the same transaction, in the account's ledger order |
 //! | `ledger-time/<createdMs, 15 digits>/<accountId>/<revision, 20 digits>` | the same transaction, in global time order |
 //! | `idem/<idempotencyKey>` | the outcome of an `earnPoints` call, for retries |
+//! | `job/<jobId>` | a job's request and progress (e.g. `bulkAdjustPoints`) |
 
 pub const PROGRAM: &str = "program";
 pub const ACCOUNT_PREFIX: &str = "acct/";
 pub const LEDGER_TIME_PREFIX: &str = "ledger-time/";
 pub const LEDGER_PREFIX: &str = "ledger/";
+pub const JOB_PREFIX: &str = "job/";
 
 pub fn account(id: &str) -> String {
     format!("acct/{id}")
@@ -48,4 +50,8 @@ pub fn time_ledger(created_ms: i64, account_id: &str, revision: u64) -> String {
 
 pub fn idempotency(key: &str) -> String {
     format!("idem/{key}")
+}
+
+pub fn job(id: &str) -> String {
+    format!("job/{id}")
 }

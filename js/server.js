@@ -1,0 +1,105 @@
+// serve(): the Wix Loyalty REST API over node:http, from a backend (the handler is
+// createWixFetch's). Loopback unless a host is given, and then an API key is required; a
+// request body limit; one log line per request; close() stops accepting, lets the requests in
+// flight finish, then resolves.
+import { createServer } from 'node:http';
+import { createWixFetch } from './rest.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function wixError(status, code, reason, description) {
+  return { status, body: JSON.stringify({ message: code, details: { applicationError: { code: reason, description, data: {} } } }) };
+}
+
+/**
+ * @param {{ loyalty: import('./index').LoyaltyBackend, port?: number, host?: string, apiKey?: string,
+ *   bodyLimit?: number, log?: (line: string) => void }} options
+ * @returns {Promise<{ url: string, port: number, close(): Promise<void>, inFlight(): number }>}
+ */
+export async function serve(options) {
+  const { loyalty, port = 8080, host = '127.0.0.1', apiKey, bodyLimit = 1024 * 1024, log = (line) => console.log(line) } = options;
+  if (!LOOPBACK.has(host) && !apiKey) {
+    throw new Error(`serving on ${host} (beyond loopback) needs an API key: pass --api-key (or WIX_LOYALTY_API_KEY)`);
+  }
+  const handle = createWixFetch(loyalty, apiKey ? { apiKey } : {});
+  let inFlight = 0;
+  let closing = null;
+  let drained;
+
+  const server = createServer(async (req, res) => {
+    inFlight++;
+    const started = process.hrtime.bigint();
+    let status = 500;
+    try {
+      const chunks = [];
+      let size = 0;
+      let tooLarge = false;
+      for await (const chunk of req) {
+        size += chunk.length;
+        if (size > bodyLimit) {
+          tooLarge = true;
+          break;
+        }
+        chunks.push(chunk);
+      }
+      let answer;
+      if (tooLarge) {
+        answer = wixError(413, 'INVALID_ARGUMENT', 'REQUEST_TOO_LARGE', `the request body is larger than ${bodyLimit} bytes`);
+        res.setHeader('connection', 'close');
+      } else {
+        const url = `http://${req.headers.host ?? 'localhost'}${req.url}`;
+        const init = { method: req.method, headers: req.headers };
+        if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'DELETE') init.body = Buffer.concat(chunks).toString('utf8');
+        const response = await handle(url, init);
+        answer = { status: response.status, body: await response.text(), requestId: response.headers.get('x-wix-request-id') };
+      }
+      status = answer.status;
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        ...(answer.requestId ? { 'x-wix-request-id': answer.requestId } : {}),
+        ...(closing ? { connection: 'close' } : {}),
+      });
+      res.end(answer.body);
+    } catch (e) {
+      const answer = wixError(500, 'INTERNAL', 'INTERNAL', String(e?.message ?? e));
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(answer.body);
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log(`${new Date().toISOString()} ${req.method} ${req.url} ${status} ${ms.toFixed(1)}ms`);
+      inFlight--;
+      if (closing && inFlight === 0) drained?.();
+    }
+  });
+  server.keepAliveTimeout = 5000;
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${shown}:${address.port}`,
+    port: address.port,
+    inFlight: () => inFlight,
+    /** Stops accepting connections, finishes the requests in flight, then resolves. */
+    close() {
+      closing ??= new Promise((resolve) => {
+        const done = () => server.close(() => resolve());
+        drained = () => {
+          server.closeAllConnections();
+          done();
+        };
+        server.close();
+        server.closeIdleConnections();
+        if (inFlight === 0) drained();
+      });
+      return closing;
+    },
+  };
+}

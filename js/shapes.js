@@ -1,0 +1,98 @@
+// The shapes a value takes on its way out and in. The engine answers in the SDK's names with
+// dates as epoch milliseconds under the SDK's date field names; the direct API turns those into
+// Dates, the REST face into ISO strings under REST names.
+
+import TABLE from './table.js';
+
+/** The SDK's date field names (src/core/records/view.rs DATE_FIELDS, through the build's table). */
+const DATES = new Set(TABLE.dateFields);
+function isDateField(key) {
+  return DATES.has(key);
+}
+
+/** Epoch milliseconds under the SDK's date field names become Dates, in place. */
+export function reviveDates(value) {
+  for (const key in value) {
+    const v = value[key];
+    if (typeof v === 'number') {
+      if (isDateField(key)) value[key] = new Date(v);
+    } else if (v !== null && typeof v === 'object') {
+      reviveDates(v);
+    }
+  }
+  return value;
+}
+
+/** JSON text of an engine answer, with Dates. */
+export function parseAnswer(json) {
+  return reviveDates(JSON.parse(json));
+}
+
+// ------------------------------------------------------------------ REST names
+
+const TO_REST = { _id: 'id', _createdDate: 'createdDate', _updatedDate: 'updatedDate' };
+const FROM_REST = { id: '_id', createdDate: '_createdDate', updatedDate: '_updatedDate' };
+
+/** Renames each segment of a dotted field path (`tier._id` ⇄ `tier.id`). */
+export function renamePath(path, map) {
+  return path.includes('.') ? path.split('.').map((s) => map[s] ?? s).join('.') : map[path] ?? path;
+}
+
+/** `wix:image://v1/<id>/<name>#originWidth=W&originHeight=H` as the REST image object. */
+export function imageObject(icon) {
+  const m = /^wix:image:\/\/v1\/([^/#]+)(?:\/([^#]*))?#originWidth=(\d+)&originHeight=(\d+)$/.exec(icon);
+  if (!m) return { url: icon };
+  const name = m[2] ? safeDecode(m[2]) : undefined;
+  const image = { id: m[1], height: Number(m[4]), width: Number(m[3]) };
+  return name ? { ...image, altText: name, filename: name, url: icon } : image;
+}
+
+/** A REST image object as the SDK's icon string. */
+export function imageString(image) {
+  if (!image.id) return image.url;
+  const name = image.filename || image.altText;
+  return `wix:image://v1/${image.id}${name ? `/${encodeURIComponent(name)}` : ''}#originWidth=${image.width}&originHeight=${image.height}`;
+}
+
+function safeDecode(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** An engine answer (parsed JSON, dates as milliseconds) as a REST body: REST names, ISO dates, image objects. */
+export function toRest(value) {
+  if (Array.isArray(value)) return value.map(toRest);
+  if (value === null || typeof value !== 'object') return value;
+  const out = {};
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    const name = TO_REST[key] ?? key;
+    if (typeof v === 'number' && isDateField(key)) out[name] = new Date(v).toISOString();
+    else if (key === 'icon' && typeof v === 'string') out[name] = imageObject(v);
+    else out[name] = toRest(v);
+  }
+  return out;
+}
+
+function put(target, key, value) {
+  // An own "__proto__" key (as JSON.parse makes) stays a plain property, never a prototype.
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A REST request value in the SDK's names: renamed keys (dotted ones segment by segment, and sort field names), icon strings. */
+export function fromRest(value) {
+  if (Array.isArray(value)) return value.map(fromRest);
+  if (value === null || typeof value !== 'object') return value;
+  const out = {};
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    const name = renamePath(key, FROM_REST);
+    if (key === 'icon' && v !== null && typeof v === 'object' && !Array.isArray(v)) put(out, name, imageString(v));
+    else if (key === 'fieldName' && typeof v === 'string') put(out, name, renamePath(v, FROM_REST));
+    else put(out, name, fromRest(v));
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+//! `earnPoints(accountId, options)`: needs an `ACTIVE` program. A retry with the same
+//! `idempotencyKey` and the same request returns the original result (same `transactionId`,
+//! the account as that call left it) even if the program was paused since; the same key with a
+//! different request is `FAILED_PRECONDITION` / `IDEMPOTENCY_KEY_REUSED`. Keys are scoped to the
+//! whole program.
+
+use serde_json::json;
+
+use super::ledger::{self, apply_delta, change_outcome, change_writes, points_result};
+use super::{arg, lookup};
+use crate::core::error::{LoyaltyError, Result};
+use crate::core::input::{quoted, Input};
+use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Stored, Write};
+use crate::core::records::{
+    self, encode, keys, view, EarnInfo, EarnRequest, IdempotencyRecord, TransactionRecord, TransactionType, SCHEMA,
+};
+use crate::core::validate::Check;
+
+pub const EARN_MAX: i64 = 9_999_999;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Earn {
+    request: EarnRequest,
+    idempotency_key: String,
+    transaction_id: String,
+    at: Stamp,
+}
+
+pub fn start(args: &[Input], ctx: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let account_id = c.required_guid("accountId", arg(args, 0)).unwrap_or_default();
+    let mut request = EarnRequest {
+        account_id,
+        amount: 0,
+        app_id: String::new(),
+        description: None,
+        activity_type: None,
+        order_id: None,
+        channel: None,
+    };
+    let mut idempotency_key = String::new();
+    if let Some(o) = c.object("options", arg(args, 1), true) {
+        request.amount = c.integer("options.amount", o.get("amount"), 1, EARN_MAX, true).flatten().unwrap_or(0);
+        request.app_id = c.required_string("options.appId", o.get("appId"), 1, 100).unwrap_or_default();
+        idempotency_key =
+            c.required_string("options.idempotencyKey", o.get("idempotencyKey"), 1, 256).unwrap_or_default();
+        request.description = c.string("options.description", o.get("description"), 1, 100, false).flatten();
+        request.activity_type = c.string("options.activityType", o.get("activityType"), 0, 100, false).flatten();
+        request.order_id = c.string("options.orderId", o.get("orderId"), 0, 512, false).flatten();
+        if let Some(f) = c.object("options.followedSocialMedia", o.get("followedSocialMedia"), false) {
+            request.channel = c.required_string("options.followedSocialMedia.channel", f.get("channel"), 1, 32);
+        }
+    }
+    c.finish()?;
+    let op = Earn { request, idempotency_key, transaction_id: ctx.fresh_id(0)?, at: ctx.stamp() };
+    let lock = vec![keys::account(&op.request.account_id)];
+    Ok(read(op).locking(lock))
+}
+
+/// What an earn reads (first, and again after a conflict).
+fn read(op: Earn) -> Step {
+    let keys =
+        vec![keys::PROGRAM.into(), keys::account(&op.request.account_id), keys::idempotency(&op.idempotency_key)];
+    Step::new(Request::Read(keys), op)
+}
+
+impl Machine for Earn {
+    fn resume(self: Box<Self>, io: Io) -> Result<Step> {
+        let [program, account, idem]: [Option<Stored>; 3] = expect_read(io, 3)?
+            .try_into()
+            .map_err(|_| LoyaltyError::storage_protocol("storage.read returned the wrong number of entries"))?;
+        let key = keys::idempotency(&self.idempotency_key);
+        if let Some(idem) = idem {
+            let record: IdempotencyRecord = records::decode(&key, &idem.value)?;
+            if record.request != self.request {
+                return Err(LoyaltyError::precondition(
+                    "IDEMPOTENCY_KEY_REUSED",
+                    format!(
+                        "idempotency key {} was already used by a different earnPoints request (transaction {})",
+                        quoted(&self.idempotency_key),
+                        record.transaction_id
+                    ),
+                )
+                .with_data(json!({ "idempotencyKey": self.idempotency_key, "transactionId": record.transaction_id })));
+            }
+            let view_json = encode(&view::account(&record.account))?;
+            return Ok(Step::done(points_result(&view_json, &record.transaction_id)));
+        }
+        let (mut account, version) = lookup::read_account(&self.request.account_id, account.as_ref())?;
+        let (program, _) = lookup::read_program(program.as_ref())?;
+        lookup::require_active(&program, "earn points")?;
+        let now_ms = apply_delta(&mut account, self.request.amount, TransactionType::Earn, self.at.now_ms)?;
+        let r = &self.request;
+        let txn = TransactionRecord {
+            schema: SCHEMA,
+            id: self.transaction_id.clone(),
+            account_id: account.id.clone(),
+            account_revision: account.revision,
+            created_ms: now_ms,
+            amount: r.amount,
+            transaction_type: TransactionType::Earn,
+            description: r.description.clone().unwrap_or_default(),
+            idempotency_key: self.idempotency_key.clone(),
+            earn_info: Some(EarnInfo {
+                app_id: r.app_id.clone(),
+                activity_type: r.activity_type.clone().unwrap_or_default(),
+                order_id: r.order_id.clone(),
+                channel: r.channel.clone(),
+            }),
+            adjust_info: None,
+        };
+        let idem = IdempotencyRecord {
+            schema: SCHEMA,
+            request: self.request.clone(),
+            transaction_id: txn.id.clone(),
+            account: account.clone(),
+        };
+        let mut writes = change_writes(&account, version, &txn)?;
+        writes.push(Write::put(key, encode(&idem)?, 0));
+        let (result, events) = change_outcome(&account, &txn, self.at.events)?;
+        Ok(Step::new(Request::Commit(writes, Outcome { result, events }), *self))
+    }
+
+    fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
+        ledger::retry_after(key, &self.request.account_id, &self.transaction_id, Some(&self.idempotency_key))?;
+        Ok(read(*self))
+    }
+}

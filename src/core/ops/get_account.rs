@@ -1,0 +1,95 @@
+//! Reading one account: by id (`getAccount`), by contact or member id
+//! (`getAccountBySecondaryId`), or the calling member's own (`getCurrentMemberAccount`). Each
+//! answers `{ account }` (the SDK unwraps `getAccount`'s).
+
+use super::{arg, lookup};
+use crate::core::error::{Code, LoyaltyError, Result};
+use crate::core::input::Input;
+use crate::core::protocol::{expect_read, Caller, Context, Io, Machine, Request, Step};
+use crate::core::records::{self, encode, keys, view, IndexRecord};
+use crate::core::validate::Check;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// Reading `contact/<id>` or `member/<id>`; `who` names it in a not-found message.
+    Index { key: String, who: String },
+    /// Reading the account.
+    Account(String),
+}
+
+fn read(lookup: Lookup) -> Step {
+    let key = match &lookup {
+        Lookup::Index { key, .. } => key.clone(),
+        Lookup::Account(id) => keys::account(id),
+    };
+    Step::new(Request::Read(vec![key]), lookup)
+}
+
+pub fn get(args: &[Input], _: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let id = c.required_guid("_id", arg(args, 0)).unwrap_or_default();
+    c.finish()?;
+    Ok(read(Lookup::Account(id)))
+}
+
+pub fn by_secondary_id(args: &[Input], _: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let mut lookup = None;
+    if let Some(o) = c.object("options", arg(args, 0), true) {
+        let contact = c.guid("options.contactId", o.get("contactId"), false).flatten();
+        let member = c.guid("options.memberId", o.get("memberId"), false).flatten();
+        lookup = match (contact, member) {
+            (Some(id), None) => Some(Lookup::Index { key: keys::contact_index(&id), who: format!("contact {id}") }),
+            (None, Some(id)) => Some(Lookup::Index { key: keys::member_index(&id), who: format!("member {id}") }),
+            (Some(_), Some(_)) => {
+                c.fail("options", "ONE_OF", "must give either contactId or memberId, not both");
+                None
+            }
+            (None, None) => {
+                if c.is_ok() {
+                    c.fail("options.contactId", "REQUIRED_FIELD", "or options.memberId is required");
+                }
+                None
+            }
+        };
+    }
+    c.finish()?;
+    Ok(read(lookup.unwrap_or(Lookup::Account(String::new()))))
+}
+
+pub fn current_member(_: &[Input], ctx: &Context) -> Result<Step> {
+    match &ctx.caller {
+        Caller::Member(id) => {
+            Ok(read(Lookup::Index { key: keys::member_index(id), who: format!("member {id} (the caller)") }))
+        }
+        Caller::Admin => Err(member_required("getCurrentMemberAccount")),
+    }
+}
+
+/// A "current member" method called without a member identity.
+pub fn member_required(method: &str) -> LoyaltyError {
+    LoyaltyError::new(
+        Code::Unauthenticated,
+        "MEMBER_REQUIRED",
+        format!("{method} acts for the calling member: call it as a member (loyalty.forMember(memberId), or a member token over REST)"),
+    )
+}
+
+impl Machine for Lookup {
+    fn resume(self: Box<Self>, io: Io) -> Result<Step> {
+        let stored = expect_read(io, 1)?.into_iter().next().flatten();
+        match *self {
+            Lookup::Index { key, who } => {
+                let Some(stored) = stored else {
+                    return Err(LoyaltyError::not_found("ACCOUNT_NOT_FOUND", format!("{who} has no loyalty account")));
+                };
+                let index: IndexRecord = records::decode(&key, &stored.value)?;
+                Ok(read(Lookup::Account(index.account_id)))
+            }
+            Lookup::Account(id) => {
+                let (account, _) = lookup::read_account(&id, stored.as_ref())?;
+                Ok(Step::done(lookup::account_body(&encode(&view::account(&account))?)))
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! How points move: every balance change updates the account (counters, revision, dates) and
+//! writes one transaction in its three places (by id, in the account's ledger, in time order).
+
+use serde_json::json;
+
+use super::events;
+use crate::core::error::{LoyaltyError, Result};
+use crate::core::input::quoted;
+use crate::core::protocol::Write;
+use crate::core::records::{encode, keys, view, AccountRecord, TransactionRecord, TransactionType};
+use crate::core::validate::MAX_SAFE_INTEGER;
+
+fn checked(value: Option<i64>, what: &str) -> Result<i64> {
+    match value {
+        Some(v) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&v) => Ok(v),
+        _ => Err(LoyaltyError::precondition(
+            "POINTS_LIMIT_EXCEEDED",
+            format!("{what} would leave the range of safe integers (±{MAX_SAFE_INTEGER})"),
+        )),
+    }
+}
+
+/// `balance + delta`, checked against the safe-integer range.
+pub fn add(balance: i64, delta: i64) -> Result<i64> {
+    checked(balance.checked_add(delta), "the balance")
+}
+
+/// Moves `delta` points into the account and records the change. Returns the time of the
+/// change: never earlier than the account's last change, so an account's ledger stays in time
+/// order even when the clocks of several backends disagree a little.
+pub fn apply_delta(account: &mut AccountRecord, delta: i64, kind: TransactionType, now_ms: i64) -> Result<i64> {
+    let now_ms = now_ms.max(account.updated_ms);
+    let p = &mut account.points;
+    p.balance = add(p.balance, delta)?;
+    match kind {
+        TransactionType::Earn => p.earned = checked(p.earned.checked_add(delta), "points.earned")?,
+        TransactionType::Adjust => p.adjusted = checked(p.adjusted.checked_add(delta), "points.adjusted")?,
+    }
+    account.tier_points = checked(account.tier_points.checked_add(delta), "tier.points")?;
+    account.revision += 1;
+    account.updated_ms = now_ms;
+    account.last_activity_ms = Some(now_ms);
+    Ok(now_ms)
+}
+
+/// A refused balance change: the result would be negative.
+pub fn insufficient(account: &AccountRecord, after: i64) -> LoyaltyError {
+    let before = account.points.balance;
+    LoyaltyError::precondition(
+        "INSUFFICIENT_POINTS",
+        format!(
+            "account {} has {before} points; removing {} would make the balance negative",
+            account.id,
+            before - after
+        ),
+    )
+    .with_data(json!({ "accountId": account.id, "balance": before, "amount": after - before }))
+}
+
+/// The writes of one balance change: the account (conditional on `version`) and the
+/// transaction in its three places.
+pub fn change_writes(account: &AccountRecord, version: u64, txn: &TransactionRecord) -> Result<Vec<Write>> {
+    let txn_json = encode(txn)?;
+    Ok(vec![
+        Write::put(keys::account(&account.id), encode(account)?, version),
+        Write::put(keys::transaction(&txn.id), txn_json.clone(), 0),
+        Write::put(keys::account_ledger(&account.id, account.revision), txn_json.clone(), 0),
+        Write::put(keys::time_ledger(txn.created_ms, &account.id, account.revision), txn_json, 0),
+    ])
+}
+
+/// `{ account, transactionId }` around the account's view JSON.
+pub fn points_result(view_json: &str, transaction_id: &str) -> String {
+    format!("{{\"account\":{view_json},\"transactionId\":{}}}", quoted(transaction_id))
+}
+
+/// The result and events of one balance change, serializing the account once.
+pub fn change_outcome(account: &AccountRecord, txn: &TransactionRecord, events: bool) -> Result<(String, String)> {
+    let view_json = encode(&view::account(account))?;
+    let events = if events {
+        events::list(&events::points_changed(&account.id, account.revision, txn.created_ms, &view_json)?)
+    } else {
+        "[]".into()
+    };
+    Ok((points_result(&view_json, &txn.id), events))
+}
+
+/// A fresh id that is already taken: the host's id generator is broken.
+pub fn id_collision(id: &str, what: &str) -> LoyaltyError {
+    LoyaltyError::internal("ID_COLLISION", format!("the id generator returned {id}, which {what} already uses"))
+}
+
+/// A key of a new ledger entry exists although the account's revision says it cannot: the store
+/// was altered, and retrying would not help.
+pub fn corrupt_store(key: &str, account_id: &str) -> LoyaltyError {
+    LoyaltyError::internal(
+        "CORRUPT_STORE",
+        format!(
+            "storage key {} already exists, though account {account_id}'s revision says it cannot: run verify()",
+            quoted(key)
+        ),
+    )
+    .with_data(json!({ "key": key, "accountId": account_id }))
+}
+
+/// After a conflict on `key` of a single-account change: a changed account (or a concurrent
+/// earn with the same idempotency key) is read again; a taken transaction id is a broken id
+/// generator; any other key means a corrupt store.
+pub fn retry_after(key: &str, account_id: &str, transaction_id: &str, idempotency: Option<&str>) -> Result<()> {
+    if key == keys::account(account_id) || idempotency.is_some_and(|k| key == keys::idempotency(k)) {
+        Ok(())
+    } else if key == keys::transaction(transaction_id) {
+        Err(id_collision(transaction_id, "a transaction"))
+    } else {
+        Err(corrupt_store(key, account_id))
+    }
+}

@@ -1,0 +1,101 @@
+//! Loyalty accounts (`acct/<id>`) and the indexes that find them (`contact/<id>`, `member/<id>`).
+
+use serde::{Deserialize, Serialize};
+
+use super::{first_non_guid, first_out_of_range, Record, SAFE, TIME};
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Points {
+    pub balance: i64,
+    pub earned: i64,
+    pub adjusted: i64,
+    pub redeemed: i64,
+    pub expired: i64,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Picture {
+    pub url: String,
+    #[serde(default)]
+    pub height: u32,
+    #[serde(default)]
+    pub width: u32,
+}
+
+/// What the host's contacts resolver knew about the contact when the account was created.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactSnapshot {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<Picture>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountRecord {
+    pub schema: u32,
+    pub id: String,
+    pub contact_id: String,
+    pub points: Points,
+    /// Points earned and adjusted inside the tiers window (all time until tiers exist).
+    pub tier_points: i64,
+    pub revision: u64,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_activity_ms: Option<i64>,
+    pub contact: ContactSnapshot,
+}
+
+impl Record for AccountRecord {
+    fn schema(&self) -> u32 {
+        self.schema
+    }
+    fn out_of_range(&self) -> Option<String> {
+        let p = &self.points;
+        first_out_of_range(&[
+            ("points.balance", p.balance.into(), -SAFE, SAFE),
+            ("points.earned", p.earned.into(), -SAFE, SAFE),
+            ("points.adjusted", p.adjusted.into(), -SAFE, SAFE),
+            ("points.redeemed", p.redeemed.into(), -SAFE, SAFE),
+            ("points.expired", p.expired.into(), -SAFE, SAFE),
+            ("tierPoints", self.tier_points.into(), -SAFE, SAFE),
+            ("revision", self.revision.into(), 1, SAFE),
+            ("createdMs", self.created_ms.into(), 0, TIME),
+            ("updatedMs", self.updated_ms.into(), 0, TIME),
+            ("lastActivityMs", self.last_activity_ms.unwrap_or(0).into(), 0, TIME),
+        ])
+        .or_else(|| {
+            let member = self.contact.member_id.as_deref();
+            first_non_guid(&[
+                ("id", &self.id),
+                ("contactId", &self.contact_id),
+                ("memberId", member.unwrap_or(&self.id)),
+            ])
+        })
+    }
+}
+
+/// `contact/<id>` and `member/<id>` entries.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexRecord {
+    pub schema: u32,
+    pub account_id: String,
+}
+
+impl Record for IndexRecord {
+    fn schema(&self) -> u32 {
+        self.schema
+    }
+    fn out_of_range(&self) -> Option<String> {
+        first_non_guid(&[("accountId", &self.account_id)])
+    }
+}
