@@ -3,8 +3,20 @@
 //                            [--api-key <key>] [--member-token-secret <secret>] [--body-limit <bytes>]
 // Serves the Wix Loyalty REST API from an engine: point the official SDK (createClient with a
 // fetch that sends requests here) or any HTTP client at it. SIGINT or SIGTERM stop it cleanly.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createLoyaltyBackend, serve } from './node/index.mjs';
 import { storageFromSpec } from './storage/spec.js';
+
+/** The contacts resolver a --contacts file gives. */
+async function contactsFrom(file) {
+  const path = resolve(file);
+  const source = /\.m?js$/.test(path) ? (await import(pathToFileURL(path).href)).default : JSON.parse(readFileSync(path, 'utf8'));
+  if (typeof source === 'function') return source;
+  if (source === null || typeof source !== 'object') throw new Error(`--contacts ${file} must hold an object of contacts or export a function`);
+  return (contactId) => (Object.hasOwn(source, contactId) ? source[contactId] : null);
+}
 
 const USAGE = `usage: wix-loyalty-wasm serve [options]
 
@@ -14,7 +26,10 @@ const USAGE = `usage: wix-loyalty-wasm serve [options]
   --api-key <key>             only requests with this Authorization (or a member token) are let in
                               (also WIX_LOYALTY_API_KEY)
   --member-token-secret <s>   signs member tokens, so they outlive the process (also WIX_LOYALTY_TOKEN_SECRET)
-  --body-limit <bytes>        largest request body (default 1048576)`;
+  --body-limit <bytes>        largest request body (default 1048576)
+  --contacts <file>           who the contacts are: a JSON file { "<contactId>": { memberId?, name?, email?, picture? } }
+                              or a module (.js/.mjs) whose default export is such an object or a
+                              function contactId => contact | null (without it every GUID is a contact)`;
 
 function parse(argv) {
   const [command, ...rest] = argv;
@@ -49,7 +64,7 @@ async function main() {
     console.error(command === undefined || command === 'help' || command === '--help' ? USAGE : `unknown command ${command}\n\n${USAGE}`);
     return command === 'help' || command === '--help' ? 0 : 2;
   }
-  const known = new Set(['port', 'host', 'storage', 'api-key', 'member-token-secret', 'body-limit']);
+  const known = new Set(['port', 'host', 'storage', 'api-key', 'member-token-secret', 'body-limit', 'contacts']);
   const unknown = Object.keys(options).find((k) => !known.has(k));
   if (unknown) {
     console.error(`unknown option --${unknown}\n\n${USAGE}`);
@@ -62,9 +77,10 @@ async function main() {
     const bodyLimit = number(options['body-limit'] ?? String(1024 * 1024), 'body-limit');
     const apiKey = options['api-key'] ?? process.env.WIX_LOYALTY_API_KEY;
     const memberTokenSecret = options['member-token-secret'] ?? process.env.WIX_LOYALTY_TOKEN_SECRET;
+    const contacts = options.contacts ? await contactsFrom(options.contacts) : undefined;
     const chosen = await storageFromSpec(options.storage);
     storage = chosen.storage;
-    const loyalty = createLoyaltyBackend({ storage, ...(memberTokenSecret ? { memberTokenSecret } : {}) });
+    const loyalty = createLoyaltyBackend({ storage, contacts, ...(memberTokenSecret ? { memberTokenSecret } : {}) });
     server = await serve({ loyalty, port, host: options.host ?? '127.0.0.1', apiKey, bodyLimit });
     console.log(`wix-loyalty-wasm serving the Wix Loyalty REST API on ${server.url} (storage: ${chosen.label}${apiKey ? ', API key required' : ''})`);
   } catch (e) {

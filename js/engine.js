@@ -98,10 +98,13 @@ class KeyedQueue {
   }
 
   /** Acquires every key, in the (sorted) order given, so two holders never wait on each other. */
-  async acquireAll(keys) {
-    const releases = [];
-    for (const key of keys) releases.push(await this.acquire(key));
-    return () => { for (const r of releases.reverse()) r(); };
+  acquireAll(keys) {
+    if (keys.length === 1) return this.acquire(keys[0]);
+    return (async () => {
+      const releases = [];
+      for (const key of keys) releases.push(await this.acquire(key));
+      return () => { for (const r of releases.reverse()) r(); };
+    })();
   }
 }
 

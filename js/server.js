@@ -30,6 +30,14 @@ export async function serve(options) {
     inFlight++;
     const started = process.hrtime.bigint();
     let status = 500;
+    // A request counts as in flight until its response has been handed to the socket, so that
+    // closing never cuts off an answer whose operation was applied.
+    res.once('close', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log(`${new Date().toISOString()} ${req.method} ${req.url} ${status} ${ms.toFixed(1)}ms`);
+      inFlight--;
+      if (closing && inFlight === 0) drained?.();
+    });
     try {
       const chunks = [];
       let size = 0;
@@ -64,11 +72,6 @@ export async function serve(options) {
       const answer = wixError(500, 'INTERNAL', 'INTERNAL', String(e?.message ?? e));
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(answer.body);
-    } finally {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log(`${new Date().toISOString()} ${req.method} ${req.url} ${status} ${ms.toFixed(1)}ms`);
-      inFlight--;
-      if (closing && inFlight === 0) drained?.();
     }
   });
   server.keepAliveTimeout = 5000;

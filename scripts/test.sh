@@ -6,6 +6,8 @@
 #   wasm-node  cargo test --target wasm32-unknown-unknown, and wasm-pack test --node
 #   wasm-chrome wasm-pack test --headless --chrome (must really run in Chromium)
 #   js         node --test over pkg/ (ESM and CommonJS suites, trap recovery, memory under --expose-gc)
+#   sdk        the official @wix/loyalty SDK through createWixFetch, in-process and over HTTP
+#              against `wix-loyalty-wasm serve` (with a SIGTERM while requests are in flight)
 #   storage    SQLite, PostgreSQL (a private cluster) and IndexedDB (headless Chromium) adapters:
 #              conformance, bad states, many processes, kill -9
 #   types      tsc --noEmit over the generated declarations and a typed consumer
@@ -74,6 +76,7 @@ chrome() {
 }
 stage wasm-chrome chrome
 stage js node --test tests/js/
+stage sdk node --test --test-concurrency=1 tests/sdk/
 stage storage bash scripts/with-postgres.sh node --test --test-concurrency=1 tests/storage/
 stage types npx tsc -p tests/types/tsconfig.json
 stage package node --test tests/package/

@@ -2,8 +2,10 @@
 //! [`PREFIXES`]); [`Verifier::finish`] recomputes every account from its ledger, cross-checks
 //! every copy and index, and lists each discrepancy with the ids involved instead of stopping
 //! at the first. Unreadable records are discrepancies too, never errors.
-
-use std::collections::{BTreeMap, BTreeSet};
+//!
+//! Records are kept in vectors sorted by key (scans deliver each family in key order, so the
+//! sort finds them sorted) and looked up by binary search: no map types, which would add tens
+//! of kilobytes to the wasm module for an admin tool.
 
 use serde::Serialize;
 
@@ -64,15 +66,61 @@ pub struct Verifier {
     counts: Counts,
     found: Vec<Discrepancy>,
     total: u64,
-    accounts: BTreeMap<String, AccountRecord>,
-    contact_index: BTreeMap<String, String>,
-    member_index: BTreeMap<String, String>,
-    /// account id → revision → the ledger entry.
-    ledgers: BTreeMap<String, BTreeMap<u64, TransactionRecord>>,
-    transactions: BTreeMap<String, TransactionRecord>,
-    /// Transaction ids seen in the time index.
-    timed: BTreeSet<String>,
-    idempotency: BTreeMap<String, IdempotencyRecord>,
+    /// By account id.
+    accounts: Vec<AccountRecord>,
+    /// (contact id, account id) and (member id, account id).
+    contact_index: Vec<(String, String)>,
+    member_index: Vec<(String, String)>,
+    /// Ledger entries by `<account id>/<revision>` (their key without the family prefix).
+    ledgers: Vec<(String, TransactionRecord)>,
+    /// By id.
+    transactions: Vec<TransactionRecord>,
+    /// Time index entries: (key, transaction).
+    timed: Vec<(String, TransactionRecord)>,
+    /// The transaction ids the time index holds, sorted.
+    timed_ids: Vec<String>,
+    /// (idempotency key, record).
+    idempotency: Vec<(String, IdempotencyRecord)>,
+}
+
+/// The item of `items` (sorted by `key`) whose key is `k`.
+fn find<'a, T>(items: &'a [T], k: &str, key: fn(&T) -> &str) -> Option<&'a T> {
+    let at = items.partition_point(|item| key(item) < k);
+    items.get(at).filter(|item| key(item) == k)
+}
+
+fn first_of<T>(pair: &(String, T)) -> &str {
+    &pair.0
+}
+
+/// The account id of a ledger entry's key (`<account id>/<revision>`).
+fn ledger_account(rest: &str) -> &str {
+    rest.split_once('/').map_or(rest, |(a, _)| a)
+}
+
+/// The entries of account `id` in `ledgers` (sorted by key: account, then revision).
+fn ledger_of<'a>(ledgers: &'a [(String, TransactionRecord)], id: &str) -> &'a [(String, TransactionRecord)] {
+    let start = ledgers.partition_point(|(k, _)| ledger_account(k) < id);
+    let len = ledgers.get(start..).map_or(0, |rest| rest.partition_point(|(k, _)| ledger_account(k) == id));
+    ledgers.get(start..start + len).unwrap_or(&[])
+}
+
+/// Sorts `items` by the string `key` gives. Scans deliver each family sorted, so the usual case
+/// is a check; otherwise one sort of `(key, index)` pairs (the only sort instantiated for it).
+#[inline(never)]
+fn sort_by_str<T>(items: &mut Vec<T>, key: fn(&T) -> &str) {
+    if items.iter().zip(items.iter().skip(1)).all(|(a, b)| key(a) <= key(b)) {
+        return;
+    }
+    let mut order: Vec<(&str, usize)> = items.iter().enumerate().map(|(i, item)| (key(item), i)).collect();
+    order.sort_unstable();
+    let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
+    *items = order.into_iter().filter_map(|i| slots.get_mut(i).and_then(Option::take)).collect();
+}
+
+fn str_of(s: &String) -> &str {
+    s
 }
 
 struct Ids<'a> {
@@ -123,15 +171,15 @@ impl Verifier {
                         format!("key {key} holds account {}", a.id),
                     );
                 }
-                self.accounts.insert(id.to_string(), a);
+                self.accounts.push(a);
             }
         } else if let Some(contact) = key.strip_prefix("contact/") {
             if let Some(i) = self.decode::<IndexRecord>(row) {
-                self.contact_index.insert(contact.to_string(), i.account_id);
+                self.contact_index.push((contact.to_string(), i.account_id));
             }
         } else if let Some(member) = key.strip_prefix("member/") {
             if let Some(i) = self.decode::<IndexRecord>(row) {
-                self.member_index.insert(member.to_string(), i.account_id);
+                self.member_index.push((member.to_string(), i.account_id));
             }
         } else if let Some(rest) = key.strip_prefix(keys::LEDGER_TIME_PREFIX) {
             if let Some(t) = self.decode::<TransactionRecord>(row) {
@@ -142,20 +190,7 @@ impl Verifier {
                         format!("time index entry {rest} holds transaction {} of another time or place", t.id),
                     );
                 }
-                match self.transactions.get(&t.id) {
-                    Some(original) if *original == t => {}
-                    Some(_) => self.report(
-                        "TIME_INDEX_MISMATCH",
-                        Ids { key: Some(key), transaction: Some(&t.id), ..NONE },
-                        format!("time index copy of transaction {} differs from txn/{}", t.id, t.id),
-                    ),
-                    None => self.report(
-                        "ORPHAN_TIME_INDEX",
-                        Ids { key: Some(key), transaction: Some(&t.id), ..NONE },
-                        format!("time index entry for transaction {}, which does not exist", t.id),
-                    ),
-                }
-                self.timed.insert(t.id);
+                self.timed.push((key.to_string(), t));
             }
         } else if let Some(rest) = key.strip_prefix(keys::LEDGER_PREFIX) {
             self.counts.ledger_entries += 1;
@@ -171,16 +206,16 @@ impl Verifier {
                         ),
                     );
                 }
-                self.ledgers.entry(account.to_string()).or_default().insert(t.account_revision, t);
+                self.ledgers.push((rest.to_string(), t));
             }
         } else if key.starts_with("txn/") {
             if let Some(t) = self.decode::<TransactionRecord>(row) {
                 self.counts.transactions += 1;
-                self.transactions.insert(t.id.clone(), t);
+                self.transactions.push(t);
             }
         } else if let Some(idem) = key.strip_prefix("idem/") {
             if let Some(r) = self.decode::<IdempotencyRecord>(row) {
-                self.idempotency.insert(idem.to_string(), r);
+                self.idempotency.push((idem.to_string(), r));
             }
         } else if let Some(id) = key.strip_prefix(keys::JOB_PREFIX) {
             if let Some(job) = self.decode::<JobRecord>(row) {
@@ -204,23 +239,37 @@ impl Verifier {
 
     /// Runs every cross-check and returns the report.
     pub fn finish(mut self) -> Report {
-        let accounts = std::mem::take(&mut self.accounts);
-        let ledgers = std::mem::take(&mut self.ledgers);
-        let mut by_contact: BTreeMap<&str, &str> = BTreeMap::new();
-        for (id, a) in &accounts {
-            self.counts.accounts += 1;
-            self.counts.points = self.counts.points.saturating_add(a.points.balance);
-            self.check_account(a, ledgers.get(id));
-            if let Some(other) = by_contact.insert(&a.contact_id, id) {
+        let mut accounts = std::mem::take(&mut self.accounts);
+        let mut ledgers = std::mem::take(&mut self.ledgers);
+        sort_by_str(&mut accounts, |a| &a.id);
+        sort_by_str(&mut ledgers, first_of);
+        sort_by_str(&mut self.transactions, |t| &t.id);
+        sort_by_str(&mut self.contact_index, first_of);
+        sort_by_str(&mut self.member_index, first_of);
+        sort_by_str(&mut self.idempotency, first_of);
+        self.check_time_index();
+        // (contact, account) of every account, sorted, to find a contact with two accounts.
+        let mut by_contact: Vec<(String, String)> =
+            accounts.iter().map(|a| (a.contact_id.clone(), a.id.clone())).collect();
+        sort_by_str(&mut by_contact, first_of);
+        for pair in by_contact.iter().zip(by_contact.iter().skip(1)) {
+            let ((contact, first), (same, second)) = pair;
+            if contact == same {
                 self.report(
                     "DUPLICATE_CONTACT",
-                    Ids { account: Some(id), ..NONE },
-                    format!("contact {} has two accounts: {other} and {id}", a.contact_id),
+                    Ids { account: Some(second), ..NONE },
+                    format!("contact {contact} has two accounts: {first} and {second}"),
                 );
             }
-            match self.contact_index.get(&a.contact_id) {
-                Some(indexed) if indexed == id => {}
-                Some(indexed) => {
+        }
+        for a in &accounts {
+            let id = &a.id;
+            self.counts.accounts += 1;
+            self.counts.points = self.counts.points.saturating_add(a.points.balance);
+            self.check_account(a, ledger_of(&ledgers, id));
+            match find(&self.contact_index, &a.contact_id, first_of) {
+                Some((_, indexed)) if indexed == id => {}
+                Some((_, indexed)) => {
                     let m = format!("contact/{} points at {indexed}, not at its account {id}", a.contact_id);
                     self.report("CONTACT_INDEX_MISMATCH", Ids { account: Some(id), ..NONE }, m);
                 }
@@ -231,7 +280,7 @@ impl Verifier {
                 ),
             }
             if let Some(member) = &a.contact.member_id {
-                if self.member_index.get(member) != Some(id) {
+                if find(&self.member_index, member, first_of).is_none_or(|(_, indexed)| indexed != id) {
                     self.report(
                         "MEMBER_INDEX_MISMATCH",
                         Ids { account: Some(id), ..NONE },
@@ -242,7 +291,7 @@ impl Verifier {
         }
         for (contact, account) in std::mem::take(&mut self.contact_index) {
             self.counts.contacts += 1;
-            if accounts.get(&account).is_none_or(|a| a.contact_id != contact) {
+            if find(&accounts, &account, |a| &a.id).is_none_or(|a| a.contact_id != contact) {
                 let m = format!("contact/{contact} points at {account}, which is not that contact's account");
                 self.report(
                     "CONTACT_INDEX_DANGLING",
@@ -253,7 +302,9 @@ impl Verifier {
         }
         for (member, account) in std::mem::take(&mut self.member_index) {
             self.counts.members += 1;
-            if accounts.get(&account).is_none_or(|a| a.contact.member_id.as_deref() != Some(member.as_str())) {
+            if find(&accounts, &account, |a| &a.id)
+                .is_none_or(|a| a.contact.member_id.as_deref() != Some(member.as_str()))
+            {
                 let m = format!("member/{member} points at {account}, which is not that member's account");
                 self.report(
                     "MEMBER_INDEX_DANGLING",
@@ -262,11 +313,15 @@ impl Verifier {
                 );
             }
         }
-        for (account, entries) in &ledgers {
-            if !accounts.contains_key(account) {
-                let m = format!("{} ledger entries for account {account}, which does not exist", entries.len());
+        let mut at = 0;
+        while let Some((rest, _)) = ledgers.get(at) {
+            let account = ledger_account(rest);
+            let entries = ledger_of(&ledgers, account).len().max(1);
+            if find(&accounts, account, |a| &a.id).is_none() {
+                let m = format!("{entries} ledger entries for account {account}, which does not exist");
                 self.report("ORPHAN_LEDGER", Ids { account: Some(account), ..NONE }, m);
             }
+            at += entries;
         }
         self.check_transactions(&ledgers);
         self.check_idempotency();
@@ -279,7 +334,36 @@ impl Verifier {
         }
     }
 
-    fn check_account(&mut self, a: &AccountRecord, ledger: Option<&BTreeMap<u64, TransactionRecord>>) {
+    /// Every time index entry against the transaction it copies.
+    #[inline(never)]
+    fn check_time_index(&mut self) {
+        for (key, t) in std::mem::take(&mut self.timed) {
+            let key = key.as_str();
+            let ids = Ids { key: Some(key), transaction: Some(&t.id), ..NONE };
+            if keys::time_ledger(t.created_ms, &t.account_id, t.account_revision) != key {
+                let m = format!("time index entry {key} holds transaction {} of another time or place", t.id);
+                self.report("TIME_INDEX_MISMATCH", ids, m);
+            }
+            match find(&self.transactions, &t.id, |t| &t.id) {
+                Some(original) if *original == t => {}
+                Some(_) => self.report(
+                    "TIME_INDEX_MISMATCH",
+                    Ids { key: Some(key), transaction: Some(&t.id), ..NONE },
+                    format!("time index copy of transaction {} differs from txn/{}", t.id, t.id),
+                ),
+                None => self.report(
+                    "ORPHAN_TIME_INDEX",
+                    Ids { key: Some(key), transaction: Some(&t.id), ..NONE },
+                    format!("time index entry for transaction {}, which does not exist", t.id),
+                ),
+            }
+            self.timed_ids.push(t.id);
+        }
+        sort_by_str(&mut self.timed_ids, str_of);
+    }
+
+    #[inline(never)]
+    fn check_account(&mut self, a: &AccountRecord, ledger: &[(String, TransactionRecord)]) {
         let id = Some(a.id.as_str());
         let p = &a.points;
         if p.balance < 0 {
@@ -298,10 +382,9 @@ impl Verifier {
                 format!("account {}: balance {} ≠ earned + adjusted − redeemed − expired = {formula}", a.id, p.balance),
             );
         }
-        let empty = BTreeMap::new();
-        let ledger = ledger.unwrap_or(&empty);
+        let entries = || ledger.iter().map(|(_, t)| t);
         let sum = |kind: Option<TransactionType>| -> i128 {
-            ledger.values().filter(|t| kind.is_none_or(|k| t.transaction_type == k)).map(|t| i128::from(t.amount)).sum()
+            entries().filter(|t| kind.is_none_or(|k| t.transaction_type == k)).map(|t| i128::from(t.amount)).sum()
         };
         let checks: [(&str, &str, i128, i128); 4] = [
             ("LEDGER_SUM_MISMATCH", "balance", p.balance.into(), sum(None)),
@@ -324,7 +407,7 @@ impl Verifier {
             }
         }
         let expected: Vec<u64> = (2..=a.revision).collect();
-        let actual: Vec<u64> = ledger.keys().copied().collect();
+        let actual: Vec<u64> = entries().map(|t| t.account_revision).collect();
         if expected != actual {
             let m = format!(
                 "account {} is at revision {} but its ledger holds {} entries (revisions must run 2..={})",
@@ -336,7 +419,7 @@ impl Verifier {
             self.report("REVISION_MISMATCH", Ids { account: id, ..NONE }, m);
         }
         let mut running = 0i128;
-        for t in ledger.values() {
+        for t in entries() {
             if let Some(info) = &t.adjust_info {
                 if i128::from(info.amount_before) != running
                     || i128::from(info.amount_after) != running + i128::from(t.amount)
@@ -352,14 +435,17 @@ impl Verifier {
         }
     }
 
-    fn check_transactions(&mut self, ledgers: &BTreeMap<String, BTreeMap<u64, TransactionRecord>>) {
-        let mut in_ledger = BTreeSet::new();
-        let mut earn_keys: BTreeMap<&str, &str> = BTreeMap::new();
+    #[inline(never)]
+    fn check_transactions(&mut self, ledgers: &[(String, TransactionRecord)]) {
+        let mut in_ledger: Vec<String> = Vec::with_capacity(ledgers.len());
+        // (idempotency key, transaction id) of every EARN, sorted, to find a key credited twice.
+        let mut earn_keys: Vec<(String, String)> = Vec::new();
         let transactions = std::mem::take(&mut self.transactions);
-        for t in ledgers.values().flat_map(|l| l.values()) {
-            in_ledger.insert(t.id.as_str());
+        let timed = std::mem::take(&mut self.timed_ids);
+        for (_, t) in ledgers {
+            in_ledger.push(t.id.clone());
             let ids = Ids { account: Some(&t.account_id), transaction: Some(&t.id), ..NONE };
-            match transactions.get(&t.id) {
+            match find(&transactions, &t.id, |t| &t.id) {
                 Some(original) if original == t => {}
                 Some(_) => self.report(
                     "TRANSACTION_COPY_MISMATCH",
@@ -370,25 +456,14 @@ impl Verifier {
                     self.report("TRANSACTION_MISSING", ids, format!("ledger entry {} has no txn/{} record", t.id, t.id))
                 }
             }
-            if !self.timed.contains(&t.id) {
+            if find(&timed, &t.id, str_of).is_none() {
                 let ids = Ids { account: Some(&t.account_id), transaction: Some(&t.id), ..NONE };
                 self.report("TIME_INDEX_MISSING", ids, format!("transaction {} is missing from the time index", t.id));
             }
             if t.transaction_type == TransactionType::Earn {
-                if let Some(other) = earn_keys.insert(&t.idempotency_key, &t.id) {
-                    let m = format!(
-                        "idempotency key {} was credited twice: transactions {other} and {}",
-                        quoted(&t.idempotency_key),
-                        t.id
-                    );
-                    self.report(
-                        "DUPLICATE_EARN",
-                        Ids { account: Some(&t.account_id), transaction: Some(&t.id), ..NONE },
-                        m,
-                    );
-                }
-                match self.idempotency.get(&t.idempotency_key) {
-                    Some(r) if r.transaction_id == t.id => {}
+                earn_keys.push((t.idempotency_key.clone(), t.id.clone()));
+                match find(&self.idempotency, &t.idempotency_key, first_of) {
+                    Some((_, r)) if r.transaction_id == t.id => {}
                     _ => {
                         let m = format!(
                             "earn {} has no idempotency record for its key {}",
@@ -404,16 +479,30 @@ impl Verifier {
                 }
             }
         }
-        for (id, t) in &transactions {
-            if !in_ledger.contains(id.as_str()) {
-                let ids =
-                    Ids { key: Some(&keys::transaction(id)), account: Some(&t.account_id), transaction: Some(id) };
-                self.report("ORPHAN_TRANSACTION", ids, format!("transaction {id} is in no account's ledger"));
+        sort_by_str(&mut earn_keys, first_of);
+        for ((key, first), (same, second)) in earn_keys.iter().zip(earn_keys.iter().skip(1)) {
+            if key == same {
+                let account = find(&transactions, second, |t| &t.id).map(|t| t.account_id.as_str());
+                let m =
+                    format!("idempotency key {} was credited twice: transactions {first} and {second}", quoted(key));
+                self.report("DUPLICATE_EARN", Ids { account, transaction: Some(second), ..NONE }, m);
+            }
+        }
+        sort_by_str(&mut in_ledger, str_of);
+        for t in &transactions {
+            if find(&in_ledger, &t.id, str_of).is_none() {
+                let ids = Ids {
+                    key: Some(&keys::transaction(&t.id)),
+                    account: Some(&t.account_id),
+                    transaction: Some(&t.id),
+                };
+                self.report("ORPHAN_TRANSACTION", ids, format!("transaction {} is in no account's ledger", t.id));
             }
         }
         self.transactions = transactions;
     }
 
+    #[inline(never)]
     fn check_idempotency(&mut self) {
         let idempotency = std::mem::take(&mut self.idempotency);
         for (key, r) in &idempotency {
@@ -423,7 +512,7 @@ impl Verifier {
                 account: Some(&r.request.account_id),
                 transaction: Some(&r.transaction_id),
             };
-            match self.transactions.get(&r.transaction_id) {
+            match find(&self.transactions, &r.transaction_id, |t| &t.id) {
                 Some(t)
                     if t.transaction_type == TransactionType::Earn
                         && t.idempotency_key == *key

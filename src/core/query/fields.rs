@@ -83,6 +83,12 @@ pub trait Fields {
     fn view_json(&self) -> Result<String>;
 }
 
+impl std::fmt::Debug for dyn Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fields")
+    }
+}
+
 /// What a query can run over: an entity's fields and how to decode its stored rows.
 pub struct Entity {
     pub fields: &'static [FieldSpec],

@@ -11,10 +11,12 @@
 //! and the position of the row it continues from: `next` continues after the page's last row,
 //! `prev` goes back from its first row.
 
+use std::rc::Rc;
+
 use serde::Serialize;
 
 use super::cursor::{decode_cursor, encode_cursor, invalid_cursor, CURSOR_VERSION};
-use super::fields::{Entity, Val};
+use super::fields::{Entity, Fields, Val};
 use super::filter::{matches, Filter};
 use super::paging::{Cursors, MAX_LIMIT};
 use super::sort::{order, Position, SortKey};
@@ -88,8 +90,8 @@ pub struct Run {
     after: Option<String>,
     /// The scan in flight.
     pending: Option<ScanRequest>,
-    /// Matches kept so far, in the order of travel, with their stored values.
-    found: Vec<(Position, String)>,
+    /// Matches kept so far, in the order of travel, decoded.
+    found: Vec<(Position, Rc<dyn Fields>)>,
     render: Render,
 }
 
@@ -184,7 +186,7 @@ impl Run {
         self.anchor.as_ref().is_none_or(|a| order(&self.query.sort, pos, a, self.backward).is_gt())
     }
 
-    fn keep(&mut self, pos: Position, value: String) {
+    fn keep(&mut self, pos: Position, value: Rc<dyn Fields>) {
         let cap = self.query.limit as usize + 1;
         let (sort, backward) = (&self.query.sort, self.backward);
         let at = self.found.partition_point(|(p, _)| order(sort, p, &pos, backward).is_lt());
@@ -232,8 +234,8 @@ impl Run {
             },
         };
         let mut items = Vec::with_capacity(count);
-        for (pos, value) in &self.found {
-            items.push((self.entity.decode)(&pos.key, value)?.view_json()?);
+        for (_, entity) in &self.found {
+            items.push(entity.view_json()?);
         }
         Ok(Step::done((self.render)(Page { items, cursors, offset })?))
     }
@@ -249,18 +251,18 @@ impl Machine for Run {
         let cap = self.query.limit as usize + 1;
         for row in rows {
             self.after = Some(row.key.clone());
-            let entity = (self.entity.decode)(&row.key, &row.value)?;
+            let entity: Rc<dyn Fields> = Rc::from((self.entity.decode)(&row.key, &row.value)?);
             if !matches(&self.query.filter, entity.as_ref(), self.entity.fields) {
                 continue;
             }
             let pos = Position::of(entity.as_ref(), &row.key, &self.query.sort);
             if self.query.streaming.is_some() {
-                self.found.push((pos, row.value));
+                self.found.push((pos, entity));
                 if self.found.len() == cap {
                     return self.finish();
                 }
             } else if self.after_anchor(&pos) {
-                self.keep(pos, row.value);
+                self.keep(pos, entity);
             }
         }
         if exhausted {

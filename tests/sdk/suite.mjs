@@ -1,0 +1,263 @@
+// The official @wix/loyalty modules, unmodified, bound by @wix/sdk's createClient to the engine:
+// every public method of accounts, programs, transactions, coupons, rewards and tiers is driven
+// and checked against the direct API on the same store. Run in-process (createWixFetch) and over
+// HTTP (`wix-loyalty-wasm serve` as a child process) by sdk.test.mjs and http.test.mjs.
+import assert from 'node:assert/strict';
+import { describe, it, before, after } from 'node:test';
+import { createClient } from '@wix/sdk';
+import * as loyaltyModules from '@wix/loyalty';
+import { operationTable } from 'wix-loyalty-wasm';
+
+export const CONTACT_A = '3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d';
+export const CONTACT_B = '7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b';
+export const CONTACT_C = 'c0ffee00-1234-4abc-9def-0123456789ab';
+export const MEMBER_A = '99999999-0000-4000-8000-00000000000a';
+export const MEMBER_B = '99999999-0000-4000-8000-00000000000b';
+export const MODULES = ['accounts', 'programs', 'transactions', 'coupons', 'rewards', 'tiers'];
+
+/** Contacts A and B are members A and B; C is no member. */
+export function contacts(contactId) {
+  return { [CONTACT_A]: { memberId: MEMBER_A, name: 'Dana Levi', email: 'dana@example.com' }, [CONTACT_B]: { memberId: MEMBER_B, name: 'Omar Haddad' }, [CONTACT_C]: { name: 'Mei Chen' } }[contactId] ?? null;
+}
+
+/** An official SDK client over `fetch`, sending `authorization` (or nothing). */
+export function sdk(fetch, authorization) {
+  return createClient({
+    modules: Object.fromEntries(MODULES.map((m) => [m, loyaltyModules[m]])),
+    auth: { getAuthHeaders: async () => ({ headers: authorization ? { Authorization: authorization } : {} }) },
+    fetch,
+  });
+}
+
+/** The public methods of an SDK module (functions, not the event registrations or enums). */
+export function sdkMethods(module) {
+  return Object.keys(loyaltyModules[module]).filter((n) => typeof loyaltyModules[module][n] === 'function' && !/^on[A-Z]/.test(n) && !/^[A-Z]/.test(n));
+}
+
+/** What a failed call threw, normalized for comparing the SDK's error with the direct API's. */
+export function shape(e) {
+  const parsed = JSON.parse(e.message);
+  const { requestId, ...details } = e.details ?? {};
+  void requestId;
+  return { status: e.status, message: parsed.message, details };
+}
+
+export async function failure(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  assert.fail('expected the call to fail');
+}
+
+/** Runs the suite. `open()` resolves to `{ fetch, direct, token(memberId), apiKey?, close() }`. */
+export function sdkSuite(label, open) {
+  describe(label, () => suite(label, open));
+}
+
+function suite(label, open) {
+  const rows = new Map(operationTable().operations.map((op) => [op.name, op]));
+  let env;
+  let admin;
+
+  before(async () => {
+    env = await open();
+    admin = sdk(env.fetch, env.apiKey);
+  });
+  after(async () => env?.close());
+
+  it(`every method of the six core modules answers through the official SDK`, async () => {
+    const { direct } = env;
+    const driven = new Set();
+    const drive = (module, name) => {
+      driven.add(`${module}.${name}`);
+      return admin[module][name];
+    };
+    // programs
+    const activated = await drive('programs', 'activateLoyaltyProgram')();
+    assert.deepEqual(activated, await direct.programs.getLoyaltyProgram());
+    const icon = 'wix:image://v1/11062b_star~mv2.png/star.png#originWidth=64&originHeight=64';
+    const updated = await drive('programs', 'updateLoyaltyProgram')({ name: 'Stars Club', pointDefinition: { customName: 'Stars', icon } });
+    assert.equal(updated.loyaltyProgram.pointDefinition.icon, icon, 'an icon goes out as an image object and comes back as the SDK string');
+    assert.deepEqual(updated, await direct.programs.getLoyaltyProgram());
+    assert.deepEqual(await drive('programs', 'getLoyaltyProgram')(), await direct.programs.getLoyaltyProgram());
+    assert.deepEqual(await drive('programs', 'getLoyaltyProgramPremiumFeatures')(), await direct.programs.getLoyaltyProgramPremiumFeatures());
+    assert.deepEqual(await drive('programs', 'bulkGetLoyaltyProgram')(), await direct.programs.bulkGetLoyaltyProgram());
+    assert.equal((await drive('programs', 'enablePointsExpiration')()).loyaltyProgram.pointsExpiration.status, 'ENABLED');
+    assert.equal((await drive('programs', 'disablePointsExpiration')()).loyaltyProgram.pointsExpiration.status, 'DISABLED');
+    assert.equal((await drive('programs', 'pauseLoyaltyProgram')()).loyaltyProgram.status, 'PAUSED');
+    await admin.programs.activateLoyaltyProgram();
+
+    // accounts
+    const { account: a } = await drive('accounts', 'createAccount')(CONTACT_A);
+    assert.deepEqual(a, await direct.accounts.getAccount(a._id));
+    const { account: c } = await admin.accounts.createAccount(CONTACT_C);
+    const earned = await drive('accounts', 'earnPoints')(a._id, { amount: 40, appId: 'shop', idempotencyKey: `${label}-k1`, description: 'Latte', orderId: 'o-1' });
+    assert.deepEqual(earned.account, await direct.accounts.getAccount(a._id));
+    const adjusted = await drive('accounts', 'adjustPoints')(a._id, { amount: -5, revision: earned.account.revision, description: 'Goodwill' });
+    assert.equal(adjusted.account.points.balance, 35);
+    assert.deepEqual(await drive('accounts', 'getAccount')(a._id), await direct.accounts.getAccount(a._id));
+    assert.deepEqual(await drive('accounts', 'getAccountBySecondaryId')({ contactId: CONTACT_A }), await direct.accounts.getAccountBySecondaryId({ contactId: CONTACT_A }));
+    assert.deepEqual(await drive('accounts', 'getAccountBySecondaryId')({ memberId: MEMBER_A }), await direct.accounts.getAccountBySecondaryId({ memberId: MEMBER_A }));
+    const listArgs = { contactIds: [CONTACT_A, CONTACT_C], cursorPaging: { limit: 1 } };
+    const listed = await drive('accounts', 'listAccounts')(listArgs);
+    assert.deepEqual(listed, await direct.accounts.listAccounts(listArgs));
+    assert.deepEqual(await admin.accounts.listAccounts({ cursorPaging: { cursor: listed.pagingMetadata.cursors.next } }), await direct.accounts.listAccounts({ cursorPaging: { cursor: listed.pagingMetadata.cursors.next } }));
+    const viaBuilder = await drive('accounts', 'queryLoyaltyAccounts')().eq('contactId', CONTACT_A).find();
+    assert.deepEqual(viaBuilder.items, (await direct.accounts.queryLoyaltyAccounts().eq('contactId', CONTACT_A).find()).items);
+    const typed = { filter: { 'points.balance': { $gt: 0 } }, sort: [{ fieldName: '_createdDate', order: 'DESC' }], cursorPaging: { limit: 10 } };
+    assert.deepEqual(await admin.accounts.queryLoyaltyAccounts(typed), await direct.accounts.queryLoyaltyAccounts(typed));
+    const search = { filter: { 'points.balance': { $gte: 0 } }, search: { expression: 'dana' }, sort: [{ fieldName: 'points.balance', order: 'DESC' }], cursorPaging: { limit: 20 } };
+    const found = await drive('accounts', 'searchAccounts')(search);
+    assert.deepEqual(found, await direct.accounts.searchAccounts(search));
+    assert.deepEqual(found.accounts.map((x) => x._id), [a._id]);
+    assert.deepEqual(await drive('accounts', 'countAccounts')({ filter: { 'points.balance': { $gt: 0 } } }), { count: 1 });
+    const { asyncJobId } = await drive('accounts', 'bulkAdjustPoints')({ search: { filter: { 'tier._id': null } }, amount: 3 });
+    assert.equal((await direct.jobs.getJob(asyncJobId)).job.succeeded, 2);
+    assert.equal((await direct.accounts.getAccount(c._id)).points.balance, 3);
+
+    // transactions
+    const txn = await drive('transactions', 'getLoyaltyTransaction')(earned.transactionId);
+    assert.deepEqual(txn, await direct.transactions.getLoyaltyTransaction(earned.transactionId));
+    assert.equal(txn.earnInfo.orderId, 'o-1');
+    const page = await drive('transactions', 'queryLoyaltyTransactions')().eq('accountId', a._id).descending('_createdDate').limit(2).find();
+    const mine = await direct.transactions.queryLoyaltyTransactions().eq('accountId', a._id).descending('_createdDate').limit(2).find();
+    assert.deepEqual(page.items, mine.items);
+    assert.equal(page.pageSize, 2);
+    assert.ok(page.hasNext());
+    const second = await page.next();
+    assert.deepEqual(second.items, (await mine.next()).items);
+    assert.deepEqual((await second.prev()).items, page.items, 'prev() through the SDK');
+    const typedTxn = { filter: { transactionType: 'ADJUST' }, sort: [{ fieldName: '_id', order: 'ASC' }], cursorPaging: { limit: 20 } };
+    assert.deepEqual(await admin.transactions.queryLoyaltyTransactions(typedTxn), await direct.transactions.queryLoyaltyTransactions(typedTxn));
+
+    // Every method of the six modules, implemented or not, was driven or is driven now.
+    const unimplemented = [];
+    for (const module of MODULES) {
+      for (const name of sdkMethods(module)) {
+        const row = rows.get(name);
+        assert.ok(row, `${module}.${name} is in the table of operations`);
+        assert.equal(row.module, module, `${name} belongs to ${module}`);
+        if (row.implemented) continue;
+        unimplemented.push(`${module}.${name}`);
+        let call = admin[module][name]('00000000-0000-4000-8000-000000000001', { x: 1 }, '1');
+        if (call && typeof call.find === 'function') call = call.find();
+        const e = await failure(call);
+        assert.equal(e.status, 501, `${module}.${name}`);
+        assert.equal(e.details.applicationError.code, 'NOT_IMPLEMENTED', `${module}.${name}`);
+        assert.match(e.details.applicationError.description, new RegExp(`${module}\\.${name}`));
+        driven.add(`${module}.${name}`);
+      }
+    }
+    const all = MODULES.flatMap((m) => sdkMethods(m).map((n) => `${m}.${n}`));
+    const memberOnly = ['accounts.getCurrentMemberAccount'];
+    assert.deepEqual(all.filter((m) => !driven.has(m) && !memberOnly.includes(m)), [], 'every public method was driven');
+    assert.ok(unimplemented.length > 20 && all.length === 47, `${all.length} methods, ${unimplemented.length} not implemented yet`);
+  });
+
+  it(`errors thrown through the SDK equal the direct API's`, async () => {
+    const { direct } = env;
+    await admin.programs.activateLoyaltyProgram();
+    const { account: b } = await admin.accounts.createAccount(CONTACT_B).catch(() => direct.accounts.getAccountBySecondaryId({ contactId: CONTACT_B }));
+    const same = async (name, call) => {
+      const viaSdk = await failure(call(admin));
+      const viaDirect = await failure(call(direct));
+      assert.deepEqual(shape(viaSdk), shape(viaDirect), name);
+      assert.equal(typeof viaSdk.requestId, 'string', `${name}: the request id header reaches the SDK`);
+      return viaSdk;
+    };
+    let e = await same('overdraft', (m) => m.accounts.adjustPoints(b._id, { amount: -1_000_000 }));
+    assert.equal(e.status, 428);
+    assert.equal(e.details.applicationError.code, 'INSUFFICIENT_POINTS');
+    assert.equal(typeof e.details.applicationError.data, 'object');
+    e = await same('not found', (m) => m.accounts.getAccount('00000000-0000-4000-8000-0000000000ff'));
+    assert.equal(e.status, 404);
+    e = await same('a second account', (m) => m.accounts.createAccount(CONTACT_B));
+    assert.equal(e.status, 409);
+    assert.equal(e.details.applicationError.code, 'ACCOUNT_ALREADY_EXISTS');
+    e = await same('stale revision', (m) => m.accounts.adjustPoints(b._id, { amount: 1, revision: '999' }));
+    assert.equal(e.status, 409);
+    e = await same('validation', (m) => m.accounts.earnPoints(b._id, { amount: 0.5, appId: '', idempotencyKey: 'x' }));
+    assert.equal(e.status, 400);
+    assert.deepEqual(e.details.validationError.fieldViolations.map((v) => v.field), ['options.amount', 'options.appId']);
+    e = await same('bad id', (m) => m.accounts.getAccount('nope'));
+    assert.deepEqual(e.details.validationError.fieldViolations.map((v) => v.field), ['_id']);
+    e = await same('bad options', (m) => m.accounts.listAccounts({ contactIds: ['x'], cursorPaging: { limit: 500 } }));
+    assert.deepEqual(e.details.validationError.fieldViolations.map((v) => v.field), ['options.contactIds[0]', 'options.cursorPaging.limit']);
+    e = await same('a bad typed query', (m) => m.transactions.queryLoyaltyTransactions({ filter: { amount: { $regex: 1 } }, cursorPaging: { limit: 5 } }));
+    assert.deepEqual(e.details.validationError.fieldViolations.map((v) => v.field), ['query.filter.amount.$regex']);
+    e = await same('a program field', (m) => m.programs.updateLoyaltyProgram({ name: 'X' }));
+    assert.deepEqual(e.details.validationError.fieldViolations.map((v) => v.field), ['loyaltyProgram.name']);
+    // The builder path: the SDK names builder arguments "undefined." (its own quirk), the rest is equal.
+    const viaBuilder = await failure(admin.transactions.queryLoyaltyTransactions().limit(1000).find());
+    assert.equal(viaBuilder.status, 400);
+    assert.deepEqual(viaBuilder.details.validationError.fieldViolations.map((v) => v.ruleName), ['OUT_OF_RANGE']);
+  });
+
+  it(`members see their own account, and nothing an admin may`, async () => {
+    const { direct } = env;
+    await admin.programs.activateLoyaltyProgram();
+    for (const contact of [CONTACT_A, CONTACT_B]) await admin.accounts.createAccount(contact).catch(() => {});
+    const { account: a } = await direct.accounts.getAccountBySecondaryId({ contactId: CONTACT_A });
+    const { account: b } = await direct.accounts.getAccountBySecondaryId({ contactId: CONTACT_B });
+    const memberA = sdk(env.fetch, await env.token(MEMBER_A));
+    const memberB = sdk(env.fetch, await env.token(MEMBER_B));
+    assert.deepEqual(await memberA.accounts.getCurrentMemberAccount(), { account: await direct.accounts.getAccount(a._id) });
+    assert.equal((await memberB.accounts.getCurrentMemberAccount()).account._id, b._id);
+    // Another member's account, and an admin method: 403.
+    for (const call of [() => memberB.accounts.getAccount(a._id), () => memberA.accounts.adjustPoints(a._id, { amount: 5 }), () => memberA.programs.activateLoyaltyProgram(), () => memberB.transactions.queryLoyaltyTransactions().eq('accountId', a._id).find()]) {
+      const e = await failure(call());
+      assert.equal(e.status, 403);
+      assert.equal(e.details.applicationError.code, 'ADMIN_ONLY');
+    }
+    assert.equal((await direct.accounts.getAccount(a._id)).revision, a.revision, 'nothing changed');
+    // A token that is not this backend's: 401.
+    const forged = sdk(env.fetch, `${(await env.token(MEMBER_A)).slice(0, -4)}AAAA`);
+    assert.equal((await failure(forged.accounts.getCurrentMemberAccount())).status, 401);
+    // An admin has no "current member".
+    assert.equal((await failure(admin.accounts.getCurrentMemberAccount())).status, 401);
+    if (env.apiKey) {
+      const anonymous = sdk(env.fetch, undefined);
+      const e = await failure(anonymous.programs.getLoyaltyProgram());
+      assert.equal(e.status, 401);
+      assert.equal(e.details.applicationError.code, 'UNAUTHENTICATED');
+    }
+  });
+
+  it(`the wire: exactly 200 with JSON, REST names, ISO dates, Wix error bodies`, async () => {
+    const { direct } = env;
+    await admin.programs.activateLoyaltyProgram();
+    const { account } = await direct.accounts.getAccountBySecondaryId({ contactId: CONTACT_A }).catch(async () => direct.accounts.createAccount(CONTACT_A));
+    const headers = env.apiKey ? { authorization: env.apiKey } : {};
+    const base = 'https://www.wixapis.com';
+    let res = await env.fetch(`${base}/loyalty-accounts/v1/accounts/${account._id}?id=${account._id}`, { method: 'GET', headers });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.account.id, account._id);
+    assert.match(body.account.createdDate, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.equal(body.account.contact.picture.id, '');
+    res = await env.fetch(`${base}/loyalty-rewards/v1/rewards/r-1?id=r-1&revision=3`, { method: 'DELETE', headers });
+    assert.equal(res.status, 501);
+    assert.deepEqual((await res.json()).details.applicationError.code, 'NOT_IMPLEMENTED');
+    res = await env.fetch(`${base}/loyalty-accounts/v1/accounts`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"contactId": ' });
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).details.applicationError.code, 'MALFORMED_JSON');
+    res = await env.fetch(`${base}/loyalty-nothing/v1/here`, { method: 'GET', headers });
+    assert.equal(res.status, 404);
+    assert.equal((await res.json()).details.applicationError.code, 'UNKNOWN_ROUTE');
+    res = await env.fetch(`${base}/loyalty-programs/v1/program`, { method: 'DELETE', headers });
+    assert.equal(res.status, 405);
+    // The .r parameter (base64url of the whole request), as bulkGetLoyaltyCoupon sends it.
+    const r = Buffer.from(JSON.stringify({ contactIds: [CONTACT_A], cursorPaging: { limit: 1 } })).toString('base64url');
+    res = await env.fetch(`${base}/loyalty-accounts/v1/accounts?.r=${r}`, { method: 'GET', headers });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).accounts[0].id, account._id);
+    // The same services under /_api, as inside Wix sites.
+    res = await env.fetch(`${base}/_api/loyalty-programs/v1/program`, { method: 'GET', headers });
+    assert.equal(res.status, 200);
+    if (env.log) {
+      assert.match(env.log(), /GET \/loyalty-accounts\/v1\/accounts\/[0-9a-f-]+\?id=[0-9a-f-]+ 200 [\d.]+ms/, 'one log line per request');
+    }
+  });
+}
