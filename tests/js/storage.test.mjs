@@ -80,8 +80,11 @@ test('a storage callback that throws or rejects is UNAVAILABLE / STORAGE_ERROR w
 });
 
 test('storage answers that break the contract are INTERNAL / STORAGE_PROTOCOL_ERROR', async () => {
-  const { loyalty, account } = await activeWithAccount();
   const base = memoryStorage();
+  const loyalty = createLoyaltyBackend({ storage: base });
+  await loyalty.programs.activateLoyaltyProgram();
+  const { account } = await loyalty.accounts.createAccount(CONTACT_A);
+  await loyalty.accounts.adjustPoints(account._id, { amount: 3 });
   for (const faults of [
     { read: async () => 'nope' },
     { read: async () => [] },
@@ -94,13 +97,18 @@ test('storage answers that break the contract are INTERNAL / STORAGE_PROTOCOL_ER
   ]) {
     const broken = createLoyaltyBackend({ storage: faulty(base, faults) });
     await broken.programs.activateLoyaltyProgram().catch(() => {});
-    const ops = [broken.programs.updateLoyaltyProgram({ name: 'Name' }), broken.transactions.queryLoyaltyTransactions().find()];
+    const ops = [broken.accounts.adjustPoints(account._id, { amount: 100 }), broken.transactions.queryLoyaltyTransactions().find()];
     const settled = await Promise.allSettled(ops);
     const failures = settled.filter((s) => s.status === 'rejected').map((s) => s.reason);
     assert.ok(failures.length >= 1, `a broken storage is noticed: ${JSON.stringify(Object.keys(faults))}`);
     for (const e of failures) assert.deepEqual([e.code, e.reason], ['INTERNAL', 'STORAGE_PROTOCOL_ERROR'], e.message);
+    // A broken read or commit lets no adjustment through (a broken scan touches only the query).
+    if (!faults.scan) assert.equal(settled[0].status, 'rejected', JSON.stringify(Object.keys(faults)));
   }
-  await assertConsistent(loyalty, account._id);
+  // The store the broken views sat on: nothing changed, nothing is inconsistent.
+  const { account: after } = await assertConsistent(loyalty, account._id);
+  assert.equal(after.points.balance, 3 + 200, 'only the two scan-fault views adjusted');
+  assert.ok((await loyalty.verify()).ok);
 });
 
 test('a corrupted or foreign record names its key; other accounts keep working', async () => {

@@ -15,17 +15,22 @@ test('a forced trap rejects with INTERNAL and leaves a working engine', async ()
   const logged = [];
   const consoleError = console.error;
   console.error = (...args) => logged.push(args.join(' '));
-
-  // Calls in flight on the normal backend while traps happen must complete normally.
-  const inFlight = Array.from({ length: 50 }, () => loyalty.accounts.adjustPoints(account._id, { amount: 1 }));
-  for (let i = 0; i < 20; i++) {
-    const e = await rejects(trapping.accounts.adjustPoints(account._id, { amount: 1000 }), 'INTERNAL', 'WASM_TRAP');
-    assert.ok(e.cause instanceof Error, 'the RuntimeError is the cause');
+  let results;
+  try {
+    // Calls in flight on the normal backend while traps happen must complete normally.
+    const inFlight = Array.from({ length: 50 }, () => loyalty.accounts.adjustPoints(account._id, { amount: 1 }));
+    for (let i = 0; i < 20; i++) {
+      const e = await rejects(trapping.accounts.adjustPoints(account._id, { amount: 1000 }), 'INTERNAL', 'WASM_TRAP');
+      assert.ok(e.cause instanceof Error, 'the RuntimeError is the cause');
+    }
+    await rejects(trapping.verify(), 'INTERNAL', 'WASM_TRAP');
+    results = await Promise.all(inFlight);
+  } finally {
+    console.error = consoleError;
   }
-  await rejects(trapping.verify(), 'INTERNAL', 'WASM_TRAP');
-  const results = await Promise.all(inFlight);
-  assert.equal(results.length, 50);
-  console.error = consoleError;
+  // Each call in flight was applied exactly once: one after the other, balances 1 to 50.
+  assert.deepEqual(results.map((r) => r.account.points.balance).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1));
+  assert.equal(new Set(results.map((r) => r.transactionId)).size, 50);
   assert.equal(logged.filter((l) => l.includes('wix-loyalty-wasm panicked') && l.includes('forced by the testing.trapBefore option')).length, 21, 'the panic hook logged every panic');
 
   const after = engineStats();

@@ -32,18 +32,63 @@ test('postgres: an unreachable server is UNAVAILABLE / STORAGE_ERROR, and a rest
   const loyalty = createLoyaltyBackend({ storage: down });
   await assert.rejects(loyalty.programs.getLoyaltyProgram(), (e) => e.code === 'UNAVAILABLE' && e.reason === 'STORAGE_ERROR' && /ECONNREFUSED/.test(e.message) && e.cause instanceof Error);
 
-  const storage = fresh({ poolSize: 2 });
-  const live = createLoyaltyBackend({ storage });
-  await live.programs.activateLoyaltyProgram();
-  const { account } = await live.accounts.createAccount('3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d');
-  // The server drops every connection of the pool (as on a restart or failover).
-  await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() AND application_name = $1', ['']);
-  const settled = await Promise.allSettled([live.accounts.adjustPoints(account._id, { amount: 5 }), live.accounts.adjustPoints(account._id, { amount: 5 })]);
-  for (const s of settled.filter((x) => x.status === 'rejected')) assert.equal(s.reason.code, 'UNAVAILABLE', s.reason.message);
-  const ok = settled.filter((x) => x.status === 'fulfilled').length;
-  const r = await live.accounts.adjustPoints(account._id, { amount: 1 });
-  assert.equal(r.account.points.balance, 5 * ok + 1, 'the pool reconnects; failed calls wrote nothing');
+  // A connection dropped while a call's query is on the wire (as on a restart or failover):
+  // through a proxy that holds the query, then cuts every connection.
+  const proxy = await dropProxy(new URL(url).port);
+  try {
+    const viaProxy = new URL(url);
+    viaProxy.port = String(proxy.port);
+    const storage = fresh({ poolSize: 2, connectionString: viaProxy.href });
+    const live = createLoyaltyBackend({ storage });
+    await live.programs.activateLoyaltyProgram();
+    const { account } = await live.accounts.createAccount('3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d');
+    proxy.hold();
+    const call = live.accounts.adjustPoints(account._id, { amount: 5 });
+    await proxy.held();
+    proxy.cut();
+    const e = await call.then(() => null, (x) => x);
+    assert.ok(e, 'the call whose connection was cut fails');
+    assert.deepEqual([e.code, e.reason], ['UNAVAILABLE', 'STORAGE_ERROR'], e.message);
+    const r = await live.accounts.adjustPoints(account._id, { amount: 1 });
+    assert.equal(r.account.points.balance, 1, 'the pool reconnects; the failed call wrote nothing');
+  } finally {
+    proxy.close();
+  }
 });
+
+/** A TCP proxy to PostgreSQL that can hold what clients send, and cut every connection. */
+async function dropProxy(targetPort) {
+  const { createServer, connect } = await import('node:net');
+  const sockets = new Set();
+  let holding = false;
+  let onHeld = null;
+  const server = createServer((client) => {
+    const upstream = connect(Number(targetPort), '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    client.on('data', (d) => {
+      if (holding) {
+        onHeld?.();
+        return; // swallowed: the query never reaches the server
+      }
+      upstream.write(d);
+    });
+    upstream.on('data', (d) => client.write(d));
+    for (const s of [client, upstream]) s.on('error', () => {}).on('close', () => { client.destroy(); upstream.destroy(); });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: server.address().port,
+    hold: () => { holding = true; },
+    held: () => new Promise((resolve) => { onHeld = resolve; }),
+    cut: () => {
+      holding = false;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    close: () => { for (const s of sockets) s.destroy(); server.close(); },
+  };
+}
 
 test('postgres: a hand-edited invalid record and a newer-schema row give clear errors; other accounts keep working', async () => {
   const storage = fresh();
