@@ -8,14 +8,21 @@
 //   --quick   short measurements, smaller scaling sizes
 //   --check   --quick, then enforce the budgets (ratios only; a missed ratio is measured up to
 //             four more times and the best counts) and exit 1 if one fails
+// A full run (neither flag) also builds the boundary measurement (feature boundary-bench of the
+// crate: serde-wasm-bindgen and an async export, next to what the package does).
 //
 // Needs WIX_LOYALTY_PG_URL (scripts/with-postgres.sh starts a private PostgreSQL) and
 // node --expose-gc (for memory per account); `npm run bench` arranges both.
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { createLoyaltyBackend, memoryStorage } from 'wix-loyalty-wasm';
+import { createClient } from '@wix/sdk';
+import { accounts as sdkAccounts, transactions as sdkTransactions } from '@wix/loyalty';
+import { createLoyaltyBackend, memoryStorage, createWixFetch } from 'wix-loyalty-wasm';
 import { postgresStorage } from 'wix-loyalty-wasm/storage/postgres';
 import { createPlainLoyalty } from './plain.mjs';
 import { createPgBaseline } from './pg-baseline.mjs';
@@ -125,6 +132,101 @@ function table(title, rows, baselineName) {
 for (const callers of [1, 32]) {
   const rows = await compare(`memory, ${callers} caller(s)`, (n) => subject('engine', memoryStorage(), n), (n) => subject('plain', memoryStorage(), n), callers);
   table(`memoryStorage(), ${callers} concurrent caller(s): engine vs plain JS`, rows, 'plain JS');
+}
+
+// ------------------------------------------------------------------ the official SDK's path
+// The same calls through @wix/sdk's createClient and createWixFetch (in-process): the SDK's
+// request building and response conversion, the routing, the renames and date conversions both
+// ways, next to the direct API. A third column runs the SDK over a fetch that replays a recorded
+// answer: the SDK's own cost, which no server can remove.
+{
+  const loyalty = createLoyaltyBackend({ storage: memoryStorage() });
+  await loyalty.programs.activateLoyaltyProgram();
+  const wixFetch = createWixFetch(loyalty);
+  const recorded = new Map();
+  const replay = async (input, init) => {
+    const request = new Request(input, init);
+    const key = `${request.method} ${new URL(request.url).pathname}`;
+    if (!recorded.has(key)) {
+      const r = await wixFetch(request);
+      recorded.set(key, { status: r.status, headers: [...r.headers], body: await r.text() });
+    }
+    const { status, headers, body } = recorded.get(key);
+    return new Response(body, { status, headers });
+  };
+  const auth = { getAuthHeaders: async () => ({ headers: {} }) };
+  const clientOver = (fetch) => createClient({ modules: { accounts: sdkAccounts, transactions: sdkTransactions }, auth, fetch });
+  const page = (t) => (id) => t.queryLoyaltyTransactions().eq('accountId', id).limit(50).find();
+  const direct = await operations(loyalty.accounts, page(loyalty.transactions), 1);
+  const sdk = clientOver(wixFetch);
+  const viaSdk = await operations(sdk.accounts, page(sdk.transactions), 1);
+  const canned = clientOver(replay);
+  const viaReplay = await operations(canned.accounts, page(canned.transactions), 1);
+  const rows = {};
+  for (const op of ['adjustPoints', 'getAccount', 'queryPage']) {
+    const d = await measure(direct[op], 1);
+    const k = await measure(viaSdk[op], 1);
+    const r = await measure(viaReplay[op], 1);
+    rows[op] = { direct: d, sdk: k, sdkOverReplay: r, ratio: +(k.opsPerSec / d.opsPerSec).toFixed(2) };
+  }
+  results.figures['official SDK path'] = rows;
+  say('\nthe official SDK through createWixFetch (in-process), 1 caller: SDK vs direct API');
+  say(`  ${'operation'.padEnd(14)} ${'direct ops/s'.padStart(12)} ${'p50 µs'.padStart(8)}   ${'SDK ops/s'.padStart(10)} ${'p50 µs'.padStart(8)}   ${'SDK ÷ direct'.padStart(12)}   ${'SDK, replayed answer: p50 µs'.padStart(28)}`);
+  for (const [op, r] of Object.entries(rows)) {
+    say(`  ${op.padEnd(14)} ${String(r.direct.opsPerSec).padStart(12)} ${String(r.direct.p50us).padStart(8)}   ${String(r.sdk.opsPerSec).padStart(10)} ${String(r.sdk.p50us).padStart(8)}   ${r.ratio.toFixed(2).padStart(12)}   ${String(r.sdkOverReplay.p50us).padStart(28)}`);
+  }
+}
+
+// ------------------------------------------------------------------ the boundary
+// What decided the design of the boundary, measured here in the same run: arguments converted
+// by the hand-written walker against serde-wasm-bindgen, and the synchronous steps the JS face
+// drives against one async export that awaits the storage's promises (wasm-bindgen-futures).
+if (!QUICK) {
+  const target = join(root, 'target', 'bench');
+  execFileSync('cargo', ['build', '--lib', '--release', '--target', 'wasm32-unknown-unknown', '--features', 'boundary-bench', '--target-dir', target], { cwd: root, stdio: 'ignore' });
+  execFileSync('wasm-bindgen', [join(target, 'wasm32-unknown-unknown', 'release', 'wix_loyalty_wasm.wasm'), '--target', 'nodejs', '--out-dir', join(target, 'pkg')], { cwd: root, stdio: 'ignore' });
+  writeFileSync(join(target, 'pkg', 'package.json'), '{ "type": "commonjs" }\n'); // the glue is CommonJS; the project's package.json says module
+  const b = createRequire(import.meta.url)(join(target, 'pkg', 'wix_loyalty_wasm.js'));
+  const options = { amount: 1, appId: 'shop', idempotencyKey: 'order-1001', description: 'Latte and croissant', activityType: 'purchase', orderId: 'o-1001', followedSocialMedia: { channel: 'FACEBOOK' }, revision: '12', balance: null, extra: [1, 2, 3] };
+  const filter = { filter: { $and: [{ accountId: '3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d' }, { amount: { $gte: 5, $lt: 100 } }, { transactionType: { $in: ['EARN', 'ADJUST'] } }] }, sort: [{ fieldName: '_createdDate', order: 'DESC' }], cursorPaging: { limit: 50 } };
+  const perCall = (f, n = QUICK ? 20_000 : 200_000) => {
+    for (let i = 0; i < n / 10; i++) f();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) f();
+    return +(((performance.now() - t0) * 1e6) / n).toFixed(0);
+  };
+  const conversion = {
+    options: { walkerNs: perCall(() => b.benchWalk(options)), serdeNs: perCall(() => b.benchSerde(options)) },
+    query: { walkerNs: perCall(() => b.benchWalk(filter)), serdeNs: perCall(() => b.benchSerde(filter)) },
+  };
+  // One operation both ways over the same memoryStorage, results parsed as JSON by both.
+  const storage = memoryStorage();
+  const loyalty = createLoyaltyBackend({ storage });
+  await loyalty.programs.activateLoyaltyProgram();
+  const { account } = await loyalty.accounts.createAccount(guid(++runId, 1));
+  const call = loyalty[Symbol.for('wix-loyalty-wasm.internal')].call;
+  const steps = {
+    adjustPoints: async () => JSON.parse(await call('adjustPoints', [account._id, { amount: 1 }])),
+    getAccount: async () => JSON.parse(await call('getAccount', [account._id])),
+  };
+  const asyncExport = {
+    adjustPoints: async () => JSON.parse(await b.benchAsyncRun(storage, 'adjustPoints', [account._id, { amount: 1 }], Date.now(), [randomUUID()])),
+    getAccount: async () => JSON.parse(await b.benchAsyncRun(storage, 'getAccount', [account._id], Date.now(), [])),
+  };
+  const exports = {};
+  for (const op of Object.keys(steps)) {
+    const s2 = await measure(steps[op], 1);
+    const a = await measure(asyncExport[op], 1);
+    exports[op] = { syncSteps: s2, asyncExport: a, ratio: +(a.opsPerSec / s2.opsPerSec).toFixed(2) };
+  }
+  results.figures.boundary = { conversion, exports };
+  say('\nthe boundary: the package\'s design next to the alternatives, in this run');
+  for (const [what, c] of Object.entries(conversion)) {
+    say(`  converting ${what === 'options' ? 'a 10-field options object' : 'a query with a filter'}: hand-written walker ${c.walkerNs} ns, serde-wasm-bindgen ${c.serdeNs} ns (${(c.serdeNs / c.walkerNs).toFixed(2)}×)`);
+  }
+  for (const [op, r] of Object.entries(exports)) {
+    say(`  ${op}: synchronous steps ${r.syncSteps.opsPerSec} ops/s (p50 ${r.syncSteps.p50us} µs), one async export ${r.asyncExport.opsPerSec} ops/s (p50 ${r.asyncExport.p50us} µs): ${r.ratio}×`);
+  }
 }
 
 // ------------------------------------------------------------------ storage calls per operation

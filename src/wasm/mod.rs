@@ -18,6 +18,8 @@
 //! operation stays in wasm under its handle between steps ([`handles`]). Errors are thrown as
 //! the JSON text of the Wix-shaped error; `js/errors.js` turns them into `LoyaltyError`s.
 
+#[cfg(feature = "boundary-bench")]
+mod bench;
 mod convert;
 mod handles;
 pub mod step;
