@@ -55,7 +55,7 @@ stage() {
 
 bash scripts/setup.sh test || { echo "setup failed"; exit 1; }
 
-stage lint bash -c 'cargo fmt --check && cargo clippy --all-targets -- -D warnings && cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings'
+stage lint bash -c 'cargo fmt --check && cargo clippy --all-targets -- -D warnings && cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings && cargo clippy --target wasm32-unknown-unknown --lib --features boundary-bench -- -D warnings'
 stage build bash -c 'node scripts/build.mjs && bash scripts/link-pkg.sh'
 stage native cargo test -- --nocapture
 stage wasm-node bash -c 'cargo test --target wasm32-unknown-unknown && wasm-pack test --node'
@@ -77,7 +77,7 @@ chrome() {
 stage wasm-chrome chrome
 stage js node --test tests/js/
 stage sdk node --test --test-concurrency=1 tests/sdk/
-stage storage bash scripts/with-postgres.sh node --test --test-concurrency=1 tests/storage/
+stage storage bash scripts/with-postgres.sh node --test --test-concurrency=1 tests/storage/ tests/upgrade/
 stage types npx tsc -p tests/types/tsconfig.json
 stage package node --test tests/package/
 stage bench bash scripts/with-postgres.sh node --expose-gc --max-old-space-size=6144 bench/run.mjs --check
