@@ -36,6 +36,7 @@ function parse(argv) {
   const options = {};
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
+    if (arg === '--help' || arg === '-h') return { command: 'help', options };
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (!m) throw new Error(`unexpected argument ${arg}`);
     const value = m[2] ?? rest[++i];
@@ -61,8 +62,12 @@ async function main() {
   }
   const { command, options } = parsed;
   if (command !== 'serve') {
-    console.error(command === undefined || command === 'help' || command === '--help' ? USAGE : `unknown command ${command}\n\n${USAGE}`);
-    return command === 'help' || command === '--help' ? 0 : 2;
+    if (command === 'help' || command === '--help' || command === '-h') {
+      console.log(USAGE);
+      return 0;
+    }
+    console.error(command === undefined ? USAGE : `unknown command ${command}\n\n${USAGE}`);
+    return 2;
   }
   const known = new Set(['port', 'host', 'storage', 'api-key', 'member-token-secret', 'body-limit', 'contacts']);
   const unknown = Object.keys(options).find((k) => !known.has(k));

@@ -2,26 +2,23 @@
 //   npm run demo -- --storage sqlite:./demo.db              a durable SQLite file
 //   npm run demo -- --storage postgres:postgres://user@host/db
 // On durable storage a second run finds the first run's accounts and ledger and adds to them.
-import wixLoyaltyBackend, { createLoyaltyBackend, memoryStorage, isLoyaltyError } from '../pkg/node/index.mjs';
+import { createClient } from '@wix/sdk';
+import { accounts as sdkAccounts, programs as sdkPrograms, transactions as sdkTransactions } from '@wix/loyalty';
+import wixLoyaltyBackend, { createLoyaltyBackend, createWixFetch, isLoyaltyError } from '../pkg/node/index.mjs';
+import { storageFromSpec } from '../pkg/storage/spec.js';
 
-async function storageFrom(args) {
+function storageSpec(args) {
   const i = args.findIndex((a) => a === '--storage' || a.startsWith('--storage='));
-  const spec = i < 0 ? 'memory' : args[i].includes('=') ? args[i].slice('--storage='.length) : args[i + 1];
-  if (!spec || spec === 'memory') return { storage: memoryStorage(), label: 'memory (gone when the demo ends)' };
-  const [kind, ...rest] = spec.split(':');
-  const target = rest.join(':');
-  if (kind === 'sqlite' && target) {
-    const { sqliteStorage } = await import('../pkg/storage/sqlite.js');
-    return { storage: sqliteStorage({ path: target }), label: `SQLite file ${target}` };
-  }
-  if (kind === 'postgres' && target) {
-    const { postgresStorage } = await import('../pkg/storage/postgres.js');
-    return { storage: postgresStorage({ connectionString: target }), label: `PostgreSQL ${target.replace(/\/\/[^@]*@/, '//…@')}` };
-  }
-  console.error(`unknown --storage ${spec}: use memory, sqlite:<file> or postgres:<connection string>`);
+  return i < 0 ? 'memory' : args[i].includes('=') ? args[i].slice('--storage='.length) : args[i + 1];
+}
+let chosen;
+try {
+  chosen = await storageFromSpec(storageSpec(process.argv.slice(2)));
+} catch (e) {
+  console.error(e.message);
   process.exit(2);
 }
-const { storage, label } = await storageFrom(process.argv.slice(2));
+const { storage, label } = chosen;
 
 const people = {
   '3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d': { name: 'Dana Levi', email: 'dana@example.com' },
@@ -49,7 +46,19 @@ async function expectFailure(what, promise) {
   } catch (e) {
     if (!isLoyaltyError(e)) throw e;
     console.log(`  ✓ ${what} refused: ${e.code} / ${e.reason}`);
-    console.log(`    ${e.message}`);
+    console.log(`    ${e.description}`);
+  }
+}
+
+/** The official SDK throws plain errors carrying the Wix error body: `status`, `details`. */
+async function expectSdkFailure(what, promise) {
+  try {
+    await promise;
+    console.log(`  ✗ ${what}: unexpectedly succeeded`);
+    process.exitCode = 1;
+  } catch (e) {
+    if (!e?.details?.applicationError) throw e;
+    console.log(`  ✓ ${what} refused: HTTP ${e.status}, ${e.details.applicationError.code}`);
   }
 }
 
@@ -119,6 +128,25 @@ console.log(`  Mei's balance is set to ${set.account.points.balance} with revisi
 await expectFailure('an overdraft (Omar −500)', loyalty.accounts.adjustPoints(omar, { amount: -500 }));
 await expectFailure(`a stale revision (Mei, revision "${meiNow.revision}" again)`, loyalty.accounts.adjustPoints(mei, { amount: 10, revision: meiNow.revision }));
 await expectFailure('a fractional amount', loyalty.accounts.adjustPoints(mei, { amount: 2.5 }));
+
+step('The official SDK (@wix/sdk + @wix/loyalty, unmodified) talks to the engine');
+// createWixFetch serves the Wix Loyalty REST API from this backend, in-process; `serve` does the
+// same over HTTP (npx wix-loyalty-wasm serve).
+const client = (authorization) => createClient({
+  modules: { accounts: sdkAccounts, programs: sdkPrograms, transactions: sdkTransactions },
+  auth: { getAuthHeaders: async () => ({ headers: authorization ? { Authorization: authorization } : {} }) },
+  fetch: createWixFetch(loyalty),
+});
+const wix = client();
+const viaSdk = await wix.programs.getLoyaltyProgram();
+console.log(`  programs.getLoyaltyProgram() → "${viaSdk.loyaltyProgram.name}", ${viaSdk.loyaltyProgram.status}`);
+const sdkEarn = await wix.accounts.earnPoints(omar, { amount: 30, appId: 'coffee-shop', idempotencyKey: `order-${order(4)}`, description: 'Cappuccino (through the SDK)' });
+console.log(`  accounts.earnPoints(Omar, 30) → balance ${sdkEarn.account.points.balance}, transaction ${sdkEarn.transactionId}`);
+const sameAccount = await loyalty.accounts.getAccount(omar);
+console.log(`  the direct API reads the same account: balance ${sameAccount.points.balance}, revision ${sameAccount.revision}`);
+await expectSdkFailure('an overdraft through the SDK', wix.accounts.adjustPoints(omar, { amount: -100000 }));
+const member = client(await loyalty.memberToken('0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6'));
+await expectSdkFailure("a site member's token reading Omar's account", member.accounts.getAccount(omar));
 
 step('Accounts');
 const { accounts } = await loyalty.accounts.listAccounts();

@@ -573,6 +573,20 @@ export declare function createWixFetch(
   options?: { apiKey?: string },
 ): (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/**
+ * Node only (not in the browser build): the REST API of `createWixFetch` over `node:http`, as
+ * `npx wix-loyalty-wasm serve` runs it. Loopback unless `host` widens it, and then `apiKey` is
+ * required. `close()` stops accepting, lets the requests in flight finish, then resolves.
+ */
+export declare function serve(options: {
+  loyalty: LoyaltyBackend;
+  port?: number;
+  host?: string;
+  apiKey?: string;
+  bodyLimit?: number;
+  log?: (line: string) => void;
+}): Promise<{ url: string; port: number; close(): Promise<void>; inFlight(): number }>;
+
 export declare const programs: Programs;
 export declare const accounts: Accounts;
 export declare const transactions: Transactions;

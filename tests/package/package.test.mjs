@@ -2,7 +2,7 @@
 // from Node ESM, Node CommonJS and a plain HTML page (no bundler) in headless Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,40 @@ test('import wixLoyaltyBackend from "wix-loyalty-wasm" works in Node ESM', () =>
 test('require("wix-loyalty-wasm") works in Node CommonJS', () => {
   const out = execFileSync('node', ['-e', `const wixLoyaltyBackend = require('wix-loyalty-wasm').default; (async () => {${script}console.log(out); })();`], { cwd: dir, encoding: 'utf8' });
   assert.equal(out.trim(), '50 FAILED_PRECONDITION/INSUFFICIENT_POINTS true');
+});
+
+test('the wix-loyalty-wasm command runs from the installed package: npx finds it, serve answers and stops on SIGTERM', async () => {
+  const usage = execFileSync('npx', ['--no-install', 'wix-loyalty-wasm', '--help'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  assert.match(usage, /usage: wix-loyalty-wasm serve/);
+  // The bin link npx runs (npx itself runs it through a shell, which would stand between the
+  // signal and the server).
+  const child = spawn(process.execPath, [join(dir, 'node_modules', '.bin', 'wix-loyalty-wasm'), 'serve', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  try {
+    const url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 20_000);
+      exited.then(() => reject(new Error(`serve exited: ${output}`)));
+      child.stdout.on('data', () => {
+        const m = /serving the Wix Loyalty REST API on (http:\/\/\S+)/.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    });
+    const res = await fetch(`${url}/loyalty-programs/v1/program`);
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).loyaltyProgram.status, 'DRAFT');
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const { code } = await exited;
+  assert.equal(code, 0, output);
+  assert.match(output, /GET \/loyalty-programs\/v1\/program 200/);
+  assert.match(output, /stopped/);
 });
 
 test('a plain HTML page imports the web build in headless Chromium', async () => {

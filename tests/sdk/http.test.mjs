@@ -110,22 +110,26 @@ test('SIGTERM with requests in flight: each is answered or never applied, nothin
       return { i, error };
     }
   };
-  // One request in flight across the signal: its headers and half its body are sent first.
-  const slowBody = JSON.stringify({ accountId: account._id, amount: 7, appId: 'shop', idempotencyKey: 'sigterm-slow' });
-  let finishSlow;
-  const slow = new Promise((resolve) => {
-    const req = request(`${server.url}/loyalty-accounts/v1/accounts/${account._id}/earn-points`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(slowBody) },
-    }, (res) => {
-      let text = '';
-      res.on('data', (d) => { text += d; });
-      res.on('end', () => resolve({ i: 'slow', status: res.statusCode, body: JSON.parse(text) }));
+  // Ten requests in flight across the signal: their headers and part of their body are sent
+  // first; after the signal seven are finished and three abandoned by their client.
+  const partial = (i) => {
+    const body = JSON.stringify({ accountId: account._id, amount: 7, appId: 'shop', idempotencyKey: `sigterm-slow-${i}` });
+    let req;
+    const outcome = new Promise((resolve) => {
+      req = request(`${server.url}/loyalty-accounts/v1/accounts/${account._id}/earn-points`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      }, (res) => {
+        let text = '';
+        res.on('data', (d) => { text += d; });
+        res.on('end', () => resolve({ i: `slow-${i}`, amount: 7, status: res.statusCode, body: JSON.parse(text) }));
+      });
+      req.on('error', (error) => resolve({ i: `slow-${i}`, error }));
+      req.write(body.slice(0, 20));
     });
-    req.on('error', (error) => resolve({ i: 'slow', error }));
-    req.write(slowBody.slice(0, 20));
-    finishSlow = () => req.end(slowBody.slice(20));
-  });
+    return { outcome, finish: () => req.end(body.slice(20)), abandon: () => req.destroy() };
+  };
+  const slow = Array.from({ length: 10 }, (_, i) => partial(i));
   // A first wave, answered before the signal.
   const first = await Promise.all(Array.from({ length: 100 }, (_, i) => earn(i)));
   assert.ok(first.every((o) => o.status === 200), 'the first wave is answered');
@@ -135,18 +139,21 @@ test('SIGTERM with requests in flight: each is answered or never applied, nothin
     wait();
   });
   const inFlight = Number(/SIGTERM: finishing (\d+) request\(s\) in flight/.exec(server.output())?.[1]);
-  assert.equal(inFlight, 1, 'the slow request is in flight at the signal');
+  assert.equal(inFlight, 10, 'the ten slow requests are in flight at the signal');
   // A second wave once the server stopped accepting: refused, never applied.
   const second = await Promise.all(Array.from({ length: 50 }, (_, i) => earn(1000 + i)));
-  finishSlow();
-  const outcomes = [...first, ...second, await slow];
+  assert.ok(second.every((o) => o.error), 'requests after the server stopped accepting are refused');
+  slow.forEach((r, i) => (i < 7 ? r.finish() : r.abandon()));
+  const late = await Promise.all(slow.map((r) => r.outcome));
+  assert.ok(late.slice(0, 7).every((o) => o.status === 200), 'the finished requests in flight are answered');
+  assert.ok(late.slice(7).every((o) => o.error), 'the abandoned ones get no answer');
+  const outcomes = [...first, ...second, ...late];
   const { code } = await server.exited;
   assert.equal(code, 0, server.output());
-  assert.equal(outcomes.at(-1).status, 200, 'the request in flight is answered');
   const ok = outcomes.filter((o) => o.status === 200);
   const refused = outcomes.filter((o) => o.error);
   assert.equal(ok.length + refused.length, outcomes.length, 'every request was answered 200 or not at all');
-  assert.deepEqual([ok.length, refused.length], [101, 50]);
+  assert.deepEqual([ok.length, refused.length], [107, 53]);
 
   const storage = sqliteStorage({ path: db });
   const after = createLoyaltyBackend({ storage });
@@ -158,7 +165,7 @@ test('SIGTERM with requests in flight: each is answered or never applied, nothin
   for (const o of ok) assert.equal(applied.get(`sigterm-${o.i}`), 1, `answered request ${o.i} is in the ledger once`);
   for (const o of refused) assert.equal(applied.get(`sigterm-${o.i}`), undefined, `refused request ${o.i} was never applied`);
   assert.equal([...applied.values()].reduce((a, b) => a + b, 0), ok.length, 'nothing else was applied');
-  const balance = ok.reduce((s, o) => s + (o.i === 'slow' ? 7 : 1 + (o.i % 5)), 0);
+  const balance = ok.reduce((s, o) => s + (o.amount ?? 1 + (o.i % 5)), 0);
   assert.equal((await after.accounts.getAccount(account._id)).points.balance, balance);
   assert.ok((await after.verify()).ok);
   storage.close();

@@ -5,11 +5,17 @@ import wixLoyaltyBackend, {
   isLoyaltyError,
   LoyaltyError,
   accounts,
+  account as legacyAccount,
+  createWixFetch,
+  serve,
+  jobs,
   type LoyaltyAccount,
   type LoyaltyStorage,
   type LoyaltyTransaction,
   type ErrorCode,
 } from 'wix-loyalty-wasm';
+import { createClient } from '@wix/sdk';
+import { accounts as sdkAccounts, programs as sdkPrograms } from '@wix/loyalty';
 import { runStorageConformance, storageConformanceTests } from 'wix-loyalty-wasm/conformance';
 import { sqliteStorage } from 'wix-loyalty-wasm/storage/sqlite';
 import { postgresStorage } from 'wix-loyalty-wasm/storage/postgres';
@@ -58,6 +64,38 @@ async function main(): Promise<void> {
       console.log(code, reason, e instanceof LoyaltyError);
     }
   }
+  // The official SDK over the engine: createWixFetch fits @wix/sdk's fetch option.
+  const wix = createClient({
+    modules: { accounts: sdkAccounts, programs: sdkPrograms },
+    auth: { getAuthHeaders: async () => ({ headers: { Authorization: await loyalty.memberToken('0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6') } }) },
+    fetch: createWixFetch(loyalty, { apiKey: 'key' }),
+  });
+  const viaSdk = await wix.accounts.getCurrentMemberAccount();
+  console.log(viaSdk.account?.points?.balance);
+  const server = await serve({ loyalty, port: 0, log: () => {} });
+  const url: string = server.url;
+  await server.close();
+  // Members, events, jobs, account queries, the legacy shapes, SDK-style errors.
+  const member = loyalty.forMember('0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6');
+  const mine = await member.accounts.getCurrentMemberAccount();
+  const unsubscribe: () => void = loyalty.accounts.onAccountPointsUpdated((event) => console.log(event.metadata.entityId));
+  unsubscribe();
+  const { asyncJobId } = await loyalty.accounts.bulkAdjustPoints({ amount: 5, search: { filter: { 'points.balance': { $gte: 10 } } } });
+  const { job } = await jobs.getJob(asyncJobId);
+  const done: number = job.succeeded + job.failed;
+  const richest = await loyalty.accounts.queryLoyaltyAccounts().descending('points.balance').limit(5).find();
+  const legacy = await legacyAccount.getAccount(account._id);
+  const latest: string | undefined = legacy.account.latestTransaction?.type;
+  try {
+    await loyalty.accounts.adjustPoints(account._id, { amount: -1e6 });
+  } catch (e) {
+    if (isLoyaltyError(e)) {
+      const status: number = e.status;
+      const parsed: { message: string } = JSON.parse(e.message);
+      if ('applicationError' in e.details) console.log(status, parsed.message, e.details.applicationError.data);
+    }
+  }
+  console.log(url, mine.account._id, done, richest.items.length, richest.pageSize, latest);
   const report = await runStorageConformance(() => memoryStorage());
   console.log(adapters().length, balance, created, transactionId, fetched._id, items.length, report.passed, storageConformanceTests.length);
 }
