@@ -32,6 +32,9 @@ export function createTokens(secret) {
   const hmacKey = () => (key ??= globalThis.crypto.subtle.importKey('raw', material, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']));
 
   async function sign(payload) {
+    if (!globalThis.crypto?.subtle) {
+      throw loyaltyError('FAILED_PRECONDITION', 'WEB_CRYPTO_UNAVAILABLE', 'member tokens are signed with Web Crypto (crypto.subtle), which this page does not have: browsers offer it to secure contexts only (https, or localhost)');
+    }
     return new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', await hmacKey(), encoder.encode(payload)));
   }
 

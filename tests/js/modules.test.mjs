@@ -166,6 +166,22 @@ test('a member backend acts for its member and may call no admin method', async 
   await assert.rejects(loyalty.memberToken(''), (x) => x.code === 'INVALID_ARGUMENT');
 });
 
+test('without Web Crypto (a browser page that is not a secure context), memberToken rejects with a LoyaltyError', async () => {
+  const loyalty = createLoyaltyBackend({ storage: memoryStorage() });
+  const real = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  const { getRandomValues, randomUUID } = globalThis.crypto;
+  Object.defineProperty(globalThis, 'crypto', {
+    value: { getRandomValues: getRandomValues.bind(globalThis.crypto), randomUUID: randomUUID.bind(globalThis.crypto) },
+    configurable: true,
+  });
+  try {
+    await rejects(loyalty.memberToken(MEMBER), 'FAILED_PRECONDITION', 'WEB_CRYPTO_UNAVAILABLE');
+  } finally {
+    Object.defineProperty(globalThis, 'crypto', real);
+  }
+  assert.match(await loyalty.memberToken(MEMBER), /^wlm1\./, 'and works again once it is there');
+});
+
 test('bulkAdjustPoints runs as a job: progress, the job record, and resumeJobs', async () => {
   const progress = [];
   const loyalty = createLoyaltyBackend({ storage: memoryStorage(), onProgress: (job) => progress.push(job) });

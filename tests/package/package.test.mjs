@@ -79,11 +79,16 @@ test('a plain HTML page imports the web build in headless Chromium', async () =>
   writeFileSync(join(dir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>pending</title>
 <script type="module">
   try {
-    const { default: wixLoyaltyBackend, createLoyaltyBackend, memoryStorage } = await import('./node_modules/wix-loyalty-wasm/index.js');
+    const { default: wixLoyaltyBackend, createLoyaltyBackend, memoryStorage, createWixFetch } = await import('./node_modules/wix-loyalty-wasm/index.js');
     ${script}
     const own = createLoyaltyBackend({ storage: memoryStorage() });
     await own.programs.activateLoyaltyProgram();
-    document.title = 'ok: ' + out + ' ' + typeof crypto.randomUUID;
+    // The REST face in the page: an admin read, and a member token refused an admin method.
+    const wixFetch = createWixFetch(own);
+    const program = await (await wixFetch('https://www.wixapis.com/loyalty-programs/v1/program')).json();
+    const token = await own.memberToken('0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6');
+    const denied = await wixFetch('https://www.wixapis.com/loyalty-programs/v1/program', { headers: { Authorization: token } });
+    document.title = 'ok: ' + out + ' ' + typeof crypto.randomUUID + ' ' + program.loyaltyProgram.status + ' ' + denied.status;
   } catch (e) {
     document.title = 'error: ' + e.message;
   }
@@ -96,7 +101,7 @@ test('a plain HTML page imports the web build in headless Chromium', async () =>
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${server.url}/index.html`);
     await page.waitForFunction(() => document.title !== 'pending', null, { timeout: 20000 });
-    assert.equal(await page.title(), 'ok: 50 FAILED_PRECONDITION/INSUFFICIENT_POINTS true function', errors.join('\n'));
+    assert.equal(await page.title(), 'ok: 50 FAILED_PRECONDITION/INSUFFICIENT_POINTS true function ACTIVE 403', errors.join('\n'));
   } finally {
     await browser.close();
     await server.close();
