@@ -144,11 +144,11 @@ for (const callers of [1, 32]) {
   await loyalty.programs.activateLoyaltyProgram();
   const wixFetch = createWixFetch(loyalty);
   const recorded = new Map();
-  const replay = async (input, init) => {
-    const request = new Request(input, init);
-    const key = `${request.method} ${new URL(request.url).pathname}`;
+  const replay = async (input, init = {}) => {
+    // Keyed by verb and path, read without building a Request (the SDK passes a URL and init).
+    const key = `${init.method ?? input.method ?? 'GET'} ${new URL(input.url ?? String(input)).pathname}`;
     if (!recorded.has(key)) {
-      const r = await wixFetch(request);
+      const r = await wixFetch(input, init);
       recorded.set(key, { status: r.status, headers: [...r.headers], body: await r.text() });
     }
     const { status, headers, body } = recorded.get(key);

@@ -22,6 +22,20 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, in declaration order.
+    pub const ALL: [Code; 10] = [
+        Code::InvalidArgument,
+        Code::NotFound,
+        Code::AlreadyExists,
+        Code::FailedPrecondition,
+        Code::Aborted,
+        Code::PermissionDenied,
+        Code::Unauthenticated,
+        Code::Unavailable,
+        Code::Unimplemented,
+        Code::Internal,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Code::InvalidArgument => "INVALID_ARGUMENT",

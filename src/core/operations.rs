@@ -810,7 +810,6 @@ pub fn resume(state: Box<dyn Machine>, io: Io) -> Result<Step> {
 /// into the package for the JS face (`examples/table.rs`), so the wasm module carries none of it.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn table_json() -> Result<String> {
-    use super::error::Code::*;
     use serde_json::{json, Value};
     let source = |a: &Arg| match a.source {
         Source::Path(f) => json!({ "name": a.name, "from": "path", "field": f }),
@@ -836,21 +835,8 @@ pub fn table_json() -> Result<String> {
         })
     };
     let event = |e: &Event| json!({ "module": module_name(e.module), "function": e.function, "eventType": e.event_type, "velo": e.velo });
-    let codes: serde_json::Map<String, Value> = [
-        InvalidArgument,
-        NotFound,
-        AlreadyExists,
-        FailedPrecondition,
-        Aborted,
-        PermissionDenied,
-        Unauthenticated,
-        Unavailable,
-        Unimplemented,
-        Internal,
-    ]
-    .iter()
-    .map(|c| (c.as_str().to_string(), c.http_status().into()))
-    .collect();
+    let codes: serde_json::Map<String, Value> =
+        Code::ALL.iter().map(|c| (c.as_str().to_string(), c.http_status().into())).collect();
     super::records::encode(&json!({
         "operations": OPERATIONS.iter().map(operation).collect::<Vec<_>>(),
         "events": EVENTS.iter().map(event).collect::<Vec<_>>(),
