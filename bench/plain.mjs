@@ -3,33 +3,8 @@
 // gates, Wix-shaped results with Date fields) over the same storage interface, written by
 // hand in JavaScript. Benchmarks compare the engine against it in the same run.
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const LOYALTY_APP = '553c79f3-5625-4f38-b14b-ef7c0d1e87df';
+import { TightError as PlainError, LOYALTY_APP, invalid, int, str, guid } from './tight.mjs';
 
-class PlainError extends Error {
-  constructor(code, reason, message) {
-    super(`${code}: ${message}`);
-    this.code = code;
-    this.reason = reason;
-  }
-}
-const invalid = (field, why) => new PlainError('INVALID_ARGUMENT', 'INVALID', `"${field}" ${why}`);
-const int = (v, field, min, max) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalid(field, `must be a whole number from ${min} to ${max}`);
-  return v + 0;
-};
-const str = (v, field, min, max, required) => {
-  if (v === undefined || v === null) {
-    if (required) throw invalid(field, 'is required');
-    return undefined;
-  }
-  if (typeof v !== 'string' || v.length < min || v.length > max) throw invalid(field, `must be ${min} to ${max} characters`);
-  return v;
-};
-const guid = (v, field) => {
-  if (typeof v !== 'string' || !GUID.test(v)) throw invalid(field, 'must be a GUID');
-  return v.toLowerCase();
-};
 const pad = (n, w) => String(n).padStart(w, '0');
 
 function view(a) {

@@ -3,9 +3,10 @@
 // retries conflicted commits, drives jobs batch by batch, and delivers events after commits.
 
 import {
-  start, resume, release, operationsInFlight, StoreVerifier, verifyPrefixes, memoryBytes, testingTrap,
-  __wbg_reset_state as resetWasm,
+  start, resume, release, operationsInFlight, StoreVerifier, verifyPrefixes, memoryBytes, testingTrap, localRun,
 } from './wasm/wix_loyalty_wasm.js';
+import { currentGeneration, trapCount, fromCall } from './instance.js';
+import { LOCAL, LocalStore } from './memory-storage.js';
 // The table of operations, as the build wrote it from the wasm module's `table()` export (so a
 // backend can be made before the module is instantiated: entry points import this file first).
 import TABLE from './table.js';
@@ -30,30 +31,9 @@ export function operationTable() {
   return TABLE;
 }
 
-// A trap (a panic that got past every check, or a fault of the runtime) leaves the wasm
-// instance with a leaked stack frame and possibly half-updated heap, so it is never reused:
-// the call rejects with INTERNAL / WASM_TRAP and the module is instantiated afresh. The only
-// state wasm holds is that of the operations in flight; those notice the new generation and
-// start over (they had committed nothing), and objects of the old instance are never touched.
-let generation = 0;
-let traps = 0;
-
-/** Converts what a wasm call threw; on a trap, replaces the instance first. */
-function fromCall(thrown) {
-  if (typeof thrown === 'string' || isLoyaltyError(thrown)) return fromWasm(thrown);
-  traps++;
-  generation++;
-  try {
-    resetWasm();
-  } catch (e) {
-    console.error('wix-loyalty-wasm: could not re-instantiate the engine after a trap:', e);
-  }
-  return fromWasm(thrown);
-}
-
 /** Counters of this copy of the engine: traps recovered from, instances created, wasm memory, operations in flight. */
 export function engineStats() {
-  return { traps, instances: generation + 1, wasmMemoryBytes: memoryBytes(), operationsInFlight: operationsInFlight() };
+  return { traps: trapCount(), instances: currentGeneration() + 1, wasmMemoryBytes: memoryBytes(), operationsInFlight: operationsInFlight() };
 }
 
 /** Thrown inside an operation whose wasm state was lost to a trap recovery: start it again. */
@@ -124,6 +104,16 @@ function optionError(field, expected, got) {
     `createLoyaltyBackend: options.${field} must be ${expected} (got ${got === null ? 'null' : typeof got})`);
 }
 
+/** The wasm-side store of a memoryStorage(), or null for any other storage. */
+function localStoreOf(storage) {
+  try {
+    const local = storage[LOCAL];
+    return local instanceof LocalStore ? local : null;
+  } catch {
+    return null; // a hostile proxy: the generic path reports what it does wrong
+  }
+}
+
 function checkStorage(storage) {
   if (typeof storage !== 'object' || storage === null) throw optionError('storage', 'an object with read, commit and scan functions', storage);
   for (const fn of ['read', 'commit', 'scan']) {
@@ -156,6 +146,8 @@ export function createLoyaltyBackend(options) {
   // without a read (the commit checks this copy is still current).
   let program = null;
   const queue = new KeyedQueue();
+  // The default store lives in wasm: operations on it run without storage round trips.
+  const local = localStoreOf(storage);
 
   function clock() {
     let t;
@@ -198,7 +190,7 @@ export function createLoyaltyBackend(options) {
   }
 
   function advance(step, kind, answer, born) {
-    if (born !== generation) throw RESTART;
+    if (born !== currentGeneration()) throw RESTART;
     try {
       return decode(resume(step.h, kind, answer));
     } catch (thrown) {
@@ -280,13 +272,17 @@ export function createLoyaltyBackend(options) {
     }
   }
 
+  /** `start` flags: 1 = a contacts resolver, 2 = someone listens to events. */
+  function flags() {
+    return (typeof contacts === 'function' ? 1 : 0) | (hub.listening ? 2 : 0);
+  }
+
   /** Starts an operation in wasm; the step remembers the instance generation holding its state. */
   function begin(name, args, t, ids, member) {
     try {
       if (trapBefore.has(name)) testingTrap();
-      const flags = (typeof contacts === 'function' ? 1 : 0) | (hub.listening ? 2 : 0);
-      const step = decode(start(name, args, t, ids, flags, member, program?.value, program?.version));
-      step.gen = generation;
+      const step = decode(start(name, args, t, ids, flags(), member, program?.value, program?.version));
+      step.gen = currentGeneration();
       return step;
     } catch (thrown) {
       throw fromCall(thrown);
@@ -302,9 +298,33 @@ export function createLoyaltyBackend(options) {
       } catch (e) {
         if (e !== RESTART) throw e;
       } finally {
-        if (born === generation) release(step.h);
+        if (born === currentGeneration()) release(step.h);
       }
     }
+  }
+
+  /**
+   * Runs `name` on the default store in one synchronous call; goes on on the generic path only
+   * when the operation must wait on the host (a contacts resolver, a job's batches).
+   */
+  function runLocal(name, args, t, ids, member) {
+    let out;
+    try {
+      if (trapBefore.has(name)) testingTrap();
+      out = localRun(local.id(), name, args, t, ids, flags(), member);
+    } catch (thrown) {
+      throw fromCall(thrown);
+    } finally {
+      local.keep(); // before the answer: an acknowledged write is always in the journal
+    }
+    if (out.charCodeAt(0) === 61 /* = */) return out.slice(1);
+    const step = decode(out);
+    step.gen = currentGeneration();
+    if (step.t === 'done') {
+      hub.deliver(step.events);
+      return step.result;
+    }
+    return attempt(name, args, t, ids, member, step);
   }
 
   /** Runs operation `name` as `member` (an admin when undefined); resolves to its answer's JSON text. */
@@ -312,6 +332,7 @@ export function createLoyaltyBackend(options) {
     const t = clock();
     const row = rows.get(name);
     const ids = row?.implemented ? freshIds(row.ids) : [];
+    if (local !== null) return runLocal(name, args, t, ids, member);
     const step = begin(name, args, t, ids, member);
     if (!step.lock) return attempt(name, args, t, ids, member, step);
     const unlock = await queue.acquireAll(step.lock);
@@ -347,13 +368,13 @@ export function createLoyaltyBackend(options) {
   /** Audits the whole store; resolves to a report listing every discrepancy found. */
   async function verify() {
     const verifier = new StoreVerifier();
-    const born = generation;
+    const born = currentGeneration();
     try {
       for (const prefix of verifyPrefixes()) {
         let after;
         for (;;) {
           const rows = await callStorage('scan', { prefix, after, limit: VERIFY_PAGE, reverse: false });
-          if (born !== generation) {
+          if (born !== currentGeneration()) {
             throw loyaltyError('ABORTED', 'ENGINE_RESTARTED', 'the engine recovered from a trap while verify() ran: run verify() again');
           }
           try {
@@ -373,7 +394,7 @@ export function createLoyaltyBackend(options) {
       }
     } finally {
       // An object of a replaced instance must not reach the new one's allocator.
-      if (born === generation) verifier.free();
+      if (born === currentGeneration()) verifier.free();
     }
   }
 

@@ -1,92 +1,123 @@
-// memoryStorage(): the embedded default storage. Keys live in sorted chunks so that inserts
-// and prefix scans stay cheap as the store grows to millions of keys.
+// memoryStorage(): the embedded default storage. Its entries live inside the wasm module
+// (src/wasm/local.rs), so the engine runs an operation on it in one synchronous call; its
+// read/commit/scan answer the storage contract over the same entries for everything else.
+//
+// A trap replaces the wasm instance and every store in it, so each memoryStorage() keeps on
+// this side the journal of what its store applied (taken after each call that committed,
+// before the commit is acknowledged), and rebuilds its store from it in the next instance.
+// When the journal has doubled since the last dump, it is replaced by a new dump of the store.
 
-const CHUNK = 512;
+import {
+  localCreate, localDrop, localTakeJournal, localReplay, localDump,
+  localCommit, localScan,
+} from './wasm/wix_loyalty_wasm.js';
+import { currentGeneration, fromCall } from './instance.js';
 
-function compare(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** The key under which a memoryStorage() holds its store in wasm (the engine looks for it). */
+export const LOCAL = Symbol('wix-loyalty-wasm.local');
+
+/** Journal bytes kept before the first compaction. */
+const COMPACT_FIRST = 8 << 20;
+
+// A store whose memoryStorage() was collected is freed in wasm (if its instance still lives).
+const stores = new FinalizationRegistry((slot) => {
+  if (slot.gen === currentGeneration()) {
+    try {
+      localDrop(slot.id);
+    } catch {
+      // the instance is gone: so is the store
+    }
+  }
+});
+
+/** Bytes per part of the kept journal (a take larger than this gets a part of its own). */
+const PART = 4 << 20;
+
+/** A memoryStorage()'s store in wasm, and the journal that outlives the instance. */
+export class LocalStore {
+  #slot = { id: 0, gen: -1 };
+  // The journal, in few large parts (many small buffers would cost the garbage collector).
+  #parts = [];
+  #tail = new Uint8Array(0);
+  #fill = 0;
+  #keptBytes = 0;
+  /** Bytes of the last dump (the live data then). */
+  #dumped = 0;
+
+  constructor(owner) {
+    stores.register(owner, this.#slot);
+  }
+
+  /** The store's id in the current instance, rebuilt from the journal after a trap. */
+  id() {
+    const slot = this.#slot;
+    if (slot.gen === currentGeneration()) return slot.id;
+    const id = localCreate();
+    for (const part of this.#parts) localReplay(id, part);
+    if (this.#fill > 0) localReplay(id, this.#tail.subarray(0, this.#fill));
+    slot.id = id;
+    slot.gen = currentGeneration();
+    return id;
+  }
+
+  /** Keeps what the last call committed; call it after every call that may have committed. */
+  keep() {
+    const slot = this.#slot;
+    if (slot.gen !== currentGeneration()) return;
+    const bytes = localTakeJournal(slot.id);
+    if (bytes.length === 0) return;
+    this.#append(bytes);
+    if (this.#keptBytes > Math.max(COMPACT_FIRST, 2 * this.#dumped)) this.#compact(slot.id);
+  }
+
+  #append(bytes) {
+    if (this.#fill + bytes.length > this.#tail.length) {
+      if (this.#fill > 0) this.#parts.push(this.#tail.subarray(0, this.#fill));
+      this.#tail = new Uint8Array(Math.max(PART, bytes.length));
+      this.#fill = 0;
+    }
+    this.#tail.set(bytes, this.#fill);
+    this.#fill += bytes.length;
+    this.#keptBytes += bytes.length;
+  }
+
+  #compact(id) {
+    this.#parts = [];
+    this.#tail = new Uint8Array(0);
+    this.#fill = 0;
+    this.#keptBytes = 0;
+    this.#append(localDump(id));
+    this.#dumped = this.#keptBytes;
+  }
+
+  /** Bytes of journal kept on this side. */
+  get keptBytes() {
+    return this.#keptBytes;
+  }
 }
 
-/** A sorted set of strings stored as a list of sorted chunks. */
-class SortedKeys {
-  #chunks = [[]];
-
-  /** Index of the chunk that holds or would hold `key`. */
-  #chunkFor(key) {
-    const chunks = this.#chunks;
-    let lo = 0;
-    let hi = chunks.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (compare(chunks[mid][0], key) <= 0) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+/** Runs `fn(id)` against the store; a trap becomes a LoyaltyError (and the store is rebuilt on next use). */
+function call(local, fn) {
+  try {
+    return fn(local.id());
+  } catch (thrown) {
+    throw fromCall(thrown);
+  } finally {
+    local.keep();
   }
+}
 
-  static #search(chunk, key) {
-    let lo = 0;
-    let hi = chunk.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (chunk[mid] < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
+/** Unpacks `n,n,...\n` + strings (src/wasm/local.rs `Packer`): the numbers, and a reader of the strings by length. */
+function unpack(packed) {
+  const nl = packed.indexOf('\n');
+  const nums = nl === 0 ? [] : packed.slice(0, nl).split(',').map(Number);
+  let pos = nl + 1;
+  const text = (len) => packed.slice(pos, (pos += len));
+  return { nums, text };
+}
 
-  insert(key) {
-    const c = this.#chunkFor(key);
-    const chunk = this.#chunks[c];
-    const i = SortedKeys.#search(chunk, key);
-    if (chunk[i] === key) return;
-    chunk.splice(i, 0, key);
-    if (chunk.length > CHUNK * 2) this.#chunks.splice(c, 1, chunk.slice(0, CHUNK), chunk.slice(CHUNK));
-  }
-
-  /** Keys under `prefix`, after `after` (exclusive) in the scan direction, at most `limit`. */
-  range(prefix, after, limit, reverse) {
-    const out = [];
-    if (limit <= 0) return out;
-    const chunks = this.#chunks;
-    if (!reverse) {
-      const from = after !== undefined && after >= prefix ? after : prefix;
-      let c = this.#chunkFor(from);
-      let i = SortedKeys.#search(chunks[c], from);
-      for (; c < chunks.length; c++, i = 0) {
-        const chunk = chunks[c];
-        for (; i < chunk.length; i++) {
-          const key = chunk[i];
-          if (key === after) continue;
-          if (!key.startsWith(prefix)) {
-            if (key > prefix) return out;
-            continue;
-          }
-          out.push(key);
-          if (out.length >= limit) return out;
-        }
-      }
-      return out;
-    }
-    // Reverse: start just below `after`, or at the last key under the prefix.
-    const upper = after !== undefined ? after : prefix + '\uffff';
-    let c = this.#chunkFor(upper);
-    let i = SortedKeys.#search(chunks[c], upper) - 1;
-    for (; c >= 0; c--, i = c >= 0 ? chunks[c].length - 1 : -1) {
-      const chunk = chunks[c];
-      for (; i >= 0; i--) {
-        const key = chunk[i];
-        if (key >= upper) continue;
-        if (!key.startsWith(prefix)) {
-          if (key < prefix) return out;
-          continue;
-        }
-        out.push(key);
-        if (out.length >= limit) return out;
-      }
-    }
-    return out;
-  }
+function contractError(message) {
+  return new TypeError(`memoryStorage: ${message}`);
 }
 
 /**
@@ -94,36 +125,52 @@ class SortedKeys {
  * @returns {import('./index').LoyaltyStorage}
  */
 export function memoryStorage() {
-  /** @type {Map<string, { value: string, version: number }>} */
-  const entries = new Map();
-  const order = new SortedKeys();
-
-  return {
+  const storage = {
     async read(keys) {
+      if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) throw contractError('read takes an array of string keys');
+      // A key is read as a scan of it as prefix, limit 1: the first key at or after it.
       const out = new Array(keys.length);
-      for (let i = 0; i < keys.length; i++) out[i] = entries.get(keys[i]) ?? null;
+      for (let i = 0; i < keys.length; i++) {
+        const { nums, text } = unpack(call(local, (id) => localScan(id, keys[i], undefined, 1, false)));
+        const key = nums.length === 3 ? text(nums[1]) : null;
+        out[i] = key === keys[i] ? { value: text(nums[2]), version: nums[0] } : null;
+      }
       return out;
     },
 
     async commit(writes) {
-      for (const w of writes) {
-        const current = entries.get(w.key);
-        if ((current ? current.version : 0) !== w.version) return { ok: false, conflict: w.key };
+      if (!Array.isArray(writes)) throw contractError('commit takes an array of writes');
+      const n = writes.length;
+      const keys = new Array(n);
+      const values = new Array(n);
+      const versions = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const w = writes[i];
+        if (w === null || typeof w !== 'object' || typeof w.key !== 'string') throw contractError(`write ${i} has no string key`);
+        if (w.value !== null && w.value !== undefined && typeof w.value !== 'string') throw contractError(`write ${i}: value must be a string or null`);
+        if (!Number.isSafeInteger(w.version) || w.version < 0) throw contractError(`write ${i}: version must be a whole number ≥ 0`);
+        keys[i] = w.key;
+        values[i] = w.value ?? null;
+        versions[i] = w.version;
       }
-      for (const w of writes) {
-        if (w.value === null || w.value === undefined) continue; // a check: nothing to write
-        if (w.version === 0) order.insert(w.key);
-        // A fresh object per version: a reader holding the old entry keeps seeing the old value.
-        entries.set(w.key, { value: w.value, version: w.version + 1 });
-      }
-      return { ok: true };
+      const conflict = call(local, (id) => localCommit(id, keys, values, versions));
+      return conflict === undefined ? { ok: true } : { ok: false, conflict };
     },
 
     async scan({ prefix, after, limit, reverse = false }) {
-      return order.range(prefix, after, limit, reverse).map((key) => {
-        const e = entries.get(key);
-        return { key, value: e.value, version: e.version };
-      });
+      if (typeof prefix !== 'string') throw contractError('scan needs a string prefix');
+      if (after !== undefined && after !== null && typeof after !== 'string') throw contractError('scan: after must be a string');
+      const n = Math.max(0, Math.min(Math.floor(Number(limit)) || 0, 0xffffffff));
+      const { nums, text } = unpack(call(local, (id) => localScan(id, prefix, after ?? undefined, n, reverse === true)));
+      const out = new Array(nums.length / 3);
+      for (let i = 0; i < out.length; i++) {
+        const key = text(nums[3 * i + 1]);
+        out[i] = { key, value: text(nums[3 * i + 2]), version: nums[3 * i] };
+      }
+      return out;
     },
   };
+  const local = new LocalStore(storage);
+  Object.defineProperty(storage, LOCAL, { value: local });
+  return storage;
 }

@@ -43,7 +43,8 @@ mkdirSync(join(pkg, 'node'), { recursive: true });
 run('wasm-bindgen', [
   join(root, 'target', 'wasm32-unknown-unknown', 'release', `${name}.wasm`),
   '--target', 'web', '--out-dir', join(pkg, 'wasm'), '--out-name', name,
-  '--remove-name-section', '--remove-producers-section',
+  // WIX_LOYALTY_NAMES=1 keeps function names, for CPU profiles (a larger .wasm).
+  ...(process.env.WIX_LOYALTY_NAMES === '1' ? [] : ['--remove-name-section']), '--remove-producers-section',
   // __wbg_reset_state(): after a trap the JS face re-instantiates the module (js/engine.js).
   '--experimental-reset-state-function',
 ]);
@@ -52,7 +53,7 @@ if (!execFileSync('wasm-bindgen', ['--version']).toString().includes(bindgenVers
 }
 
 const browserFiles = [
-  'index.js', 'api.js', 'engine.js', 'errors.js', 'memory-storage.js', 'query.js', 'conformance.js',
+  'index.js', 'api.js', 'engine.js', 'instance.js', 'errors.js', 'memory-storage.js', 'query.js', 'conformance.js',
   'step.js', 'shapes.js', 'modules.js', 'events.js', 'tokens.js', 'rest.js',
 ];
 for (const f of [...browserFiles, 'node-entry.js', 'server.js', 'cli.mjs']) cpSync(join(root, 'js', f), join(pkg, f));

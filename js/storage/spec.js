@@ -9,7 +9,9 @@
  */
 export async function storageFromSpec(spec) {
   if (!spec || spec === 'memory') {
-    const { memoryStorage } = await import('../memory-storage.js');
+    // Through the package's own entry: the store must live in the same wasm instance as the
+    // engine that uses it (the entry a Node caller imports is the bundled one).
+    const { memoryStorage } = await import('wix-loyalty-wasm');
     return { storage: memoryStorage(), label: 'memory (gone when the process ends)' };
   }
   const at = spec.indexOf(':');

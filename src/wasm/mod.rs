@@ -22,6 +22,7 @@
 mod bench;
 mod convert;
 mod handles;
+mod local;
 pub mod step;
 
 use js_sys::Array;
@@ -91,8 +92,6 @@ pub fn start(
     program_value: JsValue,
     program_version: JsValue,
 ) -> Result<String, JsValue> {
-    let now_ms = convert::now_ms(now).map_err(fail)?;
-    let inputs: Vec<_> = args.iter().map(|a| convert::to_input(&a)).collect();
     // The JS face's copy of the program record, as storage last returned or accepted it. Taken
     // as plain JS values and checked here, so no caller can hand the ABI a non-string.
     let program = match (program_value.as_string(), program_version.as_f64()) {
@@ -101,15 +100,30 @@ pub fn start(
         }
         _ => None,
     };
+    packed(begin(op, args, now, &ids, flags, member, program)?)
+}
+
+/// The first step of `op`: its arguments converted, its context built, its call validated.
+fn begin(
+    op: &str,
+    args: &Array,
+    now: f64,
+    ids: &JsValue,
+    flags: u32,
+    member: Option<String>,
+    program: Option<Stored>,
+) -> Result<Step, JsValue> {
+    let now_ms = convert::now_ms(now).map_err(fail)?;
+    let inputs: Vec<_> = args.iter().map(|a| convert::to_input(&a)).collect();
     let ctx = Context {
         now_ms,
-        ids: strings(&ids),
+        ids: strings(ids),
         caller: member.map_or(Caller::Admin, Caller::Member),
         has_contacts: flags & FLAG_CONTACTS != 0,
         want_events: flags & FLAG_EVENTS != 0,
         program,
     };
-    packed(operations::start(op, &inputs, &ctx).map_err(fail)?)
+    operations::start(op, &inputs, &ctx).map_err(fail)
 }
 
 /// Continues an operation with the answer to its last request (`kind` is that request's `t`,

@@ -33,7 +33,7 @@ use crate::core::protocol::{Request, Write};
 pub const STEP_FORMAT: u32 = 1;
 
 /// Length of `s` in UTF-16 code units (how JS measures and slices strings).
-fn utf16_len(s: &str) -> usize {
+pub(crate) fn utf16_len(s: &str) -> usize {
     if s.is_ascii() {
         s.len()
     } else {

@@ -1,0 +1,439 @@
+//! The default store inside wasm: `memoryStorage()` keeps its entries here, so an operation on
+//! it runs to its end in one synchronous call ([`local_run`]) through the same step machine,
+//! with no storage round trip through JS.
+//!
+//! A trap discards the instance and every store in it, so each store also keeps a **journal**:
+//! the bytes of every write it applied, which the JS side takes after each call that committed
+//! (`localTakeJournal`) and keeps. After a trap the JS side creates the store afresh and replays
+//! what it kept (`localReplay`); a commit is acknowledged to a caller only after its journal was
+//! taken, so no acknowledged write is ever lost. When the kept journal has doubled since the
+//! last dump, the JS side replaces it with a new dump of the store (`localDump`), in the same
+//! format: the journal stays within about twice the live data, at amortized constant cost.
+//!
+//! Journal format: entries back to back, each `key length (u32 LE) · key · value length (u32 LE)
+//! · value · version (u64 LE)`, UTF-8; replaying an entry sets the key to that value and version.
+//!
+//! The store also answers the storage contract (`localScan`, which reads a key as a scan of it
+//! with limit 1, and `localCommit`), so an
+//! operation that must wait on the host (a contacts resolver, a job's batches) continues on the
+//! generic path over the same entries, and two backends sharing one `memoryStorage()` see each
+//! other's writes.
+
+use std::cell::RefCell;
+
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+
+use super::{fail, packed, step, strings};
+use crate::core::error::{LoyaltyError, Result};
+use crate::core::operations;
+use crate::core::protocol::{Io, Outcome, Request, Row, ScanRequest, Step, Stored, Write};
+
+/// Attempts a commit gets when it keeps conflicting; then an error.
+const MAX_ATTEMPTS: u32 = 64;
+
+/// Entries per chunk of the ordered store (a chunk splits at twice this).
+const CHUNK: usize = 128;
+
+struct Entry {
+    key: String,
+    value: String,
+    version: u64,
+}
+
+/// The entries in key order, as sorted chunks: a lookup is two binary searches, an insert
+/// moves at most one chunk's tail. (Small in code, which the .wasm size budget needs.)
+struct Entries {
+    chunks: Vec<Vec<Entry>>,
+}
+
+impl Default for Entries {
+    fn default() -> Self {
+        Entries { chunks: vec![Vec::new()] }
+    }
+}
+
+impl Entries {
+    /// The first position (chunk, index) whose key fails `before`, a predicate that holds for a
+    /// leading run of keys in order; (last chunk, its length) when every key holds it.
+    fn position(&self, before: &dyn Fn(&str) -> bool) -> (usize, usize) {
+        let chunks = &self.chunks;
+        let c = chunks.partition_point(|ch| ch.last().is_some_and(|e| before(&e.key)));
+        match chunks.get(c) {
+            Some(ch) => (c, ch.partition_point(|e| before(&e.key))),
+            None => {
+                let last = chunks.len().saturating_sub(1);
+                (last, chunks.get(last).map_or(0, Vec::len))
+            }
+        }
+    }
+
+    fn at(&self, (c, i): (usize, usize)) -> Option<&Entry> {
+        self.chunks.get(c).and_then(|ch| ch.get(i))
+    }
+
+    fn get(&self, key: &str) -> Option<&Entry> {
+        self.at(self.position(&|k| k < key)).filter(|e| e.key == key)
+    }
+
+    /// Sets `key` to `value` at `version`.
+    fn set(&mut self, key: String, value: String, version: u64) {
+        let (c, i) = self.position(&|k| k < key.as_str());
+        let Some(chunk) = self.chunks.get_mut(c) else { return };
+        if let Some(e) = chunk.get_mut(i).filter(|e| e.key == key) {
+            e.version = version;
+            e.value = value;
+            return;
+        }
+        chunk.insert(i, Entry { key, value, version });
+        if chunk.len() > 2 * CHUNK {
+            let tail = chunk.split_off(CHUNK);
+            self.chunks.insert(c + 1, tail);
+        }
+    }
+
+    /// The entry after `(c, i)` in order.
+    fn next(&self, (c, i): (usize, usize)) -> (usize, usize) {
+        match self.chunks.get(c) {
+            Some(ch) if i + 1 < ch.len() => (c, i + 1),
+            _ => (c + 1, 0),
+        }
+    }
+
+    /// The entry before `(c, i)` in order, if any.
+    fn prev(&self, (c, i): (usize, usize)) -> Option<(usize, usize)> {
+        if i > 0 {
+            return Some((c, i - 1));
+        }
+        let mut c = c;
+        while c > 0 {
+            c -= 1;
+            let len = self.chunks.get(c).map_or(0, Vec::len);
+            if len > 0 {
+                return Some((c, len - 1));
+            }
+        }
+        None
+    }
+
+    fn read(&self, keys: &[String]) -> Vec<Option<Stored>> {
+        // (The JS side reads through `localScan`.)
+        keys.iter().map(|k| self.get(k).map(|e| Stored { value: e.value.clone(), version: e.version })).collect()
+    }
+
+    fn scan(&self, r: &ScanRequest) -> Vec<Row> {
+        let prefix = r.prefix.as_str();
+        let after = r.after.as_deref();
+        let mut out = Vec::new();
+        let row = |e: &Entry| Row { key: e.key.clone(), value: e.value.clone(), version: e.version };
+        if r.reverse {
+            // Start below `after` and below the end of the prefix's run of keys.
+            let end = self.position(&|k| k < prefix || k.starts_with(prefix));
+            let end = match after {
+                Some(a) => end.min(self.position(&|k| k < a)),
+                None => end,
+            };
+            let mut at = self.prev(end);
+            while let Some(p) = at.filter(|_| out.len() < r.limit as usize) {
+                match self.at(p) {
+                    Some(e) if e.key.starts_with(prefix) => out.push(row(e)),
+                    _ => break,
+                }
+                at = self.prev(p);
+            }
+        } else {
+            let mut at = match after {
+                Some(a) if a >= prefix => self.position(&|k| k <= a),
+                _ => self.position(&|k| k < prefix),
+            };
+            while out.len() < r.limit as usize {
+                match self.at(at) {
+                    Some(e) if e.key.starts_with(prefix) => out.push(row(e)),
+                    _ => break,
+                }
+                at = self.next(at);
+            }
+        }
+        out
+    }
+}
+
+#[derive(Default)]
+struct Local {
+    mem: Entries,
+    /// Writes applied since the JS side last took them.
+    journal: Vec<u8>,
+}
+
+impl Local {
+    fn commit(&mut self, writes: &[Write]) -> Option<String> {
+        for w in writes {
+            let current = self.mem.get(&w.key).map_or(0, |e| e.version);
+            if current != w.version {
+                return Some(w.key.clone());
+            }
+        }
+        for w in writes {
+            if let Some(value) = &w.value {
+                self.put(w.key.clone(), value.clone(), w.version + 1);
+            }
+        }
+        None
+    }
+
+    fn put(&mut self, key: String, value: String, version: u64) {
+        append(&mut self.journal, &key, &value, version);
+        self.mem.set(key, value, version);
+    }
+}
+
+fn append(out: &mut Vec<u8>, key: &str, value: &str, version: u64) {
+    out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
+}
+
+/// Reads journal bytes.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let part = self
+            .bytes
+            .get(self.at..self.at + n)
+            .ok_or_else(|| LoyaltyError::internal("JOURNAL_CORRUPT", "a memoryStorage journal ends early"))?;
+        self.at += n;
+        Ok(part)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn text(&mut self) -> Result<String> {
+        let len = u32::from_le_bytes(self.array()?) as usize;
+        String::from_utf8(self.take(len)?.to_vec())
+            .map_err(|_| LoyaltyError::internal("JOURNAL_CORRUPT", "a memoryStorage journal holds invalid UTF-8"))
+    }
+}
+
+thread_local! {
+    static STORES: RefCell<Vec<Option<Local>>> = const { RefCell::new(Vec::new()) };
+}
+
+fn with<T>(id: u32, f: impl FnOnce(&mut Local) -> Result<T>) -> Result<T> {
+    STORES.with(|stores| match stores.borrow_mut().get_mut(id as usize) {
+        Some(Some(local)) => f(local),
+        _ => Err(LoyaltyError::internal("NO_SUCH_STORE", "this memoryStorage's wasm store is gone")),
+    })
+}
+
+/// Creates an empty store; its id.
+#[wasm_bindgen(js_name = localCreate)]
+pub fn local_create() -> u32 {
+    STORES.with(|stores| {
+        let mut stores = stores.borrow_mut();
+        match stores.iter_mut().enumerate().find(|(_, s)| s.is_none()) {
+            Some((i, slot)) => {
+                *slot = Some(Local::default());
+                i as u32
+            }
+            None => {
+                stores.push(Some(Local::default()));
+                stores.len() as u32 - 1
+            }
+        }
+    })
+}
+
+/// Frees a store (its `memoryStorage()` was collected).
+#[wasm_bindgen(js_name = localDrop)]
+pub fn local_drop(id: u32) {
+    STORES.with(|stores| {
+        if let Some(slot) = stores.borrow_mut().get_mut(id as usize) {
+            *slot = None;
+        }
+    });
+}
+
+/// The journal written since the last take (empty: nothing committed); the store forgets it.
+#[wasm_bindgen(js_name = localTakeJournal)]
+pub fn local_take_journal(id: u32) -> Vec<u8> {
+    with(id, |l| Ok(std::mem::take(&mut l.journal))).unwrap_or_default()
+}
+
+/// Applies journal bytes (a take or a dump) to a store, in order.
+#[wasm_bindgen(js_name = localReplay)]
+pub fn local_replay(id: u32, bytes: &[u8]) -> Result<(), JsValue> {
+    with(id, |l| {
+        let mut r = Reader { bytes, at: 0 };
+        while r.at < bytes.len() {
+            let key = r.text()?;
+            let value = r.text()?;
+            let version = u64::from_le_bytes(r.array()?);
+            l.put(key, value, version);
+        }
+        // Replayed writes are already kept on the JS side.
+        l.journal.clear();
+        Ok(())
+    })
+    .map_err(fail)
+}
+
+/// A dump of the whole store, in journal format.
+#[wasm_bindgen(js_name = localDump)]
+pub fn local_dump(id: u32) -> Vec<u8> {
+    with(id, |l| {
+        let mut out = Vec::new();
+        let mut at = (0, 0);
+        while let Some(e) = l.mem.at(at) {
+            append(&mut out, &e.key, &e.value, e.version);
+            at = l.mem.next(at);
+        }
+        Ok(out)
+    })
+    .unwrap_or_default()
+}
+
+/// Appends `n` in decimal.
+fn push_num(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(i..).unwrap_or_default() {
+        out.push(d as char);
+    }
+}
+
+/// Packs numbers and strings as `n,n,...\n` followed by the strings back to back; each string's
+/// length (UTF-16 code units, as JS slices) is among the numbers, where the reader expects it.
+#[derive(Default)]
+struct Packer {
+    head: String,
+    body: String,
+}
+
+impl Packer {
+    fn num(&mut self, n: u64) {
+        if !self.head.is_empty() {
+            self.head.push(',');
+        }
+        push_num(&mut self.head, n);
+    }
+
+    fn text(&mut self, s: &str) {
+        self.num(step::utf16_len(s) as u64);
+        self.body.push_str(s);
+    }
+
+    fn finish(mut self) -> String {
+        self.head.push('\n');
+        self.head.push_str(&self.body);
+        self.head
+    }
+}
+
+/// `storage.scan`: per row `version,key length,value length`, then each row's key and value.
+#[wasm_bindgen(js_name = localScan)]
+pub fn local_scan(
+    id: u32,
+    prefix: String,
+    after: Option<String>,
+    limit: u32,
+    reverse: bool,
+) -> Result<String, JsValue> {
+    let rows = with(id, |l| Ok(l.mem.scan(&ScanRequest { prefix, after, limit, reverse }))).map_err(fail)?;
+    let mut p = Packer::default();
+    for r in &rows {
+        p.num(r.version);
+        p.text(&r.key);
+        p.text(&r.value);
+    }
+    Ok(p.finish())
+}
+
+/// `storage.commit`: `keys`, `values` (a string, or null for a check) and `versions`, one per
+/// write (the JS side checked their types); the conflicting key, or undefined once applied.
+#[wasm_bindgen(js_name = localCommit)]
+pub fn local_commit(id: u32, keys: JsValue, values: &Array, versions: &[f64]) -> Result<Option<String>, JsValue> {
+    let keys = strings(&keys);
+    let writes: Vec<Write> = keys
+        .into_iter()
+        .zip(values.iter())
+        .zip(versions.iter())
+        .map(|((key, value), version)| Write { key, value: value.as_string(), version: *version as u64 })
+        .collect();
+    with(id, |l| Ok(l.commit(&writes))).map_err(fail)
+}
+
+/// Runs operation `op` on store `id` as far as it can without the host: to its end, answered
+/// as `=` and the result's JSON when it has no events, else as a packed `done` step; or, when
+/// it must wait on the host (a contact, fresh ids, a job's batch), as the packed step to go on
+/// from on the generic path. Arguments as for `start`.
+#[wasm_bindgen(js_name = localRun)]
+pub fn local_run(
+    id: u32,
+    op: &str,
+    args: &Array,
+    now: f64,
+    ids: JsValue,
+    flags: u32,
+    member: Option<String>,
+) -> Result<String, JsValue> {
+    let mut step = super::begin(op, args, now, &ids, flags, member, None)?;
+    let mut attempts = 1;
+    loop {
+        let Step { request, state, lock } = step;
+        let io = match request {
+            Request::Read(keys) => Io::Read(with(id, |l| Ok(l.mem.read(&keys))).map_err(fail)?),
+            Request::Scan(scan) => Io::Scan(with(id, |l| Ok(l.mem.scan(&scan))).map_err(fail)?),
+            Request::Done(outcome) => return finished(outcome),
+            Request::Commit(writes, outcome) => match with(id, |l| Ok(l.commit(&writes))).map_err(fail)? {
+                None => return finished(outcome),
+                // A key the operation did not read (a contact's index, a fresh id) is taken:
+                // the machine reads it and decides. Nothing else runs meanwhile, so one answer
+                // settles it; the bound only guards against a machine that never settles.
+                Some(key) => {
+                    attempts += 1;
+                    if attempts > MAX_ATTEMPTS {
+                        return Err(fail(LoyaltyError::internal(
+                            "TOO_MANY_CONFLICTS",
+                            format!("gave up after {MAX_ATTEMPTS} conflicting attempts"),
+                        )));
+                    }
+                    Io::Conflict(key)
+                }
+            },
+            request => return packed(Step { request, state, lock }),
+        };
+        step = operations::resume(state, io).map_err(fail)?;
+    }
+}
+
+fn finished(outcome: Outcome) -> Result<String, JsValue> {
+    if outcome.events == "[]" {
+        let mut out = String::with_capacity(outcome.result.len() + 1);
+        out.push('=');
+        out.push_str(&outcome.result);
+        Ok(out)
+    } else {
+        step::pack(&Request::Done(outcome), &[], 0.0).map_err(fail)
+    }
+}
