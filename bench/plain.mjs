@@ -1,9 +1,10 @@
 // The plain-JS baseline: the same operations with the same semantics (validation, revision,
 // one ledger entry written in the same three places, idempotency records, program status
 // gates, Wix-shaped results with Date fields) over the same storage interface, written by
-// hand in JavaScript. Benchmarks compare the engine against it in the same run.
+// hand in JavaScript (its argument checks are bench/tight.mjs's). A full bench run compares it
+// with the tight baseline, to show what the storage contract costs plain code.
 
-import { TightError as PlainError, LOYALTY_APP, invalid, int, str, guid } from './tight.mjs';
+import { TightError as PlainError, LOYALTY_APP, guid, earnArgs, adjustArgs } from './tight.mjs';
 
 const pad = (n, w) => String(n).padStart(w, '0');
 
@@ -83,12 +84,7 @@ export function createPlainLoyalty({ storage, now = Date.now, newId = () => cryp
     },
 
     async earnPoints(accountId, options) {
-      const id = guid(accountId, 'accountId');
-      if (typeof options !== 'object' || options === null) throw invalid('options', 'is required');
-      const amount = int(options.amount, 'options.amount', 1, 9_999_999);
-      const appId = str(options.appId, 'options.appId', 1, 100, true);
-      const key = str(options.idempotencyKey, 'options.idempotencyKey', 1, 256, true);
-      const description = str(options.description, 'options.description', 1, 100, false);
+      const { id, amount, appId, key, description } = earnArgs(accountId, options);
       const request = { accountId: id, amount, appId, description };
       return change(id, () => ({ delta: amount, kind: 'EARN', txnExtra: () => ({ description: description ?? '', idempotencyKey: key, earnInfo: { appId, activityType: '' } }) }), {
         keys: [`idem/${key}`, 'program'],
@@ -106,17 +102,7 @@ export function createPlainLoyalty({ storage, now = Date.now, newId = () => cryp
     },
 
     async adjustPoints(accountId, options) {
-      const id = guid(accountId, 'accountId');
-      if (typeof options !== 'object' || options === null) throw invalid('options.amount', 'or options.balance is required');
-      let balance;
-      let amount;
-      if (options.balance !== undefined && options.balance !== null) balance = int(options.balance, 'options.balance', 0, 999_999_999);
-      else {
-        amount = int(options.amount, 'options.amount', -9_999_999, 9_999_999);
-        if (amount === 0) throw invalid('options.amount', 'must not be 0');
-      }
-      const description = str(options.description, 'options.description', 1, 100, false);
-      const revision = options.revision === undefined ? undefined : String(options.revision);
+      const { id, balance, amount, description, revision } = adjustArgs(accountId, options);
       return change(id, (a) => {
         if (revision !== undefined && revision !== String(a.revision)) throw new PlainError('ABORTED', 'REVISION_MISMATCH', 'stale revision');
         const before = a.points.balance;

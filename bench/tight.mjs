@@ -35,6 +35,35 @@ export function guid(v, field) {
   return v.toLowerCase();
 }
 
+/** earnPoints' arguments, checked (shared with bench/plain.mjs). */
+export function earnArgs(accountId, options) {
+  const id = guid(accountId, 'accountId');
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'is required');
+  return {
+    id,
+    amount: int(options.amount, 'options.amount', 1, 9_999_999),
+    appId: str(options.appId, 'options.appId', 1, 100, true),
+    key: str(options.idempotencyKey, 'options.idempotencyKey', 1, 256, true),
+    description: str(options.description, 'options.description', 1, 100, false),
+  };
+}
+
+/** adjustPoints' arguments, checked: `balance` or a non-zero `amount` (shared with bench/plain.mjs). */
+export function adjustArgs(accountId, options) {
+  const id = guid(accountId, 'accountId');
+  if (typeof options !== 'object' || options === null) throw invalid('options.amount', 'or options.balance is required');
+  let balance;
+  let amount;
+  if (options.balance !== undefined && options.balance !== null) balance = int(options.balance, 'options.balance', 0, 999_999_999);
+  else {
+    amount = int(options.amount, 'options.amount', -9_999_999, 9_999_999);
+    if (amount === 0) throw invalid('options.amount', 'must not be 0');
+  }
+  const description = str(options.description, 'options.description', 1, 100, false);
+  const revision = options.revision === undefined ? undefined : String(options.revision);
+  return { id, balance, amount, description, revision };
+}
+
 /** The account as the SDK answers it: fresh objects, Dates. */
 function view(a) {
   const p = a.points;
@@ -136,12 +165,8 @@ export function createTightLoyalty({ now = Date.now, newId = () => crypto.random
     },
 
     async earnPoints(accountId, options) {
-      const id = guid(accountId, 'accountId');
-      if (typeof options !== 'object' || options === null) throw invalid('options', 'is required');
-      const amount = int(options.amount, 'options.amount', 1, 9_999_999);
-      const appId = str(options.appId, 'options.appId', 1, 100, true);
-      const key = str(options.idempotencyKey, 'options.idempotencyKey', 1, 256, true);
-      const description = str(options.description, 'options.description', 1, 100, false) ?? '';
+      const { id, amount, appId, key, description: text } = earnArgs(accountId, options);
+      const description = text ?? '';
       return serialized(id, () => {
         const seen = idempotency.get(key);
         if (seen !== undefined) {
@@ -161,17 +186,8 @@ export function createTightLoyalty({ now = Date.now, newId = () => crypto.random
     },
 
     async adjustPoints(accountId, options) {
-      const id = guid(accountId, 'accountId');
-      if (typeof options !== 'object' || options === null) throw invalid('options.amount', 'or options.balance is required');
-      let balance;
-      let amount;
-      if (options.balance !== undefined && options.balance !== null) balance = int(options.balance, 'options.balance', 0, 999_999_999);
-      else {
-        amount = int(options.amount, 'options.amount', -9_999_999, 9_999_999);
-        if (amount === 0) throw invalid('options.amount', 'must not be 0');
-      }
-      const description = str(options.description, 'options.description', 1, 100, false) ?? '';
-      const revision = options.revision === undefined ? undefined : String(options.revision);
+      const { id, balance, amount, description: text, revision } = adjustArgs(accountId, options);
+      const description = text ?? '';
       return serialized(id, () => {
         const a = account(id);
         if (revision !== undefined && revision !== String(a.revision)) throw new TightError('ABORTED', 'REVISION_MISMATCH', 'stale revision');

@@ -82,17 +82,13 @@ export class LocalStore {
   }
 
   #compact(id) {
-    this.#parts = [];
+    // The dump becomes the journal as it is: no second copy of the whole store.
+    const dump = localDump(id);
+    this.#parts = [dump];
     this.#tail = new Uint8Array(0);
     this.#fill = 0;
-    this.#keptBytes = 0;
-    this.#append(localDump(id));
+    this.#keptBytes = dump.length;
     this.#dumped = this.#keptBytes;
-  }
-
-  /** Bytes of journal kept on this side. */
-  get keptBytes() {
-    return this.#keptBytes;
   }
 }
 
