@@ -313,11 +313,12 @@ export function createLoyaltyBackend(options) {
       if (trapBefore.has(name)) testingTrap();
       out = localRun(local.id(), name, args, t, ids, flags(), member);
     } catch (thrown) {
-      throw fromCall(thrown);
-    } finally {
-      local.keep(); // before the answer: an acknowledged write is always in the journal
+      throw fromCall(thrown); // an operation that fails has committed nothing
     }
-    if (out.charCodeAt(0) === 61 /* = */) return out.slice(1);
+    const tag = out.charCodeAt(0);
+    if (tag === 61 /* = */) return out.slice(1);
+    local.keep(); // before the answer: an acknowledged write is always in the journal
+    if (tag === 43 /* + */) return out.slice(1);
     const step = decode(out);
     step.gen = currentGeneration();
     if (step.t === 'done') {
@@ -327,12 +328,20 @@ export function createLoyaltyBackend(options) {
     return attempt(name, args, t, ids, member, step);
   }
 
-  /** Runs operation `name` as `member` (an admin when undefined); resolves to its answer's JSON text. */
-  async function run(name, args, member) {
+  /**
+   * Runs operation `name` as `member` (an admin when undefined): its answer's JSON text, or a
+   * promise of it (on the default store the answer is ready when this returns).
+   */
+  function run(name, args, member) {
     const t = clock();
     const row = rows.get(name);
     const ids = row?.implemented ? freshIds(row.ids) : [];
     if (local !== null) return runLocal(name, args, t, ids, member);
+    return runGeneric(name, args, t, ids, member);
+  }
+
+  /** Runs `name` over the host's storage, queued behind earlier holders of its keys. */
+  async function runGeneric(name, args, t, ids, member) {
     const step = begin(name, args, t, ids, member);
     if (!step.lock) return attempt(name, args, t, ids, member, step);
     const unlock = await queue.acquireAll(step.lock);

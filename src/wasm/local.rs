@@ -384,7 +384,7 @@ pub fn local_commit(id: u32, keys: JsValue, values: &Array, versions: &[f64]) ->
 }
 
 /// Runs operation `op` on store `id` as far as it can without the host: to its end, answered
-/// as `=` and the result's JSON when it has no events, else as a packed `done` step; or, when
+/// as [`finished`] says; or, when
 /// it must wait on the host (a contact, fresh ids, a job's batch), as the packed step to go on
 /// from on the generic path. Arguments as for `start`.
 #[wasm_bindgen(js_name = localRun)]
@@ -404,9 +404,9 @@ pub fn local_run(
         let io = match request {
             Request::Read(keys) => Io::Read(with(id, |l| Ok(l.mem.read(&keys))).map_err(fail)?),
             Request::Scan(scan) => Io::Scan(with(id, |l| Ok(l.mem.scan(&scan))).map_err(fail)?),
-            Request::Done(outcome) => return finished(outcome),
+            Request::Done(outcome) => return finished(outcome, '='),
             Request::Commit(writes, outcome) => match with(id, |l| Ok(l.commit(&writes))).map_err(fail)? {
-                None => return finished(outcome),
+                None => return finished(outcome, '+'),
                 // A key the operation did not read (a contact's index, a fresh id) is taken:
                 // the machine reads it and decides. Nothing else runs meanwhile, so one answer
                 // settles it; the bound only guards against a machine that never settles.
@@ -427,10 +427,12 @@ pub fn local_run(
     }
 }
 
-fn finished(outcome: Outcome) -> Result<String, JsValue> {
+/// The answer of a finished operation: `tag` (`=`: nothing committed, `+`: committed) and the
+/// result's JSON when it has no events, else a packed `done` step.
+fn finished(outcome: Outcome, tag: char) -> Result<String, JsValue> {
     if outcome.events == "[]" {
         let mut out = String::with_capacity(outcome.result.len() + 1);
-        out.push('=');
+        out.push(tag);
         out.push_str(&outcome.result);
         Ok(out)
     } else {
