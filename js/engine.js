@@ -1,6 +1,8 @@
 // The I/O shell around the wasm step machine: it validates nothing itself (the core does), it
 // only awaits the host's storage, queues mutations of the same keys within this instance,
 // retries conflicted commits, drives jobs batch by batch, and delivers events after commits.
+// On the default store (memoryStorage(), whose entries live in wasm) an operation runs in one
+// synchronous call instead, and comes here only when it must wait on the host.
 
 import {
   start, resume, release, operationsInFlight, StoreVerifier, verifyPrefixes, memoryBytes, testingTrap, localRun,
