@@ -41,6 +41,22 @@ struct Entry {
     version: u64,
 }
 
+/// Byte order of two keys, eight bytes at a step: keys share long prefixes (`ledger-time/…/`),
+/// and the byte-at-a-time `memcmp` of wasm32 made comparisons a tenth of an adjustment's time.
+fn order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let word = |c: &[u8]| u64::from_be_bytes(c.try_into().unwrap_or_default());
+    let mut whole = 0;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let (x, y) = (word(x), word(y));
+        if x != y {
+            return x.cmp(&y);
+        }
+        whole += 8;
+    }
+    a.get(whole..).cmp(&b.get(whole..))
+}
+
 /// The entries in key order, as sorted chunks: a lookup is two binary searches, an insert
 /// moves at most one chunk's tail. (Small in code, which the .wasm size budget needs.)
 struct Entries {
@@ -73,12 +89,12 @@ impl Entries {
     }
 
     fn get(&self, key: &str) -> Option<&Entry> {
-        self.at(self.position(&|k| k < key)).filter(|e| e.key == key)
+        self.at(self.position(&|k| order(k, key).is_lt())).filter(|e| e.key == key)
     }
 
     /// Sets `key` to `value` at `version`.
     fn set(&mut self, key: String, value: String, version: u64) {
-        let (c, i) = self.position(&|k| k < key.as_str());
+        let (c, i) = self.position(&|k| order(k, &key).is_lt());
         let Some(chunk) = self.chunks.get_mut(c) else { return };
         if let Some(e) = chunk.get_mut(i).filter(|e| e.key == key) {
             e.version = version;
@@ -128,9 +144,9 @@ impl Entries {
         let row = |e: &Entry| Row { key: e.key.clone(), value: e.value.clone(), version: e.version };
         if r.reverse {
             // Start below `after` and below the end of the prefix's run of keys.
-            let end = self.position(&|k| k < prefix || k.starts_with(prefix));
+            let end = self.position(&|k| order(k, prefix).is_lt() || k.starts_with(prefix));
             let end = match after {
-                Some(a) => end.min(self.position(&|k| k < a)),
+                Some(a) => end.min(self.position(&|k| order(k, a).is_lt())),
                 None => end,
             };
             let mut at = self.prev(end);
@@ -143,8 +159,8 @@ impl Entries {
             }
         } else {
             let mut at = match after {
-                Some(a) if a >= prefix => self.position(&|k| k <= a),
-                _ => self.position(&|k| k < prefix),
+                Some(a) if a >= prefix => self.position(&|k| order(k, a).is_le()),
+                _ => self.position(&|k| order(k, prefix).is_lt()),
             };
             while out.len() < r.limit as usize {
                 match self.at(at) {

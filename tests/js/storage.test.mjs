@@ -166,3 +166,31 @@ test('verify() audits the whole store and lists every discrepancy with ids', asy
   const broken = createLoyaltyBackend({ storage: { ...base, scan: async () => { throw new Error('scan down'); } } });
   await rejects(broken.verify(), 'UNAVAILABLE', 'STORAGE_ERROR');
 });
+
+test('memoryStorage keeps keys in byte order, however long the prefix they share', async () => {
+  // The store compares keys eight bytes at a step (src/wasm/local.rs `order`): keys that share
+  // long prefixes, differ at every position of a word, or are prefixes of each other.
+  const storage = memoryStorage();
+  const keys = new Set();
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  const alphabet = ['a', 'b', '/', '0', '9', 'z', 'é', '~'];
+  for (let i = 0; i < 600; i++) {
+    let k = 'ledger-time/000001764301862717/'.slice(0, next() % 32);
+    for (let n = next() % 12; n > 0; n--) k += alphabet[next() % alphabet.length];
+    keys.add(k);
+  }
+  const all = [...keys];
+  for (const key of all) assert.deepEqual(await storage.commit([{ key, value: key, version: 0 }]), { ok: true });
+  const bytes = (s) => Buffer.from(s, 'utf8');
+  const sorted = [...all].sort((x, y) => Buffer.compare(bytes(x), bytes(y)));
+  assert.deepEqual((await storage.scan({ prefix: '', limit: 10_000 })).map((r) => r.key), sorted);
+  assert.deepEqual((await storage.scan({ prefix: '', limit: 10_000, reverse: true })).map((r) => r.key), [...sorted].reverse());
+  for (const prefix of ['ledger-time/0000017', 'ledger-time/000001764301862717/', 'le', 'ledger-time/000001764301862717/a']) {
+    const under = sorted.filter((k) => k.startsWith(prefix));
+    assert.deepEqual((await storage.scan({ prefix, limit: 10_000 })).map((r) => r.key), under, prefix);
+    assert.deepEqual((await storage.scan({ prefix, limit: 10_000, reverse: true })).map((r) => r.key), [...under].reverse(), prefix);
+  }
+  for (const key of all) assert.equal((await storage.read([key]))[0].value, key);
+  assert.equal((await storage.read(['ledger-time/000001764301862717/not-there']))[0], null);
+});
