@@ -5,7 +5,7 @@
 // synchronous call instead, and comes here only when it must wait on the host.
 
 import {
-  start, resume, release, operationsInFlight, StoreVerifier, verifyPrefixes, memoryBytes, testingTrap, localRun,
+  start, resume, release, operationsInFlight, StoreVerifier, memoryBytes, testingTrap, localRun,
 } from './wasm/wix_loyalty_wasm.js';
 import { currentGeneration, trapCount, fromCall } from './instance.js';
 import { LOCAL, LocalStore } from './memory-storage.js';
@@ -381,7 +381,7 @@ export function createLoyaltyBackend(options) {
     const verifier = new StoreVerifier();
     const born = currentGeneration();
     try {
-      for (const prefix of verifyPrefixes()) {
+      for (const prefix of table.verifyPrefixes) {
         let after;
         for (;;) {
           const rows = await callStorage('scan', { prefix, after, limit: VERIFY_PAGE, reverse: false });

@@ -563,6 +563,10 @@ export declare function operationTable(): {
   }[];
   events: { module: string; function: string; eventType: string; velo: string }[];
   codes: Record<ErrorCode, number>;
+  /** The SDK's date field names (answers carry them as Dates). */
+  dateFields: string[];
+  /** The key families `verify()` audits, in order. */
+  verifyPrefixes: string[];
 };
 /**
  * A `fetch` that serves the Wix Loyalty REST API from `loyalty`, for the official SDK:

@@ -5,10 +5,11 @@
 // A trap replaces the wasm instance and every store in it, so each memoryStorage() keeps on
 // this side the journal of what its store applied (taken after each call that committed,
 // before the commit is acknowledged), and rebuilds its store from it in the next instance.
-// When the journal has doubled since the last dump, it is replaced by a new dump of the store.
+// When the journal holds more overwritten data than live data, it is replaced by a dump of the
+// store (a synchronous pause that grows with the store; a store that only grows never needs it).
 
 import {
-  localCreate, localDrop, localTakeJournal, localReplay, localDump,
+  localCreate, localDrop, localTakeJournal, localLiveBytes, localReplay, localDump,
   localCommit, localScan,
 } from './wasm/wix_loyalty_wasm.js';
 import { currentGeneration, fromCall } from './instance.js';
@@ -16,8 +17,8 @@ import { currentGeneration, fromCall } from './instance.js';
 /** The key under which a memoryStorage() holds its store in wasm (the engine looks for it). */
 export const LOCAL = Symbol('wix-loyalty-wasm.local');
 
-/** Journal bytes kept before the first compaction. */
-const COMPACT_FIRST = 8 << 20;
+/** Journal bytes kept beyond twice the live data before compacting. */
+const COMPACT_SLACK = 8 << 20;
 
 // A store whose memoryStorage() was collected is freed in wasm (if its instance still lives).
 const stores = new FinalizationRegistry((slot) => {
@@ -41,8 +42,6 @@ export class LocalStore {
   #tail = new Uint8Array(0);
   #fill = 0;
   #keptBytes = 0;
-  /** Bytes of the last dump (the live data then). */
-  #dumped = 0;
 
   constructor(owner) {
     stores.register(owner, this.#slot);
@@ -67,7 +66,7 @@ export class LocalStore {
     const bytes = localTakeJournal(slot.id);
     if (bytes.length === 0) return;
     this.#append(bytes);
-    if (this.#keptBytes > Math.max(COMPACT_FIRST, 2 * this.#dumped)) this.#compact(slot.id);
+    if (this.#keptBytes > 2 * localLiveBytes(slot.id) + COMPACT_SLACK) this.#compact(slot.id);
   }
 
   #append(bytes) {
@@ -88,7 +87,6 @@ export class LocalStore {
     this.#tail = new Uint8Array(0);
     this.#fill = 0;
     this.#keptBytes = dump.length;
-    this.#dumped = this.#keptBytes;
   }
 }
 

@@ -842,5 +842,6 @@ pub fn table_json() -> Result<String> {
         "events": EVENTS.iter().map(event).collect::<Vec<_>>(),
         "codes": codes,
         "dateFields": super::records::view::DATE_FIELDS,
+        "verifyPrefixes": super::verify::PREFIXES,
     }))
 }

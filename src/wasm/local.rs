@@ -6,9 +6,10 @@
 //! the bytes of every write it applied, which the JS side takes after each call that committed
 //! (`localTakeJournal`) and keeps. After a trap the JS side creates the store afresh and replays
 //! what it kept (`localReplay`); a commit is acknowledged to a caller only after its journal was
-//! taken, so no acknowledged write is ever lost. When the kept journal has doubled since the
-//! last dump, the JS side replaces it with a new dump of the store (`localDump`), in the same
-//! format: the journal stays within about twice the live data, at amortized constant cost.
+//! taken, so no acknowledged write is ever lost. When what the kept journal holds beyond the live
+//! data (overwritten values) outgrows the live data, the JS side replaces it with a dump of the
+//! store (`localDump`), in the same format: the journal stays within about twice the live data,
+//! at amortized constant cost, and a store that only grows (ledgers) is never dumped.
 //!
 //! Journal format: entries back to back, each `key length (u32 LE) · key · value length (u32 LE)
 //! · value · version (u64 LE)`, UTF-8; replaying an entry sets the key to that value and version.
@@ -92,20 +93,20 @@ impl Entries {
         self.at(self.position(&|k| order(k, key).is_lt())).filter(|e| e.key == key)
     }
 
-    /// Sets `key` to `value` at `version`.
-    fn set(&mut self, key: String, value: String, version: u64) {
+    /// Sets `key` to `value` at `version`; the bytes of the key and value it replaced, if any.
+    fn set(&mut self, key: String, value: String, version: u64) -> Option<usize> {
         let (c, i) = self.position(&|k| order(k, &key).is_lt());
-        let Some(chunk) = self.chunks.get_mut(c) else { return };
+        let chunk = self.chunks.get_mut(c)?;
         if let Some(e) = chunk.get_mut(i).filter(|e| e.key == key) {
             e.version = version;
-            e.value = value;
-            return;
+            return Some(e.key.len() + std::mem::replace(&mut e.value, value).len());
         }
         chunk.insert(i, Entry { key, value, version });
         if chunk.len() > 2 * CHUNK {
             let tail = chunk.split_off(CHUNK);
             self.chunks.insert(c + 1, tail);
         }
+        None
     }
 
     /// The entry after `(c, i)` in order.
@@ -179,6 +180,8 @@ struct Local {
     mem: Entries,
     /// Writes applied since the JS side last took them.
     journal: Vec<u8>,
+    /// Bytes of the keys and values held (the JS side compacts its journal against it).
+    live: usize,
 }
 
 impl Local {
@@ -199,7 +202,10 @@ impl Local {
 
     fn put(&mut self, key: String, value: String, version: u64) {
         append(&mut self.journal, &key, &value, version);
-        self.mem.set(key, value, version);
+        self.live += key.len() + value.len();
+        if let Some(old) = self.mem.set(key, value, version) {
+            self.live -= old;
+        }
     }
 }
 
@@ -277,6 +283,12 @@ pub fn local_drop(id: u32) {
             *slot = None;
         }
     });
+}
+
+/// Bytes of keys and values the store holds.
+#[wasm_bindgen(js_name = localLiveBytes)]
+pub fn local_live_bytes(id: u32) -> f64 {
+    with(id, |l| Ok(l.live as f64)).unwrap_or(0.0)
 }
 
 /// The journal written since the last take (empty: nothing committed); the store forgets it.

@@ -179,7 +179,8 @@ pub fn step_format() -> u32 {
     step::STEP_FORMAT
 }
 
-/// `verify()`'s checker: JS scans each family of [`verifyPrefixes`] and feeds the rows in;
+/// `verify()`'s checker: JS scans each family of `verifyPrefixes` (in the build's table of
+/// operations, from `crate::core::verify::PREFIXES`) and feeds the rows in;
 /// `finish` returns the report as JSON text.
 #[wasm_bindgen]
 pub struct StoreVerifier {
@@ -207,12 +208,6 @@ impl StoreVerifier {
         let report = std::mem::take(&mut self.inner).finish();
         serde_json::to_string(&report).map_err(|e| fail(LoyaltyError::internal("ENCODE_FAILED", e.to_string())))
     }
-}
-
-/// The key families `verify()` scans, in order.
-#[wasm_bindgen(js_name = verifyPrefixes)]
-pub fn verify_prefixes() -> Array {
-    crate::core::verify::PREFIXES.iter().map(|s| JsValue::from_str(s)).collect()
 }
 
 /// Bytes of linear memory this instance holds (for monitoring and the memory test).
