@@ -3,7 +3,7 @@ const l = createLoyaltyBackend({ storage: memoryStorage() });
 await l.programs.activateLoyaltyProgram();
 const { account } = await l.accounts.createAccount('00000000-0000-4000-8000-000000000001');
 for (let k = 0; k < 60; k++) await l.accounts.adjustPoints(account._id, { amount: 1 });
-const op = process.argv[2] ?? 'get';
+const op = process.env.OP ?? process.argv[2] ?? 'get';
 const f = op === 'get' ? () => l.accounts.getAccount(account._id) : op === 'earn' ? (i) => l.accounts.earnPoints(account._id, { amount: 1, appId: 'a', idempotencyKey: `k${i}` }) : () => l.accounts.adjustPoints(account._id, { amount: 1 });
 for (let i = 0; i < 20000; i++) await f(i);
 const t = performance.now(); const N = 60000;
