@@ -44,26 +44,47 @@ if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose
 const guid = (a, b) => `${a.toString(16).padStart(8, '0')}-0000-4000-8000-${b.toString(16).padStart(12, '0')}`;
 let runId = Date.now() % 100000;
 
-/** Runs `op(caller, i)` from `callers` concurrent loops for `ms`; ops/s and latency percentiles. */
-async function measure(op, callers, ms = MS) {
-  const warm = performance.now() + ms / 4;
-  await Promise.all(Array.from({ length: callers }, async (_, c) => {
-    for (let i = 0; performance.now() < warm; i++) await op(c, 1e6 + i);
-  }));
-  const latencies = [];
+/** Runs `side.op(caller, i)` from `callers` concurrent loops for `ms` (`i` unique per call). */
+async function drive(side, callers, ms, record) {
   const start = performance.now();
   const deadline = start + ms;
   await Promise.all(Array.from({ length: callers }, async (_, c) => {
-    for (let i = 0; performance.now() < deadline; i++) {
+    while (performance.now() < deadline) {
+      const i = side.next++;
       const t0 = performance.now();
-      await op(c, i);
-      latencies.push(performance.now() - t0);
+      await side.op(c, i);
+      if (record) side.latencies.push(performance.now() - t0);
     }
   }));
-  const elapsed = performance.now() - start;
+  if (record) side.elapsed += performance.now() - start;
+}
+
+function summary({ latencies, elapsed }) {
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))] * 1000;
   return { opsPerSec: Math.round((latencies.length / elapsed) * 1000), p50us: Math.round(pct(50)), p99us: Math.round(pct(99)), ops: latencies.length };
+}
+
+const side = (op) => ({ op, latencies: [], elapsed: 0, next: 0 });
+
+/** Runs `op(caller, i)` from `callers` concurrent loops for `ms` after a warm-up; ops/s and latency percentiles. */
+async function measure(op, callers, ms = MS) {
+  const s = side(op);
+  await drive(s, callers, ms / 4, false);
+  await drive(s, callers, ms, true);
+  return summary(s);
+}
+
+/**
+ * Measures two implementations of an operation in turns (three rounds each, `ms` in all per
+ * side, after a warm-up of both), so that both see the same drift of the machine and of the
+ * database (a growing table, a checkpoint, another process): `[a, b]`.
+ */
+async function measureBoth(opA, opB, callers, ms = MS, rounds = 3) {
+  const sides = [side(opA), side(opB)];
+  for (const s of sides) await drive(s, callers, ms / 4, false);
+  for (let r = 0; r < rounds; r++) for (const s of sides) await drive(s, callers, ms / rounds, true);
+  return sides.map(summary);
 }
 
 /**
@@ -121,8 +142,7 @@ async function compare(label, makeEngine, makeBaseline, callers) {
   const baseline = await makeBaseline(callers);
   const rows = {};
   for (const op of OPS) {
-    const e = await measure(engine[op], callers);
-    const b = await measure(baseline[op], callers);
+    const [e, b] = await measureBoth(engine[op], baseline[op], callers);
     rows[op] = { engine: e, baseline: b, ratio: +(e.opsPerSec / b.opsPerSec).toFixed(3) };
   }
   results.figures[label] = rows;
@@ -415,8 +435,7 @@ if (CHECK) {
     const row = results.figures[rb.label][rb.op];
     for (let retry = 0; retry < 4 && row.ratio < rb.limit; retry++) {
       const { makeEngine, makeBaseline, callers } = configs[rb.label];
-      const e = await measure((await makeEngine(callers))[rb.op], callers, 3 * MS);
-      const b = await measure((await makeBaseline(callers))[rb.op], callers, 3 * MS);
+      const [e, b] = await measureBoth((await makeEngine(callers))[rb.op], (await makeBaseline(callers))[rb.op], callers, 3 * MS);
       const ratio = +(e.opsPerSec / b.opsPerSec).toFixed(3);
       say(`  (measured again: ${rb.name}: ${ratio})`);
       if (ratio > row.ratio) Object.assign(row, { engine: e, baseline: b, ratio });

@@ -2,11 +2,14 @@
 //
 // Schema (created if missing; `table` defaults to loyalty_kv):
 //   CREATE TABLE loyalty_kv (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL, version BIGINT NOT NULL)
-//   CREATE FUNCTION loyalty_kv_commit(keys TEXT[], vals TEXT[], versions BIGINT[]) RETURNS TEXT
+//   CREATE FUNCTION loyalty_kv_apply(keys TEXT[], vals TEXT[], versions BIGINT[]) RETURNS VOID
 // The primary key's btree (byte order, "C" collation) serves the prefix scans. A commit is one
-// round trip to the function, which checks and writes every row in key order inside one
-// subtransaction: it returns NULL when all applied, or the first key whose version did not
-// match after rolling every write of the call back. Reads are one `key = ANY($1)` query.
+// round trip to the function, in a transaction of its own, which checks and writes every row in
+// the order given (the adapter sorts the writes by key): it returns when all applied, or raises 'loyalty conflict' with the first key whose
+// version did not match in the error's detail, which rolls every write of the call back (no
+// subtransaction). Reads are one `key = ANY($1)` query. (Releases before this one used a
+// function loyalty_kv_commit that returned the key from a subtransaction; it is left in place
+// for them and no longer called.)
 // Every statement is prepared once per connection (named statements).
 import pg from 'pg';
 import { scanQuery } from './prefix.js';
@@ -21,49 +24,44 @@ function statementName(table, text) {
 }
 
 function schemaSql(table) {
-  const fn = `${table}_commit`;
+  const fn = `${table}_apply`;
   return `
     CREATE TABLE IF NOT EXISTS ${table} (
       key TEXT COLLATE "C" PRIMARY KEY,
       value TEXT NOT NULL,
       version BIGINT NOT NULL
     );
-    CREATE OR REPLACE FUNCTION ${fn}(keys TEXT[], vals TEXT[], versions BIGINT[]) RETURNS TEXT
+    CREATE OR REPLACE FUNCTION ${fn}(keys TEXT[], vals TEXT[], versions BIGINT[]) RETURNS VOID
     LANGUAGE plpgsql AS $fn$
     DECLARE
       i INT;
       n INT;
-      bad TEXT;
     BEGIN
-      BEGIN
-        FOR i IN SELECT ord FROM unnest(keys) WITH ORDINALITY AS t(k, ord) ORDER BY k LOOP
-          IF vals[i] IS NULL THEN
-            -- A check: the row must be at this version (0: absent), share-locked so that it
-            -- cannot change before this transaction ends; nothing is written.
-            IF versions[i] = 0 THEN
-              PERFORM 1 FROM ${table} WHERE key = keys[i];
-              n := CASE WHEN FOUND THEN 0 ELSE 1 END;
-            ELSE
-              PERFORM 1 FROM ${table} WHERE key = keys[i] AND version = versions[i] FOR SHARE;
-              n := CASE WHEN FOUND THEN 1 ELSE 0 END;
-            END IF;
-          ELSIF versions[i] = 0 THEN
-            INSERT INTO ${table} (key, value, version) VALUES (keys[i], vals[i], 1) ON CONFLICT (key) DO NOTHING;
-            GET DIAGNOSTICS n = ROW_COUNT;
+      -- The caller sends the writes in key order, so concurrent commits lock rows in one order.
+      FOR i IN 1 .. coalesce(array_length(keys, 1), 0) LOOP
+        IF vals[i] IS NULL THEN
+          -- A check: the row must be at this version (0: absent), share-locked so that it
+          -- cannot change before this transaction ends; nothing is written.
+          IF versions[i] = 0 THEN
+            PERFORM 1 FROM ${table} WHERE key = keys[i];
+            n := CASE WHEN FOUND THEN 0 ELSE 1 END;
           ELSE
-            UPDATE ${table} SET value = vals[i], version = version + 1 WHERE key = keys[i] AND version = versions[i];
-            GET DIAGNOSTICS n = ROW_COUNT;
+            PERFORM 1 FROM ${table} WHERE key = keys[i] AND version = versions[i] FOR SHARE;
+            n := CASE WHEN FOUND THEN 1 ELSE 0 END;
           END IF;
-          IF n <> 1 THEN
-            bad := keys[i];
-            RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'loyalty conflict';
-          END IF;
-        END LOOP;
-      EXCEPTION WHEN raise_exception THEN
-        IF bad IS NULL THEN RAISE; END IF;
-        RETURN bad;
-      END;
-      RETURN NULL;
+        ELSIF versions[i] = 0 THEN
+          INSERT INTO ${table} (key, value, version) VALUES (keys[i], vals[i], 1) ON CONFLICT (key) DO NOTHING;
+          GET DIAGNOSTICS n = ROW_COUNT;
+        ELSE
+          UPDATE ${table} SET value = vals[i], version = version + 1 WHERE key = keys[i] AND version = versions[i];
+          GET DIAGNOSTICS n = ROW_COUNT;
+        END IF;
+        IF n <> 1 THEN
+          -- Fails the call's statement, and with it its transaction: every write of the call
+          -- is rolled back (no subtransaction needed); the key travels in the error's detail.
+          RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'loyalty conflict', DETAIL = keys[i];
+        END IF;
+      END LOOP;
     END
     $fn$;`;
 }
@@ -81,7 +79,7 @@ export function postgresStorage(options) {
   const pool = options.pool ?? new pg.Pool({ connectionString, max: poolSize });
   // Without a listener, an idle client's error (server restart) would crash the process.
   if (ownPool) pool.on('error', () => {});
-  const fn = `${table}_commit`;
+  const fn = `${table}_apply`;
   let ready = null;
 
   // Creates the table and function once; a failure is retried on the next call.
@@ -107,7 +105,7 @@ export function postgresStorage(options) {
   };
 
   const readSql = `SELECT key, value, version FROM ${table} WHERE key = ANY($1::text[])`;
-  const commitSql = `SELECT ${fn}($1::text[], $2::text[], $3::bigint[]) AS conflict`;
+  const commitSql = `SELECT ${fn}($1::text[], $2::text[], $3::bigint[])`;
   const readName = statementName(table, readSql);
   const commitName = statementName(table, commitSql);
   return {
@@ -121,13 +119,20 @@ export function postgresStorage(options) {
     async commit(writes) {
       if (writes.length === 0) return { ok: true };
       await setup();
-      const { rows } = await pool.query({
-        name: commitName,
-        text: commitSql,
-        values: [writes.map((w) => w.key), writes.map((w) => w.value ?? null), writes.map((w) => w.version)],
-      });
-      const conflict = rows[0]?.conflict;
-      return conflict == null ? { ok: true } : { ok: false, conflict };
+      // In key order (JS string order: any one order serves), so that concurrent commits lock
+      // rows in the same order and never deadlock.
+      const sorted = writes.length > 1 ? [...writes].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : writes;
+      try {
+        await pool.query({
+          name: commitName,
+          text: commitSql,
+          values: [sorted.map((w) => w.key), sorted.map((w) => w.value ?? null), sorted.map((w) => w.version)],
+        });
+      } catch (e) {
+        if (e?.code === 'P0001' && e.message === 'loyalty conflict' && typeof e.detail === 'string') return { ok: false, conflict: e.detail };
+        throw e;
+      }
+      return { ok: true };
     },
     async scan(request) {
       await setup();
