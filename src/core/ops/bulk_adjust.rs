@@ -151,7 +151,7 @@ impl BulkAdjust {
                     job.succeeded += 1;
                     writes.extend(change_writes(&account, version, &txn)?);
                     if self.at.events {
-                        let view_json = encode(&view::account(&account))?;
+                        let view_json = records::json::account_view(&account);
                         list.extend(events::points_changed(&account.id, account.revision, txn.created_ms, &view_json)?);
                     }
                 }

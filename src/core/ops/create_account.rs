@@ -12,7 +12,7 @@ use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Stored, Write};
 use crate::core::records::{
-    self, encode, keys, view, AccountRecord, ContactSnapshot, IndexRecord, Picture, Points, ProgramRecord,
+    self, encode, json, keys, AccountRecord, ContactSnapshot, IndexRecord, Picture, Points, ProgramRecord,
     ProgramStatus, SCHEMA,
 };
 use crate::core::validate::Check;
@@ -178,7 +178,7 @@ fn commit(op: CreateAccount, contact: ContactSnapshot, program_version: Option<u
     };
     let index = encode(&IndexRecord { schema: SCHEMA, account_id: account.id.clone() })?;
     let mut writes = vec![
-        Write::put(keys::account(&account.id), encode(&account)?, 0),
+        Write::put(keys::account(&account.id), json::account(&account), 0),
         Write::put(keys::contact_index(&account.contact_id), index.clone(), 0),
     ];
     if let Some(member) = &account.contact.member_id {
@@ -187,7 +187,7 @@ fn commit(op: CreateAccount, contact: ContactSnapshot, program_version: Option<u
     if let Some(version) = program_version {
         writes.push(Write::check(keys::PROGRAM, version));
     }
-    let view_json = encode(&view::account(&account))?;
+    let view_json = json::account_view(&account);
     let result = lookup::account_body(&view_json);
     let events = if op.at.events {
         let spec = EventSpec::of(Entity::Account, "created", &account.id, account.revision, op.at.now_ms);

@@ -12,7 +12,7 @@ use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::{quoted, Input};
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Stored, Write};
 use crate::core::records::{
-    self, encode, keys, view, EarnInfo, EarnRequest, IdempotencyRecord, TransactionRecord, TransactionType, SCHEMA,
+    self, json, keys, EarnInfo, EarnRequest, IdempotencyRecord, TransactionRecord, TransactionType, SCHEMA,
 };
 use crate::core::validate::Check;
 
@@ -83,7 +83,7 @@ impl Machine for Earn {
                 )
                 .with_data(json!({ "idempotencyKey": self.idempotency_key, "transactionId": record.transaction_id })));
             }
-            let view_json = encode(&view::account(&record.account))?;
+            let view_json = json::account_view(&record.account);
             return Ok(Step::done(points_result(&view_json, &record.transaction_id)));
         }
         let (mut account, version) = lookup::read_account(&self.request.account_id, account.as_ref())?;
@@ -116,7 +116,7 @@ impl Machine for Earn {
             account: account.clone(),
         };
         let mut writes = change_writes(&account, version, &txn)?;
-        writes.push(Write::put(key, encode(&idem)?, 0));
+        writes.push(Write::put(key, json::idempotency(&idem), 0));
         let (result, events) = change_outcome(&account, &txn, self.at.events)?;
         Ok(Step::new(Request::Commit(writes, Outcome { result, events }), *self))
     }

@@ -6,7 +6,7 @@ use super::{arg, lookup};
 use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Caller, Context, Io, Machine, Request, Step};
-use crate::core::records::{self, encode, keys, view, IndexRecord};
+use crate::core::records::{self, keys, IndexRecord};
 use crate::core::validate::Check;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ impl Machine for Lookup {
             }
             Lookup::Account(id) => {
                 let (account, _) = lookup::read_account(&id, stored.as_ref())?;
-                Ok(Step::done(lookup::account_body(&encode(&view::account(&account))?)))
+                Ok(Step::done(lookup::account_body(&records::json::account_view(&account))))
             }
         }
     }

@@ -7,7 +7,7 @@ use super::events;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::quoted;
 use crate::core::protocol::Write;
-use crate::core::records::{encode, keys, view, AccountRecord, TransactionRecord, TransactionType};
+use crate::core::records::{json, keys, AccountRecord, TransactionRecord, TransactionType};
 use crate::core::validate::MAX_SAFE_INTEGER;
 
 fn checked(value: Option<i64>, what: &str) -> Result<i64> {
@@ -60,9 +60,9 @@ pub fn insufficient(account: &AccountRecord, after: i64) -> LoyaltyError {
 /// The writes of one balance change: the account (conditional on `version`) and the
 /// transaction in its three places.
 pub fn change_writes(account: &AccountRecord, version: u64, txn: &TransactionRecord) -> Result<Vec<Write>> {
-    let txn_json = encode(txn)?;
+    let txn_json = json::transaction(txn);
     Ok(vec![
-        Write::put(keys::account(&account.id), encode(account)?, version),
+        Write::put(keys::account(&account.id), json::account(account), version),
         Write::put(keys::transaction(&txn.id), txn_json.clone(), 0),
         Write::put(keys::account_ledger(&account.id, account.revision), txn_json.clone(), 0),
         Write::put(keys::time_ledger(txn.created_ms, &account.id, account.revision), txn_json, 0),
@@ -76,7 +76,7 @@ pub fn points_result(view_json: &str, transaction_id: &str) -> String {
 
 /// The result and events of one balance change, serializing the account once.
 pub fn change_outcome(account: &AccountRecord, txn: &TransactionRecord, events: bool) -> Result<(String, String)> {
-    let view_json = encode(&view::account(account))?;
+    let view_json = json::account_view(account);
     let events = if events {
         events::list(&events::points_changed(&account.id, account.revision, txn.created_ms, &view_json)?)
     } else {

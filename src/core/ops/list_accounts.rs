@@ -141,7 +141,7 @@ impl Machine for ByContacts {
         for (id, stored) in account_ids.iter().zip(values) {
             // An index without its account would be a torn write; report it, never skip it.
             let (account, _) = lookup::read_account(id, stored.as_ref())?;
-            items.push(encode(&records::view::account(&account))?);
+            items.push(records::json::account_view(&account));
         }
         let (o, l) = (self.o, self.l as usize);
         let at = |o: usize| encode_cursor(&ByContacts { o, accounts: None, ..(*self).clone() });

@@ -16,7 +16,7 @@ use crate::core::query::fields::{TRANSACTIONS, TXN_ACCOUNT_ID, TXN_CREATED_DATE}
 use crate::core::query::paging::{cursor_paging, CursorMetadata, DEFAULT_LIMIT};
 use crate::core::query::scan::{self, Page, Query};
 use crate::core::query::{filter, sort};
-use crate::core::records::{self, encode, keys, view, TransactionRecord};
+use crate::core::records::{self, encode, keys, TransactionRecord};
 use crate::core::validate::{is_guid, Check};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,7 @@ impl Machine for GetTransaction {
             .with_data(json!({ "loyaltyTransactionId": id })));
         };
         let txn: TransactionRecord = records::decode(&keys::transaction(id), &stored.value)?;
-        Ok(Step::done(format!("{{\"loyaltyTransaction\":{}}}", encode(&view::transaction(&txn))?)))
+        Ok(Step::done(format!("{{\"loyaltyTransaction\":{}}}", records::json::transaction_view(&txn))))
     }
 }
 

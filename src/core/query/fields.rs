@@ -3,7 +3,7 @@
 
 use crate::core::error::Result;
 use crate::core::input::Input;
-use crate::core::records::{self, view, AccountRecord, TransactionRecord};
+use crate::core::records::{self, AccountRecord, TransactionRecord};
 
 /// How a field's values are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +156,7 @@ impl Fields for TransactionRecord {
     }
 
     fn view_json(&self) -> Result<String> {
-        records::encode(&view::transaction(self))
+        Ok(records::json::transaction_view(self))
     }
 }
 
@@ -229,6 +229,6 @@ impl Fields for AccountRecord {
     }
 
     fn view_json(&self) -> Result<String> {
-        records::encode(&view::account(self))
+        Ok(records::json::account_view(self))
     }
 }

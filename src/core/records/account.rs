@@ -1,10 +1,11 @@
 //! Loyalty accounts (`acct/<id>`) and the indexes that find them (`contact/<id>`, `member/<id>`).
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{first_non_guid, first_out_of_range, Record, SAFE, TIME};
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
 pub struct Points {
     pub balance: i64,
     pub earned: i64,
@@ -13,7 +14,8 @@ pub struct Points {
     pub expired: i64,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Picture {
     pub url: String,
@@ -24,7 +26,8 @@ pub struct Picture {
 }
 
 /// What the host's contacts resolver knew about the contact when the account was created.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "camelCase")]
 pub struct ContactSnapshot {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,7 +40,8 @@ pub struct ContactSnapshot {
     pub picture: Option<Picture>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "camelCase")]
 pub struct AccountRecord {
     pub schema: u32,
@@ -84,7 +88,7 @@ impl Record for AccountRecord {
 }
 
 /// `contact/<id>` and `member/<id>` entries.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(serde::Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct IndexRecord {
     pub schema: u32,

@@ -1,11 +1,12 @@
 //! `idem/<key>`: what an `earnPoints` call asked for and what it produced, for retries.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{first_non_guid, first_out_of_range, AccountRecord, Record, SAFE};
 
 /// What an `earnPoints` call asked for; a retry must ask for exactly the same.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "camelCase")]
 pub struct EarnRequest {
     pub account_id: String,
@@ -22,7 +23,8 @@ pub struct EarnRequest {
 }
 
 /// The request and the result it produced (the account right after the earn).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "camelCase")]
 pub struct IdempotencyRecord {
     pub schema: u32,

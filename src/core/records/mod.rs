@@ -10,6 +10,7 @@ use super::error::{Code, LoyaltyError, Result};
 pub mod account;
 pub mod idempotency;
 pub mod job;
+pub mod json;
 pub mod keys;
 pub mod program;
 pub mod transaction;

@@ -1,10 +1,10 @@
 //! Ledger transactions: `txn/<id>`, with copies in the account's ledger and the time index.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{first_non_guid, first_out_of_range, Record, SAFE, TIME};
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(serde::Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TransactionType {
     Earn,
@@ -20,7 +20,8 @@ impl TransactionType {
     }
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "camelCase")]
 pub struct EarnInfo {
     pub app_id: String,
@@ -32,7 +33,8 @@ pub struct EarnInfo {
     pub channel: Option<String>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "camelCase")]
 pub struct AdjustInfo {
     pub app_id: String,
@@ -40,7 +42,8 @@ pub struct AdjustInfo {
     pub amount_after: i64,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionRecord {
     pub schema: u32,

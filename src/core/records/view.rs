@@ -1,10 +1,16 @@
 //! The public shapes of entities, as the Wix SDK returns them: `_id`, `_createdDate`,
 //! `revision` as a decimal string, always-present fields filled. Dates are emitted as epoch
 //! milliseconds under the SDK's date field names; the JS face turns those into `Date`s.
+//!
+//! The account and transaction views, written on every balance change and read, are written by
+//! hand in [`super::json`]; their serde shapes here exist only in tests, as the reference the
+//! hand-written text is checked against.
 
 use serde::Serialize;
 
-use super::{AccountRecord, JobRecord, ProgramRecord, TransactionRecord, TransactionType};
+#[cfg(test)]
+use super::{AccountRecord, TransactionRecord, TransactionType};
+use super::{JobRecord, ProgramRecord};
 
 /// Field names whose values the JS face turns into `Date` objects.
 pub const DATE_FIELDS: [&str; 5] = ["_createdDate", "_updatedDate", "lastActivityDate", "eventTime", "expirationDate"];
@@ -71,6 +77,7 @@ pub fn premium_features() -> PremiumFeaturesView {
     PremiumFeaturesView { loyalty_program: true, tiers: false, points_expiration: false }
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountView<'a> {
@@ -93,11 +100,13 @@ pub struct AccountView<'a> {
     pub points_expiration: PointsExpirationView,
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 pub struct TierView {
     pub points: i64,
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactView<'a> {
@@ -112,6 +121,7 @@ pub struct ContactView<'a> {
     pub picture: PictureView<'a>,
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 pub struct PictureView<'a> {
     #[serde(rename = "_id")]
@@ -121,12 +131,14 @@ pub struct PictureView<'a> {
     pub width: u32,
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PointsExpirationView {
     pub expiring_points_amount: i64,
 }
 
+#[cfg(test)]
 pub fn account(a: &AccountRecord) -> AccountView<'_> {
     let contact = &a.contact;
     let picture = contact.picture.as_ref();
@@ -158,6 +170,7 @@ pub fn account(a: &AccountRecord) -> AccountView<'_> {
     }
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionView<'a> {
@@ -176,6 +189,7 @@ pub struct TransactionView<'a> {
     pub adjust_info: Option<&'a super::AdjustInfo>,
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EarnInfoView<'a> {
@@ -187,11 +201,13 @@ pub struct EarnInfoView<'a> {
     pub followed_social_media: Option<ChannelView<'a>>,
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 pub struct ChannelView<'a> {
     pub channel: &'a str,
 }
 
+#[cfg(test)]
 pub fn transaction(t: &TransactionRecord) -> TransactionView<'_> {
     TransactionView {
         id: &t.id,
