@@ -9,7 +9,7 @@
 // store (a synchronous pause that grows with the store; a store that only grows never needs it).
 
 import {
-  localCreate, localDrop, localTakeJournal, localLiveBytes, localReplay, localDump,
+  localCreate, localDrop, localJournal, localJournalAt, wasmMemory, localLiveBytes, localReplay, localDump,
   localCommit, localScan,
 } from './wasm/wix_loyalty_wasm.js';
 import { currentGeneration, fromCall } from './instance.js';
@@ -30,6 +30,13 @@ const stores = new FinalizationRegistry((slot) => {
     }
   }
 });
+
+let memoryOf = { gen: -1, memory: null };
+/** The current instance's memory. */
+function memory() {
+  if (memoryOf.gen !== currentGeneration()) memoryOf = { gen: currentGeneration(), memory: wasmMemory() };
+  return memoryOf.memory;
+}
 
 /** Bytes per part of the kept journal (a take larger than this gets a part of its own). */
 const PART = 4 << 20;
@@ -63,9 +70,10 @@ export class LocalStore {
   keep() {
     const slot = this.#slot;
     if (slot.gen !== currentGeneration()) return;
-    const bytes = localTakeJournal(slot.id);
-    if (bytes.length === 0) return;
-    this.#append(bytes);
+    const len = localJournal(slot.id);
+    if (len === 0) return;
+    // Copied straight from the module's memory, where it stays valid until the next write.
+    this.#append(new Uint8Array(memory().buffer, localJournalAt(slot.id), len));
     if (this.#keptBytes > 2 * localLiveBytes(slot.id) + COMPACT_SLACK) this.#compact(slot.id);
   }
 

@@ -4,7 +4,7 @@
 //!
 //! A trap discards the instance and every store in it, so each store also keeps a **journal**:
 //! the bytes of every write it applied, which the JS side takes after each call that committed
-//! (`localTakeJournal`) and keeps. After a trap the JS side creates the store afresh and replays
+//! (`localJournal`, read in place from the module's memory) and keeps. After a trap the JS side creates the store afresh and replays
 //! what it kept (`localReplay`); a commit is acknowledged to a caller only after its journal was
 //! taken, so no acknowledged write is ever lost. When what the kept journal holds beyond the live
 //! data (overwritten values) outgrows the live data, the JS side replaces it with a dump of the
@@ -13,6 +13,8 @@
 //!
 //! Journal format: entries back to back, each `key length (u32 LE) · key · value length (u32 LE)
 //! · value · version (u64 LE)`, UTF-8; replaying an entry sets the key to that value and version.
+//! A value length of `u32::MAX` stands for the value of the entry before, with no value bytes
+//! (a transaction's three copies are journaled once).
 //!
 //! The store also answers the storage contract (`localScan`, which reads a key as a scan of it
 //! with limit 1, and `localCommit`), so an
@@ -33,6 +35,9 @@ use crate::core::records::json::push_uint;
 
 /// Attempts a commit gets when it keeps conflicting; then an error.
 const MAX_ATTEMPTS: u32 = 64;
+
+/// The journal's value length meaning "the value of the entry before".
+const SAME_VALUE: u32 = u32::MAX;
 
 /// Entries per chunk of the ordered store (a chunk splits at twice this).
 const CHUNK: usize = 128;
@@ -204,6 +209,10 @@ struct Local {
     mem: Entries,
     /// Writes applied since the JS side last took them.
     journal: Vec<u8>,
+    /// The journal was handed to the JS side: the next write starts it afresh.
+    handed: bool,
+    /// Where the journal's last value lies in it (offset, length).
+    last_value: (usize, usize),
     /// Bytes of the keys and values held (the JS side compacts its journal against it).
     live: usize,
     /// `live` at which the heap is grown ahead again ([`Local::grow_ahead`]).
@@ -227,7 +236,27 @@ impl Local {
     }
 
     fn put(&mut self, key: String, value: String, version: u64) {
-        append(&mut self.journal, &key, &value, version);
+        if self.handed {
+            self.journal.clear();
+            self.handed = false;
+            self.last_value = (0, 0);
+        }
+        // A value equal to the one before (a transaction's three copies) is journaled once.
+        let (at, len) = self.last_value;
+        let j = &mut self.journal;
+        let same = len == value.len()
+            && len > 0
+            && j.get(at..at + len).is_some_and(|v| order(v, value.as_bytes()) == std::cmp::Ordering::Equal);
+        j.extend_from_slice(&(key.len() as u32).to_le_bytes());
+        j.extend_from_slice(key.as_bytes());
+        if same {
+            j.extend_from_slice(&SAME_VALUE.to_le_bytes());
+        } else {
+            j.extend_from_slice(&(value.len() as u32).to_le_bytes());
+            self.last_value = (j.len(), value.len());
+            j.extend_from_slice(value.as_bytes());
+        }
+        j.extend_from_slice(&version.to_le_bytes());
         self.live += key.len() + value.len();
         self.grow_ahead();
         if let Some(old) = self.mem.set(key, value, version) {
@@ -282,6 +311,10 @@ impl<'a> Reader<'a> {
 
     fn text(&mut self) -> Result<String> {
         let len = u32::from_le_bytes(self.array()?) as usize;
+        self.string(len)
+    }
+
+    fn string(&mut self, len: usize) -> Result<String> {
         String::from_utf8(self.take(len)?.to_vec())
             .map_err(|_| LoyaltyError::internal("JOURNAL_CORRUPT", "a memoryStorage journal holds invalid UTF-8"))
     }
@@ -332,10 +365,30 @@ pub fn local_live_bytes(id: u32) -> f64 {
     with(id, |l| Ok(l.live as f64)).unwrap_or(0.0)
 }
 
-/// The journal written since the last take (empty: nothing committed); the store forgets it.
-#[wasm_bindgen(js_name = localTakeJournal)]
-pub fn local_take_journal(id: u32) -> Vec<u8> {
-    with(id, |l| Ok(std::mem::take(&mut l.journal))).unwrap_or_default()
+/// Hands the journal written since the last call to the JS side: its length (0: nothing was
+/// committed); its bytes lie in the module's memory at [`local_journal_at`] until the next call
+/// that writes. The JS side copies them from there (no intermediate buffer), and the journal's
+/// own buffer is reused.
+#[wasm_bindgen(js_name = localJournal)]
+pub fn local_journal(id: u32) -> u32 {
+    with(id, |l| {
+        let len = if l.handed { 0 } else { l.journal.len() as u32 };
+        l.handed = true;
+        Ok(len)
+    })
+    .unwrap_or(0)
+}
+
+/// Where the journal handed by [`local_journal`] lies in the module's memory.
+#[wasm_bindgen(js_name = localJournalAt)]
+pub fn local_journal_at(id: u32) -> u32 {
+    with(id, |l| Ok(l.journal.as_ptr() as u32)).unwrap_or(0)
+}
+
+/// The module's memory (for reading a journal in place).
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
 }
 
 /// Applies journal bytes (a take or a dump) to a store, in order.
@@ -343,14 +396,19 @@ pub fn local_take_journal(id: u32) -> Vec<u8> {
 pub fn local_replay(id: u32, bytes: &[u8]) -> Result<(), JsValue> {
     with(id, |l| {
         let mut r = Reader { bytes, at: 0 };
+        let mut last = String::new();
         while r.at < bytes.len() {
             let key = r.text()?;
-            let value = r.text()?;
+            let value = match u32::from_le_bytes(r.array()?) {
+                SAME_VALUE => last.clone(),
+                len => r.string(len as usize)?,
+            };
             let version = u64::from_le_bytes(r.array()?);
+            last.clone_from(&value);
             l.put(key, value, version);
         }
         // Replayed writes are already kept on the JS side.
-        l.journal.clear();
+        l.handed = true;
         Ok(())
     })
     .map_err(fail)
