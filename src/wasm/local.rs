@@ -32,6 +32,7 @@ use crate::core::error::{LoyaltyError, Result};
 use crate::core::operations;
 use crate::core::protocol::{Io, Outcome, Request, Row, ScanRequest, Step, Stored, Write};
 use crate::core::records::json::push_uint;
+use crate::core::small::byte_order as order;
 
 /// Attempts a commit gets when it keeps conflicting; then an error.
 const MAX_ATTEMPTS: u32 = 64;
@@ -46,21 +47,6 @@ struct Entry {
     key: String,
     value: String,
     version: u64,
-}
-
-/// Byte order of two keys, eight bytes at a step: keys share long prefixes (`ledger-time/…/`),
-/// and the byte-at-a-time `memcmp` of wasm32 made comparisons a tenth of an adjustment's time.
-/// Written as a plain loop: at the size-optimized build's inlining threshold, iterator
-/// adapters stay calls, and comparisons were a fifth of an adjustment's time again.
-fn order(mut a: &[u8], mut b: &[u8]) -> std::cmp::Ordering {
-    while let (Some((x, rest_a)), Some((y, rest_b))) = (a.split_first_chunk::<8>(), b.split_first_chunk::<8>()) {
-        let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
-        if x != y {
-            return if x < y { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater };
-        }
-        (a, b) = (rest_a, rest_b);
-    }
-    a.cmp(b)
 }
 
 /// The entries in key order, as sorted chunks: a lookup is two binary searches, an insert

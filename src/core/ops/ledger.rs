@@ -61,8 +61,11 @@ pub fn insufficient(account: &AccountRecord, after: i64) -> LoyaltyError {
 /// transaction in its three places.
 pub fn change_writes(account: &AccountRecord, version: u64, txn: &TransactionRecord) -> Result<Vec<Write>> {
     let txn_json = json::transaction(txn);
+    let account_json = json::account(account);
+    // The next call on this account reads back exactly this text: it need not parse it.
+    super::lookup::remember_account(&account_json, account);
     Ok(vec![
-        Write::put(keys::account(&account.id), json::account(account), version),
+        Write::put(keys::account(&account.id), account_json, version),
         Write::put(keys::transaction(&txn.id), txn_json.clone(), 0),
         Write::put(keys::account_ledger(&account.id, account.revision), txn_json.clone(), 0),
         Write::put(keys::time_ledger(txn.created_ms, &account.id, account.revision), txn_json, 0),

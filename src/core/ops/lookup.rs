@@ -1,11 +1,14 @@
 //! Reading what decisions rest on: the program (a default `DRAFT` one until first saved) and
 //! accounts, with the errors users see when they are missing or unusable.
 
+use std::cell::RefCell;
+
 use serde_json::json;
 
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::protocol::Stored;
 use crate::core::records::{self, keys, AccountRecord, ProgramRecord, ProgramStatus};
+use crate::core::small::byte_order;
 
 /// The stored program, or the default `DRAFT` program if none was saved yet.
 pub fn read_program(stored: Option<&Stored>) -> Result<(ProgramRecord, u64)> {
@@ -28,19 +31,66 @@ pub fn require_active(program: &ProgramRecord, action: &str) -> Result<()> {
     .with_data(json!({ "status": status })))
 }
 
+/// Slots of [`MEMO`].
+const MEMO_SLOTS: usize = 16;
+
+thread_local! {
+    /// Accounts decoded or written lately, with the text they were decoded from or written as:
+    /// an account read back unchanged (the next call on it, or a read of it) skips the parse.
+    /// Matching the whole text makes it right for any store and any writer. A slot per last
+    /// character of the account id (random hex in GUIDs).
+    static MEMO: RefCell<Vec<Option<(String, AccountRecord)>>> = const { RefCell::new(Vec::new()) };
+}
+
+fn memo_slot(id: &str) -> usize {
+    usize::from(id.as_bytes().last().copied().unwrap_or(0)) % MEMO_SLOTS
+}
+
+/// Remembers that `text` decodes to `account`.
+pub fn remember_account(text: &str, account: &AccountRecord) {
+    MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if memo.is_empty() {
+            memo.resize_with(MEMO_SLOTS, || None);
+        }
+        match memo.get_mut(memo_slot(&account.id)) {
+            Some(Some((known, record))) => {
+                known.clear();
+                known.push_str(text);
+                record.clone_from(account);
+            }
+            Some(slot) => *slot = Some((text.to_owned(), account.clone())),
+            None => {}
+        }
+    });
+}
+
+fn recall_account(id: &str, text: &str) -> Option<AccountRecord> {
+    MEMO.with(|memo| {
+        let memo = memo.borrow();
+        let (known, account) = memo.get(memo_slot(id))?.as_ref()?;
+        let same = known.len() == text.len() && byte_order(known.as_bytes(), text.as_bytes()).is_eq();
+        same.then(|| account.clone())
+    })
+}
+
 /// Decodes an account read back from `acct/<id>`; `NOT_FOUND` when absent.
 pub fn read_account(id: &str, stored: Option<&Stored>) -> Result<(AccountRecord, u64)> {
-    let key = keys::account(id);
-    match stored {
-        Some(s) => {
-            let account: AccountRecord = records::decode(&key, &s.value)?;
-            if account.id != id {
-                return Err(LoyaltyError::corrupt(&key, format!("it holds account {}", account.id)));
-            }
-            Ok((account, s.version))
+    let Some(s) = stored else {
+        return Err(account_not_found(id));
+    };
+    let account = match recall_account(id, &s.value) {
+        Some(account) => account,
+        None => {
+            let account: AccountRecord = records::decode(&keys::account(id), &s.value)?;
+            remember_account(&s.value, &account);
+            account
         }
-        None => Err(account_not_found(id)),
+    };
+    if account.id != id {
+        return Err(LoyaltyError::corrupt(&keys::account(id), format!("it holds account {}", account.id)));
     }
+    Ok((account, s.version))
 }
 
 pub fn account_not_found(id: &str) -> LoyaltyError {
@@ -51,4 +101,35 @@ pub fn account_not_found(id: &str) -> LoyaltyError {
 /// `{"account": <view>}`, the answer of the account reads.
 pub fn account_body(view_json: &str) -> String {
     format!("{{\"account\":{view_json}}}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::records::json;
+
+    #[test]
+    fn remembered_accounts_answer_only_their_own_text() {
+        let id = "3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d";
+        let text = |balance: i64| {
+            format!(
+                r#"{{"schema":1,"id":"{id}","contactId":"{id}","points":{{"balance":{balance},"earned":0,"adjusted":{balance},"redeemed":0,"expired":0}},"tierPoints":{balance},"revision":2,"createdMs":1,"updatedMs":1,"contact":{{}}}}"#
+            )
+        };
+        let stored = |value: String| Stored { value, version: 3 };
+        let (first, _) = read_account(id, Some(&stored(text(5)))).unwrap();
+        assert_eq!(first.points.balance, 5);
+        // The same id with other text is decoded afresh, not answered from memory.
+        let (second, version) = read_account(id, Some(&stored(text(7)))).unwrap();
+        assert_eq!((second.points.balance, version), (7, 3));
+        // What a write remembers is what a read of that text gets.
+        let mut written = second.clone();
+        written.points.balance = 9;
+        let written_text = json::account(&written);
+        remember_account(&written_text, &written);
+        assert_eq!(read_account(id, Some(&stored(written_text))).unwrap().0, written);
+        assert_eq!(read_account(id, Some(&stored(text(5)))).unwrap().0.points.balance, 5);
+        // A corrupt text is refused even right after a good one.
+        assert!(read_account(id, Some(&stored(text(5).replace("\"revision\":2", "\"revision\":0")))).is_err());
+    }
 }

@@ -108,7 +108,7 @@ pub fn lookup(fields: &[FieldSpec], name: &str) -> Option<usize> {
 
 /// The names of `fields`, for messages.
 pub fn names(fields: &[FieldSpec]) -> String {
-    fields.iter().map(FieldSpec::name).collect::<Vec<_>>().join(", ")
+    fields.iter().map(|f| f.name().to_string()).collect::<Vec<String>>().join(", ")
 }
 
 fn text(s: &str) -> Val {

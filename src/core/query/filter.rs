@@ -6,6 +6,7 @@
 
 use super::fields::{self, FieldSpec, Fields, Kind, Val};
 use crate::core::input::Input;
+use crate::core::small::contains;
 use crate::core::time;
 use crate::core::validate::Check;
 
@@ -256,7 +257,7 @@ pub fn matches(filter: &Filter, entity: &dyn Fields, specs: &[FieldSpec]) -> boo
         Filter::Not(inner) => !matches(inner, entity, specs),
         Filter::Text { fields, words, all } => {
             let texts: Vec<String> = fields.iter().filter_map(|f| lower(&entity.value(*f))).collect();
-            let found = |w: &String| texts.iter().any(|t| t.contains(w.as_str()));
+            let found = |w: &String| texts.iter().any(|t| contains(t, w));
             if *all {
                 words.iter().all(found)
             } else {
@@ -283,7 +284,7 @@ pub fn matches(filter: &Filter, entity: &dyn Fields, specs: &[FieldSpec]) -> boo
                     (Some(a), Val::Str(b)) => match op {
                         Op::StartsWith => a.starts_with(b.as_str()),
                         Op::EndsWith => a.ends_with(b.as_str()),
-                        _ => a.contains(b.as_str()),
+                        _ => contains(&a, b.as_str()),
                     },
                     _ => false,
                 },

@@ -10,88 +10,97 @@
 
 use super::{AccountRecord, IdempotencyRecord, Points, TransactionRecord, TransactionType};
 
-/// A JSON text being written. Commas are placed by looking at the last byte written: after `{`
-/// or `[` (or nothing) a field or item needs none.
-pub struct Out(String);
+/// A JSON text being written, as bytes that are always UTF-8 (ASCII punctuation, digits, and
+/// whole strings split only around ASCII bytes). Commas are placed by looking at the last byte
+/// written: after `{` (or nothing) a field needs none.
+pub struct Out(Vec<u8>);
+
+/// `"name":`, the start of a field, built at compile time.
+macro_rules! name {
+    ($name:literal) => {
+        concat!("\"", $name, "\":")
+    };
+}
 
 impl Out {
     pub fn with_capacity(n: usize) -> Out {
-        Out(String::with_capacity(n))
+        Out(Vec::with_capacity(n))
     }
 
     pub fn finish(self) -> String {
-        self.0
+        // SAFETY: only UTF-8 is ever appended (see the type's comment): whole `&str`s, slices of
+        // them cut next to ASCII bytes, and ASCII.
+        unsafe { String::from_utf8_unchecked(self.0) }
     }
 
     /// Appends JSON text as it is.
     pub fn raw(&mut self, text: &str) -> &mut Out {
-        self.0.push_str(text);
+        self.0.extend_from_slice(text.as_bytes());
         self
     }
 
-    /// Starts a field: the comma if one is due, then `"name":` (names are ASCII, no escaping).
-    pub fn key(&mut self, name: &str) -> &mut Out {
-        if !matches!(self.0.as_bytes().last(), None | Some(b'{' | b'[')) {
-            self.0.push(',');
+    /// Starts a field, given as `"name":` (see `name!`): the comma if one is due, then the name.
+    fn field(&mut self, quoted_name: &str) -> &mut Out {
+        if !matches!(self.0.last(), None | Some(b'{')) {
+            self.0.push(b',');
         }
-        self.0.push('"');
-        self.0.push_str(name);
-        self.0.push_str("\":");
-        self
+        self.raw(quoted_name)
     }
 
     pub fn open(&mut self) -> &mut Out {
-        self.0.push('{');
+        self.0.push(b'{');
         self
     }
 
     pub fn close(&mut self) -> &mut Out {
-        self.0.push('}');
+        self.0.push(b'}');
         self
     }
 
     /// A string, escaped as serde_json escapes: `"`, `\` and control characters only.
     pub fn str(&mut self, s: &str) -> &mut Out {
-        self.0.push('"');
+        self.0.push(b'"');
         let bytes = s.as_bytes();
         let mut start = 0;
         for (i, &b) in bytes.iter().enumerate() {
-            let short = match b {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0x08 => "\\b",
-                0x0c => "\\f",
-                0..=0x1f => "",
+            let short: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0x08 => b"\\b",
+                0x0c => b"\\f",
+                0..=0x1f => b"",
                 _ => continue,
             };
-            self.0.push_str(s.get(start..i).unwrap_or_default());
+            self.0.extend_from_slice(bytes.get(start..i).unwrap_or_default());
             if short.is_empty() {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
-                self.0.push_str("\\u00");
+                self.0.extend_from_slice(b"\\u00");
                 for nibble in [b >> 4, b & 15] {
-                    self.0.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+                    self.0.push(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'));
                 }
             } else {
-                self.0.push_str(short);
+                self.0.extend_from_slice(short);
             }
             start = i + 1;
         }
-        self.0.push_str(s.get(start..).unwrap_or_default());
-        self.0.push('"');
+        self.0.extend_from_slice(bytes.get(start..).unwrap_or_default());
+        self.0.push(b'"');
         self
     }
 
     pub fn uint(&mut self, n: u64) -> &mut Out {
-        push_uint(&mut self.0, n);
+        let mut digits = [0u8; 20];
+        let at = decimal(&mut digits, n);
+        self.0.extend_from_slice(digits.get(at..).unwrap_or_default());
         self
     }
 
     pub fn int(&mut self, n: i64) -> &mut Out {
         if n < 0 {
-            self.0.push('-');
+            self.0.push(b'-');
         }
         self.uint(n.unsigned_abs())
     }
@@ -101,17 +110,16 @@ impl Out {
     }
 
     /// A field holding a string, left out when `None`.
-    fn opt_str(&mut self, name: &str, value: Option<&str>) -> &mut Out {
+    fn opt_str(&mut self, quoted_name: &str, value: Option<&str>) -> &mut Out {
         if let Some(v) = value {
-            self.key(name).str(v);
+            self.field(quoted_name).str(v);
         }
         self
     }
 }
 
-/// Appends `n` in decimal (without `core::fmt`, which the size-optimized build runs slowly).
-pub fn push_uint(out: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
+/// Writes `n` in decimal at the end of `digits`; where the digits start.
+fn decimal(digits: &mut [u8; 20], n: u64) -> usize {
     let mut at = digits.len();
     let mut n = n;
     loop {
@@ -121,45 +129,51 @@ pub fn push_uint(out: &mut String, n: u64) {
         }
         n /= 10;
         if n == 0 || at == 0 {
-            break;
+            return at;
         }
     }
+}
+
+/// Appends `n` in decimal (without `core::fmt`, which the size-optimized build runs slowly).
+pub fn push_uint(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let at = decimal(&mut digits, n);
     out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
 }
 
 fn points(out: &mut Out, p: &Points) {
     out.open();
-    out.key("balance").int(p.balance);
-    out.key("earned").int(p.earned);
-    out.key("adjusted").int(p.adjusted);
-    out.key("redeemed").int(p.redeemed);
-    out.key("expired").int(p.expired);
+    out.field(name!("balance")).int(p.balance);
+    out.field(name!("earned")).int(p.earned);
+    out.field(name!("adjusted")).int(p.adjusted);
+    out.field(name!("redeemed")).int(p.redeemed);
+    out.field(name!("expired")).int(p.expired);
     out.close();
 }
 
 fn account_record(out: &mut Out, a: &AccountRecord) {
     out.open();
-    out.key("schema").uint(a.schema.into());
-    out.key("id").str(&a.id);
-    out.key("contactId").str(&a.contact_id);
-    points(out.key("points"), &a.points);
-    out.key("tierPoints").int(a.tier_points);
-    out.key("revision").uint(a.revision);
-    out.key("createdMs").int(a.created_ms);
-    out.key("updatedMs").int(a.updated_ms);
+    out.field(name!("schema")).uint(a.schema.into());
+    out.field(name!("id")).str(&a.id);
+    out.field(name!("contactId")).str(&a.contact_id);
+    points(out.field(name!("points")), &a.points);
+    out.field(name!("tierPoints")).int(a.tier_points);
+    out.field(name!("revision")).uint(a.revision);
+    out.field(name!("createdMs")).int(a.created_ms);
+    out.field(name!("updatedMs")).int(a.updated_ms);
     if let Some(ms) = a.last_activity_ms {
-        out.key("lastActivityMs").int(ms);
+        out.field(name!("lastActivityMs")).int(ms);
     }
     let c = &a.contact;
-    out.key("contact").open();
-    out.opt_str("memberId", c.member_id.as_deref());
-    out.opt_str("name", c.name.as_deref());
-    out.opt_str("email", c.email.as_deref());
+    out.field(name!("contact")).open();
+    out.opt_str(name!("memberId"), c.member_id.as_deref());
+    out.opt_str(name!("name"), c.name.as_deref());
+    out.opt_str(name!("email"), c.email.as_deref());
     if let Some(p) = &c.picture {
-        out.key("picture").open();
-        out.key("url").str(&p.url);
-        out.key("height").uint(p.height.into());
-        out.key("width").uint(p.width.into());
+        out.field(name!("picture")).open();
+        out.field(name!("url")).str(&p.url);
+        out.field(name!("height")).uint(p.height.into());
+        out.field(name!("width")).uint(p.width.into());
         out.close();
     }
     out.close().close();
@@ -174,10 +188,10 @@ pub fn account(a: &AccountRecord) -> String {
 
 fn adjust_info(out: &mut Out, t: &TransactionRecord) {
     if let Some(i) = &t.adjust_info {
-        out.key("adjustInfo").open();
-        out.key("appId").str(&i.app_id);
-        out.key("amountBefore").int(i.amount_before);
-        out.key("amountAfter").int(i.amount_after);
+        out.field(name!("adjustInfo")).open();
+        out.field(name!("appId")).str(&i.app_id);
+        out.field(name!("amountBefore")).int(i.amount_before);
+        out.field(name!("amountAfter")).int(i.amount_after);
         out.close();
     }
 }
@@ -186,21 +200,21 @@ fn adjust_info(out: &mut Out, t: &TransactionRecord) {
 pub fn transaction(t: &TransactionRecord) -> String {
     let mut out = Out::with_capacity(400);
     out.open();
-    out.key("schema").uint(t.schema.into());
-    out.key("id").str(&t.id);
-    out.key("accountId").str(&t.account_id);
-    out.key("accountRevision").uint(t.account_revision);
-    out.key("createdMs").int(t.created_ms);
-    out.key("amount").int(t.amount);
-    out.key("transactionType").str(t.transaction_type.as_str());
-    out.key("description").str(&t.description);
-    out.key("idempotencyKey").str(&t.idempotency_key);
+    out.field(name!("schema")).uint(t.schema.into());
+    out.field(name!("id")).str(&t.id);
+    out.field(name!("accountId")).str(&t.account_id);
+    out.field(name!("accountRevision")).uint(t.account_revision);
+    out.field(name!("createdMs")).int(t.created_ms);
+    out.field(name!("amount")).int(t.amount);
+    out.field(name!("transactionType")).str(t.transaction_type.as_str());
+    out.field(name!("description")).str(&t.description);
+    out.field(name!("idempotencyKey")).str(&t.idempotency_key);
     if let Some(e) = &t.earn_info {
-        out.key("earnInfo").open();
-        out.key("appId").str(&e.app_id);
-        out.key("activityType").str(&e.activity_type);
-        out.opt_str("orderId", e.order_id.as_deref());
-        out.opt_str("channel", e.channel.as_deref());
+        out.field(name!("earnInfo")).open();
+        out.field(name!("appId")).str(&e.app_id);
+        out.field(name!("activityType")).str(&e.activity_type);
+        out.opt_str(name!("orderId"), e.order_id.as_deref());
+        out.opt_str(name!("channel"), e.channel.as_deref());
         out.close();
     }
     adjust_info(&mut out, t);
@@ -212,19 +226,19 @@ pub fn transaction(t: &TransactionRecord) -> String {
 pub fn idempotency(r: &IdempotencyRecord) -> String {
     let mut out = Out::with_capacity(600);
     out.open();
-    out.key("schema").uint(r.schema.into());
+    out.field(name!("schema")).uint(r.schema.into());
     let q = &r.request;
-    out.key("request").open();
-    out.key("accountId").str(&q.account_id);
-    out.key("amount").int(q.amount);
-    out.key("appId").str(&q.app_id);
-    out.opt_str("description", q.description.as_deref());
-    out.opt_str("activityType", q.activity_type.as_deref());
-    out.opt_str("orderId", q.order_id.as_deref());
-    out.opt_str("channel", q.channel.as_deref());
+    out.field(name!("request")).open();
+    out.field(name!("accountId")).str(&q.account_id);
+    out.field(name!("amount")).int(q.amount);
+    out.field(name!("appId")).str(&q.app_id);
+    out.opt_str(name!("description"), q.description.as_deref());
+    out.opt_str(name!("activityType"), q.activity_type.as_deref());
+    out.opt_str(name!("orderId"), q.order_id.as_deref());
+    out.opt_str(name!("channel"), q.channel.as_deref());
     out.close();
-    out.key("transactionId").str(&r.transaction_id);
-    account_record(out.key("account"), &r.account);
+    out.field(name!("transactionId")).str(&r.transaction_id);
+    account_record(out.field(name!("account")), &r.account);
     out.close();
     out.finish()
 }
@@ -234,32 +248,32 @@ pub fn account_view(a: &AccountRecord) -> String {
     let mut out = Out::with_capacity(560);
     let c = &a.contact;
     out.open();
-    out.key("_id").str(&a.id);
-    out.key("contactId").str(&a.contact_id);
-    out.opt_str("memberId", c.member_id.as_deref());
-    points(out.key("points"), &a.points);
+    out.field(name!("_id")).str(&a.id);
+    out.field(name!("contactId")).str(&a.contact_id);
+    out.opt_str(name!("memberId"), c.member_id.as_deref());
+    points(out.field(name!("points")), &a.points);
     // No rewards exist yet, so no balance can redeem one.
-    out.key("rewardAvailable").bool(false);
-    out.key("_createdDate").int(a.created_ms);
-    out.key("_updatedDate").int(a.updated_ms);
+    out.field(name!("rewardAvailable")).bool(false);
+    out.field(name!("_createdDate")).int(a.created_ms);
+    out.field(name!("_updatedDate")).int(a.updated_ms);
     if let Some(ms) = a.last_activity_ms {
-        out.key("lastActivityDate").int(ms);
+        out.field(name!("lastActivityDate")).int(ms);
     }
-    out.key("revision").raw("\"").uint(a.revision).raw("\"");
-    out.key("tier").open().key("points").int(a.tier_points).close();
-    out.key("contact").open();
-    out.key("_id").str(&a.contact_id);
-    out.opt_str("name", c.name.as_deref());
-    out.opt_str("email", c.email.as_deref());
-    out.opt_str("displayName", c.name.as_deref().or(c.email.as_deref()));
+    out.field(name!("revision")).raw("\"").uint(a.revision).raw("\"");
+    out.field(name!("tier")).open().field(name!("points")).int(a.tier_points).close();
+    out.field(name!("contact")).open();
+    out.field(name!("_id")).str(&a.contact_id);
+    out.opt_str(name!("name"), c.name.as_deref());
+    out.opt_str(name!("email"), c.email.as_deref());
+    out.opt_str(name!("displayName"), c.name.as_deref().or(c.email.as_deref()));
     let picture = c.picture.as_ref();
-    out.key("picture").open();
-    out.key("_id").str("");
-    out.key("url").str(picture.map_or("", |p| p.url.as_str()));
-    out.key("height").uint(picture.map_or(0, |p| p.height).into());
-    out.key("width").uint(picture.map_or(0, |p| p.width).into());
+    out.field(name!("picture")).open();
+    out.field(name!("_id")).str("");
+    out.field(name!("url")).str(picture.map_or("", |p| p.url.as_str()));
+    out.field(name!("height")).uint(picture.map_or(0, |p| p.height).into());
+    out.field(name!("width")).uint(picture.map_or(0, |p| p.width).into());
     out.close().close();
-    out.key("pointsExpiration").open().key("expiringPointsAmount").int(0).close();
+    out.field(name!("pointsExpiration")).open().field(name!("expiringPointsAmount")).int(0).close();
     out.close();
     out.finish()
 }
@@ -268,20 +282,20 @@ pub fn account_view(a: &AccountRecord) -> String {
 pub fn transaction_view(t: &TransactionRecord) -> String {
     let mut out = Out::with_capacity(360);
     out.open();
-    out.key("_id").str(&t.id);
-    out.key("accountId").str(&t.account_id);
-    out.key("_createdDate").int(t.created_ms);
-    out.key("amount").int(t.amount);
-    out.key("transactionType").str(t.transaction_type.as_str());
-    out.key("description").str(&t.description);
-    out.key("idempotencyKey").str(&t.idempotency_key);
+    out.field(name!("_id")).str(&t.id);
+    out.field(name!("accountId")).str(&t.account_id);
+    out.field(name!("_createdDate")).int(t.created_ms);
+    out.field(name!("amount")).int(t.amount);
+    out.field(name!("transactionType")).str(t.transaction_type.as_str());
+    out.field(name!("description")).str(&t.description);
+    out.field(name!("idempotencyKey")).str(&t.idempotency_key);
     if let (Some(e), TransactionType::Earn) = (&t.earn_info, t.transaction_type) {
-        out.key("earnInfo").open();
-        out.key("appId").str(&e.app_id);
-        out.key("activityType").str(&e.activity_type);
-        out.opt_str("orderId", e.order_id.as_deref());
+        out.field(name!("earnInfo")).open();
+        out.field(name!("appId")).str(&e.app_id);
+        out.field(name!("activityType")).str(&e.activity_type);
+        out.opt_str(name!("orderId"), e.order_id.as_deref());
         if let Some(channel) = &e.channel {
-            out.key("followedSocialMedia").open().key("channel").str(channel).close();
+            out.field(name!("followedSocialMedia")).open().field(name!("channel")).str(channel).close();
         }
         out.close();
     }
