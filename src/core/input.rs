@@ -184,7 +184,7 @@ pub fn format_number(n: f64) -> String {
     if n == 0.0 && n.is_sign_negative() {
         "-0".into()
     } else if n.fract() == 0.0 && n.abs() < 1e21 {
-        (n as i128).to_string()
+        crate::core::small::wide(n as i128)
     } else {
         serde_json::Number::from_f64(n).map_or_else(|| "NaN".into(), |x| x.to_string())
     }

@@ -12,6 +12,62 @@ pub fn sort_small<T, K: Ord + ?Sized>(items: &mut [T], key: impl Fn(&T) -> &K) {
     }
 }
 
+/// Writes `n` in decimal at the end of `digits`; where the digits start.
+pub fn decimal(digits: &mut [u8; 20], n: u64) -> usize {
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            return at;
+        }
+    }
+}
+
+/// Appends `n` in decimal (without `core::fmt`, which the size-optimized build runs slowly).
+pub fn push_uint(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let at = decimal(&mut digits, n);
+    out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
+}
+
+/// `n` in decimal, without the 128-bit formatter (a kilobyte and a half of the module): the
+/// magnitude is divided by 10^9 limb by limb in 64-bit arithmetic.
+pub fn wide(n: i128) -> String {
+    let mut m = n.unsigned_abs();
+    let mut groups = Vec::new(); // base-10^9 digits, least significant first
+    loop {
+        let mut rem = 0u64;
+        let mut q = 0u128;
+        for shift in [96u32, 64, 32, 0] {
+            let cur = (rem << 32) | ((m >> shift) as u64 & 0xffff_ffff);
+            q |= u128::from(cur / 1_000_000_000) << shift;
+            rem = cur % 1_000_000_000;
+        }
+        groups.push(rem);
+        m = q;
+        if m == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(groups.len() * 9 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, g) in groups.iter().rev().enumerate() {
+        let mut digits = [b'0'; 20];
+        let at = decimal(&mut digits, *g);
+        // Every group but the first is nine digits, zero-padded.
+        let at = if i == 0 { at } else { 11 };
+        out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
+    }
+    out
+}
+
 /// Whether `needle` occurs in `hay`: a plain search (the texts searched are short), so the
 /// module does not carry the general two-way string searcher.
 pub fn contains(hay: &str, needle: &str) -> bool {
@@ -42,6 +98,29 @@ pub fn byte_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn wide_prints_as_display_does() {
+        for n in [
+            0i128,
+            1,
+            -1,
+            9,
+            10,
+            999_999_999,
+            1_000_000_000,
+            -1_000_000_001,
+            i64::MAX.into(),
+            i64::MIN.into(),
+            u64::MAX.into(),
+            10i128.pow(20),
+            i128::MAX,
+            i128::MIN,
+            i128::MIN + 1,
+        ] {
+            assert_eq!(super::wide(n), n.to_string());
+        }
+    }
+
     #[test]
     fn contains_finds_substrings() {
         for (hay, needle) in [

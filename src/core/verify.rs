@@ -14,6 +14,7 @@ use super::protocol::Row;
 use super::records::{
     self as model, keys, AccountRecord, IdempotencyRecord, IndexRecord, JobRecord, TransactionRecord, TransactionType,
 };
+use super::small::wide;
 
 /// The key families to scan, in order.
 pub const PREFIXES: [&str; 9] =
@@ -379,7 +380,12 @@ impl Verifier {
             self.report(
                 "BALANCE_FORMULA_MISMATCH",
                 Ids { account: id, ..NONE },
-                format!("account {}: balance {} ≠ earned + adjusted − redeemed − expired = {formula}", a.id, p.balance),
+                format!(
+                    "account {}: balance {} ≠ earned + adjusted − redeemed − expired = {}",
+                    a.id,
+                    p.balance,
+                    wide(formula)
+                ),
             );
         }
         let entries = || ledger.iter().map(|(_, t)| t);
@@ -402,7 +408,7 @@ impl Verifier {
                 self.report(
                     code,
                     Ids { account: id, ..NONE },
-                    format!("account {}: {what} is {stored} but its ledger gives {derived}", a.id),
+                    format!("account {}: {what} is {} but its ledger gives {}", a.id, wide(stored), wide(derived)),
                 );
             }
         }
@@ -425,8 +431,11 @@ impl Verifier {
                     || i128::from(info.amount_after) != running + i128::from(t.amount)
                 {
                     let m = format!(
-                        "adjustment {} says {} → {}, but the ledger before it sums to {running}",
-                        t.id, info.amount_before, info.amount_after
+                        "adjustment {} says {} → {}, but the ledger before it sums to {}",
+                        t.id,
+                        info.amount_before,
+                        info.amount_after,
+                        wide(running)
                     );
                     self.report("ADJUST_CHAIN_BROKEN", Ids { account: id, transaction: Some(&t.id), ..NONE }, m);
                 }

@@ -31,8 +31,8 @@ use super::{fail, packed, step, strings};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::operations;
 use crate::core::protocol::{Io, Outcome, Request, Row, ScanRequest, Step, Stored, Write};
-use crate::core::records::json::push_uint;
 use crate::core::small::byte_order as order;
+use crate::core::small::push_uint;
 
 /// Attempts a commit gets when it keeps conflicting; then an error.
 const MAX_ATTEMPTS: u32 = 64;

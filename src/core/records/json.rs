@@ -8,6 +8,8 @@
 //! escaping), which the tests check against serde-derived reference shapes, so stored records
 //! keep their exact format. Every other record and answer still goes through serde_json.
 
+use crate::core::small::decimal;
+
 use super::{AccountRecord, IdempotencyRecord, Points, TransactionRecord, TransactionType};
 
 /// A JSON text being written, as bytes that are always UTF-8 (ASCII punctuation, digits, and
@@ -116,29 +118,6 @@ impl Out {
         }
         self
     }
-}
-
-/// Writes `n` in decimal at the end of `digits`; where the digits start.
-fn decimal(digits: &mut [u8; 20], n: u64) -> usize {
-    let mut at = digits.len();
-    let mut n = n;
-    loop {
-        at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || at == 0 {
-            return at;
-        }
-    }
-}
-
-/// Appends `n` in decimal (without `core::fmt`, which the size-optimized build runs slowly).
-pub fn push_uint(out: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
-    let at = decimal(&mut digits, n);
-    out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
 }
 
 fn points(out: &mut Out, p: &Points) {

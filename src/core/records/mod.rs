@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::error::{Code, LoyaltyError, Result};
+use super::small::wide;
 
 pub mod account;
 pub mod idempotency;
@@ -48,7 +49,7 @@ pub(crate) fn first_out_of_range(checks: &[(&str, i128, i128, i128)]) -> Option<
     checks
         .iter()
         .find(|(_, v, min, max)| v < min || v > max)
-        .map(|(name, v, min, max)| format!("{name} is {v}, outside {min}..={max}"))
+        .map(|(name, v, min, max)| format!("{name} is {}, outside {}..={}", wide(*v), wide(*min), wide(*max)))
 }
 
 /// Checks `(name, value)` pairs that must be GUIDs; the first violation, described. Ids come
