@@ -59,6 +59,9 @@ pub struct AccountRecord {
 }
 
 impl Record for AccountRecord {
+    fn read_written(text: &str) -> Option<Self> {
+        super::json::read_account(text)
+    }
     fn schema(&self) -> u32 {
         self.schema
     }

@@ -283,6 +283,240 @@ pub fn transaction_view(t: &TransactionRecord) -> String {
     out.finish()
 }
 
+// ------------------------------------------------------------------ reading
+
+/// Reads the text the writers above produce, and nothing else: a record in any other form
+/// (another field order, whitespace, escapes, a float, an unknown field) is left to serde_json
+/// (`None`), so whatever this reads, serde_json reads the same way. A record read back is
+/// almost always in this form, and serde_json's generic parse was the largest cost of a read.
+struct In<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> In<'a> {
+    fn new(text: &'a str) -> In<'a> {
+        In { text, bytes: text.as_bytes(), at: 0 }
+    }
+
+    /// The exact text `s` next; nothing is consumed when it is not.
+    fn lit(&mut self, s: &str) -> Option<()> {
+        let end = self.at + s.len();
+        let next = self.bytes.get(self.at..end)?;
+        (next.len() == s.len() && crate::core::small::byte_order(next, s.as_bytes()).is_eq()).then(|| self.at = end)
+    }
+
+    /// A string without escapes (borrowed: nothing is allocated until the whole record read).
+    fn str(&mut self) -> Option<&'a str> {
+        self.lit("\"")?;
+        let start = self.at;
+        loop {
+            match self.bytes.get(self.at)? {
+                b'"' => break,
+                b'\\' | 0..=0x1f => return None,
+                _ => self.at += 1,
+            }
+        }
+        // Cut next to ASCII bytes of the text: on character boundaries.
+        let text = self.text.get(start..self.at)?;
+        self.at += 1;
+        Some(text)
+    }
+
+    fn uint(&mut self) -> Option<u64> {
+        let start = self.at;
+        let mut n: u64 = 0;
+        while let Some(d) = self.bytes.get(self.at).filter(|d| d.is_ascii_digit()) {
+            n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+            self.at += 1;
+        }
+        let digits = self.at - start;
+        let leading_zero = digits > 1 && self.bytes.get(start) == Some(&b'0');
+        let float = matches!(self.bytes.get(self.at), Some(b'.' | b'e' | b'E'));
+        (digits > 0 && !leading_zero && !float).then_some(n)
+    }
+
+    fn int(&mut self) -> Option<i64> {
+        if self.lit("-").is_some() {
+            // (`-0` is left to serde_json.)
+            return 0i64.checked_sub_unsigned(self.uint().filter(|&n| n > 0)?);
+        }
+        i64::try_from(self.uint()?).ok()
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        u32::try_from(self.uint()?).ok()
+    }
+
+    /// `,"name":` before a field of an object that has one already, `"name":` before the first.
+    fn field(&mut self, first: &mut bool, quoted_name: &str) -> bool {
+        let save = self.at;
+        if (*first || self.lit(",").is_some()) && self.lit(quoted_name).is_some() {
+            *first = false;
+            return true;
+        }
+        self.at = save;
+        false
+    }
+
+    fn opt_str(&mut self, first: &mut bool, quoted_name: &str) -> Option<Option<&'a str>> {
+        if self.field(first, quoted_name) {
+            return self.str().map(Some);
+        }
+        Some(None)
+    }
+
+    fn end(&mut self) -> Option<()> {
+        self.lit("}")?;
+        (self.at == self.bytes.len()).then_some(())
+    }
+}
+
+/// `acct/<id>` as [`account`] writes it.
+pub fn read_account(text: &str) -> Option<AccountRecord> {
+    let mut r = In::new(text);
+    r.lit(concat!("{", name!("schema")))?;
+    let schema = r.u32()?;
+    r.lit(concat!(",", name!("id")))?;
+    let id = r.str()?;
+    r.lit(concat!(",", name!("contactId")))?;
+    let contact_id = r.str()?;
+    r.lit(concat!(",", name!("points"), "{", name!("balance")))?;
+    let balance = r.int()?;
+    r.lit(concat!(",", name!("earned")))?;
+    let earned = r.int()?;
+    r.lit(concat!(",", name!("adjusted")))?;
+    let adjusted = r.int()?;
+    r.lit(concat!(",", name!("redeemed")))?;
+    let redeemed = r.int()?;
+    r.lit(concat!(",", name!("expired")))?;
+    let expired = r.int()?;
+    r.lit(concat!("},", name!("tierPoints")))?;
+    let tier_points = r.int()?;
+    r.lit(concat!(",", name!("revision")))?;
+    let revision = r.uint()?;
+    r.lit(concat!(",", name!("createdMs")))?;
+    let created_ms = r.int()?;
+    r.lit(concat!(",", name!("updatedMs")))?;
+    let updated_ms = r.int()?;
+    let last_activity_ms = match r.lit(concat!(",", name!("lastActivityMs"))) {
+        Some(()) => Some(r.int()?),
+        None => None,
+    };
+    r.lit(concat!(",", name!("contact"), "{"))?;
+    let mut first = true;
+    let member_id = r.opt_str(&mut first, name!("memberId"))?;
+    let name = r.opt_str(&mut first, name!("name"))?;
+    let email = r.opt_str(&mut first, name!("email"))?;
+    let picture = if r.field(&mut first, name!("picture")) {
+        r.lit(concat!("{", name!("url")))?;
+        let url = r.str()?;
+        r.lit(concat!(",", name!("height")))?;
+        let height = r.u32()?;
+        r.lit(concat!(",", name!("width")))?;
+        let width = r.u32()?;
+        r.lit("}")?;
+        Some((url, height, width))
+    } else {
+        None
+    };
+    r.lit("}")?;
+    r.end()?;
+    Some(AccountRecord {
+        schema,
+        id: id.to_owned(),
+        contact_id: contact_id.to_owned(),
+        points: Points { balance, earned, adjusted, redeemed, expired },
+        tier_points,
+        revision,
+        created_ms,
+        updated_ms,
+        last_activity_ms,
+        contact: super::ContactSnapshot {
+            member_id: member_id.map(str::to_owned),
+            name: name.map(str::to_owned),
+            email: email.map(str::to_owned),
+            picture: picture.map(|(url, height, width)| super::Picture { url: url.to_owned(), height, width }),
+        },
+    })
+}
+
+/// `txn/<id>` (and its copies) as [`transaction`] writes it.
+pub fn read_transaction(text: &str) -> Option<TransactionRecord> {
+    let mut r = In::new(text);
+    r.lit(concat!("{", name!("schema")))?;
+    let schema = r.u32()?;
+    r.lit(concat!(",", name!("id")))?;
+    let id = r.str()?;
+    r.lit(concat!(",", name!("accountId")))?;
+    let account_id = r.str()?;
+    r.lit(concat!(",", name!("accountRevision")))?;
+    let account_revision = r.uint()?;
+    r.lit(concat!(",", name!("createdMs")))?;
+    let created_ms = r.int()?;
+    r.lit(concat!(",", name!("amount")))?;
+    let amount = r.int()?;
+    r.lit(concat!(",", name!("transactionType")))?;
+    let transaction_type = match r.str()? {
+        "EARN" => TransactionType::Earn,
+        "ADJUST" => TransactionType::Adjust,
+        _ => return None,
+    };
+    r.lit(concat!(",", name!("description")))?;
+    let description = r.str()?;
+    r.lit(concat!(",", name!("idempotencyKey")))?;
+    let idempotency_key = r.str()?;
+    let earn_info = match r.lit(concat!(",", name!("earnInfo"), "{", name!("appId"))) {
+        Some(()) => {
+            let app_id = r.str()?;
+            r.lit(concat!(",", name!("activityType")))?;
+            let activity_type = r.str()?;
+            let mut first = false;
+            let order_id = r.opt_str(&mut first, name!("orderId"))?;
+            let channel = r.opt_str(&mut first, name!("channel"))?;
+            r.lit("}")?;
+            Some((app_id, activity_type, order_id, channel))
+        }
+        None => None,
+    };
+    let adjust_info = match r.lit(concat!(",", name!("adjustInfo"), "{", name!("appId"))) {
+        Some(()) => {
+            let app_id = r.str()?;
+            r.lit(concat!(",", name!("amountBefore")))?;
+            let amount_before = r.int()?;
+            r.lit(concat!(",", name!("amountAfter")))?;
+            let amount_after = r.int()?;
+            r.lit("}")?;
+            Some((app_id, amount_before, amount_after))
+        }
+        None => None,
+    };
+    r.end()?;
+    Some(TransactionRecord {
+        schema,
+        id: id.to_owned(),
+        account_id: account_id.to_owned(),
+        account_revision,
+        created_ms,
+        amount,
+        transaction_type,
+        description: description.to_owned(),
+        idempotency_key: idempotency_key.to_owned(),
+        earn_info: earn_info.map(|(app_id, activity_type, order_id, channel)| super::EarnInfo {
+            app_id: app_id.to_owned(),
+            activity_type: activity_type.to_owned(),
+            order_id: order_id.map(str::to_owned),
+            channel: channel.map(str::to_owned),
+        }),
+        adjust_info: adjust_info.map(|(app_id, amount_before, amount_after)| super::AdjustInfo {
+            app_id: app_id.to_owned(),
+            amount_before,
+            amount_after,
+        }),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -420,6 +654,86 @@ mod tests {
                 account,
             };
             prop_assert_eq!(super::idempotency(&r), serde(&r));
+        }
+    }
+
+    /// Edits a text at `at` (insert, delete or replace one byte with one of a few JSON-ish
+    /// characters); `None` when the result is not UTF-8.
+    fn edit(text: &str, at: usize, how: u8, with: u8) -> Option<String> {
+        let mut bytes = text.as_bytes().to_vec();
+        let at = at % (bytes.len() + 1);
+        const CHARS: &[u8] = b"0 1-9.e\"\\,:{}[]aZ\n\t";
+        let c = CHARS[usize::from(with) % CHARS.len()];
+        match how % 3 {
+            0 => bytes.insert(at, c),
+            1 if at < bytes.len() => {
+                bytes.remove(at);
+            }
+            _ if at < bytes.len() => bytes[at] = c,
+            _ => bytes.push(c),
+        }
+        String::from_utf8(bytes).ok()
+    }
+
+    proptest! {
+        #[test]
+        fn written_records_read_back(a in account(), t in transaction()) {
+            // (Escaped strings are left to serde_json.)
+            let text = super::account(&a);
+            let escaped = text.contains('\\');
+            prop_assert_eq!(super::read_account(&text), (!escaped).then_some(a));
+            let text = super::transaction(&t);
+            let escaped = text.contains('\\');
+            prop_assert_eq!(super::read_transaction(&text), (!escaped).then_some(t));
+        }
+
+        /// Whatever the reader accepts, serde_json reads the same way: edited texts are either
+        /// left to serde_json or read exactly as it reads them.
+        #[test]
+        fn the_reader_agrees_with_serde_json(
+            a in account(),
+            t in transaction(),
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..4),
+        ) {
+            let (mut account_text, mut transaction_text) = (super::account(&a), super::transaction(&t));
+            for (at, how, with) in edits {
+                account_text = edit(&account_text, at, how, with).unwrap_or(account_text);
+                transaction_text = edit(&transaction_text, at, how, with).unwrap_or(transaction_text);
+            }
+            if let Some(read) = super::read_account(&account_text) {
+                prop_assert_eq!(serde_json::from_str::<AccountRecord>(&account_text).ok(), Some(read), "{}", account_text);
+            }
+            if let Some(read) = super::read_transaction(&transaction_text) {
+                prop_assert_eq!(serde_json::from_str::<TransactionRecord>(&transaction_text).ok(), Some(read), "{}", transaction_text);
+            }
+        }
+    }
+
+    #[test]
+    fn the_reader_leaves_other_forms_to_serde_json() {
+        let a = super::account(&AccountRecord {
+            schema: 1,
+            id: "a".into(),
+            contact_id: "c".into(),
+            points: Points::default(),
+            tier_points: 0,
+            revision: 1,
+            created_ms: 0,
+            updated_ms: 0,
+            last_activity_ms: None,
+            contact: ContactSnapshot::default(),
+        });
+        assert!(super::read_account(&a).is_some());
+        for other in [
+            a.replace(':', ": "),
+            a.replace("\"c\"", "\"\\u0063\""),
+            a.replace("\"revision\":1", "\"revision\":1.0"),
+            a.replace("\"revision\":1", "\"revision\":01"),
+            a.replace("\"tierPoints\":0", "\"tierPoints\":-0"),
+            a.replace("{\"schema\":1,", "{\"extra\":1,\"schema\":1,"),
+            format!("{a} "),
+        ] {
+            assert_eq!(super::read_account(&other), None, "{other}");
         }
     }
 

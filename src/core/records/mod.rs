@@ -42,6 +42,11 @@ pub trait Record: DeserializeOwned {
     fn out_of_range(&self) -> Option<String> {
         None
     }
+    /// The record read from `text` by a reader of the form this engine writes it in, when it
+    /// has one and `text` is in that form (see `json.rs`); else serde_json reads it.
+    fn read_written(_text: &str) -> Option<Self> {
+        None
+    }
 }
 
 /// Checks `(name, value, min, max)` triples; the first violation, described.
@@ -66,7 +71,11 @@ pub(crate) const TIME: i128 = crate::core::time::MAX_MS as i128;
 
 /// Parses a stored record, naming the key when it is unreadable or from a newer schema.
 pub fn decode<T: Record>(key: &str, text: &str) -> Result<T> {
-    match serde_json::from_str::<T>(text) {
+    let parsed = match T::read_written(text) {
+        Some(record) => Ok(record),
+        None => serde_json::from_str::<T>(text),
+    };
+    match parsed {
         Ok(record) if record.schema() <= SCHEMA && record.schema() >= 1 => match record.out_of_range() {
             None => Ok(record),
             Some(why) => Err(LoyaltyError::corrupt(key, why)),

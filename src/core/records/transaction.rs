@@ -64,6 +64,9 @@ pub struct TransactionRecord {
 }
 
 impl Record for TransactionRecord {
+    fn read_written(text: &str) -> Option<Self> {
+        super::json::read_transaction(text)
+    }
     fn schema(&self) -> u32 {
         self.schema
     }
