@@ -435,6 +435,17 @@ export function createLoyaltyBackend(options) {
       /** Member tokens: `verify(token)` → the member or null, `looksLike(text)`. */
       tokens,
       storage,
+      /**
+       * For the bench's breakdown: runs `name` on the default store straight through the module
+       * (the rules and the store, the journal kept), without the JS face around it; the raw
+       * answer. Undefined on other storage.
+       */
+      wasmRun: local === null ? undefined : (name, args) => {
+        const row = rows.get(name);
+        const out = localRun(local.id(), name, args, Date.now(), row?.implemented ? freshIds(row.ids) : [], flags(), undefined);
+        local.keep();
+        return out;
+      },
     }),
   };
   return Object.freeze(backend);
