@@ -517,7 +517,9 @@ pub fn read_transaction(text: &str) -> Option<TransactionRecord> {
     })
 }
 
+// (proptest is a dev-dependency of native builds only.)
 #[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use proptest::prelude::*;
 
