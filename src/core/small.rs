@@ -68,6 +68,21 @@ pub fn wide(n: i128) -> String {
     out
 }
 
+/// A non-empty run of ASCII digits as a number (`None`: anything else, or too large), without
+/// the general integer parser.
+pub fn parse_digits(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |n, d| {
+        if d.is_ascii_digit() {
+            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
 /// Whether `needle` occurs in `hay`: a plain search (the texts searched are short), so the
 /// module does not carry the general two-way string searcher.
 pub fn contains(hay: &str, needle: &str) -> bool {
@@ -118,6 +133,23 @@ mod tests {
             i128::MIN + 1,
         ] {
             assert_eq!(super::wide(n), n.to_string());
+        }
+    }
+
+    #[test]
+    fn parse_digits_reads_only_digits() {
+        for (text, n) in [
+            ("0", Some(0)),
+            ("007", Some(7)),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("18446744073709551616", None),
+            ("", None),
+            ("+5", None),
+            ("-1", None),
+            ("1 ", None),
+            ("1.0", None),
+        ] {
+            assert_eq!(super::parse_digits(text), n, "{text:?}");
         }
     }
 

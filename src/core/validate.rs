@@ -173,7 +173,7 @@ impl Check {
         let parsed = match value {
             v if v.is_absent() => return Some(None),
             Input::String(s) if !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()) => {
-                s.parse::<u64>().ok()
+                crate::core::small::parse_digits(s)
             }
             Input::Number(n) if n.is_finite() && n.fract() == 0.0 && *n >= 0.0 && *n <= MAX_SAFE_INTEGER as f64 => {
                 Some(*n as u64)

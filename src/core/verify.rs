@@ -225,7 +225,7 @@ impl Verifier {
             self.counts.ledger_entries += 1;
             if let Some(t) = self.decode::<TransactionRecord>(row) {
                 let (account, revision) = rest.split_once('/').unwrap_or((rest, ""));
-                if account != t.account_id || revision.parse::<u64>().ok() != Some(t.account_revision) {
+                if account != t.account_id || super::small::parse_digits(revision) != Some(t.account_revision) {
                     self.report(
                         "LEDGER_ENTRY_MISMATCH",
                         Ids { key: Some(key), account: Some(&t.account_id), transaction: Some(&t.id) },
