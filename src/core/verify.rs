@@ -107,17 +107,40 @@ fn ledger_of<'a>(ledgers: &'a [(String, TransactionRecord)], id: &str) -> &'a [(
 }
 
 /// Sorts `items` by the string `key` gives. Scans deliver each family sorted, so the usual case
-/// is a check; otherwise one sort of `(key, index)` pairs (the only sort instantiated for it).
+/// is a check; otherwise one sort of `(key, index)` pairs (the only sort instantiated for it),
+/// applied by swaps. Only the few lines here are instantiated per item type.
 #[inline(never)]
-fn sort_by_str<T>(items: &mut Vec<T>, key: fn(&T) -> &str) {
-    if items.iter().zip(items.iter().skip(1)).all(|(a, b)| key(a) <= key(b)) {
-        return;
+fn sort_by_str<T>(items: &mut [T], key: fn(&T) -> &str) {
+    let mut keys = Vec::with_capacity(items.len());
+    for item in items.iter() {
+        keys.push(key(item));
     }
-    let mut order: Vec<(&str, usize)> = items.iter().enumerate().map(|(i, item)| (key(item), i)).collect();
+    let Some(mut dest) = destinations(keys) else {
+        return;
+    };
+    // Each swap puts one item where it belongs.
+    for i in 0..items.len() {
+        while let Some(&d) = dest.get(i).filter(|&&d| d != i) {
+            items.swap(i, d);
+            dest.swap(i, d);
+        }
+    }
+}
+
+/// Where each of `keys` goes in sorted order; `None` when they are sorted already.
+fn destinations(keys: Vec<&str>) -> Option<Vec<usize>> {
+    if keys.iter().zip(keys.iter().skip(1)).all(|(a, b)| a <= b) {
+        return None;
+    }
+    let mut order: Vec<(&str, usize)> = keys.into_iter().zip(0..).collect();
     heap_sort(&mut order);
-    let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
-    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
-    *items = order.into_iter().filter_map(|i| slots.get_mut(i).and_then(Option::take)).collect();
+    let mut dest = vec![0; order.len()];
+    for (position, (_, index)) in order.into_iter().enumerate() {
+        if let Some(d) = dest.get_mut(index) {
+            *d = position;
+        }
+    }
+    Some(dest)
 }
 
 /// Sorts `(key, index)` pairs in place, O(n log n) in a few lines (the general sorts of std are
@@ -580,6 +603,18 @@ impl Verifier {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sort_by_str_sorts_items() {
+        let words = ["m", "b", "zz", "a", "b2", "", "ledger/1", "ledger/0", "y", "c", "b1"];
+        for n in 0..=words.len() {
+            let mut items: Vec<(String, usize)> = words.iter().take(n).map(|w| w.to_string()).zip(0..).collect();
+            let mut expected = items.clone();
+            expected.sort();
+            super::sort_by_str(&mut items, |i| i.0.as_str());
+            assert_eq!(items, expected);
+        }
+    }
+
     #[test]
     fn heap_sort_sorts() {
         let words = ["m", "b", "zz", "a", "b2", "", "ledger/1", "ledger/0", "y", "c", "b1"];
