@@ -274,16 +274,19 @@ export function createLoyaltyBackend(options) {
     }
   }
 
-  /** `start` flags: 1 = a contacts resolver, 2 = someone listens to events. */
-  function flags() {
-    return (typeof contacts === 'function' ? 1 : 0) | (hub.listening ? 2 : 0);
+  /**
+   * `start` flags: 1 = a contacts resolver, 2 = someone listens to events, 4 = an answer that is
+   * one account may come packed (`packed`: the caller builds answers with parseAnswer).
+   */
+  function flags(packed) {
+    return (typeof contacts === 'function' ? 1 : 0) | (hub.listening ? 2 : 0) | (packed ? 4 : 0);
   }
 
   /** Starts an operation in wasm; the step remembers the instance generation holding its state. */
-  function begin(name, args, t, ids, member) {
+  function begin(name, args, t, ids, member, packed) {
     try {
       if (trapBefore.has(name)) testingTrap();
-      const step = decode(start(name, args, t, ids, flags(), member, program?.value, program?.version));
+      const step = decode(start(name, args, t, ids, flags(packed), member, program?.value, program?.version));
       step.gen = currentGeneration();
       return step;
     } catch (thrown) {
@@ -292,8 +295,8 @@ export function createLoyaltyBackend(options) {
   }
 
   /** Drives one attempt; starts over when a trap recovery took the operation's wasm state. */
-  async function attempt(name, args, t, ids, member, first) {
-    for (let step = first; ; step = begin(name, args, t, ids, member)) {
+  async function attempt(name, args, t, ids, member, packed, first) {
+    for (let step = first; ; step = begin(name, args, t, ids, member, packed)) {
       const born = step.gen;
       try {
         return await drive(step, born);
@@ -309,11 +312,11 @@ export function createLoyaltyBackend(options) {
    * Runs `name` on the default store in one synchronous call; goes on on the generic path only
    * when the operation must wait on the host (a contacts resolver, a job's batches).
    */
-  function runLocal(name, args, t, ids, member) {
+  function runLocal(name, args, t, ids, member, packed) {
     let out;
     try {
       if (trapBefore.has(name)) testingTrap();
-      out = localRun(local.id(), name, args, t, ids, flags(), member);
+      out = localRun(local.id(), name, args, t, ids, flags(packed), member);
     } catch (thrown) {
       throw fromCall(thrown); // an operation that fails has committed nothing
     }
@@ -327,45 +330,49 @@ export function createLoyaltyBackend(options) {
       hub.deliver(step.events);
       return step.result;
     }
-    return attempt(name, args, t, ids, member, step);
+    return attempt(name, args, t, ids, member, packed, step);
   }
 
   /**
-   * Runs operation `name` as `member` (an admin when undefined): its answer's JSON text, or a
-   * promise of it (on the default store the answer is ready when this returns).
+   * Runs operation `name` as `member` (an admin when undefined): its answer's text (JSON, or
+   * with `packed` possibly a packed account answer: see parseAnswer), or a promise of it (on the
+   * default store the answer is ready when this returns).
    */
-  function run(name, args, member) {
+  function run(name, args, member, packed) {
     const t = clock();
     const row = rows.get(name);
     const ids = row?.implemented ? freshIds(row.ids) : [];
-    if (local !== null) return runLocal(name, args, t, ids, member);
-    return runGeneric(name, args, t, ids, member);
+    if (local !== null) return runLocal(name, args, t, ids, member, packed);
+    return runGeneric(name, args, t, ids, member, packed);
   }
 
   /** Runs `name` over the host's storage, queued behind earlier holders of its keys. */
-  async function runGeneric(name, args, t, ids, member) {
-    const step = begin(name, args, t, ids, member);
-    if (!step.lock) return attempt(name, args, t, ids, member, step);
+  async function runGeneric(name, args, t, ids, member, packed) {
+    const step = begin(name, args, t, ids, member, packed);
+    if (!step.lock) return attempt(name, args, t, ids, member, packed, step);
     const unlock = await queue.acquireAll(step.lock);
     try {
-      return await attempt(name, args, t, ids, member, step);
+      return await attempt(name, args, t, ids, member, packed, step);
     } finally {
       unlock();
     }
   }
 
   /** Runs an operation; every failure, even an unexpected one, rejects with a LoyaltyError. */
-  async function callJson(name, args, member) {
+  async function call(name, args, member, packed) {
     try {
-      return await run(name, args, member);
+      return await run(name, args, member, packed);
     } catch (e) {
       throw isLoyaltyError(e) ? e : fromWasm(e);
     }
   }
 
+  /** Runs an operation; resolves to its answer's JSON text. */
+  const callJson = (name, args, member) => call(name, args, member, false);
+
   /** The SDK's modules acting as `member` (an admin when undefined). */
   function modulesFor(member) {
-    const invoke = async (name, args) => parseAnswer(await callJson(name, args, member));
+    const invoke = async (name, args) => parseAnswer(await call(name, args, member, true));
     const modules = buildModules(table, invoke, (type, handler) => hub.subscribe(type, handler));
     return {
       ...modules,
@@ -442,7 +449,7 @@ export function createLoyaltyBackend(options) {
        */
       wasmRun: local === null ? undefined : (name, args) => {
         const row = rows.get(name);
-        const out = localRun(local.id(), name, args, Date.now(), row?.implemented ? freshIds(row.ids) : [], flags(), undefined);
+        const out = localRun(local.id(), name, args, Date.now(), row?.implemented ? freshIds(row.ids) : [], flags(true), undefined);
         local.keep();
         return out;
       },

@@ -23,9 +23,40 @@ export function reviveDates(value) {
   return value;
 }
 
-/** JSON text of an engine answer, with Dates. */
-export function parseAnswer(json) {
-  return reviveDates(JSON.parse(json));
+/** An engine answer, with Dates: JSON text, or an account answer packed (see below). */
+export function parseAnswer(text) {
+  return text.charCodeAt(0) === 123 /* { */ ? reviveDates(JSON.parse(text)) : accountAnswer(text);
+}
+
+/**
+ * `{ account[, transactionId] }` from its packed form (src/core/records/json.rs,
+ * `account_answer`): the object JSON.parse would make of the same answer, keys in the same
+ * order, built without parsing.
+ */
+function accountAnswer(packed) {
+  const nl = packed.indexOf('\n');
+  const n = packed.slice(0, nl).split(',');
+  let at = nl + 1;
+  const text = (i) => packed.slice(at, (at += +n[i]));
+  const flags = +n[1];
+  const [id, contactId, memberId, name, email, url, transactionId] = [text(14), text(15), text(16), text(17), text(18), text(19), text(20)];
+  const account = { _id: id, contactId };
+  if (flags & 1) account.memberId = memberId;
+  account.points = { balance: +n[2], earned: +n[3], adjusted: +n[4], redeemed: +n[5], expired: +n[6] };
+  account.rewardAvailable = false;
+  account._createdDate = new Date(+n[7]);
+  account._updatedDate = new Date(+n[8]);
+  if (flags & 8) account.lastActivityDate = new Date(+n[9]);
+  account.revision = n[10];
+  account.tier = { points: +n[11] };
+  const contact = { _id: contactId };
+  if (flags & 2) contact.name = name;
+  if (flags & 4) contact.email = email;
+  if (flags & 6) contact.displayName = flags & 2 ? name : email;
+  contact.picture = { _id: '', url, height: +n[12], width: +n[13] };
+  account.contact = contact;
+  account.pointsExpiration = { expiringPointsAmount: 0 };
+  return flags & 16 ? { account, transactionId } : { account };
 }
 
 // ------------------------------------------------------------------ REST names

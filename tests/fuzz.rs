@@ -200,6 +200,7 @@ fn execute(rng: &mut Rng, records: &[(String, String)]) {
                 caller: if rng.below(4) == 0 { Caller::Member(guid(rng.next() % 5)) } else { Caller::Admin },
                 has_contacts: rng.below(2) == 0,
                 want_events: rng.below(2) == 0,
+                packed_answers: false,
                 program: match rng.below(3) {
                     0 => None,
                     1 => records

@@ -159,6 +159,7 @@ impl Sim {
             caller: Caller::Admin,
             has_contacts: false,
             want_events: false,
+            packed_answers: false,
             program,
         }
     }

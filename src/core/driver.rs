@@ -241,6 +241,7 @@ impl Backend {
             caller: self.caller.clone(),
             has_contacts: self.contacts.is_some(),
             want_events: true,
+            packed_answers: false,
             program: None,
         }
     }

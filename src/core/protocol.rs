@@ -213,6 +213,9 @@ pub struct Context {
     pub has_contacts: bool,
     /// Whether the host listens to events; when not, none are built.
     pub want_events: bool,
+    /// Whether an answer that is one account may come packed (see `records::json::account_answer`),
+    /// for the JS face to build without parsing; else every answer is JSON.
+    pub packed_answers: bool,
     /// The program record as the host last saw it, if it did: lets `createAccount` commit
     /// without reading first (its commit checks that the program is still at that version).
     pub program: Option<Stored>,
@@ -226,12 +229,13 @@ impl Context {
             caller: Caller::Admin,
             has_contacts: false,
             want_events: false,
+            packed_answers: false,
             program: None,
         }
     }
 
     pub fn stamp(&self) -> Stamp {
-        Stamp { now_ms: self.now_ms, events: self.want_events }
+        Stamp { now_ms: self.now_ms, events: self.want_events, packed: self.packed_answers }
     }
 
     /// Fresh id number `i`, checked: a broken id generator must not corrupt the store.
@@ -255,11 +259,12 @@ pub fn checked_id(id: Option<&str>) -> Result<String> {
     }
 }
 
-/// When a mutation happens, and whether its events are wanted.
+/// When a mutation happens, whether its events are wanted, and whether its answer may be packed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
     pub now_ms: i64,
     pub events: bool,
+    pub packed: bool,
 }
 
 /// The answer to a read, checked against the request: one entry per key.

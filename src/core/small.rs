@@ -28,13 +28,6 @@ pub fn decimal(digits: &mut [u8; 20], n: u64) -> usize {
     }
 }
 
-/// Appends `n` in decimal (without `core::fmt`, which the size-optimized build runs slowly).
-pub fn push_uint(out: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
-    let at = decimal(&mut digits, n);
-    out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
-}
-
 /// `n` in decimal, without the 128-bit formatter (a kilobyte and a half of the module): the
 /// magnitude is divided by 10^9 limb by limb in 64-bit arithmetic.
 pub fn wide(n: i128) -> String {
@@ -81,6 +74,19 @@ pub fn parse_digits(s: &str) -> Option<u64> {
             None
         }
     })
+}
+
+/// Appends `n` in decimal (without `core::fmt`, which the size-optimized build runs slowly).
+pub fn push_uint(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let at = decimal(&mut digits, n);
+    out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
+}
+
+/// Length of `s` in UTF-16 code units (how JS measures and slices strings): one per UTF-8
+/// lead byte, two for a four-byte character.
+pub fn utf16_len(s: &str) -> usize {
+    s.bytes().map(|b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0)).sum()
 }
 
 /// Whether `needle` occurs in `hay`: a plain search (the texts searched are short), so the
@@ -150,6 +156,13 @@ mod tests {
             ("1.0", None),
         ] {
             assert_eq!(super::parse_digits(text), n, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn utf16_len_counts_as_js_does() {
+        for s in ["", "abc", "héllo", "€", "😀", "a😀b€"] {
+            assert_eq!(super::utf16_len(s), s.encode_utf16().count(), "{s:?}");
         }
     }
 

@@ -58,6 +58,7 @@ pub async fn bench_async_run(
         caller: Caller::Admin,
         has_contacts: false,
         want_events: false,
+        packed_answers: false,
         program: None,
     };
     let mut step = operations::start(&op, &inputs, &ctx).map_err(fail)?;

@@ -31,8 +31,8 @@ use super::{fail, packed, step, strings};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::operations;
 use crate::core::protocol::{Io, Outcome, Request, Row, ScanRequest, Step, Stored, Write};
+use crate::core::records::json::Packer;
 use crate::core::small::byte_order as order;
-use crate::core::small::push_uint;
 
 /// Attempts a commit gets when it keeps conflicting; then an error.
 const MAX_ATTEMPTS: u32 = 64;
@@ -415,34 +415,6 @@ pub fn local_dump(id: u32) -> Vec<u8> {
     .unwrap_or_default()
 }
 
-/// Packs numbers and strings as `n,n,...\n` followed by the strings back to back; each string's
-/// length (UTF-16 code units, as JS slices) is among the numbers, where the reader expects it.
-#[derive(Default)]
-struct Packer {
-    head: String,
-    body: String,
-}
-
-impl Packer {
-    fn num(&mut self, n: u64) {
-        if !self.head.is_empty() {
-            self.head.push(',');
-        }
-        push_uint(&mut self.head, n);
-    }
-
-    fn text(&mut self, s: &str) {
-        self.num(step::utf16_len(s) as u64);
-        self.body.push_str(s);
-    }
-
-    fn finish(mut self) -> String {
-        self.head.push('\n');
-        self.head.push_str(&self.body);
-        self.head
-    }
-}
-
 /// `storage.scan`: per row `version,key length,value length`, then each row's key and value.
 #[wasm_bindgen(js_name = localScan)]
 pub fn local_scan(
@@ -455,7 +427,7 @@ pub fn local_scan(
     let rows = with(id, |l| Ok(l.mem.scan(&ScanRequest { prefix, after, limit, reverse }))).map_err(fail)?;
     let mut p = Packer::default();
     for r in &rows {
-        p.num(r.version);
+        p.int(r.version as i64);
         p.text(&r.key);
         p.text(&r.value);
     }

@@ -53,6 +53,8 @@ fn fail(error: LoyaltyError) -> JsValue {
 pub const FLAG_CONTACTS: u32 = 1;
 /// `start` flag: the host listens to events.
 pub const FLAG_EVENTS: u32 = 2;
+/// `start` flag: an answer that is one account may come packed (the SDK modules' calls).
+pub const FLAG_PACKED: u32 = 4;
 
 fn strings(value: &JsValue) -> Vec<String> {
     if !Array::is_array(value) {
@@ -121,6 +123,7 @@ fn begin(
         caller: member.map_or(Caller::Admin, Caller::Member),
         has_contacts: flags & FLAG_CONTACTS != 0,
         want_events: flags & FLAG_EVENTS != 0,
+        packed_answers: flags & FLAG_PACKED != 0,
         program,
     };
     operations::start(op, &inputs, &ctx).map_err(fail)

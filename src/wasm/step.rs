@@ -32,14 +32,7 @@ use crate::core::protocol::{Request, Write};
 /// The version of the format; `js/step.js` checks it.
 pub const STEP_FORMAT: u32 = 1;
 
-/// Length of `s` in UTF-16 code units (how JS measures and slices strings).
-pub(crate) fn utf16_len(s: &str) -> usize {
-    if s.is_ascii() {
-        s.len()
-    } else {
-        s.encode_utf16().count()
-    }
-}
+pub(crate) use crate::core::small::utf16_len;
 
 fn writes<'a>(list: &'a [Write], segments: &mut Vec<&'a str>) -> Value {
     let mut out = Vec::with_capacity(list.len());

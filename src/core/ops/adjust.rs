@@ -156,7 +156,7 @@ impl Machine for Adjust {
         let now_ms = apply_delta(&mut account, after - before, TransactionType::Adjust, self.at.now_ms)?;
         let txn = transaction(&self.transaction_id, &account, before, after, self.description.as_deref(), now_ms);
         let writes = change_writes(&account, version, &txn)?;
-        let (result, events) = change_outcome(&account, &txn, self.at.events)?;
+        let (result, events) = change_outcome(&account, &txn, self.at)?;
         Ok(Step::new(Request::Commit(writes, Outcome { result, events }), *self))
     }
 

@@ -187,11 +187,10 @@ fn commit(op: CreateAccount, contact: ContactSnapshot, program_version: Option<u
     if let Some(version) = program_version {
         writes.push(Write::check(keys::PROGRAM, version));
     }
-    let view_json = json::account_view(&account);
-    let result = lookup::account_body(&view_json);
+    let result = json::account_answer(&account, None, op.at.packed);
     let events = if op.at.events {
         let spec = EventSpec::of(Entity::Account, "created", &account.id, account.revision, op.at.now_ms);
-        events::list(&[events::event(spec, "entity", &view_json)?])
+        events::list(&[events::event(spec, "entity", &json::account_view(&account))?])
     } else {
         "[]".into()
     };

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::ledger::{self, apply_delta, change_outcome, change_writes, points_result};
+use super::ledger::{self, apply_delta, change_outcome, change_writes};
 use super::{arg, lookup};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::{quoted, Input};
@@ -83,8 +83,8 @@ impl Machine for Earn {
                 )
                 .with_data(json!({ "idempotencyKey": self.idempotency_key, "transactionId": record.transaction_id })));
             }
-            let view_json = json::account_view(&record.account);
-            return Ok(Step::done(points_result(&view_json, &record.transaction_id)));
+            let answer = json::account_answer(&record.account, Some(&record.transaction_id), self.at.packed);
+            return Ok(Step::done(answer));
         }
         let (mut account, version) = lookup::read_account(&self.request.account_id, account.as_ref())?;
         let (program, _) = lookup::read_program(program.as_ref())?;
@@ -117,7 +117,7 @@ impl Machine for Earn {
         };
         let mut writes = change_writes(&account, version, &txn)?;
         writes.push(Write::put(key, json::idempotency(&idem), 0));
-        let (result, events) = change_outcome(&account, &txn, self.at.events)?;
+        let (result, events) = change_outcome(&account, &txn, self.at)?;
         Ok(Step::new(Request::Commit(writes, Outcome { result, events }), *self))
     }
 

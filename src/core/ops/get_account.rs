@@ -9,38 +9,45 @@ use crate::core::protocol::{expect_read, Caller, Context, Io, Machine, Request, 
 use crate::core::records::{self, keys, IndexRecord};
 use crate::core::validate::Check;
 
+/// A read of one account, and whether its answer may be packed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lookup {
+pub struct Lookup {
+    target: Target,
+    packed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
     /// Reading `contact/<id>` or `member/<id>`; `who` names it in a not-found message.
     Index { key: String, who: String },
     /// Reading the account.
     Account(String),
 }
 
-fn read(lookup: Lookup) -> Step {
-    let key = match &lookup {
-        Lookup::Index { key, .. } => key.clone(),
-        Lookup::Account(id) => keys::account(id),
+fn read(target: Target, packed: bool) -> Step {
+    let key = match &target {
+        Target::Index { key, .. } => key.clone(),
+        Target::Account(id) => keys::account(id),
     };
-    Step::new(Request::Read(vec![key]), lookup)
+    Step::new(Request::Read(vec![key]), Lookup { target, packed })
 }
 
-pub fn get(args: &[Input], _: &Context) -> Result<Step> {
+pub fn get(args: &[Input], ctx: &Context) -> Result<Step> {
     let mut c = Check::default();
     let id = c.required_guid("_id", arg(args, 0)).unwrap_or_default();
     c.finish()?;
-    Ok(read(Lookup::Account(id)))
+    Ok(read(Target::Account(id), ctx.packed_answers))
 }
 
-pub fn by_secondary_id(args: &[Input], _: &Context) -> Result<Step> {
+pub fn by_secondary_id(args: &[Input], ctx: &Context) -> Result<Step> {
     let mut c = Check::default();
     let mut lookup = None;
     if let Some(o) = c.object("options", arg(args, 0), true) {
         let contact = c.guid("options.contactId", o.get("contactId"), false).flatten();
         let member = c.guid("options.memberId", o.get("memberId"), false).flatten();
         lookup = match (contact, member) {
-            (Some(id), None) => Some(Lookup::Index { key: keys::contact_index(&id), who: format!("contact {id}") }),
-            (None, Some(id)) => Some(Lookup::Index { key: keys::member_index(&id), who: format!("member {id}") }),
+            (Some(id), None) => Some(Target::Index { key: keys::contact_index(&id), who: format!("contact {id}") }),
+            (None, Some(id)) => Some(Target::Index { key: keys::member_index(&id), who: format!("member {id}") }),
             (Some(_), Some(_)) => {
                 c.fail("options", "ONE_OF", "must give either contactId or memberId, not both");
                 None
@@ -54,13 +61,14 @@ pub fn by_secondary_id(args: &[Input], _: &Context) -> Result<Step> {
         };
     }
     c.finish()?;
-    Ok(read(lookup.unwrap_or(Lookup::Account(String::new()))))
+    Ok(read(lookup.unwrap_or(Target::Account(String::new())), ctx.packed_answers))
 }
 
 pub fn current_member(_: &[Input], ctx: &Context) -> Result<Step> {
     match &ctx.caller {
         Caller::Member(id) => {
-            Ok(read(Lookup::Index { key: keys::member_index(id), who: format!("member {id} (the caller)") }))
+            let who = format!("member {id} (the caller)");
+            Ok(read(Target::Index { key: keys::member_index(id), who }, ctx.packed_answers))
         }
         Caller::Admin => Err(member_required("getCurrentMemberAccount")),
     }
@@ -78,17 +86,18 @@ pub fn member_required(method: &str) -> LoyaltyError {
 impl Machine for Lookup {
     fn resume(self: Box<Self>, io: Io) -> Result<Step> {
         let stored = expect_read(io, 1)?.into_iter().next().flatten();
-        match *self {
-            Lookup::Index { key, who } => {
+        let packed = self.packed;
+        match self.target {
+            Target::Index { key, who } => {
                 let Some(stored) = stored else {
                     return Err(LoyaltyError::not_found("ACCOUNT_NOT_FOUND", format!("{who} has no loyalty account")));
                 };
                 let index: IndexRecord = records::decode(&key, &stored.value)?;
-                Ok(read(Lookup::Account(index.account_id)))
+                Ok(read(Target::Account(index.account_id), packed))
             }
-            Lookup::Account(id) => {
+            Target::Account(id) => {
                 let (account, _) = lookup::read_account(&id, stored.as_ref())?;
-                Ok(Step::done(lookup::account_body(&records::json::account_view(&account))))
+                Ok(Step::done(records::json::account_answer(&account, None, packed)))
             }
         }
     }

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::events;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::quoted;
-use crate::core::protocol::Write;
+use crate::core::protocol::{Stamp, Write};
 use crate::core::records::{json, keys, AccountRecord, TransactionRecord, TransactionType};
 use crate::core::validate::MAX_SAFE_INTEGER;
 
@@ -72,20 +72,15 @@ pub fn change_writes(account: &AccountRecord, version: u64, txn: &TransactionRec
     ])
 }
 
-/// `{ account, transactionId }` around the account's view JSON.
-pub fn points_result(view_json: &str, transaction_id: &str) -> String {
-    format!("{{\"account\":{view_json},\"transactionId\":{}}}", quoted(transaction_id))
-}
-
-/// The result and events of one balance change, serializing the account once.
-pub fn change_outcome(account: &AccountRecord, txn: &TransactionRecord, events: bool) -> Result<(String, String)> {
-    let view_json = json::account_view(account);
-    let events = if events {
+/// The result (`{ account, transactionId }`) and events of one balance change.
+pub fn change_outcome(account: &AccountRecord, txn: &TransactionRecord, at: Stamp) -> Result<(String, String)> {
+    let events = if at.events {
+        let view_json = json::account_view(account);
         events::list(&events::points_changed(&account.id, account.revision, txn.created_ms, &view_json)?)
     } else {
         "[]".into()
     };
-    Ok((points_result(&view_json, &txn.id), events))
+    Ok((json::account_answer(account, Some(&txn.id), at.packed), events))
 }
 
 /// A fresh id that is already taken: the host's id generator is broken.

@@ -98,11 +98,6 @@ pub fn account_not_found(id: &str) -> LoyaltyError {
         .with_data(json!({ "accountId": id }))
 }
 
-/// `{"account": <view>}`, the answer of the account reads.
-pub fn account_body(view_json: &str) -> String {
-    format!("{{\"account\":{view_json}}}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -283,6 +283,97 @@ pub fn transaction_view(t: &TransactionRecord) -> String {
     out.finish()
 }
 
+/// An answer that is one account: `{"account": <view>}`, with `"transactionId"` when given. As
+/// JSON, or `packed`: the same values as numbers and strings, which the JS face builds into the
+/// same object without parsing (`js/shapes.js`, `accountAnswer`). Packed form: decimal numbers
+/// separated by commas, a newline, then the strings back to back; the numbers are
+/// `1, flags, balance, earned, adjusted, redeemed, expired, created ms, updated ms, last
+/// activity ms, revision, tier points, picture height, picture width`, then the length in UTF-16
+/// units of each string: the id, the contact id, the member id, the name, the email, the picture
+/// URL and the transaction id (absent ones empty). Flags: 1 member id, 2 name, 4 email, 8 last
+/// activity, 16 transaction id.
+pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: bool) -> String {
+    if !packed {
+        let mut out = Out::with_capacity(640);
+        out.raw("{\"account\":").raw(&account_view(a));
+        if let Some(id) = transaction_id {
+            out.raw(",\"transactionId\":").str(id);
+        }
+        out.close();
+        return out.finish();
+    }
+    let c = &a.contact;
+    let picture = c.picture.as_ref();
+    let strings = [
+        a.id.as_str(),
+        &a.contact_id,
+        c.member_id.as_deref().unwrap_or_default(),
+        c.name.as_deref().unwrap_or_default(),
+        c.email.as_deref().unwrap_or_default(),
+        picture.map_or("", |p| p.url.as_str()),
+        transaction_id.unwrap_or_default(),
+    ];
+    let flags = u64::from(c.member_id.is_some())
+        | u64::from(c.name.is_some()) << 1
+        | u64::from(c.email.is_some()) << 2
+        | u64::from(a.last_activity_ms.is_some()) << 3
+        | u64::from(transaction_id.is_some()) << 4;
+    let p = &a.points;
+    let mut out = Packer::default();
+    for n in [
+        1,
+        flags as i64,
+        p.balance,
+        p.earned,
+        p.adjusted,
+        p.redeemed,
+        p.expired,
+        a.created_ms,
+        a.updated_ms,
+        a.last_activity_ms.unwrap_or(0),
+        a.revision as i64,
+        a.tier_points,
+        picture.map_or(0, |p| p.height).into(),
+        picture.map_or(0, |p| p.width).into(),
+    ] {
+        out.int(n);
+    }
+    for s in strings {
+        out.text(s);
+    }
+    out.finish()
+}
+
+/// Packs numbers and strings for the JS face to read without parsing: `n,n,...\n` followed by
+/// the strings back to back; each string's length (UTF-16 code units, as JS slices) is among the
+/// numbers, where the reader expects it.
+#[derive(Default)]
+pub struct Packer {
+    head: String,
+    body: String,
+}
+
+impl Packer {
+    pub fn int(&mut self, n: i64) {
+        // (Every number is preceded by a comma; `finish` drops the first.)
+        self.head.push_str(if n < 0 { ",-" } else { "," });
+        crate::core::small::push_uint(&mut self.head, n.unsigned_abs());
+    }
+
+    pub fn text(&mut self, s: &str) {
+        self.int(crate::core::small::utf16_len(s) as i64);
+        self.body.push_str(s);
+    }
+
+    pub fn finish(self) -> String {
+        let mut out = String::with_capacity(self.head.len() + self.body.len());
+        out.push_str(self.head.get(1..).unwrap_or_default());
+        out.push('\n');
+        out.push_str(&self.body);
+        out
+    }
+}
+
 // ------------------------------------------------------------------ reading
 
 /// Reads the text the writers above produce, and nothing else: a record in any other form
