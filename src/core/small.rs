@@ -89,6 +89,31 @@ pub fn utf16_len(s: &str) -> usize {
     s.bytes().map(|b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0)).sum()
 }
 
+/// The first index from `from` of a byte that JSON cannot hold bare inside a string (`"`, `\\`,
+/// a control character), or the length: eight bytes at a step, since most strings have none.
+pub fn find_special(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut i = from;
+    while i + 8 <= bytes.len() {
+        // SAFETY: `i + 8 <= bytes.len()`: the eight bytes read are inside the slice.
+        let w = unsafe { bytes.as_ptr().add(i).cast::<u64>().read_unaligned() };
+        // A byte below 0x20, or equal to `"` or `\`, anywhere in the word.
+        if (w.wrapping_sub(ONES * 0x20) & !w & HIGH) | zero_in(w ^ (ONES * 0x22)) | zero_in(w ^ (ONES * 0x5c)) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x20 || b == b'"' || b == b'\\' {
+            return i;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
 /// Whether `needle` occurs in `hay`: a plain search (the texts searched are short), so the
 /// module does not carry the general two-way string searcher.
 pub fn contains(hay: &str, needle: &str) -> bool {
@@ -164,6 +189,28 @@ mod tests {
         for s in ["", "abc", "héllo", "€", "😀", "a😀b€"] {
             assert_eq!(super::utf16_len(s), s.encode_utf16().count(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn find_special_finds_the_first_special_byte() {
+        let plain = "abcdefghijklmnopqrstuvwxyz0123456789-é😀";
+        for at in 0..=plain.len() {
+            for special in ["\"", "\\", "\n", "\u{0}", "\u{1f}"] {
+                let mut s = String::from(plain.get(..at).unwrap_or(plain));
+                if !plain.is_char_boundary(at) {
+                    continue;
+                }
+                s.push_str(special);
+                s.push_str("tail\"");
+                for from in 0..=at {
+                    assert_eq!(super::find_special(s.as_bytes(), from), at, "{s:?} from {from}");
+                }
+            }
+            if plain.is_char_boundary(at) {
+                assert_eq!(super::find_special(plain.as_bytes(), at), plain.len());
+            }
+        }
+        assert_eq!(super::find_special(b"\x7f\x80\xff~ ", 0), 5, "DEL and high bytes are not special");
     }
 
     #[test]

@@ -64,6 +64,11 @@ impl Out {
         self.0.push(b'"');
         let bytes = s.as_bytes();
         let mut start = 0;
+        if crate::core::small::find_special(bytes, 0) == bytes.len() {
+            self.0.extend_from_slice(bytes);
+            self.0.push(b'"');
+            return self;
+        }
         for (i, &b) in bytes.iter().enumerate() {
             let short: &[u8] = match b {
                 b'"' => b"\\\"",
@@ -402,12 +407,9 @@ impl<'a> In<'a> {
     fn str(&mut self) -> Option<&'a str> {
         self.lit("\"")?;
         let start = self.at;
-        loop {
-            match self.bytes.get(self.at)? {
-                b'"' => break,
-                b'\\' | 0..=0x1f => return None,
-                _ => self.at += 1,
-            }
+        self.at = crate::core::small::find_special(self.bytes, start);
+        if self.bytes.get(self.at) != Some(&b'"') {
+            return None;
         }
         // Cut next to ASCII bytes of the text: on character boundaries.
         let text = self.text.get(start..self.at)?;
@@ -419,7 +421,9 @@ impl<'a> In<'a> {
         let start = self.at;
         let mut n: u64 = 0;
         while let Some(d) = self.bytes.get(self.at).filter(|d| d.is_ascii_digit()) {
-            n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+            // Nineteen digits cannot overflow; only the twentieth is checked (no 128-bit multiply).
+            let d = u64::from(d - b'0');
+            n = if self.at - start < 19 { n * 10 + d } else { n.checked_mul(10)?.checked_add(d)? };
             self.at += 1;
         }
         let digits = self.at - start;
