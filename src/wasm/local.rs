@@ -425,7 +425,8 @@ pub fn local_scan(
     reverse: bool,
 ) -> Result<String, JsValue> {
     let rows = with(id, |l| Ok(l.mem.scan(&ScanRequest { prefix, after, limit, reverse }))).map_err(fail)?;
-    let mut p = Packer::default();
+    let text = rows.iter().map(|r| r.key.len() + r.value.len()).sum();
+    let mut p = Packer::with_capacity(3 * rows.len(), text);
     for r in &rows {
         p.int(r.version as i64);
         p.text(&r.key);

@@ -324,7 +324,7 @@ pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: b
         | u64::from(a.last_activity_ms.is_some()) << 3
         | u64::from(transaction_id.is_some()) << 4;
     let p = &a.points;
-    let mut out = Packer::default();
+    let mut out = Packer::with_capacity(21, 192);
     for n in [
         1,
         flags as i64,
@@ -352,13 +352,18 @@ pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: b
 /// Packs numbers and strings for the JS face to read without parsing: `n,n,...\n` followed by
 /// the strings back to back; each string's length (UTF-16 code units, as JS slices) is among the
 /// numbers, where the reader expects it.
-#[derive(Default)]
 pub struct Packer {
     head: String,
     body: String,
 }
 
 impl Packer {
+    /// Room for about `numbers` numbers and `text` bytes of strings (growing a string from
+    /// nothing reallocates it at each doubling).
+    pub fn with_capacity(numbers: usize, text: usize) -> Packer {
+        Packer { head: String::with_capacity(numbers * 8), body: String::with_capacity(text) }
+    }
+
     pub fn int(&mut self, n: i64) {
         // (Every number is preceded by a comma; `finish` drops the first.)
         self.head.push_str(if n < 0 { ",-" } else { "," });
