@@ -19,39 +19,89 @@ pub const LEDGER_TIME_PREFIX: &str = "ledger-time/";
 pub const LEDGER_PREFIX: &str = "ledger/";
 pub const JOB_PREFIX: &str = "job/";
 
+use crate::core::small::decimal;
+
+/// `parts` joined, in a string made the right size once (`format!` grows a short key from
+/// nothing, reallocating it at each doubling, and keys are built on every call).
+fn key(parts: &[&str]) -> String {
+    let mut k = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 36);
+    for p in parts {
+        k.push_str(p);
+    }
+    k
+}
+
+/// Appends `n` in decimal, zero-padded to `width` digits (at most 20).
+fn push_padded(k: &mut String, n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let at = decimal(&mut digits, n).min(20 - width.min(20));
+    k.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
+}
+
 pub fn account(id: &str) -> String {
-    format!("acct/{id}")
+    key(&[ACCOUNT_PREFIX, id])
 }
 
 pub fn contact_index(contact_id: &str) -> String {
-    format!("contact/{contact_id}")
+    key(&["contact/", contact_id])
 }
 
 pub fn member_index(member_id: &str) -> String {
-    format!("member/{member_id}")
+    key(&["member/", member_id])
 }
 
 pub fn transaction(id: &str) -> String {
-    format!("txn/{id}")
+    key(&["txn/", id])
 }
 
 pub fn account_ledger_prefix(account_id: &str) -> String {
-    format!("ledger/{account_id}/")
+    key(&[LEDGER_PREFIX, account_id, "/"])
 }
 
 pub fn account_ledger(account_id: &str, revision: u64) -> String {
-    format!("ledger/{account_id}/{revision:020}")
+    let mut k = key(&[LEDGER_PREFIX, account_id, "/"]);
+    push_padded(&mut k, revision, 20);
+    k
 }
 
-/// Within one millisecond, entries of one account keep their ledger order.
 pub fn time_ledger(created_ms: i64, account_id: &str, revision: u64) -> String {
-    format!("ledger-time/{:015}/{account_id}/{revision:020}", created_ms.max(0))
+    let mut k = key(&[LEDGER_TIME_PREFIX]);
+    push_padded(&mut k, created_ms.max(0) as u64, 15);
+    k.push('/');
+    k.push_str(account_id);
+    k.push('/');
+    push_padded(&mut k, revision, 20);
+    k
 }
 
-pub fn idempotency(key: &str) -> String {
-    format!("idem/{key}")
+pub fn idempotency(key_text: &str) -> String {
+    key(&["idem/", key_text])
 }
 
 pub fn job(id: &str) -> String {
-    format!("job/{id}")
+    key(&[JOB_PREFIX, id])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_are_laid_out_as_before() {
+        let id = "3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d";
+        assert_eq!(super::account(id), format!("acct/{id}"));
+        assert_eq!(super::contact_index(id), format!("contact/{id}"));
+        assert_eq!(super::member_index(id), format!("member/{id}"));
+        assert_eq!(super::transaction(id), format!("txn/{id}"));
+        assert_eq!(super::idempotency("k/1"), "idem/k/1");
+        assert_eq!(super::job(id), format!("job/{id}"));
+        assert_eq!(super::account_ledger_prefix(id), format!("ledger/{id}/"));
+        for revision in [0, 1, 36063, u64::MAX] {
+            assert_eq!(super::account_ledger(id, revision), format!("ledger/{id}/{revision:020}"));
+            for ms in [-5i64, 0, 1_795_843_612_845, 999_999_999_999_999, 1_000_000_000_000_000] {
+                assert_eq!(
+                    super::time_ledger(ms, id, revision),
+                    format!("ledger-time/{:015}/{id}/{revision:020}", ms.max(0))
+                );
+            }
+        }
+    }
 }
