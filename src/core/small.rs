@@ -52,11 +52,8 @@ pub fn wide(n: i128) -> String {
         out.push('-');
     }
     for (i, g) in groups.iter().rev().enumerate() {
-        let mut digits = [b'0'; 20];
-        let at = decimal(&mut digits, *g);
         // Every group but the first is nine digits, zero-padded.
-        let at = if i == 0 { at } else { 11 };
-        out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
+        push_decimal(&mut out, *g, if i == 0 { 0 } else { 9 });
     }
     out
 }
@@ -76,10 +73,11 @@ pub fn parse_digits(s: &str) -> Option<u64> {
     })
 }
 
-/// Appends `n` in decimal (without `core::fmt`, which the size-optimized build runs slowly).
-pub fn push_uint(out: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
-    let at = decimal(&mut digits, n);
+/// Appends `n` in decimal, zero-padded to `width` digits (at most 20), without `core::fmt`,
+/// which the size-optimized build runs slowly.
+pub fn push_decimal(out: &mut String, n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let at = decimal(&mut digits, n).min(20 - width.min(20));
     out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
 }
 

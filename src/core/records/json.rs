@@ -64,12 +64,9 @@ impl Out {
         self.0.push(b'"');
         let bytes = s.as_bytes();
         let mut start = 0;
-        if crate::core::small::find_special(bytes, 0) == bytes.len() {
-            self.0.extend_from_slice(bytes);
-            self.0.push(b'"');
-            return self;
-        }
-        for (i, &b) in bytes.iter().enumerate() {
+        // Most strings need no escaping: the loop starts at the first byte that does, if any.
+        let first = crate::core::small::find_special(bytes, 0);
+        for (i, &b) in bytes.iter().enumerate().skip(first) {
             let short: &[u8] = match b {
                 b'"' => b"\\\"",
                 b'\\' => b"\\\\",
@@ -230,6 +227,11 @@ pub fn idempotency(r: &IdempotencyRecord) -> String {
 /// The account as the SDK answers it (see `view.rs`): dates as epoch milliseconds.
 pub fn account_view(a: &AccountRecord) -> String {
     let mut out = Out::with_capacity(560);
+    account_view_into(&mut out, a);
+    out.finish()
+}
+
+fn account_view_into(out: &mut Out, a: &AccountRecord) {
     let c = &a.contact;
     out.open();
     out.field(name!("_id")).str(&a.id);
@@ -259,7 +261,6 @@ pub fn account_view(a: &AccountRecord) -> String {
     out.close().close();
     out.field(name!("pointsExpiration")).open().field(name!("expiringPointsAmount")).int(0).close();
     out.close();
-    out.finish()
 }
 
 /// A transaction as the SDK answers it (see `view.rs`).
@@ -300,7 +301,8 @@ pub fn transaction_view(t: &TransactionRecord) -> String {
 pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: bool) -> String {
     if !packed {
         let mut out = Out::with_capacity(640);
-        out.raw("{\"account\":").raw(&account_view(a));
+        out.raw("{\"account\":");
+        account_view_into(&mut out, a);
         if let Some(id) = transaction_id {
             out.raw(",\"transactionId\":").str(id);
         }
@@ -367,7 +369,7 @@ impl Packer {
     pub fn int(&mut self, n: i64) {
         // (Every number is preceded by a comma; `finish` drops the first.)
         self.head.push_str(if n < 0 { ",-" } else { "," });
-        crate::core::small::push_uint(&mut self.head, n.unsigned_abs());
+        crate::core::small::push_decimal(&mut self.head, n.unsigned_abs(), 0);
     }
 
     pub fn text(&mut self, s: &str) {

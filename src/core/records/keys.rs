@@ -19,7 +19,7 @@ pub const LEDGER_TIME_PREFIX: &str = "ledger-time/";
 pub const LEDGER_PREFIX: &str = "ledger/";
 pub const JOB_PREFIX: &str = "job/";
 
-use crate::core::small::decimal;
+use crate::core::small::push_decimal;
 
 /// `parts` joined, in a string made the right size once (`format!` grows a short key from
 /// nothing, reallocating it at each doubling, and keys are built on every call).
@@ -29,13 +29,6 @@ fn key(parts: &[&str]) -> String {
         k.push_str(p);
     }
     k
-}
-
-/// Appends `n` in decimal, zero-padded to `width` digits (at most 20).
-fn push_padded(k: &mut String, n: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let at = decimal(&mut digits, n).min(20 - width.min(20));
-    k.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
 }
 
 pub fn account(id: &str) -> String {
@@ -60,17 +53,17 @@ pub fn account_ledger_prefix(account_id: &str) -> String {
 
 pub fn account_ledger(account_id: &str, revision: u64) -> String {
     let mut k = key(&[LEDGER_PREFIX, account_id, "/"]);
-    push_padded(&mut k, revision, 20);
+    push_decimal(&mut k, revision, 20);
     k
 }
 
 pub fn time_ledger(created_ms: i64, account_id: &str, revision: u64) -> String {
     let mut k = key(&[LEDGER_TIME_PREFIX]);
-    push_padded(&mut k, created_ms.max(0) as u64, 15);
+    push_decimal(&mut k, created_ms.max(0) as u64, 15);
     k.push('/');
     k.push_str(account_id);
     k.push('/');
-    push_padded(&mut k, revision, 20);
+    push_decimal(&mut k, revision, 20);
     k
 }
 
