@@ -36,6 +36,8 @@ for (const [label, storage] of [['memoryStorage()', memoryStorage], ['another st
     await loyalty.programs.activateLoyaltyProgram();
     for (const contactId of Object.keys(contacts)) {
       const { account } = await loyalty.accounts.createAccount(contactId);
+      const { wasmRun } = loyalty[INTERNAL];
+      if (wasmRun) assert.match(wasmRun('getAccount', [account._id]), /^=1,/, 'the modules\' answer is packed, not JSON');
       assertSame(await loyalty.accounts.getAccount(account._id), (await json('getAccount', [account._id])).account, `getAccount, ${contactId}`);
       const earned = await loyalty.accounts.earnPoints(account._id, { amount: 9_999_999, appId: 'shop', idempotencyKey: `k-${contactId}` });
       assertSame(earned.account, (await json('getAccount', [account._id])).account, `earnPoints, ${contactId}`);
