@@ -49,34 +49,70 @@ struct Entry {
     version: u64,
 }
 
-/// The entries in key order, as sorted chunks: a lookup is two binary searches, an insert
-/// moves at most one chunk's tail. (Small in code, which the .wasm size budget needs.)
+/// The entries, held three ways: in `slab`, where an entry's place never changes (the storage
+/// contract has no deletes); by key in `table`, for the point reads and version checks that are
+/// most of an operation's lookups (open addressing with linear probing, at most half full; per
+/// slot the key's hash in the high half and the slab index + 1 in the low half, 0 when empty);
+/// and in key order in `chunks`, sorted runs of slab indices, for scans and for placing a new
+/// key (a lookup is two binary searches, an insert moves at most one chunk's tail). Small in
+/// code, which the .wasm size budget needs.
 struct Entries {
-    chunks: Vec<Vec<Entry>>,
+    slab: Vec<Entry>,
+    table: Vec<u64>,
+    chunks: Vec<Vec<u32>>,
+    /// Where recent inserts went: (chunk, index, slab index, last use). A ledger grows at its
+    /// end, so a new key most often follows one inserted shortly before, and is placed next to
+    /// it without a search. A finger whose position no longer holds its entry is passed over.
+    fingers: [(usize, usize, u32, u32); 4],
+    tick: u32,
 }
 
 impl Default for Entries {
     fn default() -> Self {
-        Entries { chunks: vec![Vec::new()] }
+        Entries {
+            slab: Vec::new(),
+            table: Vec::new(),
+            chunks: vec![Vec::new()],
+            fingers: [(0, 0, u32::MAX, 0); 4],
+            tick: 0,
+        }
     }
 }
 
+/// A key's hash: eight bytes at a step, multiplied in (the high half of the product is well
+/// mixed, and the table takes its slot from it).
+fn hash(key: &[u8]) -> u32 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = key.len() as u64;
+    let mut words = key.chunks_exact(8);
+    for w in &mut words {
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w.try_into().unwrap_or_default())).wrapping_mul(K);
+    }
+    for &b in words.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    (h >> 32) as u32
+}
+
 impl Entries {
+    fn entry(&self, id: u32) -> Option<&Entry> {
+        self.slab.get(id as usize)
+    }
+
     fn at(&self, (c, i): (usize, usize)) -> Option<&Entry> {
-        self.chunks.get(c).and_then(|ch| ch.get(i))
+        self.chunks.get(c).and_then(|ch| ch.get(i)).and_then(|&id| self.entry(id))
     }
 
     /// The position (chunk, index) of the first key not below `key` in byte order; (last
-    /// chunk, its length) when every key is below. Binary searches written out: lookups are
-    /// most of the store's work.
+    /// chunk, its length) when every key is below. Binary searches written out.
     fn lower_bound(&self, key: &[u8]) -> (usize, usize) {
-        let below = |e: &Entry| order(e.key.as_bytes(), key) == std::cmp::Ordering::Less;
+        let below = |id: &u32| self.entry(*id).is_some_and(|e| order(e.key.as_bytes(), key).is_lt());
         let chunks = &self.chunks;
         let (mut lo, mut hi) = (0, chunks.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             match chunks.get(mid).and_then(|ch| ch.last()) {
-                Some(e) if below(e) => lo = mid + 1,
+                Some(id) if below(id) => lo = mid + 1,
                 _ => hi = mid,
             }
         }
@@ -88,31 +124,104 @@ impl Entries {
         while i < j {
             let mid = i + (j - i) / 2;
             match chunk.get(mid) {
-                Some(e) if below(e) => i = mid + 1,
+                Some(id) if below(id) => i = mid + 1,
                 _ => j = mid,
             }
         }
         (lo, i)
     }
 
+    /// The slab index of `key` (whose hash is `h`), if it is held.
+    fn find(&self, key: &str, h: u32) -> Option<usize> {
+        let mask = self.table.len().wrapping_sub(1);
+        let mut i = h as usize & mask;
+        loop {
+            let slot = *self.table.get(i)?;
+            if slot == 0 {
+                return None;
+            }
+            let id = (slot as u32).wrapping_sub(1);
+            if (slot >> 32) as u32 == h && self.entry(id).is_some_and(|e| e.key == key) {
+                return Some(id as usize);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     fn get(&self, key: &str) -> Option<&Entry> {
-        self.at(self.lower_bound(key.as_bytes())).filter(|e| e.key == key)
+        self.find(key, hash(key.as_bytes())).and_then(|id| self.slab.get(id))
+    }
+
+    /// Puts slab index `id` (of a key whose hash is `h`) into the table, doubling it first when
+    /// it would be more than half full.
+    fn index(&mut self, h: u32, id: u32) {
+        if 2 * self.slab.len() > self.table.len() {
+            let size = (2 * self.table.len()).max(64);
+            let old = std::mem::replace(&mut self.table, vec![0; size]);
+            for slot in old.into_iter().filter(|&s| s != 0) {
+                self.place(slot);
+            }
+        }
+        self.place(u64::from(h) << 32 | u64::from(id + 1));
+    }
+
+    fn place(&mut self, slot: u64) {
+        let mask = self.table.len().wrapping_sub(1);
+        let mut i = (slot >> 32) as usize & mask;
+        while let Some(s) = self.table.get_mut(i) {
+            if *s == 0 {
+                *s = slot;
+                return;
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     /// Sets `key` to `value` at `version`; the bytes of the key and value it replaced, if any.
     fn set(&mut self, key: String, value: String, version: u64) -> Option<usize> {
-        let (c, i) = self.lower_bound(key.as_bytes());
-        let chunk = self.chunks.get_mut(c)?;
-        if let Some(e) = chunk.get_mut(i).filter(|e| e.key == key) {
+        let h = hash(key.as_bytes());
+        if let Some(e) = self.find(&key, h).and_then(|id| self.slab.get_mut(id)) {
             e.version = version;
             return Some(e.key.len() + std::mem::replace(&mut e.value, value).len());
         }
-        chunk.insert(i, Entry { key, value, version });
+        let (finger, (mut c, mut i)) = self.place_for(key.as_bytes());
+        let id = self.slab.len() as u32;
+        self.slab.push(Entry { key, value, version });
+        self.index(h, id);
+        let chunk = self.chunks.get_mut(c)?;
+        chunk.insert(i, id);
         if chunk.len() > 2 * CHUNK {
             let tail = chunk.split_off(CHUNK);
             self.chunks.insert(c + 1, tail);
+            if i >= CHUNK {
+                (c, i) = (c + 1, i - CHUNK);
+            }
+        }
+        self.tick = self.tick.wrapping_add(1);
+        if let Some(f) = self.fingers.get_mut(finger) {
+            *f = (c, i, id, self.tick);
         }
         None
+    }
+
+    /// Where a new `key` goes, and the finger to record it in: right after a finger's entry
+    /// when the key falls between it and the entry after it (that finger is reused), else by
+    /// binary search (the least recently used finger is replaced).
+    fn place_for(&self, key: &[u8]) -> (usize, (usize, usize)) {
+        let mut oldest = 0;
+        for (n, &(c, i, id, used)) in self.fingers.iter().enumerate() {
+            let here = self.chunks.get(c).and_then(|ch| ch.get(i)) == Some(&id);
+            if here
+                && self.entry(id).is_some_and(|e| order(e.key.as_bytes(), key).is_lt())
+                && self.at(self.next((c, i))).is_none_or(|e| order(key, e.key.as_bytes()).is_lt())
+            {
+                return (n, (c, i + 1));
+            }
+            if used < self.fingers.get(oldest).map_or(0, |f| f.3) {
+                oldest = n;
+            }
+        }
+        (oldest, self.lower_bound(key))
     }
 
     /// The entry after `(c, i)` in order.

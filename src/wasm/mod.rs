@@ -20,6 +20,7 @@
 
 #[cfg(feature = "boundary-bench")]
 mod bench;
+mod classes;
 mod convert;
 mod handles;
 mod local;

@@ -194,3 +194,43 @@ test('memoryStorage keeps keys in byte order, however long the prefix they share
   for (const key of all) assert.equal((await storage.read([key]))[0].value, key);
   assert.equal((await storage.read(['ledger-time/000001764301862717/not-there']))[0], null);
 });
+
+test('memoryStorage keeps order and versions through runs of appends, random keys and rewrites', async () => {
+  // Thousands of keys (the store's sorted chunks split at 256): per "account" an ascending
+  // ledger, a global time-ordered family, random ids between them (src/wasm/local.rs places a
+  // key next to a recent insert when it follows it), and rewrites of existing keys.
+  const storage = memoryStorage();
+  const versions = new Map();
+  let seed = 11;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  const put = async (key) => {
+    const version = versions.get(key) ?? 0;
+    assert.deepEqual(await storage.commit([{ key, value: `${key}@${version + 1}`, version }]), { ok: true }, key);
+    versions.set(key, version + 1);
+  };
+  const revisions = [0, 0, 0, 0, 0];
+  for (let i = 0; i < 4000; i++) {
+    const acct = next() % 5;
+    revisions[acct] += 1;
+    await put(`txn/${next().toString(36)}-${i}`);
+    await put(`ledger/a${acct}/${String(revisions[acct]).padStart(20, '0')}`);
+    await put(`ledger-time/${String(1000 + i).padStart(15, '0')}/a${acct}`);
+    if (i % 7 === 0) await put(`acct/a${acct}`);
+    if (i % 13 === 0) await put(`ledger/a${acct}/${String(next() % revisions[acct] + 1).padStart(20, '0')}`);
+  }
+  const bytes = (s) => Buffer.from(s, 'utf8');
+  const sorted = [...versions.keys()].sort((x, y) => Buffer.compare(bytes(x), bytes(y)));
+  const rows = await storage.scan({ prefix: '', limit: 100_000 });
+  assert.deepEqual(rows.map((r) => r.key), sorted);
+  for (const r of rows) {
+    assert.equal(r.version, versions.get(r.key), r.key);
+    assert.equal(r.value, `${r.key}@${r.version}`);
+  }
+  const reverse = await storage.scan({ prefix: 'ledger/a3/', limit: 100_000, reverse: true });
+  assert.deepEqual(reverse.map((r) => r.key), sorted.filter((k) => k.startsWith('ledger/a3/')).reverse());
+  for (const key of sorted.filter((_, i) => i % 37 === 0)) assert.deepEqual(await storage.read([key]), [{ value: `${key}@${versions.get(key)}`, version: versions.get(key) }]);
+  // A stale version is refused and changes nothing.
+  const key = sorted[100];
+  assert.deepEqual(await storage.commit([{ key, value: 'stale', version: versions.get(key) - 1 }]), { ok: false, conflict: key });
+  assert.equal((await storage.read([key]))[0].value, `${key}@${versions.get(key)}`);
+});
