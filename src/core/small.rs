@@ -140,6 +140,21 @@ pub fn byte_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     a.get(i..).cmp(&b.get(i..))
 }
 
+/// A hash of a byte string: eight bytes at a step, multiplied in; the high half of the
+/// product is well mixed, and callers take their slot from it.
+pub fn hash(bytes: &[u8]) -> u32 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w.try_into().unwrap_or_default())).wrapping_mul(K);
+    }
+    for &b in words.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    (h >> 32) as u32
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

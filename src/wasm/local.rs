@@ -32,7 +32,7 @@ use crate::core::error::{LoyaltyError, Result};
 use crate::core::operations;
 use crate::core::protocol::{Io, Outcome, Request, Row, ScanRequest, Step, Stored, Write};
 use crate::core::records::json::Packer;
-use crate::core::small::byte_order as order;
+use crate::core::small::{byte_order as order, hash};
 
 /// Attempts a commit gets when it keeps conflicting; then an error.
 const MAX_ATTEMPTS: u32 = 64;
@@ -77,21 +77,6 @@ impl Default for Entries {
             tick: 0,
         }
     }
-}
-
-/// A key's hash: eight bytes at a step, multiplied in (the high half of the product is well
-/// mixed, and the table takes its slot from it).
-fn hash(key: &[u8]) -> u32 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = key.len() as u64;
-    let mut words = key.chunks_exact(8);
-    for w in &mut words {
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w.try_into().unwrap_or_default())).wrapping_mul(K);
-    }
-    for &b in words.remainder() {
-        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-    }
-    (h >> 32) as u32
 }
 
 impl Entries {

@@ -11,6 +11,7 @@
 //! and the position of the row it continues from: `next` continues after the page's last row,
 //! `prev` goes back from its first row.
 
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -91,7 +92,7 @@ pub struct Run {
     /// The scan in flight.
     pending: Option<ScanRequest>,
     /// Matches kept so far, in the order of travel, decoded.
-    found: Vec<(Position, Rc<dyn Fields>)>,
+    found: Vec<(Position, Rc<Decoded>)>,
     render: Render,
 }
 
@@ -186,7 +187,7 @@ impl Run {
         self.anchor.as_ref().is_none_or(|a| order(&self.query.sort, pos, a, self.backward).is_gt())
     }
 
-    fn keep(&mut self, pos: Position, value: Rc<dyn Fields>) {
+    fn keep(&mut self, pos: Position, value: Rc<Decoded>) {
         let cap = self.query.limit as usize + 1;
         let (sort, backward) = (&self.query.sort, self.backward);
         let at = self.found.partition_point(|(p, _)| order(sort, p, &pos, backward).is_lt());
@@ -234,11 +235,80 @@ impl Run {
             },
         };
         let mut items = Vec::with_capacity(count);
-        for (_, entity) in &self.found {
-            items.push(entity.view_json()?);
+        for (_, row) in &self.found {
+            items.push(match row.view.get() {
+                Some(view) => view.clone(),
+                None => {
+                    let view = row.fields.view_json()?;
+                    let _ = row.view.set(view.clone());
+                    view
+                }
+            });
         }
         Ok(Step::done((self.render)(Page { items, cursors, offset })?))
     }
+}
+
+/// A decoded row, and its view once shown.
+struct Decoded {
+    fields: Box<dyn Fields>,
+    view: OnceCell<String>,
+}
+
+impl std::fmt::Debug for Decoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Decoded")
+    }
+}
+
+/// Rows decoded lately, by their text: a page read again (a ledger paged back and forth, or
+/// polled) is neither parsed nor shown afresh. A row is taken from here only when its text and
+/// entity are exactly those decoded, so what a query sees never depends on it. Two ways per
+/// set (a page's rows must not evict each other), sets chosen by the text's hash.
+const DECODED_SLOTS: usize = 512;
+
+type DecodedSlot = Option<(usize, String, Rc<Decoded>)>;
+
+thread_local! {
+    static DECODED: RefCell<Vec<DecodedSlot>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The first of the two slots a text of hash `h` may take.
+fn decoded_set(h: usize) -> usize {
+    (h % DECODED_SLOTS) & !1
+}
+
+fn decode_row(entity: &Entity, key: &str, text: String) -> Result<Rc<Decoded>> {
+    let tag = entity.fields.as_ptr() as usize;
+    let h = crate::core::small::hash(text.as_bytes()) as usize;
+    let set = decoded_set(h);
+    let known = DECODED.with(|cache| {
+        let cache = cache.borrow();
+        cache.get(set..set + 2)?.iter().flatten().find_map(|(t, known, row)| {
+            (*t == tag && crate::core::small::byte_order(known.as_bytes(), text.as_bytes()).is_eq())
+                .then(|| Rc::clone(row))
+        })
+    });
+    if let Some(row) = known {
+        return Ok(row);
+    }
+    let row = Rc::new(Decoded { fields: (entity.decode)(key, &text)?, view: OnceCell::new() });
+    DECODED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.is_empty() {
+            cache.resize_with(DECODED_SLOTS, || None);
+        }
+        // An empty way if there is one, else one picked by other bits of the hash.
+        let way = match cache.get(set) {
+            Some(None) => set,
+            _ if matches!(cache.get(set + 1), Some(None)) => set + 1,
+            _ => set + (h >> 16 & 1),
+        };
+        if let Some(s) = cache.get_mut(way) {
+            *s = Some((tag, text, Rc::clone(&row)));
+        }
+    });
+    Ok(row)
 }
 
 impl Machine for Run {
@@ -250,12 +320,13 @@ impl Machine for Run {
         let exhausted = (rows.len() as u32) < request.limit;
         let cap = self.query.limit as usize + 1;
         for row in rows {
-            self.after = Some(row.key.clone());
-            let entity: Rc<dyn Fields> = Rc::from((self.entity.decode)(&row.key, &row.value)?);
-            if !matches(&self.query.filter, entity.as_ref(), self.entity.fields) {
+            let entity = decode_row(self.entity, &row.key, row.value)?;
+            if !matches(&self.query.filter, entity.fields.as_ref(), self.entity.fields) {
+                self.after = Some(row.key);
                 continue;
             }
-            let pos = Position::of(entity.as_ref(), &row.key, &self.query.sort);
+            let pos = Position::of(entity.fields.as_ref(), &row.key, &self.query.sort);
+            self.after = Some(row.key);
             if self.query.streaming.is_some() {
                 self.found.push((pos, entity));
                 if self.found.len() == cap {
@@ -270,5 +341,71 @@ impl Machine for Run {
         } else {
             Ok(run(*self))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decode_row, decoded_set};
+    use crate::core::query::fields::{Val, TRANSACTIONS};
+    use crate::core::records::{json, AdjustInfo, TransactionRecord, TransactionType};
+    use crate::core::small::hash;
+
+    fn text(description: &str) -> String {
+        json::transaction(&TransactionRecord {
+            schema: 1,
+            id: "aea5f4f1-1307-477a-8ba2-698267352ffa".into(),
+            account_id: "067c76f8-f288-4051-bf40-a0528d7d5b98".into(),
+            account_revision: 7,
+            created_ms: 1_795_852_882_608,
+            amount: 5,
+            transaction_type: TransactionType::Adjust,
+            description: description.into(),
+            idempotency_key: "aea5f4f1-1307-477a-8ba2-698267352ffa".into(),
+            earn_info: None,
+            adjust_info: Some(AdjustInfo { app_id: "app".into(), amount_before: 1, amount_after: 6 }),
+        })
+    }
+
+    fn set(text: &str) -> usize {
+        decoded_set(hash(text.as_bytes()) as usize)
+    }
+
+    #[test]
+    fn a_remembered_row_answers_only_its_own_text() {
+        // Texts of the same length that land in the same set: only the whole text tells them apart.
+        let first = text("d0000");
+        let twins: Vec<String> = (1..100_000)
+            .map(|n| text(&format!("d{n:04}")))
+            .filter(|t| set(t) == set(&first) && t.len() == first.len())
+            .take(3)
+            .collect();
+        assert_eq!(twins.len(), 3);
+        let description = |t: &str| match decode_row(&TRANSACTIONS, "ledger/x", t.to_string())
+            .unwrap()
+            .fields
+            .value(description_field())
+        {
+            Val::Str(s) => s,
+            other => panic!("{other:?}"),
+        };
+        for round in 0..2 {
+            assert_eq!(description(&first), "d0000", "round {round}");
+            for twin in &twins {
+                assert_eq!(
+                    description(twin),
+                    twin[twin.find("\"description\":\"").unwrap() + 15..][..5],
+                    "round {round}"
+                );
+            }
+        }
+        // The same text again is the same decoded row; a corrupted text is an error, not a memory.
+        let a = decode_row(&TRANSACTIONS, "k", first.clone()).unwrap();
+        assert!(std::rc::Rc::ptr_eq(&a, &decode_row(&TRANSACTIONS, "k", first.clone()).unwrap()));
+        assert!(decode_row(&TRANSACTIONS, "k", first[..first.len() - 1].to_string()).is_err());
+    }
+
+    fn description_field() -> usize {
+        crate::core::query::fields::lookup(TRANSACTIONS.fields, "description").unwrap()
     }
 }
