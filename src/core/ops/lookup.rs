@@ -32,18 +32,18 @@ pub fn require_active(program: &ProgramRecord, action: &str) -> Result<()> {
 }
 
 /// Slots of [`MEMO`].
-const MEMO_SLOTS: usize = 16;
+const MEMO_SLOTS: usize = 256;
 
 thread_local! {
     /// Accounts decoded or written lately, with the text they were decoded from or written as:
     /// an account read back unchanged (the next call on it, or a read of it) skips the parse.
-    /// Matching the whole text makes it right for any store and any writer. A slot per last
-    /// character of the account id (random hex in GUIDs).
+    /// Matching the whole text makes it right for any store and any writer. The slot comes from
+    /// a hash of the account id (enough slots that a few dozen busy accounts rarely share one).
     static MEMO: RefCell<Vec<Option<(String, AccountRecord)>>> = const { RefCell::new(Vec::new()) };
 }
 
 fn memo_slot(id: &str) -> usize {
-    usize::from(id.as_bytes().last().copied().unwrap_or(0)) % MEMO_SLOTS
+    crate::core::small::hash(id.as_bytes()) as usize % MEMO_SLOTS
 }
 
 /// Remembers that `text` decodes to `account`.
