@@ -186,7 +186,9 @@ pub fn format_number(n: f64) -> String {
     } else if n.fract() == 0.0 && n.abs() < 1e21 {
         crate::core::small::wide(n as i128)
     } else {
-        serde_json::Number::from_f64(n).map_or_else(|| "NaN".into(), |x| x.to_string())
+        // serde_json prints a float through its own shortest-form writer (`Number`'s Display
+        // would pull in core's float formatting, kilobytes of the module).
+        serde_json::Number::from_f64(n).and_then(|x| serde_json::to_string(&x).ok()).unwrap_or_else(|| "NaN".into())
     }
 }
 
@@ -208,5 +210,9 @@ mod tests {
         assert_eq!(Input::Number(-0.0).describe(), "number -0");
         assert_eq!(Input::Number(1e20).describe(), "number 100000000000000000000");
         assert_eq!(Input::Number(0.5).describe(), "number 0.5");
+        assert_eq!(Input::Number(-2.25).describe(), "number -2.25");
+        assert_eq!(Input::Number(1e300).describe(), "number 1e+300");
+        assert_eq!(Input::Number(f64::INFINITY).describe(), "Infinity");
+        assert_eq!(Input::Number(1.0 / 3.0).describe(), "number 0.3333333333333333");
     }
 }
