@@ -133,7 +133,7 @@ fn destinations(keys: Vec<&str>) -> Option<Vec<usize>> {
         return None;
     }
     let mut order: Vec<(&str, usize)> = keys.into_iter().zip(0..).collect();
-    heap_sort(&mut order);
+    crate::core::small::heap_sort_by(&mut order, &|a, b| a.cmp(b));
     let mut dest = vec![0; order.len()];
     for (position, (_, index)) in order.into_iter().enumerate() {
         if let Some(d) = dest.get_mut(index) {
@@ -141,34 +141,6 @@ fn destinations(keys: Vec<&str>) -> Option<Vec<usize>> {
         }
     }
     Some(dest)
-}
-
-/// Sorts `(key, index)` pairs in place, O(n log n) in a few lines (the general sorts of std are
-/// kilobytes of the module, for a sort that runs only on stores whose scans come unsorted).
-fn heap_sort(v: &mut [(&str, usize)]) {
-    fn sift(v: &mut [(&str, usize)], mut root: usize, end: usize) {
-        loop {
-            let mut child = 2 * root + 1;
-            if child >= end {
-                return;
-            }
-            if child + 1 < end && v.get(child) < v.get(child + 1) {
-                child += 1;
-            }
-            if v.get(root) >= v.get(child) {
-                return;
-            }
-            v.swap(root, child);
-            root = child;
-        }
-    }
-    for start in (0..v.len() / 2).rev() {
-        sift(v, start, v.len());
-    }
-    for end in (1..v.len()).rev() {
-        v.swap(0, end);
-        sift(v, 0, end);
-    }
 }
 
 fn str_of(s: &String) -> &str {
@@ -612,18 +584,6 @@ mod tests {
             expected.sort();
             super::sort_by_str(&mut items, |i| i.0.as_str());
             assert_eq!(items, expected);
-        }
-    }
-
-    #[test]
-    fn heap_sort_sorts() {
-        let words = ["m", "b", "zz", "a", "b2", "", "ledger/1", "ledger/0", "y", "c", "b1"];
-        for n in 0..=words.len() {
-            let mut v: Vec<(&str, usize)> = words.iter().take(n).copied().zip(0..).collect();
-            let mut expected = v.clone();
-            expected.sort();
-            super::heap_sort(&mut v);
-            assert_eq!(v, expected);
         }
     }
 }

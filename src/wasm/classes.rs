@@ -93,23 +93,4 @@ unsafe impl GlobalAlloc for Classes {
             *head = ptr as usize;
         }
     }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let old = class(layout.size(), layout.align());
-        let new = class(new_size, layout.align());
-        if old.is_none() && new.is_none() {
-            // Both large: dlmalloc can often grow in place.
-            return System.realloc(ptr, layout, new_size);
-        }
-        if old.is_some() && old == new {
-            // The block already has room for the new size.
-            return ptr;
-        }
-        let block = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
-        if !block.is_null() {
-            std::ptr::copy_nonoverlapping(ptr, block, layout.size().min(new_size));
-            self.dealloc(ptr, layout);
-        }
-        block
-    }
 }
