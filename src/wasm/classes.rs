@@ -1,96 +1,138 @@
-//! The module's allocator: small blocks from free lists by size class, in front of the
-//! standard allocator (dlmalloc on wasm32).
+//! The module's allocator: blocks by size class, on memory the module grows itself.
 //!
 //! An operation allocates a few dozen small blocks (keys, records, answers) and frees most of
-//! them before it returns; through dlmalloc alone that was about a seventh of an adjustment's
-//! time. Here a block of up to [`SMALL`] bytes is rounded up to its class (a multiple of
-//! [`STEP`] bytes), taken from that class's free list when one is there, else carved from a
-//! [`REGION`] taken from dlmalloc in one piece (a growing store keeps most of what it
-//! allocates, so new blocks are as common as reused ones), and put back on its list when
-//! freed: a few instructions each way. A class's list never gives memory back to
-//! dlmalloc, so it holds at most what that class had live at its peak; larger blocks go to
-//! dlmalloc unchanged. The module is single-threaded (wasm32 without threads), so the lists
-//! need no locking.
+//! them before it returns, while a growing store keeps most of what it allocates; through
+//! dlmalloc that was about a seventh of an adjustment's time, and dlmalloc is kilobytes of the
+//! module. Here a block of up to [`SMALL`] bytes is rounded up to a multiple of [`STEP`] bytes,
+//! a larger one to a power of two; each such class has a free list. A block is taken from its
+//! class's list when one is there, else carved from the current region (regions are taken from
+//! `memory.grow`, larger as the heap grows, so the JS engine replaces its view of the memory
+//! only a logarithmic number of times), and blocks of a page or more are grown directly. A freed
+//! block goes back on its class's list: a few instructions each way. Nothing is ever given back
+//! (wasm memory cannot shrink) or merged: a class holds at most what it had live at its peak,
+//! and large blocks, mostly vectors that double, waste at most half of themselves.
+//!
+//! Every block is [`STEP`]-aligned; larger alignments are refused (nothing here asks for one).
+//! The module is single-threaded (wasm32 without threads), so the lists need no locking.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::cell::UnsafeCell;
 
-/// The largest block served from a class list.
+/// The largest block of a small class.
 const SMALL: usize = 1024;
-/// Class granularity; also the alignment every class block has (dlmalloc's on wasm32).
-const STEP: usize = 8;
-const CLASSES: usize = SMALL / STEP;
+/// Small class granularity, and the alignment of every block.
+const STEP: usize = 16;
+const SMALL_CLASSES: usize = SMALL / STEP;
+/// Large classes: powers of two from 2 KiB to 2 GiB.
+const LARGE_CLASSES: usize = 21;
+const PAGE: usize = 65536;
+/// The largest region taken at once, in pages (16 MiB).
+const MAX_REGION: usize = 256;
 
-/// Bytes taken from dlmalloc at a time to carve new small blocks from.
-const REGION: usize = 64 << 10;
-
-pub struct Classes {
+struct State {
     /// Per class, the first free block (0: none); a free block holds the address of the next.
-    free: UnsafeCell<[usize; CLASSES]>,
+    free: [usize; SMALL_CLASSES + LARGE_CLASSES],
     /// The unused rest of the current region: (start, end) addresses.
-    region: UnsafeCell<(usize, usize)>,
+    start: usize,
+    end: usize,
+    /// Pages grown so far.
+    pages: usize,
 }
 
-// SAFETY: wasm32 here runs one thread; nothing else can reach the lists concurrently.
+pub struct Classes(UnsafeCell<State>);
+
+// SAFETY: wasm32 here runs one thread; nothing else can reach the state concurrently.
 unsafe impl Sync for Classes {}
 
 #[global_allocator]
-static ALLOCATOR: Classes = Classes { free: UnsafeCell::new([0; CLASSES]), region: UnsafeCell::new((0, 0)) };
+static ALLOCATOR: Classes =
+    Classes(UnsafeCell::new(State { free: [0; SMALL_CLASSES + LARGE_CLASSES], start: 0, end: 0, pages: 0 }));
 
-/// The class of a block of `size` bytes at `align`, if it is small enough for one.
-fn class(size: usize, align: usize) -> Option<usize> {
-    (size <= SMALL && align <= STEP).then(|| size.saturating_sub(1) / STEP)
+/// The class of a block for `layout` and the bytes such a block has; `None` when none fits.
+fn class(layout: Layout) -> Option<(usize, usize)> {
+    if layout.align() > STEP {
+        return None;
+    }
+    let size = layout.size();
+    if size <= SMALL {
+        let k = size.saturating_sub(1) / STEP;
+        return Some((k, (k + 1) * STEP));
+    }
+    let bytes = size.checked_next_power_of_two()?;
+    let k = SMALL_CLASSES + (bytes.trailing_zeros() as usize).checked_sub(11)?;
+    (k < SMALL_CLASSES + LARGE_CLASSES).then_some((k, bytes))
 }
 
-impl Classes {
-    /// A new block of `size` bytes (a multiple of STEP, at most SMALL) from the current region,
-    /// taking a new region from dlmalloc when this one is used up (its rest, under SMALL bytes,
-    /// is left unused).
-    unsafe fn carve(&self, size: usize) -> *mut u8 {
-        // SAFETY: single-threaded, as for the lists.
-        let (start, end) = &mut *self.region.get();
-        if *end - *start < size {
-            let region = System.alloc(Layout::from_size_align_unchecked(REGION, STEP));
-            if region.is_null() {
-                return region;
+impl State {
+    /// `pages` more pages of memory: the address of the first, or 0.
+    fn grow(&mut self, pages: usize) -> usize {
+        match core::arch::wasm32::memory_grow(0, pages) {
+            usize::MAX => 0,
+            old => {
+                self.pages += pages;
+                old * PAGE
             }
-            *start = region as usize;
-            *end = *start + REGION;
         }
-        let block = *start as *mut u8;
-        *start += size;
+    }
+
+    /// A new block of `bytes` (a multiple of STEP below a page) from the current region, taking
+    /// a new region when it has too little left (the rest of the old one is left unused).
+    fn carve(&mut self, bytes: usize) -> usize {
+        if self.end - self.start < bytes {
+            let pages = (self.pages / 8).clamp(1, MAX_REGION);
+            let region = self.grow(pages);
+            if region == 0 {
+                return 0;
+            }
+            self.start = region;
+            self.end = region + pages * PAGE;
+        }
+        let block = self.start;
+        self.start += bytes;
         block
     }
 }
 
 unsafe impl GlobalAlloc for Classes {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let Some(k) = class(layout.size(), layout.align()) else {
-            return System.alloc(layout);
+        let Some((k, bytes)) = class(layout) else {
+            return std::ptr::null_mut();
         };
-        // SAFETY: single-threaded (see above), and no reference to the lists outlives this call.
-        let free = &mut *self.free.get();
-        match free.get_mut(k) {
-            Some(head) if *head != 0 => {
-                let block = *head as *mut u8;
-                // A free block's first word is the next free block (written by `dealloc`).
-                *head = block.cast::<usize>().read();
-                block
-            }
-            _ => self.carve((k + 1) * STEP),
+        // SAFETY: single-threaded (see above), and no reference to the state outlives this call.
+        let state = &mut *self.0.get();
+        if let Some(head) = state.free.get_mut(k).filter(|head| **head != 0) {
+            let block = *head as *mut u8;
+            // A free block's first word is the next free block (written by `dealloc`).
+            *head = block.cast::<usize>().read();
+            return block;
         }
+        let block = if bytes >= PAGE { state.grow(bytes / PAGE) } else { state.carve(bytes) };
+        block as *mut u8
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let Some(k) = class(layout.size(), layout.align()) else {
-            return System.dealloc(ptr, layout);
-        };
-        // SAFETY: as in `alloc`; the block is at least STEP bytes and STEP-aligned (it came
-        // from this class), so its first word can hold the link.
-        let free = &mut *self.free.get();
-        if let Some(head) = free.get_mut(k) {
+        // SAFETY: as in `alloc`; the block came from `alloc` with this layout, so it has this
+        // class, is STEP-aligned and at least STEP bytes: its first word can hold the link.
+        let state = &mut *self.0.get();
+        if let Some(head) = class(layout).and_then(|(k, _)| state.free.get_mut(k)) {
             ptr.cast::<usize>().write(*head);
             *head = ptr as usize;
         }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new = Layout::from_size_align_unchecked(new_size, layout.align());
+        if let (Some((k, _)), Some((j, _))) = (class(layout), class(new)) {
+            if k == j {
+                // The block already has room for the new size.
+                return ptr;
+            }
+        }
+        let block = self.alloc(new);
+        if !block.is_null() {
+            std::ptr::copy_nonoverlapping(ptr, block, layout.size().min(new_size));
+            self.dealloc(ptr, layout);
+        }
+        block
     }
 }

@@ -334,8 +334,6 @@ struct Local {
     last_value: (usize, usize),
     /// Bytes of the keys and values held (the JS side compacts its journal against it).
     live: usize,
-    /// `live` at which the heap is grown ahead again ([`Local::grow_ahead`]).
-    grow_at: usize,
 }
 
 impl Local {
@@ -377,23 +375,8 @@ impl Local {
         }
         j.extend_from_slice(&version.to_le_bytes());
         self.live += key.len() + value.len();
-        self.grow_ahead();
         if let Some(old) = self.mem.set(key, value, version) {
             self.live -= old;
-        }
-    }
-}
-
-impl Local {
-    /// Grows the heap in large steps as the store grows: the allocator otherwise asks for a few
-    /// pages at a time, and each `memory.grow` costs the JS engine a new buffer and garbage
-    /// collector work (measured: a growing store ran adjustments at half speed). A block of a
-    /// quarter of the live data is taken and freed at once, so the allocator keeps it.
-    fn grow_ahead(&mut self) {
-        if self.live >= self.grow_at {
-            let step = (self.live / 4).max(4 << 20);
-            drop(std::hint::black_box(Vec::<u8>::with_capacity(step)));
-            self.grow_at = self.live + step / 2;
         }
     }
 }

@@ -10,12 +10,31 @@ use crate::core::protocol::Stored;
 use crate::core::records::{self, keys, AccountRecord, ProgramRecord, ProgramStatus};
 use crate::core::small::byte_order;
 
+thread_local! {
+    /// The program last decoded, with its text: earning and creating accounts read it on every
+    /// call, and it rarely changes (matched on the whole text, like [`MEMO`]).
+    static PROGRAM: RefCell<Option<(String, ProgramRecord)>> = const { RefCell::new(None) };
+}
+
 /// The stored program, or the default `DRAFT` program if none was saved yet.
 pub fn read_program(stored: Option<&Stored>) -> Result<(ProgramRecord, u64)> {
-    match stored {
-        Some(s) => Ok((records::decode(keys::PROGRAM, &s.value)?, s.version)),
-        None => Ok((ProgramRecord::default(), 0)),
-    }
+    let Some(s) = stored else {
+        return Ok((ProgramRecord::default(), 0));
+    };
+    let known = PROGRAM.with(|p| {
+        p.borrow().as_ref().and_then(|(text, program)| {
+            byte_order(text.as_bytes(), s.value.as_bytes()).is_eq().then(|| program.clone())
+        })
+    });
+    let program = match known {
+        Some(program) => program,
+        None => {
+            let program: ProgramRecord = records::decode(keys::PROGRAM, &s.value)?;
+            PROGRAM.with(|p| *p.borrow_mut() = Some((s.value.clone(), program.clone())));
+            program
+        }
+    };
+    Ok((program, s.version))
 }
 
 /// `FAILED_PRECONDITION` / `PROGRAM_NOT_ACTIVE` unless the program is `ACTIVE`.
@@ -102,6 +121,29 @@ pub fn account_not_found(id: &str) -> LoyaltyError {
 mod tests {
     use super::*;
     use crate::core::records::json;
+
+    #[test]
+    fn the_remembered_program_answers_only_its_own_text() {
+        use crate::core::records::{ProgramRecord, ProgramStatus};
+        let text = |name: &str, status: ProgramStatus| {
+            serde_json::to_string(&ProgramRecord { name: Some(name.into()), status, ..ProgramRecord::default() })
+                .unwrap()
+        };
+        let read = |value: String| read_program(Some(&Stored { value, version: 4 })).unwrap();
+        let (active, version) = read(text("Club", ProgramStatus::Active));
+        assert_eq!((active.status, active.name.as_deref(), version), (ProgramStatus::Active, Some("Club"), 4));
+        // Same length, other content: decoded afresh, every time.
+        for _ in 0..2 {
+            assert_eq!(read(text("Clob", ProgramStatus::Active)).0.name.as_deref(), Some("Clob"));
+            assert_eq!(read(text("Club", ProgramStatus::Paused)).0.status, ProgramStatus::Paused);
+        }
+        assert!(read_program(Some(&Stored {
+            value: text("Club", ProgramStatus::Paused).replace("\"schema\":1", "\"schema\":0"),
+            version: 1
+        }))
+        .is_err());
+        assert_eq!(read_program(None).unwrap(), (ProgramRecord::default(), 0));
+    }
 
     #[test]
     fn remembered_accounts_answer_only_their_own_text() {
