@@ -23,6 +23,7 @@
 //! other's writes.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -45,7 +46,8 @@ const CHUNK: usize = 128;
 
 struct Entry {
     key: String,
-    value: String,
+    /// Shared by the entries a commit gave the same value (a transaction's three copies).
+    value: Rc<String>,
     version: u64,
 }
 
@@ -157,7 +159,7 @@ impl Entries {
     }
 
     /// Sets `key` to `value` at `version`; the bytes of the key and value it replaced, if any.
-    fn set(&mut self, key: String, value: String, version: u64) -> Option<usize> {
+    fn set(&mut self, key: String, value: Rc<String>, version: u64) -> Option<usize> {
         let h = hash(key.as_bytes());
         if let Some(e) = self.find(&key, h).and_then(|id| self.slab.get_mut(id)) {
             e.version = version;
@@ -271,7 +273,7 @@ impl Entries {
 
     fn read(&self, keys: &[String]) -> Vec<Option<Stored>> {
         // (The JS side reads through `localScan`.)
-        keys.iter().map(|k| self.get(k).map(|e| Stored { value: e.value.clone(), version: e.version })).collect()
+        keys.iter().map(|k| self.get(k).map(|e| Stored { value: String::clone(&e.value), version: e.version })).collect()
     }
 
     fn scan(&mut self, r: &ScanRequest) -> Vec<Row> {
@@ -281,7 +283,7 @@ impl Entries {
         let prefix = r.prefix.as_str();
         let after = r.after.as_deref();
         let mut out = Vec::new();
-        let row = |e: &Entry| Row { key: e.key.clone(), value: e.value.clone(), version: e.version };
+        let row = |e: &Entry| Row { key: e.key.clone(), value: String::clone(&e.value), version: e.version };
         if r.reverse {
             // Start below `after` and below the first key past the prefix's run of keys (the
             // prefix with its last byte raised; keys are UTF-8, so no byte is 0xFF).
@@ -330,8 +332,9 @@ struct Local {
     journal: Vec<u8>,
     /// The journal was handed to the JS side: the next write starts it afresh.
     handed: bool,
-    /// Where the journal's last value lies in it (offset, length).
+    /// Where the journal's last value lies in it (offset, length), and that value as stored.
     last_value: (usize, usize),
+    last: Option<Rc<String>>,
     /// Bytes of the keys and values held (the JS side compacts its journal against it).
     live: usize,
 }
@@ -357,8 +360,10 @@ impl Local {
             self.journal.clear();
             self.handed = false;
             self.last_value = (0, 0);
+            self.last = None;
         }
-        // A value equal to the one before (a transaction's three copies) is journaled once.
+        // A value equal to the one before (a transaction's three copies) is journaled once and
+        // stored once.
         let (at, len) = self.last_value;
         let j = &mut self.journal;
         let same = len == value.len()
@@ -366,15 +371,22 @@ impl Local {
             && j.get(at..at + len).is_some_and(|v| order(v, value.as_bytes()) == std::cmp::Ordering::Equal);
         j.extend_from_slice(&(key.len() as u32).to_le_bytes());
         j.extend_from_slice(key.as_bytes());
-        if same {
-            j.extend_from_slice(&SAME_VALUE.to_le_bytes());
-        } else {
-            j.extend_from_slice(&(value.len() as u32).to_le_bytes());
-            self.last_value = (j.len(), value.len());
-            j.extend_from_slice(value.as_bytes());
-        }
-        j.extend_from_slice(&version.to_le_bytes());
         self.live += key.len() + value.len();
+        let value = match self.last.as_ref().filter(|_| same) {
+            Some(last) => {
+                j.extend_from_slice(&SAME_VALUE.to_le_bytes());
+                Rc::clone(last)
+            }
+            None => {
+                j.extend_from_slice(&(value.len() as u32).to_le_bytes());
+                self.last_value = (j.len(), value.len());
+                j.extend_from_slice(value.as_bytes());
+                let value = Rc::new(value);
+                self.last = Some(Rc::clone(&value));
+                value
+            }
+        };
+        j.extend_from_slice(&version.to_le_bytes());
         if let Some(old) = self.mem.set(key, value, version) {
             self.live -= old;
         }
