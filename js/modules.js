@@ -43,7 +43,11 @@ function answerOf(op) {
 function method(op, invoke) {
   const answer = answerOf(op);
   const arity = op.args.length;
-  const call = (args) => invoke(op.name, args.length > arity ? args.slice(0, arity) : args).then(answer);
+  const whole = op.answer.kind !== 'field' && op.answer.kind !== 'void';
+  const call = (args) => {
+    const body = invoke(op.name, args.length > arity ? args.slice(0, arity) : args);
+    return whole ? body : body.then(answer);
+  };
   if (op.query) {
     const shape = op.query;
     const run = (query) => invoke(op.name, [query]);
