@@ -34,26 +34,37 @@ export function parseAnswer(text) {
  * order, built without parsing.
  */
 function accountAnswer(packed) {
-  const nl = packed.indexOf('\n');
-  const n = packed.slice(0, nl).split(',');
-  let at = nl + 1;
-  const text = (i) => packed.slice(at, (at += +n[i]));
-  const flags = +n[1];
+  // The numbers, read in place (no split, no substrings): whole numbers, a '-' before negatives.
+  const n = new Array(21);
+  let at = 0;
+  for (let i = 0; i < 21; i++) {
+    let c = packed.charCodeAt(at++);
+    const negative = c === 45; /* - */
+    if (negative) c = packed.charCodeAt(at++);
+    let v = 0;
+    while (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      c = packed.charCodeAt(at++);
+    }
+    n[i] = negative ? -v : v;
+  }
+  const text = (i) => packed.slice(at, (at += n[i]));
+  const flags = n[1];
   const [id, contactId, memberId, name, email, url, transactionId] = [text(14), text(15), text(16), text(17), text(18), text(19), text(20)];
   const account = { _id: id, contactId };
   if (flags & 1) account.memberId = memberId;
-  account.points = { balance: +n[2], earned: +n[3], adjusted: +n[4], redeemed: +n[5], expired: +n[6] };
+  account.points = { balance: n[2], earned: n[3], adjusted: n[4], redeemed: n[5], expired: n[6] };
   account.rewardAvailable = false;
-  account._createdDate = new Date(+n[7]);
-  account._updatedDate = new Date(+n[8]);
-  if (flags & 8) account.lastActivityDate = new Date(+n[9]);
-  account.revision = n[10];
-  account.tier = { points: +n[11] };
+  account._createdDate = new Date(n[7]);
+  account._updatedDate = new Date(n[8]);
+  if (flags & 8) account.lastActivityDate = new Date(n[9]);
+  account.revision = String(n[10]);
+  account.tier = { points: n[11] };
   const contact = { _id: contactId };
   if (flags & 2) contact.name = name;
   if (flags & 4) contact.email = email;
   if (flags & 6) contact.displayName = flags & 2 ? name : email;
-  contact.picture = { _id: '', url, height: +n[12], width: +n[13] };
+  contact.picture = { _id: '', url, height: n[12], width: n[13] };
   account.contact = contact;
   account.pointsExpiration = { expiringPointsAmount: 0 };
   return flags & 16 ? { account, transactionId } : { account };
