@@ -30,29 +30,28 @@ pub fn to_input(value: &JsValue) -> Input {
 }
 
 fn convert(value: &JsValue, depth: usize) -> Input {
-    if value.is_undefined() {
-        return Input::Undefined;
+    // The type checks answer directly; reading a number or a string goes through memory, so each
+    // is read only once its type is known. Every `typeof` is covered, so what is left is a number.
+    if value.is_string() {
+        return value.as_string().map_or(Input::Other("a string"), Input::String);
     }
-    if value.is_null() {
-        return Input::Null;
-    }
-    if let Some(b) = value.as_bool() {
-        return Input::Bool(b);
-    }
-    if let Some(n) = value.as_f64() {
-        return Input::Number(n);
-    }
-    if let Some(s) = value.as_string() {
-        return Input::String(s);
-    }
-    if value.is_bigint() {
-        return Input::Other("a bigint");
-    }
-    if value.is_symbol() {
-        return Input::Other("a symbol");
-    }
-    if value.is_function() {
-        return Input::Other("a function");
+    if !value.is_object() {
+        return if value.is_undefined() {
+            Input::Undefined
+        } else if value.is_null() {
+            Input::Null
+        } else if let Some(b) = value.as_bool() {
+            Input::Bool(b)
+        } else if value.is_bigint() {
+            Input::Other("a bigint")
+        } else if value.is_symbol() {
+            Input::Other("a symbol")
+        } else if value.is_function() {
+            Input::Other("a function")
+        } else {
+            // `typeof` is "number" here: unary plus reads it and cannot throw.
+            Input::Number(value.unchecked_into_f64())
+        };
     }
     // Both checks below can throw on a hostile proxy; probe them through catching imports.
     let (Ok(array), Ok(_)) = (is_array(value), Reflect::get_prototype_of(value)) else {
