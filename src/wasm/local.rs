@@ -273,7 +273,9 @@ impl Entries {
 
     fn read(&self, keys: &[String]) -> Vec<Option<Stored>> {
         // (The JS side reads through `localScan`.)
-        keys.iter().map(|k| self.get(k).map(|e| Stored { value: String::clone(&e.value), version: e.version })).collect()
+        keys.iter()
+            .map(|k| self.get(k).map(|e| Stored { value: String::clone(&e.value), version: e.version }))
+            .collect()
     }
 
     fn scan(&mut self, r: &ScanRequest) -> Vec<Row> {

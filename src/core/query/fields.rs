@@ -93,6 +93,8 @@ impl std::fmt::Debug for dyn Fields {
 pub struct Entity {
     pub fields: &'static [FieldSpec],
     pub decode: fn(&str, &str) -> Result<Box<dyn Fields>>,
+    /// Rows are written once and never change (ledger entries): worth remembering decoded.
+    pub immutable: bool,
 }
 
 impl std::fmt::Debug for Entity {
@@ -138,8 +140,11 @@ pub const TXN_ACCOUNT_ID: usize = 1;
 pub const TXN_CREATED_DATE: usize = 2;
 
 /// Ledger transactions.
-pub static TRANSACTIONS: Entity =
-    Entity { fields: TXN_FIELDS, decode: |key, value| Ok(Box::new(records::decode::<TransactionRecord>(key, value)?)) };
+pub static TRANSACTIONS: Entity = Entity {
+    fields: TXN_FIELDS,
+    decode: |key, value| Ok(Box::new(records::decode::<TransactionRecord>(key, value)?)),
+    immutable: true,
+};
 
 impl Fields for TransactionRecord {
     fn value(&self, field: usize) -> Val {
@@ -189,7 +194,7 @@ pub const ACCOUNT_CONTACT_EMAIL: usize = 15;
 
 /// Loyalty accounts.
 pub static ACCOUNTS: Entity =
-    Entity { fields: ACCOUNT_FIELDS, decode: |key, value| Ok(Box::new(decode_account(key, value)?)) };
+    Entity { fields: ACCOUNT_FIELDS, decode: |key, value| Ok(Box::new(decode_account(key, value)?)), immutable: false };
 
 /// An account from its `acct/<id>` row, checked to be the account the key names.
 pub fn decode_account(key: &str, value: &str) -> Result<AccountRecord> {

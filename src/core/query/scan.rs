@@ -261,8 +261,10 @@ impl std::fmt::Debug for Decoded {
     }
 }
 
-/// Rows decoded lately, by their text: a page read again (a ledger paged back and forth, or
-/// polled) is neither parsed nor shown afresh. A row is taken from here only when its text and
+/// Ledger rows decoded lately, by their text: a page read again (a ledger paged back and forth,
+/// or polled) is neither parsed nor shown afresh. (Only rows that never change are kept: an
+/// account's text changes with every balance change, and keeping each version would only fill
+/// the slots.) A row is taken from here only when its text and
 /// entity are exactly those decoded, so what a query sees never depends on it. Two ways per
 /// set (a page's rows must not evict each other), sets chosen by the text's hash. 2048 rows (the
 /// first pages of a few dozen ledgers; at most about 2 MB: a row's text, record and view).
@@ -280,6 +282,9 @@ fn decoded_set(h: usize) -> usize {
 }
 
 fn decode_row(entity: &Entity, key: &str, text: String) -> Result<Rc<Decoded>> {
+    if !entity.immutable {
+        return Ok(Rc::new(Decoded { fields: (entity.decode)(key, &text)?, view: OnceCell::new() }));
+    }
     let tag = entity.fields.as_ptr() as usize;
     let h = crate::core::small::hash(text.as_bytes()) as usize;
     let set = decoded_set(h);
