@@ -188,6 +188,24 @@ pub fn hash(bytes: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn decimal_writes_every_digit_count() {
+        let mut cases = vec![0u64, 5, u64::MAX, u64::MAX - 1, 1_795_852_882_608, 1_234_567_890_123_456_789];
+        let mut p = 1u64;
+        while let Some(next) = p.checked_mul(10) {
+            cases.extend([p - 1, p, p + 1, next / 2 + 7]);
+            p = next;
+        }
+        for n in cases {
+            let mut digits = [b'x'; 20];
+            let at = super::decimal(&mut digits, n);
+            assert_eq!(std::str::from_utf8(&digits[at..]).unwrap(), n.to_string());
+            let mut padded = String::new();
+            super::push_decimal(&mut padded, n, 20);
+            assert_eq!(padded, format!("{n:020}"));
+        }
+    }
+
+    #[test]
     fn heap_sort_sorts() {
         let words = ["m", "b", "zz", "a", "b2", "", "ledger/1", "ledger/0", "y", "c", "b1"];
         for n in 0..=words.len() {
