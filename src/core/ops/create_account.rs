@@ -12,8 +12,8 @@ use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Stored, Write};
 use crate::core::records::{
-    self, encode, json, keys, AccountRecord, ContactSnapshot, IndexRecord, Picture, Points, ProgramRecord,
-    ProgramStatus, SCHEMA,
+    self, json, keys, AccountRecord, ContactSnapshot, IndexRecord, Picture, Points, ProgramRecord, ProgramStatus,
+    SCHEMA,
 };
 use crate::core::validate::Check;
 
@@ -176,7 +176,7 @@ fn commit(op: CreateAccount, contact: ContactSnapshot, program_version: Option<u
         last_activity_ms: None,
         contact,
     };
-    let index = encode(&IndexRecord { schema: SCHEMA, account_id: account.id.clone() })?;
+    let index = json::index(&account.id);
     let mut writes = vec![
         Write::put(keys::account(&account.id), json::account(&account), 0),
         Write::put(keys::contact_index(&account.contact_id), index.clone(), 0),

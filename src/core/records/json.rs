@@ -203,6 +203,16 @@ pub fn transaction(t: &TransactionRecord) -> String {
     out.finish()
 }
 
+/// `contact/<id>` and `member/<id>`: the account they name.
+pub fn index(account_id: &str) -> String {
+    let mut out = Out::with_capacity(32 + account_id.len());
+    out.open();
+    out.field(name!("schema")).uint(u64::from(super::SCHEMA));
+    out.field(name!("accountId")).str(account_id);
+    out.close();
+    out.finish()
+}
+
 /// `idem/<key>`.
 pub fn idempotency(r: &IdempotencyRecord) -> String {
     let mut out = Out::with_capacity(600);
@@ -735,6 +745,12 @@ mod tests {
         fn account_text_is_serde_json_text(a in account()) {
             prop_assert_eq!(super::account(&a), serde(&a));
             prop_assert_eq!(super::account_view(&a), serde(&view::account(&a)));
+        }
+
+        #[test]
+        fn index_text_is_serde_json_text(account_id in text()) {
+            let r = super::super::IndexRecord { schema: super::super::SCHEMA, account_id: account_id.clone() };
+            prop_assert_eq!(super::index(&account_id), serde(&r));
         }
 
         #[test]
