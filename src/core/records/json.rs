@@ -365,7 +365,7 @@ pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: b
 /// the strings back to back; each string's length (UTF-16 code units, as JS slices) is among the
 /// numbers, where the reader expects it.
 pub struct Packer {
-    head: String,
+    head: Vec<u8>,
     body: String,
 }
 
@@ -373,13 +373,28 @@ impl Packer {
     /// Room for about `numbers` numbers and `text` bytes of strings (growing a string from
     /// nothing reallocates it at each doubling).
     pub fn with_capacity(numbers: usize, text: usize) -> Packer {
-        Packer { head: String::with_capacity(numbers * 8), body: String::with_capacity(text) }
+        Packer { head: Vec::with_capacity(numbers * 8), body: String::with_capacity(text) }
     }
 
     pub fn int(&mut self, n: i64) {
-        // (Every number is preceded by a comma; `finish` drops the first.)
-        self.head.push_str(if n < 0 { ",-" } else { "," });
-        crate::core::small::push_decimal(&mut self.head, n.unsigned_abs(), 0);
+        // Every number is preceded by a comma (`finish` drops the first), written with its sign
+        // and digits in one copy.
+        let mut digits = [0u8; 22];
+        let mut at = 2 + crate::core::small::decimal(
+            <&mut [u8; 20]>::try_from(&mut digits[2..]).unwrap_or(&mut [0; 20]),
+            n.unsigned_abs(),
+        );
+        if n < 0 {
+            at -= 1;
+            if let Some(sign) = digits.get_mut(at) {
+                *sign = b'-';
+            }
+        }
+        at -= 1;
+        if let Some(comma) = digits.get_mut(at) {
+            *comma = b',';
+        }
+        self.head.extend_from_slice(digits.get(at..).unwrap_or_default());
     }
 
     pub fn text(&mut self, s: &str) {
@@ -389,7 +404,8 @@ impl Packer {
 
     pub fn finish(self) -> String {
         let mut out = String::with_capacity(self.head.len() + self.body.len());
-        out.push_str(self.head.get(1..).unwrap_or_default());
+        // The head is ASCII: digits, signs and commas.
+        out.push_str(std::str::from_utf8(self.head.get(1..).unwrap_or_default()).unwrap_or_default());
         out.push('\n');
         out.push_str(&self.body);
         out
