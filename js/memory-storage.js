@@ -10,7 +10,7 @@
 
 import {
   localCreate, localDrop, localJournal, localJournalAt, wasmMemory, localLiveBytes, localReplay, localDump,
-  localCommit, localScan,
+  localCommit, localScan, localRead,
 } from './wasm/wix_loyalty_wasm.js';
 import { currentGeneration, fromCall } from './instance.js';
 
@@ -130,12 +130,10 @@ export function memoryStorage() {
   const storage = {
     async read(keys) {
       if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) throw contractError('read takes an array of string keys');
-      // A key is read as a scan of it as prefix, limit 1: the first key at or after it.
       const out = new Array(keys.length);
       for (let i = 0; i < keys.length; i++) {
-        const { nums, text } = unpack(call(local, (id) => localScan(id, keys[i], undefined, 1, false)));
-        const key = nums.length === 3 ? text(nums[1]) : null;
-        out[i] = key === keys[i] ? { value: text(nums[2]), version: nums[0] } : null;
+        const { nums, text } = unpack(call(local, (id) => localRead(id, keys[i])));
+        out[i] = nums.length === 2 ? { value: text(nums[1]), version: nums[0] } : null;
       }
       return out;
     },

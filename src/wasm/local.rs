@@ -16,8 +16,7 @@
 //! A value length of `u32::MAX` stands for the value of the entry before, with no value bytes
 //! (a transaction's three copies are journaled once).
 //!
-//! The store also answers the storage contract (`localScan`, which reads a key as a scan of it
-//! with limit 1, and `localCommit`), so an
+//! The store also answers the storage contract (`localRead`, `localScan` and `localCommit`), so an
 //! operation that must wait on the host (a contacts resolver, a job's batches) continues on the
 //! generic path over the same entries, and two backends sharing one `memoryStorage()` see each
 //! other's writes.
@@ -562,6 +561,20 @@ pub fn local_scan(
         p.text(&r.value);
     }
     Ok(p.finish())
+}
+
+/// `storage.read` of one key: `version,value length` then the value, or nothing when absent.
+#[wasm_bindgen(js_name = localRead)]
+pub fn local_read(id: u32, key: &str) -> Result<String, JsValue> {
+    with(id, |l| {
+        let mut p = Packer::with_capacity(2, 0);
+        if let Some(e) = l.mem.get(key) {
+            p.int(e.version as i64);
+            p.text(&e.value);
+        }
+        Ok(p.finish())
+    })
+    .map_err(fail)
 }
 
 /// `storage.commit`: `keys`, `values` (a string, or null for a check) and `versions`, one per
