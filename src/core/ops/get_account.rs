@@ -96,8 +96,9 @@ impl Machine for Lookup {
                 Ok(read(Target::Account(index.account_id), packed))
             }
             Target::Account(id) => {
-                let (account, _) = lookup::read_account(&id, stored.as_ref())?;
-                Ok(Step::done(records::json::account_answer(&account, None, packed)))
+                let answer =
+                    lookup::with_account(&id, stored.as_ref(), |a| records::json::account_answer(a, None, packed))?;
+                Ok(Step::done(answer))
             }
         }
     }

@@ -112,6 +112,25 @@ pub fn read_account(id: &str, stored: Option<&Stored>) -> Result<(AccountRecord,
     Ok((account, s.version))
 }
 
+/// [`read_account`] for a caller that only reads the account: `f` gets it where it is
+/// remembered, without a copy, when the stored text is the remembered one.
+pub fn with_account<T>(id: &str, stored: Option<&Stored>, f: impl FnOnce(&AccountRecord) -> T) -> Result<T> {
+    let mut f = Some(f);
+    if let Some(s) = stored {
+        let hit = MEMO.with(|memo| {
+            let memo = memo.borrow();
+            let (known, account) = memo.get(memo_slot(id))?.as_ref()?;
+            let same = known.len() == s.value.len() && byte_order(known.as_bytes(), s.value.as_bytes()).is_eq();
+            (same && account.id == id).then(|| f.take().map(|f| f(account)))?
+        });
+        if let Some(out) = hit {
+            return Ok(out);
+        }
+    }
+    let (account, _) = read_account(id, stored)?;
+    f.take().map(|f| f(&account)).ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "an account was read twice"))
+}
+
 pub fn account_not_found(id: &str) -> LoyaltyError {
     LoyaltyError::not_found("ACCOUNT_NOT_FOUND", format!("loyalty account {id} does not exist"))
         .with_data(json!({ "accountId": id }))
@@ -168,5 +187,18 @@ mod tests {
         assert_eq!(read_account(id, Some(&stored(text(5)))).unwrap().0.points.balance, 5);
         // A corrupt text is refused even right after a good one.
         assert!(read_account(id, Some(&stored(text(5).replace("\"revision\":2", "\"revision\":0")))).is_err());
+        // Reading in place answers what a read answers: remembered, changed, or absent.
+        let balance = |value: String| with_account(id, Some(&stored(value)), |a| a.points.balance);
+        assert_eq!(balance(text(5)).unwrap(), 5);
+        assert_eq!(balance(text(5)).unwrap(), 5);
+        assert_eq!(balance(text(6)).unwrap(), 6);
+        assert!(with_account(id, None, |a| a.points.balance).is_err());
+        // The remembered text of this id under another id's key (one sharing its slot) is not
+        // that account.
+        let other = (0..100_000)
+            .map(|n| format!("3f2d5b8e-1c4a-4f0e-9b7d-{n:012x}"))
+            .find(|o| o != id && memo_slot(o) == memo_slot(id))
+            .unwrap();
+        assert!(with_account(&other, Some(&stored(text(6))), |a| a.points.balance).is_err());
     }
 }
