@@ -48,9 +48,14 @@ function accountAnswer(packed) {
     }
     n[i] = negative ? -v : v;
   }
-  const text = (i) => packed.slice(at, (at += n[i]));
+  const id = packed.slice(at, (at += n[14]));
+  const contactId = packed.slice(at, (at += n[15]));
+  const memberId = packed.slice(at, (at += n[16]));
+  const name = packed.slice(at, (at += n[17]));
+  const email = packed.slice(at, (at += n[18]));
+  const url = packed.slice(at, (at += n[19]));
+  const transactionId = packed.slice(at, (at += n[20]));
   const flags = n[1];
-  const [id, contactId, memberId, name, email, url, transactionId] = [text(14), text(15), text(16), text(17), text(18), text(19), text(20)];
   const account = { _id: id, contactId };
   if (flags & 1) account.memberId = memberId;
   account.points = { balance: n[2], earned: n[3], adjusted: n[4], redeemed: n[5], expired: n[6] };
