@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::ledger::{self, apply_delta, change_outcome, change_writes};
+use super::ledger::{self, apply_delta, change_outcome};
 use super::{arg, lookup};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::{quoted, Input};
@@ -109,14 +109,11 @@ impl Machine for Earn {
             }),
             adjust_info: None,
         };
-        let idem = IdempotencyRecord {
-            schema: SCHEMA,
-            request: self.request.clone(),
-            transaction_id: txn.id.clone(),
-            account: account.clone(),
-        };
-        let mut writes = change_writes(&account, version, &txn)?;
-        writes.push(Write::put(key, json::idempotency(&idem), 0));
+        // The idempotency record holds the account as written for its own key: written once.
+        let account_json = json::account(&account);
+        let idem = json::idempotency_of(SCHEMA, &self.request, &txn.id, &account_json);
+        let mut writes = ledger::change_writes_with(&account, account_json, version, &txn)?;
+        writes.push(Write::put(key, idem, 0));
         let (result, events) = change_outcome(&account, &txn, self.at)?;
         Ok(Step::new(Request::Commit(writes, Outcome { result, events }), *self))
     }

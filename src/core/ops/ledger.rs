@@ -60,8 +60,17 @@ pub fn insufficient(account: &AccountRecord, after: i64) -> LoyaltyError {
 /// The writes of one balance change: the account (conditional on `version`) and the
 /// transaction in its three places.
 pub fn change_writes(account: &AccountRecord, version: u64, txn: &TransactionRecord) -> Result<Vec<Write>> {
+    change_writes_with(account, json::account(account), version, txn)
+}
+
+/// [`change_writes`] with the account's record text already written (`json::account`).
+pub fn change_writes_with(
+    account: &AccountRecord,
+    account_json: String,
+    version: u64,
+    txn: &TransactionRecord,
+) -> Result<Vec<Write>> {
     let txn_json = json::transaction(txn);
-    let account_json = json::account(account);
     // The next call on this account reads back exactly this text: it need not parse it.
     super::lookup::remember_account(&account_json, account);
     Ok(vec![

@@ -10,7 +10,7 @@
 
 use crate::core::small::decimal;
 
-use super::{AccountRecord, IdempotencyRecord, Points, TransactionRecord, TransactionType};
+use super::{AccountRecord, EarnRequest, IdempotencyRecord, Points, TransactionRecord, TransactionType};
 
 /// A JSON text being written, as bytes that are always UTF-8 (ASCII punctuation, digits, and
 /// whole strings split only around ASCII bytes). Commas are placed by looking at the last byte
@@ -215,10 +215,15 @@ pub fn index(account_id: &str) -> String {
 
 /// `idem/<key>`.
 pub fn idempotency(r: &IdempotencyRecord) -> String {
-    let mut out = Out::with_capacity(600);
+    idempotency_of(r.schema, &r.request, &r.transaction_id, &account(&r.account))
+}
+
+/// `idem/<key>` from its parts, the account given as its record text (as [`account`] writes it:
+/// `earnPoints` has just written it for `acct/<id>`).
+pub fn idempotency_of(schema: u32, q: &EarnRequest, transaction_id: &str, account_text: &str) -> String {
+    let mut out = Out::with_capacity(280 + account_text.len());
     out.open();
-    out.field(name!("schema")).uint(r.schema.into());
-    let q = &r.request;
+    out.field(name!("schema")).uint(schema.into());
     out.field(name!("request")).open();
     out.field(name!("accountId")).str(&q.account_id);
     out.field(name!("amount")).int(q.amount);
@@ -228,8 +233,8 @@ pub fn idempotency(r: &IdempotencyRecord) -> String {
     out.opt_str(name!("orderId"), q.order_id.as_deref());
     out.opt_str(name!("channel"), q.channel.as_deref());
     out.close();
-    out.field(name!("transactionId")).str(&r.transaction_id);
-    account_record(out.field(name!("account")), &r.account);
+    out.field(name!("transactionId")).str(transaction_id);
+    out.field(name!("account")).raw(account_text);
     out.close();
     out.finish()
 }
