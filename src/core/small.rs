@@ -170,6 +170,12 @@ pub fn heap_sort_by<T>(items: &mut [T], cmp: &dyn Fn(&T, &T) -> std::cmp::Orderi
     }
 }
 
+/// Whether two texts are the same, eight bytes at a step (the caches of decoded records match
+/// a stored text against the one they decoded).
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && byte_order(a.as_bytes(), b.as_bytes()).is_eq()
+}
+
 /// A hash of a byte string: eight bytes at a step, multiplied in; the high half of the
 /// product is well mixed, and callers take their slot from it.
 pub fn hash(bytes: &[u8]) -> u32 {

@@ -32,7 +32,7 @@ use crate::core::error::{LoyaltyError, Result};
 use crate::core::operations;
 use crate::core::protocol::{Io, Outcome, Request, Row, ScanRequest, Step, Stored, Write};
 use crate::core::records::json::Packer;
-use crate::core::small::{byte_order as order, hash};
+use crate::core::small::{byte_order as order, hash, same};
 
 /// Attempts a commit gets when it keeps conflicting; then an error.
 const MAX_ATTEMPTS: u32 = 64;
@@ -271,7 +271,7 @@ impl Entries {
     }
 
     fn read(&self, keys: &[String]) -> Vec<Option<Stored>> {
-        // (The JS side reads through `localScan`.)
+        // (The operations' reads in `local_run`; the JS side reads through `localRead`.)
         keys.iter()
             .map(|k| self.get(k).map(|e| Stored { value: String::clone(&e.value), version: e.version }))
             .collect()
@@ -333,8 +333,7 @@ struct Local {
     journal: Vec<u8>,
     /// The journal was handed to the JS side: the next write starts it afresh.
     handed: bool,
-    /// Where the journal's last value lies in it (offset, length), and that value as stored.
-    last_value: (usize, usize),
+    /// The value the journal wrote last, as stored.
     last: Option<Rc<String>>,
     /// Bytes of the keys and values held (the JS side compacts its journal against it).
     live: usize,
@@ -360,27 +359,21 @@ impl Local {
         if self.handed {
             self.journal.clear();
             self.handed = false;
-            self.last_value = (0, 0);
             self.last = None;
         }
         // A value equal to the one before (a transaction's three copies) is journaled once and
         // stored once.
-        let (at, len) = self.last_value;
         let j = &mut self.journal;
-        let same = len == value.len()
-            && len > 0
-            && j.get(at..at + len).is_some_and(|v| order(v, value.as_bytes()) == std::cmp::Ordering::Equal);
         j.extend_from_slice(&(key.len() as u32).to_le_bytes());
         j.extend_from_slice(key.as_bytes());
         self.live += key.len() + value.len();
-        let value = match self.last.as_ref().filter(|_| same) {
+        let value = match self.last.as_ref().filter(|last| !value.is_empty() && same(last, &value)) {
             Some(last) => {
                 j.extend_from_slice(&SAME_VALUE.to_le_bytes());
                 Rc::clone(last)
             }
             None => {
                 j.extend_from_slice(&(value.len() as u32).to_le_bytes());
-                self.last_value = (j.len(), value.len());
                 j.extend_from_slice(value.as_bytes());
                 let value = Rc::new(value);
                 self.last = Some(Rc::clone(&value));

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::protocol::Stored;
 use crate::core::records::{self, keys, AccountRecord, ProgramRecord, ProgramStatus};
-use crate::core::small::byte_order;
+use crate::core::small::same;
 
 thread_local! {
     /// The program last decoded, with its text: earning and creating accounts read it on every
@@ -21,11 +21,8 @@ pub fn read_program(stored: Option<&Stored>) -> Result<(ProgramRecord, u64)> {
     let Some(s) = stored else {
         return Ok((ProgramRecord::default(), 0));
     };
-    let known = PROGRAM.with(|p| {
-        p.borrow().as_ref().and_then(|(text, program)| {
-            byte_order(text.as_bytes(), s.value.as_bytes()).is_eq().then(|| program.clone())
-        })
-    });
+    let known =
+        PROGRAM.with(|p| p.borrow().as_ref().and_then(|(text, program)| same(text, &s.value).then(|| program.clone())));
     let program = match known {
         Some(program) => program,
         None => {
@@ -84,12 +81,12 @@ pub fn remember_account(text: &str, account: &AccountRecord) {
     });
 }
 
-fn recall_account(id: &str, text: &str) -> Option<AccountRecord> {
+/// `f` of the account remembered for `id`, if `text` is the text it was remembered with.
+fn remembered<T>(id: &str, text: &str, f: impl FnOnce(&AccountRecord) -> T) -> Option<T> {
     MEMO.with(|memo| {
         let memo = memo.borrow();
         let (known, account) = memo.get(memo_slot(id))?.as_ref()?;
-        let same = known.len() == text.len() && byte_order(known.as_bytes(), text.as_bytes()).is_eq();
-        same.then(|| account.clone())
+        same(known, text).then(|| f(account))
     })
 }
 
@@ -98,7 +95,7 @@ pub fn read_account(id: &str, stored: Option<&Stored>) -> Result<(AccountRecord,
     let Some(s) = stored else {
         return Err(account_not_found(id));
     };
-    let account = match recall_account(id, &s.value) {
+    let account = match remembered(id, &s.value, AccountRecord::clone) {
         Some(account) => account,
         None => {
             let account: AccountRecord = records::decode(&keys::account(id), &s.value)?;
@@ -117,13 +114,9 @@ pub fn read_account(id: &str, stored: Option<&Stored>) -> Result<(AccountRecord,
 pub fn with_account<T>(id: &str, stored: Option<&Stored>, f: impl FnOnce(&AccountRecord) -> T) -> Result<T> {
     let mut f = Some(f);
     if let Some(s) = stored {
-        let hit = MEMO.with(|memo| {
-            let memo = memo.borrow();
-            let (known, account) = memo.get(memo_slot(id))?.as_ref()?;
-            let same = known.len() == s.value.len() && byte_order(known.as_bytes(), s.value.as_bytes()).is_eq();
-            (same && account.id == id).then(|| f.take().map(|f| f(account)))?
-        });
-        if let Some(out) = hit {
+        // (The id check that `read_account` makes after decoding.)
+        let hit = remembered(id, &s.value, |a| if a.id == id { f.take().map(|f| f(a)) } else { None });
+        if let Some(out) = hit.flatten() {
             return Ok(out);
         }
     }

@@ -288,13 +288,13 @@ fn decode_row(entity: &Entity, key: &str, text: String) -> Result<Rc<Decoded>> {
     let tag = entity.fields.as_ptr() as usize;
     let h = crate::core::small::hash(text.as_bytes()) as usize;
     let set = decoded_set(h);
-    let known = DECODED.with(|cache| {
-        let cache = cache.borrow();
-        cache.get(set..set + 2)?.iter().flatten().find_map(|(t, known, row)| {
-            (*t == tag && crate::core::small::byte_order(known.as_bytes(), text.as_bytes()).is_eq())
-                .then(|| Rc::clone(row))
-        })
-    });
+    let known =
+        DECODED.with(|cache| {
+            let cache = cache.borrow();
+            cache.get(set..set + 2)?.iter().flatten().find_map(|(t, known, row)| {
+                (*t == tag && crate::core::small::same(known, &text)).then(|| Rc::clone(row))
+            })
+        });
     if let Some(row) = known {
         return Ok(row);
     }

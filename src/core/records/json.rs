@@ -10,7 +10,7 @@
 
 use crate::core::small::decimal;
 
-use super::{AccountRecord, EarnRequest, IdempotencyRecord, Points, TransactionRecord, TransactionType};
+use super::{AccountRecord, EarnRequest, Points, TransactionRecord, TransactionType};
 
 /// A JSON text being written, as bytes that are always UTF-8 (ASCII punctuation, digits, and
 /// whole strings split only around ASCII bytes). Commas are placed by looking at the last byte
@@ -214,7 +214,8 @@ pub fn index(account_id: &str) -> String {
 }
 
 /// `idem/<key>`.
-pub fn idempotency(r: &IdempotencyRecord) -> String {
+#[cfg(test)]
+pub fn idempotency(r: &super::IdempotencyRecord) -> String {
     idempotency_of(r.schema, &r.request, &r.transaction_id, &account(&r.account))
 }
 
@@ -385,10 +386,9 @@ impl Packer {
         // Every number is preceded by a comma (`finish` drops the first), written with its sign
         // and digits in one copy.
         let mut digits = [0u8; 22];
-        let mut at = 2 + crate::core::small::decimal(
-            <&mut [u8; 20]>::try_from(&mut digits[2..]).unwrap_or(&mut [0; 20]),
-            n.unsigned_abs(),
-        );
+        let Some((_, tail)) = digits.split_first_chunk_mut::<2>() else { return };
+        let Ok(tail) = <&mut [u8; 20]>::try_from(tail) else { return };
+        let mut at = 2 + crate::core::small::decimal(tail, n.unsigned_abs());
         if n < 0 {
             at -= 1;
             if let Some(sign) = digits.get_mut(at) {
