@@ -267,7 +267,8 @@ impl std::fmt::Debug for Decoded {
 /// the slots.) A row is taken from here only when its text and
 /// entity are exactly those decoded, so what a query sees never depends on it. Two ways per
 /// set (a page's rows must not evict each other), sets chosen by the text's hash. 2048 rows (the
-/// first pages of a few dozen ledgers; at most about 2 MB: a row's text, record and view).
+/// first pages of a few dozen ledgers; at most about 2 MB by an estimate of a row's text,
+/// record and view).
 const DECODED_SLOTS: usize = 2048;
 
 type DecodedSlot = Option<(usize, String, Rc<Decoded>)>;
