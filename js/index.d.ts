@@ -319,7 +319,9 @@ export interface EventMetadata {
 export type LoyaltyEvent =
   | { entity: LoyaltyAccount; metadata: EventMetadata }
   | { data: { account: LoyaltyAccount }; metadata: EventMetadata }
-  | { entity: LoyaltyProgram; metadata: EventMetadata };
+  | { entity: LoyaltyProgram; metadata: EventMetadata }
+  | { entity: Reward; metadata: EventMetadata }
+  | { metadata: EventMetadata };
 
 /** An event registration function of a module: returns a function that unregisters the handler. */
 export type EventRegistration<E = LoyaltyEvent> = (handler: (event: E) => void | Promise<void>) => () => void;
@@ -371,18 +373,84 @@ export interface Transactions {
   queryLoyaltyTransactions(query: CursorQuery): Promise<{ loyaltyTransactions: LoyaltyTransaction[]; pagingMetadata: CursorPagingMetadata }>;
 }
 
+export type RewardType = 'UNDEFINED' | 'DISCOUNT_AMOUNT' | 'COUPON_REWARD';
+
+/** One tier's price: `tierId` absent, null or empty for the base tier (the only one until tiers exist). */
+export interface TierPrice {
+  tierId?: string | null;
+  /** 1 to 9,999,999. */
+  costInPoints: number;
+}
+
+export interface CouponRewardDetails {
+  /** Exactly one of `fixedAmount`, `percentage` and `freeShipping`. */
+  fixedAmount?: { configsByTier: (TierPrice & { amount: number })[] };
+  percentage?: { configsByTier: (TierPrice & { percentage: number })[] };
+  freeShipping?: { configsByTier: TierPrice[] };
+  /** At most one of `minimumSubtotal` and `scope`. */
+  minimumSubtotal?: number;
+  scope?: { namespace: string; group?: { name: string; entityId?: string | null } };
+  limitedToOneItem?: boolean | null;
+  appliesToSubscriptions?: boolean | null;
+  /** 1 to 999; only with `appliesToSubscriptions` and `scope.namespace` `pricingPlans`. */
+  discountedCycleCount?: number | null;
+}
+
+export interface Reward {
+  _id: string;
+  name: string;
+  active: boolean;
+  type: RewardType;
+  /** `amount`: a decimal string such as `"5"` or `"12.50"`. */
+  discountAmount?: { configsByTier: (TierPrice & { amount: string })[] };
+  couponReward?: CouponRewardDetails;
+  revision: string;
+  _createdDate: Date;
+  _updatedDate: Date;
+}
+
+/** A new reward: `name`, and exactly one of `discountAmount` and `couponReward` (which decides `type`). */
+export interface RewardInput {
+  name: string;
+  active?: boolean;
+  type?: RewardType;
+  discountAmount?: Reward['discountAmount'];
+  couponReward?: CouponRewardDetails;
+}
+
+/** `name` and the current `revision`; `active` and the details replace what they name when given. */
+export interface RewardUpdate extends Partial<RewardInput> {
+  name: string;
+  revision: string;
+}
+
+export interface BulkRewardResult {
+  itemMetadata: { _id?: string; originalIndex: number; success: boolean; error?: { code: string; description: string; data: Record<string, unknown> } };
+  item?: Reward;
+}
+
+export interface PagingMetadataV2 {
+  count: number;
+  offset: number;
+  total?: number;
+  tooManyToCount?: boolean;
+  cursors: { next: string | null; prev: string | null };
+}
+
 export interface Rewards {
-  bulkCreateRewards: NotImplemented;
-  bulkGetRewards: NotImplemented;
-  createReward: NotImplemented;
-  deleteReward: NotImplemented;
-  getReward: NotImplemented;
-  listRewards: NotImplemented;
-  queryRewards: NotImplemented;
-  updateReward: NotImplemented;
-  onRewardCreated: EventRegistration;
-  onRewardDeleted: EventRegistration;
-  onRewardUpdated: EventRegistration;
+  bulkCreateRewards(rewards: RewardInput[]): Promise<{ results: BulkRewardResult[]; bulkActionMetadata: { totalSuccesses: number; totalFailures: number; undetailedFailures: number } }>;
+  /** Every reward of this site. */
+  bulkGetRewards(): Promise<{ rewardsInSite: { rewards: Reward[] }[] }>;
+  createReward(reward: RewardInput): Promise<Reward>;
+  deleteReward(_id: string, revision: string): Promise<void>;
+  getReward(_id: string): Promise<Reward>;
+  /** Every reward for an admin; the active ones for a member. */
+  listRewards(options?: { cursorPaging?: CursorPaging }): Promise<{ rewards: Reward[]; pagingMetadata: PagingMetadataV2 }>;
+  queryRewards(query: CursorQuery): Promise<{ rewards: Reward[]; pagingMetadata: CursorPagingMetadata }>;
+  updateReward(_id: string, reward: RewardUpdate): Promise<{ reward: Reward }>;
+  onRewardCreated: EventRegistration<{ entity: Reward; metadata: EventMetadata }>;
+  onRewardDeleted: EventRegistration<{ metadata: EventMetadata }>;
+  onRewardUpdated: EventRegistration<{ entity: Reward; metadata: EventMetadata }>;
 }
 
 export interface Coupons {

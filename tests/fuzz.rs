@@ -49,7 +49,7 @@ const NUMBERS: [f64; 24] = [
     253_402_300_800_000.0,
 ];
 
-const WORDS: [&str; 26] = [
+const WORDS: [&str; 38] = [
     "amount",
     "balance",
     "revision",
@@ -76,6 +76,18 @@ const WORDS: [&str; 26] = [
     "pointsExpiration",
     "__proto__",
     "accountId",
+    "active",
+    "type",
+    "couponReward",
+    "discountAmount",
+    "configsByTier",
+    "costInPoints",
+    "percentage",
+    "fixedAmount",
+    "freeShipping",
+    "minimumSubtotal",
+    "scope",
+    "tierId",
 ];
 
 const STRINGS: [&str; 18] = [
@@ -142,6 +154,31 @@ fn sample_records() -> Vec<(String, String)> {
     ]);
     let _ = b.call("earnPoints", &[Input::String(id.clone()), earn]);
     let _ = b.call("adjustPoints", &[Input::String(id), Input::Object(vec![("amount".into(), Input::Number(-2.0))])]);
+    for reward in [
+        r#"{"name":"n","active":true,"couponReward":{"percentage":{"configsByTier":[{"costInPoints":5,"percentage":12.5}]},"scope":{"namespace":"pricingPlans","group":{"name":"g","entityId":"e"}},"appliesToSubscriptions":true,"discountedCycleCount":2}}"#,
+        r#"{"name":"d","discountAmount":{"configsByTier":[{"costInPoints":9,"amount":"1.25"}]}}"#,
+    ] {
+        let input: Input = serde_json::from_str(reward).unwrap();
+        let created = b.call("createReward", &[input]).unwrap();
+        let id = created["_id"].as_str().unwrap().to_string();
+        let update = Input::Object(vec![
+            ("name".into(), Input::String("m".into())),
+            ("revision".into(), Input::String("1".into())),
+        ]);
+        let _ = b.call("updateReward", &[Input::String(id), update]).unwrap();
+    }
+    let gone = b
+        .call(
+            "createReward",
+            &[serde_json::from_str(
+                r#"{"name":"x","couponReward":{"freeShipping":{"configsByTier":[{"costInPoints":1}]}}}"#,
+            )
+            .unwrap()],
+        )
+        .unwrap();
+    let _ = b
+        .call("deleteReward", &[Input::String(gone["_id"].as_str().unwrap().into()), Input::String("1".into())])
+        .unwrap();
     b.store.entries.into_iter().map(|(k, (v, _))| (k, v)).collect()
 }
 

@@ -36,9 +36,21 @@ fn sample(name: &str) -> Option<Vec<Value>> {
         "getLoyaltyTransaction" => vec![json!("{transaction}")],
         "queryLoyaltyTransactions" => vec![json!({})],
         "getJob" => vec![json!("{job}")],
+        "createReward" => vec![sample_reward()],
+        "bulkCreateRewards" => vec![json!([sample_reward(), sample_reward()])],
+        "getReward" => vec![json!("{reward}")],
+        "updateReward" => vec![json!("{reward}"), json!({ "name": "Renamed", "revision": "1" })],
+        "deleteReward" => vec![json!("{reward}"), json!("1")],
+        "listRewards" => vec![json!({})],
+        "queryRewards" => vec![json!({ "filter": { "active": true } })],
+        "bulkGetRewards" => vec![],
         "resumeJobs" => vec![],
         _ => return None,
     })
+}
+
+fn sample_reward() -> Value {
+    json!({ "name": "10% off", "active": true, "couponReward": { "percentage": { "configsByTier": [{ "costInPoints": 100, "percentage": 10 }] } } })
 }
 
 fn fill(args: &[Value], ids: &BTreeMap<&str, String>) -> Vec<Value> {
@@ -98,7 +110,9 @@ fn every_implemented_operation_does_what_its_row_says() {
             &[account.clone().into(), json!({ "amount": 1, "appId": "a", "idempotencyKey": "first" })],
         );
         let job = b.ok("bulkAdjustPoints", &[json!({ "amount": 1 })]);
+        let reward = b.ok("createReward", &[sample_reward()]);
         let ids = BTreeMap::from([
+            ("reward", reward["_id"].as_str().unwrap().to_string()),
             ("account", account.clone()),
             ("transaction", txn["transactionId"].as_str().unwrap().to_string()),
             ("job", job["asyncJobId"].as_str().unwrap().to_string()),

@@ -11,7 +11,8 @@
 use super::error::{Code, LoyaltyError, Result};
 use super::input::{quoted, Input};
 use super::ops::{
-    adjust, bulk_adjust, create_account, earn, get_account, jobs, list_accounts, program, query_accounts, transactions,
+    adjust, bulk_adjust, create_account, earn, get_account, jobs, list_accounts, program, query_accounts, rewards,
+    transactions,
 };
 use super::protocol::{Caller, Context, Io, Machine, Step};
 
@@ -391,37 +392,42 @@ pub const OPERATIONS: &[Operation] = &[
             "com.wixpress.loyalty.reward.LoyaltyRewards.BulkCreateRewards",
         )
         .args(&[field("rewards")])
-        .mutates(10),
-    op(Rewards, "bulkGetRewards").rest(
-        Get,
-        "/loyalty-rewards/v1/bulk/rewards",
-        "com.wixpress.loyalty.reward.LoyaltyRewards.BulkGetRewards",
-    ),
+        .mutates(10)
+        .start(rewards::bulk_create),
+    op(Rewards, "bulkGetRewards")
+        .rest(Get, "/loyalty-rewards/v1/bulk/rewards", "com.wixpress.loyalty.reward.LoyaltyRewards.BulkGetRewards")
+        .start(rewards::bulk_get),
     op(Rewards, "createReward")
         .rest(Post, "/loyalty-rewards/v1/rewards", "com.wixpress.loyalty.reward.LoyaltyRewards.CreateReward")
         .args(&[field("reward")])
         .mutates(1)
-        .unwraps("reward"),
+        .unwraps("reward")
+        .start(rewards::create),
     op(Rewards, "deleteReward")
         .rest(Delete, "/loyalty-rewards/v1/rewards/{id}", "com.wixpress.loyalty.reward.LoyaltyRewards.DeleteReward")
         .args(&[path_as("_id", "id"), field("revision")])
         .mutates(0)
-        .void(),
+        .void()
+        .start(rewards::delete),
     op(Rewards, "getReward")
         .rest(Get, "/loyalty-rewards/v1/rewards/{id}", "com.wixpress.loyalty.reward.LoyaltyRewards.GetReward")
         .args(&[path_as("_id", "id")])
-        .unwraps("reward"),
+        .unwraps("reward")
+        .start(rewards::get),
     op(Rewards, "listRewards")
         .rest(Get, "/loyalty-rewards/v1/rewards", "com.wixpress.loyalty.reward.LoyaltyRewards.ListRewards")
         .args(&[rest("options")])
-        .members(),
+        .members()
+        .start(rewards::list),
     op(Rewards, "queryRewards")
         .rest(Post, "/loyalty-rewards/v1/rewards/query", "com.wixpress.loyalty.reward.LoyaltyRewards.QueryRewards")
-        .args(&[field("query")]),
+        .args(&[field("query")])
+        .start(rewards::query),
     op(Rewards, "updateReward")
         .rest(Put, "/loyalty-rewards/v1/rewards/{reward.id}", "com.wixpress.loyalty.reward.LoyaltyRewards.UpdateReward")
         .args(&[path_as("_id", "reward.id"), field("reward")])
-        .mutates(0),
+        .mutates(0)
+        .start(rewards::update),
     // ------------------------------------------------------------------ coupons
     op(Coupons, "bulkGetLoyaltyCoupon")
         .rest(

@@ -12,13 +12,14 @@ use serde::Serialize;
 use super::input::quoted;
 use super::protocol::Row;
 use super::records::{
-    self as model, keys, AccountRecord, IdempotencyRecord, IndexRecord, JobRecord, TransactionRecord, TransactionType,
+    self as model, keys, AccountRecord, IdempotencyRecord, IndexRecord, JobRecord, RewardRecord, TransactionRecord,
+    TransactionType,
 };
 use super::small::wide;
 
 /// The key families to scan, in order.
-pub const PREFIXES: [&str; 9] =
-    ["program", "acct/", "contact/", "member/", "ledger/", "txn/", "ledger-time/", "idem/", "job/"];
+pub const PREFIXES: [&str; 10] =
+    ["program", "acct/", "contact/", "member/", "ledger/", "txn/", "ledger-time/", "idem/", "job/", "reward/"];
 
 /// Discrepancies listed at most; the count of the rest is still reported.
 pub const MAX_LISTED: usize = 1000;
@@ -249,6 +250,16 @@ impl Verifier {
                         "JOB_RECORD_MISMATCH",
                         Ids { key: Some(key), ..NONE },
                         format!("job record {key} holds job {} with inconsistent counts", job.id),
+                    );
+                }
+            }
+        } else if let Some(id) = key.strip_prefix(keys::REWARD_PREFIX) {
+            if let Some(reward) = self.decode::<RewardRecord>(row) {
+                if reward.id != id {
+                    self.report(
+                        "REWARD_KEY_MISMATCH",
+                        Ids { key: Some(key), ..NONE },
+                        format!("key {key} holds reward {}", reward.id),
                     );
                 }
             }

@@ -54,6 +54,12 @@ async function main(): Promise<void> {
     .limit(10)
     .find();
   const items: LoyaltyTransaction[] = page.items;
+  const reward = await loyalty.rewards.createReward({ name: '10% off', active: true, couponReward: { percentage: { configsByTier: [{ costInPoints: 100, percentage: 10 }] } } });
+  const rewardRevision: string = reward.revision;
+  const { reward: renamed } = await loyalty.rewards.updateReward(reward._id, { name: '15% off', revision: rewardRevision });
+  const listed: number = (await loyalty.forMember('0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6').rewards.listRewards({ cursorPaging: { limit: 10 } })).rewards.length;
+  await loyalty.rewards.deleteReward(renamed._id, renamed.revision);
+  console.log(listed, renamed.type);
   if (page.hasNext()) await page.next();
   try {
     await loyalty.accounts.getAccount('nope');

@@ -30,6 +30,7 @@ impl EventSpec<'_> {
 pub enum Entity {
     Account,
     Program,
+    Reward,
 }
 
 impl Entity {
@@ -39,12 +40,25 @@ impl Entity {
             (Entity::Account, "created") => ("wix.loyalty.v1.account", "wix.loyalty.v1.account_created"),
             (Entity::Account, "points_updated") => ("wix.loyalty.v1.account", "wix.loyalty.v1.account_points_updated"),
             (Entity::Account, _) => ("wix.loyalty.v1.account", "wix.loyalty.v1.account_updated"),
+            (Entity::Reward, "created") => ("wix.loyalty.v1.reward", "wix.loyalty.v1.reward_created"),
+            (Entity::Reward, "deleted") => ("wix.loyalty.v1.reward", "wix.loyalty.v1.reward_deleted"),
+            (Entity::Reward, _) => ("wix.loyalty.v1.reward", "wix.loyalty.v1.reward_updated"),
         }
     }
 }
 
 /// The event's JSON text around `body_json`, the already serialized entity or data.
 pub fn event(spec: EventSpec<'_>, body_key: &'static str, body_json: &str) -> Result<String> {
+    Ok(format!("{{\"{body_key}\":{body_json},{}", metadata(spec)?))
+}
+
+/// A deleted event: its metadata only.
+pub fn deleted(spec: EventSpec<'_>) -> Result<String> {
+    Ok(format!("{{{}", metadata(spec)?))
+}
+
+/// `"metadata":{…}}`: the closing part of an event.
+fn metadata(spec: EventSpec<'_>) -> Result<String> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Metadata<'a> {
@@ -64,7 +78,7 @@ pub fn event(spec: EventSpec<'_>, body_key: &'static str, body_json: &str) -> Re
         event_type: spec.event_type,
         entity_event_sequence: spec.sequence.map(|s| s.to_string()),
     })?;
-    Ok(format!("{{\"{body_key}\":{body_json},\"metadata\":{metadata}}}"))
+    Ok(format!("\"metadata\":{metadata}}}"))
 }
 
 /// `[a, b, …]` from event JSON texts.

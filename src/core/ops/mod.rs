@@ -17,6 +17,7 @@ pub mod list_accounts;
 pub mod lookup;
 pub mod program;
 pub mod query_accounts;
+pub mod rewards;
 pub mod transactions;
 
 use crate::core::input::Input;

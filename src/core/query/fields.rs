@@ -3,7 +3,7 @@
 
 use crate::core::error::Result;
 use crate::core::input::Input;
-use crate::core::records::{self, AccountRecord, TransactionRecord};
+use crate::core::records::{self, AccountRecord, RewardRecord, TransactionRecord};
 
 /// How a field's values are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +16,8 @@ pub enum Kind {
     Date,
     /// A fixed set of names: equality and membership only.
     Enum,
+    /// `true` or `false`: equality and membership only.
+    Bool,
 }
 
 /// Which operators a field takes beyond `$eq $ne $in $nin $hasSome $hasAll $exists`.
@@ -81,6 +83,10 @@ impl Val {
 pub trait Fields {
     fn value(&self, field: usize) -> Val;
     fn view_json(&self) -> Result<String>;
+    /// A row no query shows (a deleted reward's tombstone).
+    fn hidden(&self) -> bool {
+        false
+    }
 }
 
 impl std::fmt::Debug for dyn Fields {
@@ -196,14 +202,19 @@ pub const ACCOUNT_CONTACT_EMAIL: usize = 15;
 pub static ACCOUNTS: Entity =
     Entity { fields: ACCOUNT_FIELDS, decode: |key, value| Ok(Box::new(decode_account(key, value)?)), immutable: false };
 
+/// A record from its `<prefix><id>` row, checked to hold the `what` the key names.
+fn decode_keyed<T: records::Record>(key: &str, value: &str, prefix: &str, what: &str, id: fn(&T) -> &str) -> Result<T> {
+    let named = key.strip_prefix(prefix).unwrap_or_default();
+    let record: T = records::decode(key, value)?;
+    if id(&record) != named {
+        return Err(crate::core::error::LoyaltyError::corrupt(key, format!("it holds {what} {}", id(&record))));
+    }
+    Ok(record)
+}
+
 /// An account from its `acct/<id>` row, checked to be the account the key names.
 pub fn decode_account(key: &str, value: &str) -> Result<AccountRecord> {
-    let id = key.strip_prefix(records::keys::ACCOUNT_PREFIX).unwrap_or_default();
-    let account: AccountRecord = records::decode(key, value)?;
-    if account.id != id {
-        return Err(crate::core::error::LoyaltyError::corrupt(key, format!("it holds account {}", account.id)));
-    }
-    Ok(account)
+    decode_keyed(key, value, records::keys::ACCOUNT_PREFIX, "account", |a: &AccountRecord| &a.id)
 }
 
 impl Fields for AccountRecord {
@@ -235,5 +246,50 @@ impl Fields for AccountRecord {
 
     fn view_json(&self) -> Result<String> {
         Ok(records::json::account_view(self))
+    }
+}
+
+const REWARD_FIELDS: &[FieldSpec] = &[
+    FieldSpec { names: &["_id", "id"], kind: Kind::Id, ops: ALL },
+    FieldSpec { names: &["name"], kind: Kind::Text, ops: ALL },
+    FieldSpec { names: &["active"], kind: Kind::Bool, ops: EQUALITY },
+    FieldSpec { names: &["type"], kind: Kind::Enum, ops: EQUALITY },
+    FieldSpec { names: &["_createdDate", "createdDate"], kind: Kind::Date, ops: RANGE },
+    FieldSpec { names: &["_updatedDate", "updatedDate"], kind: Kind::Date, ops: RANGE },
+    FieldSpec { names: &["revision"], kind: Kind::Number, ops: RANGE },
+];
+
+/// Field number of a reward's `active`.
+pub const REWARD_ACTIVE: usize = 2;
+
+/// Rewards; a deleted one (a tombstone) is hidden from every query.
+pub static REWARDS: Entity =
+    Entity { fields: REWARD_FIELDS, decode: |key, value| Ok(Box::new(decode_reward(key, value)?)), immutable: false };
+
+/// A reward from its `reward/<id>` row, checked to be the reward the key names.
+pub fn decode_reward(key: &str, value: &str) -> Result<RewardRecord> {
+    decode_keyed(key, value, records::keys::REWARD_PREFIX, "reward", |r: &RewardRecord| &r.id)
+}
+
+impl Fields for RewardRecord {
+    fn value(&self, field: usize) -> Val {
+        match field {
+            0 => text(&self.id),
+            1 => text(&self.name),
+            2 => Val::Bool(self.active),
+            3 => text(self.kind.as_str()),
+            4 => num(self.created_ms),
+            5 => num(self.updated_ms),
+            6 => num(self.revision as i64),
+            _ => Val::Null,
+        }
+    }
+
+    fn view_json(&self) -> Result<String> {
+        records::encode(&records::view::reward(self))
+    }
+
+    fn hidden(&self) -> bool {
+        self.deleted_ms.is_some()
     }
 }

@@ -134,10 +134,12 @@ pub fn operand(c: &mut Check, path: &str, spec: &FieldSpec, v: &Input) -> Val {
         },
         (Input::String(s), Kind::Id) => Val::Str(s.to_ascii_lowercase()),
         (Input::String(s), Kind::Text | Kind::Enum) => Val::Str(s.clone()),
+        (Input::Bool(b), Kind::Bool) => Val::Bool(*b),
         (other, kind) => {
             let want = match kind {
                 Kind::Date => "a Date, an ISO-8601 date or epoch milliseconds",
                 Kind::Number => "a finite number",
+                Kind::Bool => "true or false",
                 _ => "a string",
             };
             c.fail(path, "WRONG_TYPE", format!("must be {want} (got {})", other.describe()));

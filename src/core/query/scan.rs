@@ -328,7 +328,7 @@ impl Machine for Run {
         let cap = self.query.limit as usize + 1;
         for row in rows {
             let entity = decode_row(self.entity, &row.key, row.value)?;
-            if !matches(&self.query.filter, entity.fields.as_ref(), self.entity.fields) {
+            if entity.fields.hidden() || !matches(&self.query.filter, entity.fields.as_ref(), self.entity.fields) {
                 self.after = Some(row.key);
                 continue;
             }

@@ -12,12 +12,14 @@
 //! | `ledger-time/<createdMs, 15 digits>/<accountId>/<revision, 20 digits>` | the same transaction, in global time order |
 //! | `idem/<idempotencyKey>` | the outcome of an `earnPoints` call, for retries |
 //! | `job/<jobId>` | a job's request and progress (e.g. `bulkAdjustPoints`) |
+//! | `reward/<rewardId>` | a reward (a deleted one stays as a tombstone) |
 
 pub const PROGRAM: &str = "program";
 pub const ACCOUNT_PREFIX: &str = "acct/";
 pub const LEDGER_TIME_PREFIX: &str = "ledger-time/";
 pub const LEDGER_PREFIX: &str = "ledger/";
 pub const JOB_PREFIX: &str = "job/";
+pub const REWARD_PREFIX: &str = "reward/";
 
 use crate::core::small::push_decimal;
 
@@ -75,6 +77,10 @@ pub fn job(id: &str) -> String {
     key(&[JOB_PREFIX, id])
 }
 
+pub fn reward(id: &str) -> String {
+    key(&[REWARD_PREFIX, id])
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -86,6 +92,7 @@ mod tests {
         assert_eq!(super::transaction(id), format!("txn/{id}"));
         assert_eq!(super::idempotency("k/1"), "idem/k/1");
         assert_eq!(super::job(id), format!("job/{id}"));
+        assert_eq!(super::reward(id), format!("reward/{id}"));
         assert_eq!(super::account_ledger_prefix(id), format!("ledger/{id}/"));
         for revision in [0, 1, 36063, u64::MAX] {
             assert_eq!(super::account_ledger(id, revision), format!("ledger/{id}/{revision:020}"));

@@ -14,6 +14,7 @@ pub mod job;
 pub mod json;
 pub mod keys;
 pub mod program;
+pub mod reward;
 pub mod transaction;
 pub mod view;
 
@@ -21,6 +22,7 @@ pub use account::{AccountRecord, ContactSnapshot, IndexRecord, Picture, Points};
 pub use idempotency::{EarnRequest, IdempotencyRecord};
 pub use job::{JobRecord, JobStatus};
 pub use program::{ExpirationStatus, ProgramRecord, ProgramStatus};
+pub use reward::{Details, RewardRecord, RewardType};
 pub use transaction::{AdjustInfo, EarnInfo, TransactionRecord, TransactionType};
 
 /// The schema this engine writes and the newest it reads.

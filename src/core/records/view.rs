@@ -77,6 +77,41 @@ pub fn premium_features() -> PremiumFeaturesView {
     PremiumFeaturesView { loyalty_program: true, tiers: false, points_expiration: false }
 }
 
+/// A reward as the SDK returns it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RewardView<'a> {
+    #[serde(rename = "_id")]
+    pub id: &'a str,
+    pub name: &'a str,
+    pub active: bool,
+    #[serde(rename = "type")]
+    pub kind: super::RewardType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_amount: Option<&'a super::reward::DiscountAmount>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coupon_reward: Option<&'a super::reward::CouponReward>,
+    pub revision: String,
+    #[serde(rename = "_createdDate")]
+    pub created_date: i64,
+    #[serde(rename = "_updatedDate")]
+    pub updated_date: i64,
+}
+
+pub fn reward(r: &super::RewardRecord) -> RewardView<'_> {
+    RewardView {
+        id: &r.id,
+        name: &r.name,
+        active: r.active,
+        kind: r.kind,
+        discount_amount: r.discount_amount.as_ref(),
+        coupon_reward: r.coupon_reward.as_ref(),
+        revision: r.revision.to_string(),
+        created_date: r.created_ms,
+        updated_date: r.updated_ms,
+    }
+}
+
 #[cfg(test)]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

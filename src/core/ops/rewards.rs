@@ -1,0 +1,528 @@
+//! Rewards: `createReward`, `bulkCreateRewards`, `getReward`, `updateReward`, `deleteReward`,
+//! `queryRewards`, `listRewards` and `bulkGetRewards` (spec §2.4, §3.4).
+//!
+//! Our decisions where the spec is silent or inferred:
+//! * A reward is a discount amount or a coupon: exactly one of `discountAmount` and
+//!   `couponReward`, which decides `type`; a `type` given must agree (`UNDEFINED` is refused).
+//!   `type` never changes afterwards.
+//! * Every kind needs 1 to 21 prices in `configsByTier`, each tier at most once. Until tiers
+//!   exist in this engine, only the base tier's price can be given (`tierId` absent, null or
+//!   empty); a `tierId` names no tier (`TIER_NOT_FOUND`).
+//! * `updateReward` needs `name` and the current `revision`; `active` and the details replace
+//!   what they name when given and are kept when absent (a rename does not deactivate).
+//! * `deleteReward` leaves a tombstone (see [`crate::core::records::reward`]): the reward is
+//!   gone for every read and query, and its id is never reused.
+//! * Rewards work in every program status; `listRewards` shows members active rewards only.
+//! * `bulkGetRewards` answers this site's rewards (there is one site), without `metaSiteId`.
+
+use serde_json::json;
+
+use super::arg;
+use super::events::{self, Entity, EventSpec};
+use crate::core::error::{Code, LoyaltyError, Result};
+use crate::core::input::Input;
+use crate::core::protocol::{expect_read, expect_scan, Caller, Context, Io, Machine, Outcome, Request, Stamp, Step};
+use crate::core::protocol::{ScanRequest, Write};
+use crate::core::query::fields::{decode_reward, Val, REWARDS, REWARD_ACTIVE};
+use crate::core::query::filter::{self, Filter, Op};
+use crate::core::query::paging::{cursor_paging, CursorMetadata, MetadataV2, DEFAULT_LIMIT};
+use crate::core::query::scan::{self, Page, Query};
+use crate::core::query::sort::{self, SortKey};
+use crate::core::records::reward::{boolean, details};
+use crate::core::records::{encode, keys, view, Details, RewardRecord, RewardType, SCHEMA};
+use crate::core::validate::Check;
+
+/// Rewards per `bulkCreateRewards` call.
+pub const MAX_BULK: usize = 10;
+
+// ------------------------------------------------------------------ input
+
+/// A reward as given to `createReward` (and each of `bulkCreateRewards`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReward {
+    name: String,
+    active: bool,
+    details: Details,
+}
+
+/// `type` as given (checked by [`details`]), for an update to compare with the reward's.
+fn given_type(r: &Input) -> Option<&str> {
+    r.get("type").text().filter(|t| *t == "DISCOUNT_AMOUNT" || *t == "COUPON_REWARD")
+}
+
+fn new_reward(c: &mut Check, field: &str, v: &Input) -> Option<NewReward> {
+    let r = c.object(field, v, true)?;
+    let name = c.required_string(&format!("{field}.name"), r.get("name"), 1, 50);
+    let active = boolean(c, &format!("{field}.active"), r.get("active"));
+    let details = details(c, field, r, true);
+    Some(NewReward { name: name?, active: active?.unwrap_or(false), details: details?? })
+}
+
+// ------------------------------------------------------------------ answers
+
+fn view_json(r: &RewardRecord) -> Result<String> {
+    encode(&view::reward(r))
+}
+
+fn not_found(id: &str) -> LoyaltyError {
+    LoyaltyError::not_found("REWARD_NOT_FOUND", format!("reward {id} does not exist"))
+        .with_data(json!({ "rewardId": id }))
+}
+
+/// The reward stored at `reward/<id>` and its version, unless absent or deleted.
+fn read_reward(id: &str, stored: Option<crate::core::protocol::Stored>) -> Result<(RewardRecord, u64)> {
+    match stored {
+        Some(s) => {
+            let reward = decode_reward(&keys::reward(id), &s.value)?;
+            if reward.deleted_ms.is_some() {
+                Err(not_found(id))
+            } else {
+                Ok((reward, s.version))
+            }
+        }
+        None => Err(not_found(id)),
+    }
+}
+
+fn event(at: &Stamp, slug: &'static str, r: &RewardRecord, view_json: Option<&str>) -> Result<String> {
+    let spec = EventSpec::of(Entity::Reward, slug, &r.id, r.revision, at.now_ms);
+    match view_json {
+        Some(view) => events::event(spec, "entity", view),
+        None => events::deleted(spec),
+    }
+}
+
+// ------------------------------------------------------------------ create
+
+/// What a create answers: one reward (`{ reward }`) or a bulk's per-item results.
+#[derive(Debug, Clone, PartialEq)]
+enum Created {
+    One,
+    /// Per input item: its index and, on failure, its error.
+    Bulk(Vec<(usize, Option<LoyaltyError>)>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Create {
+    rewards: Vec<RewardRecord>,
+    answer: Created,
+}
+
+fn record(id: String, new: NewReward, now_ms: i64) -> RewardRecord {
+    let mut r = RewardRecord {
+        schema: SCHEMA,
+        id,
+        name: new.name,
+        active: new.active,
+        kind: new.details.kind(),
+        revision: 1,
+        created_ms: now_ms,
+        updated_ms: now_ms,
+        discount_amount: None,
+        coupon_reward: None,
+        deleted_ms: None,
+    };
+    r.set_details(new.details);
+    r
+}
+
+pub fn create(args: &[Input], ctx: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let new = new_reward(&mut c, "reward", arg(args, 0));
+    c.finish()?;
+    let new = new.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked reward went missing"))?;
+    let reward = record(ctx.fresh_id(0)?, new, ctx.now_ms);
+    commit_created(Create { rewards: vec![reward], answer: Created::One }, &ctx.stamp())
+}
+
+pub fn bulk_create(args: &[Input], ctx: &Context) -> Result<Step> {
+    let items = match arg(args, 0) {
+        Input::Array(items) if (1..=MAX_BULK).contains(&items.len()) => items,
+        Input::Array(items) => {
+            return Err(LoyaltyError::invalid_field(
+                "rewards",
+                "OUT_OF_RANGE",
+                format!("must hold 1 to {MAX_BULK} rewards (got {})", items.len()),
+            ))
+        }
+        other => {
+            let rule = if other.is_absent() { "REQUIRED_FIELD" } else { "WRONG_TYPE" };
+            return Err(LoyaltyError::invalid_field(
+                "rewards",
+                rule,
+                format!("must be an array of 1 to {MAX_BULK} rewards (got {})", other.describe()),
+            ));
+        }
+    };
+    let mut rewards = Vec::new();
+    let mut results = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let mut c = Check::default();
+        let new = new_reward(&mut c, &format!("rewards[{i}]"), item);
+        match (c.finish(), new) {
+            (Ok(()), Some(new)) => {
+                rewards.push(record(ctx.fresh_id(i)?, new, ctx.now_ms));
+                results.push((i, None));
+            }
+            (Err(e), _) => results.push((i, Some(e))),
+            (Ok(()), None) => {
+                results.push((i, Some(LoyaltyError::internal("INVALID_STATE", "a checked reward went missing"))))
+            }
+        }
+    }
+    commit_created(Create { rewards, answer: Created::Bulk(results) }, &ctx.stamp())
+}
+
+fn commit_created(create: Create, at: &Stamp) -> Result<Step> {
+    let mut views = Vec::with_capacity(create.rewards.len());
+    let mut writes = Vec::with_capacity(create.rewards.len());
+    let mut event_list = Vec::new();
+    for r in &create.rewards {
+        let view = view_json(r)?;
+        if at.events {
+            event_list.push(event(at, "created", r, Some(&view))?);
+        }
+        writes.push(Write::put(keys::reward(&r.id), encode(r)?, 0));
+        views.push(view);
+    }
+    let result = match &create.answer {
+        Created::One => format!("{{\"reward\":{}}}", views.first().map_or("null", String::as_str)),
+        Created::Bulk(results) => bulk_answer(results, &create.rewards, &views)?,
+    };
+    if writes.is_empty() {
+        return Ok(Step::done(result));
+    }
+    Ok(Step::new(Request::Commit(writes, Outcome { result, events: events::list(&event_list) }), create))
+}
+
+fn bulk_answer(
+    results: &[(usize, Option<LoyaltyError>)],
+    rewards: &[RewardRecord],
+    views: &[String],
+) -> Result<String> {
+    let mut made = rewards.iter().zip(views);
+    let mut items = Vec::with_capacity(results.len());
+    for (i, error) in results {
+        items.push(match error {
+            None => {
+                let (r, view) = made.next().ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a created reward went missing"))?;
+                format!("{{\"itemMetadata\":{},\"item\":{view}}}", encode(&json!({ "_id": r.id, "originalIndex": i, "success": true }))?)
+            }
+            Some(e) => {
+                let error = json!({ "code": e.code.as_str(), "description": e.message(), "data": { "reason": e.reason, "violations": e.violations.iter().map(|v| json!({ "field": v.field, "description": v.description, "ruleName": v.rule_name })).collect::<Vec<_>>() } });
+                format!("{{\"itemMetadata\":{}}}", encode(&json!({ "originalIndex": i, "success": false, "error": error }))?)
+            }
+        });
+    }
+    let failures = results.iter().filter(|(_, e)| e.is_some()).count();
+    Ok(format!(
+        "{{\"results\":[{}],\"bulkActionMetadata\":{{\"totalSuccesses\":{},\"totalFailures\":{failures},\"undetailedFailures\":0}}}}",
+        items.join(","),
+        results.len() - failures
+    ))
+}
+
+impl Machine for Create {
+    fn resume(self: Box<Self>, _io: Io) -> Result<Step> {
+        Err(LoyaltyError::storage_protocol("a create of rewards reads nothing"))
+    }
+
+    /// A fresh id already names a reward: the id generator repeated itself.
+    fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
+        let id = key.strip_prefix(keys::REWARD_PREFIX).unwrap_or(key);
+        Err(LoyaltyError::new(
+            Code::AlreadyExists,
+            "REWARD_ALREADY_EXISTS",
+            format!("reward {id} already exists: the id generator (option newId) returned an id in use"),
+        )
+        .with_data(json!({ "rewardId": id })))
+    }
+}
+
+// ------------------------------------------------------------------ get
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Get(String);
+
+pub fn get(args: &[Input], _: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let id = c.required_guid("_id", arg(args, 0)).unwrap_or_default();
+    c.finish()?;
+    Ok(Step::new(Request::Read(vec![keys::reward(&id)]), Get(id)))
+}
+
+impl Machine for Get {
+    fn resume(self: Box<Self>, io: Io) -> Result<Step> {
+        let stored = expect_read(io, 1)?.into_iter().next().flatten();
+        let (reward, _) = read_reward(&self.0, stored)?;
+        Ok(Step::done(format!("{{\"reward\":{}}}", view_json(&reward)?)))
+    }
+}
+
+// ------------------------------------------------------------------ update and delete
+
+#[derive(Debug, Clone, PartialEq)]
+enum Change {
+    Update { name: String, active: Option<bool>, kind: Option<String>, details: Option<Box<Details>> },
+    Delete,
+}
+
+#[derive(Debug, Clone)]
+pub struct Modify {
+    id: String,
+    revision: u64,
+    change: Change,
+    at: Stamp,
+}
+
+fn modify(id: String, revision: u64, change: Change, ctx: &Context) -> Step {
+    let key = keys::reward(&id);
+    Step::new(Request::Read(vec![key.clone()]), Modify { id, revision, change, at: ctx.stamp() }).locking(vec![key])
+}
+
+fn required_revision(c: &mut Check, field: &str, v: &Input) -> Option<u64> {
+    match c.revision(field, v) {
+        Some(None) => {
+            c.fail(field, "REQUIRED_FIELD", "is required: the reward's current revision");
+            None
+        }
+        r => r.flatten(),
+    }
+}
+
+pub fn update(args: &[Input], ctx: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let id = c.required_guid("_id", arg(args, 0));
+    let mut change = None;
+    let mut revision = None;
+    if let Some(r) = c.object("reward", arg(args, 1), true) {
+        let name = c.required_string("reward.name", r.get("name"), 1, 50);
+        revision = required_revision(&mut c, "reward.revision", r.get("revision"));
+        let active = boolean(&mut c, "reward.active", r.get("active"));
+        let details = details(&mut c, "reward", r, false);
+        if let (Some(name), Some(active), Some(details)) = (name, active, details) {
+            change = Some(Change::Update {
+                name,
+                active,
+                kind: given_type(r).map(String::from),
+                details: details.map(Box::new),
+            });
+        }
+    }
+    c.finish()?;
+    match (id, revision, change) {
+        (Some(id), Some(revision), Some(change)) => Ok(modify(id, revision, change, ctx)),
+        _ => Err(LoyaltyError::internal("INVALID_STATE", "a checked update went missing")),
+    }
+}
+
+pub fn delete(args: &[Input], ctx: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let id = c.required_guid("_id", arg(args, 0));
+    let revision = required_revision(&mut c, "revision", arg(args, 1));
+    c.finish()?;
+    match (id, revision) {
+        (Some(id), Some(revision)) => Ok(modify(id, revision, Change::Delete, ctx)),
+        _ => Err(LoyaltyError::internal("INVALID_STATE", "a checked delete went missing")),
+    }
+}
+
+fn type_fixed(field: &str, reward: &RewardRecord, given: &str) -> LoyaltyError {
+    LoyaltyError::invalid_field(
+        field,
+        "TYPE_IMMUTABLE",
+        format!(
+            "is {given}, but reward {} is a {} reward: a reward's type cannot change",
+            reward.id,
+            reward.kind.as_str()
+        ),
+    )
+}
+
+impl Machine for Modify {
+    fn resume(self: Box<Self>, io: Io) -> Result<Step> {
+        let stored = expect_read(io, 1)?.into_iter().next().flatten();
+        let (mut reward, version) = read_reward(&self.id, stored)?;
+        if reward.revision != self.revision {
+            return Err(LoyaltyError::new(
+                Code::Aborted,
+                "REVISION_MISMATCH",
+                format!(
+                    "revision {} was given but reward {} is at revision {}: read the reward again and retry",
+                    self.revision, reward.id, reward.revision
+                ),
+            )
+            .with_data(json!({ "rewardId": reward.id, "expectedRevision": self.revision.to_string(), "currentRevision": reward.revision.to_string() })));
+        }
+        let now = self.at.now_ms.max(reward.updated_ms);
+        reward.revision += 1;
+        reward.updated_ms = now;
+        let (result, event_json) = match &self.change {
+            Change::Update { name, active, kind, details } => {
+                if let Some(kind) = kind.as_deref().filter(|k| *k != reward.kind.as_str()) {
+                    return Err(type_fixed("reward.type", &reward, kind));
+                }
+                if let Some(d) = details {
+                    if d.kind() != reward.kind {
+                        let field = match d.kind() {
+                            RewardType::DiscountAmount => "reward.discountAmount",
+                            RewardType::CouponReward => "reward.couponReward",
+                        };
+                        return Err(type_fixed(field, &reward, d.kind().as_str()));
+                    }
+                    reward.set_details(Details::clone(d));
+                }
+                reward.name = name.clone();
+                if let Some(a) = active {
+                    reward.active = *a;
+                }
+                let view = view_json(&reward)?;
+                let ev = if self.at.events { Some(event(&self.at, "updated", &reward, Some(&view))?) } else { None };
+                (format!("{{\"reward\":{view}}}"), ev)
+            }
+            Change::Delete => {
+                reward.deleted_ms = Some(now);
+                let ev = if self.at.events { Some(event(&self.at, "deleted", &reward, None)?) } else { None };
+                ("{}".to_string(), ev)
+            }
+        };
+        let events = events::list(event_json.as_slice());
+        let writes = vec![Write::put(keys::reward(&reward.id), encode(&reward)?, version)];
+        Ok(Step::new(Request::Commit(writes, Outcome { result, events }), *self))
+    }
+
+    /// Someone changed the reward meanwhile: read it again (its revision then decides).
+    fn conflict(self: Box<Self>, _key: &str) -> Result<Step> {
+        let key = keys::reward(&self.id);
+        Ok(Step::new(Request::Read(vec![key]), *self))
+    }
+}
+
+// ------------------------------------------------------------------ query and list
+
+const QUERY_CURSOR: &str = "query.cursorPaging.cursor";
+const LIST_CURSOR: &str = "options.cursorPaging.cursor";
+
+fn valid_family(prefix: &str) -> bool {
+    prefix == keys::REWARD_PREFIX
+}
+
+fn parse_query(c: &mut Check, q: &Input) -> (Filter, Vec<SortKey>) {
+    let f = match q.get("filter") {
+        v if v.is_absent() => Filter::EVERYTHING,
+        v => filter::parse(c, "query.filter", v, REWARDS.fields),
+    };
+    (f, sort::parse(c, "query.sort", q.get("sort"), 5, REWARDS.fields))
+}
+
+fn render_query(page: Page) -> Result<String> {
+    Ok(format!(
+        "{{\"rewards\":[{}],\"pagingMetadata\":{}}}",
+        page.items.join(","),
+        encode(&CursorMetadata::new(page.items.len(), page.cursors))?
+    ))
+}
+
+fn render_list(page: Page) -> Result<String> {
+    let paging = MetadataV2::new(page.items.len(), page.offset, page.cursors);
+    Ok(format!("{{\"rewards\":[{}],\"pagingMetadata\":{}}}", page.items.join(","), encode(&paging)?))
+}
+
+/// Key order (by id) unless sorted: a page streams from the family; any sort reads it whole.
+fn plan(filter: Filter, sort: Vec<SortKey>, source: Input, limit: Option<u32>) -> Query {
+    let streaming = if sort.is_empty() { Some(false) } else { None };
+    Query {
+        prefix: keys::REWARD_PREFIX.into(),
+        source,
+        filter,
+        sort,
+        streaming,
+        // Tombstones are skipped, so a page may need more rows than its size.
+        unfiltered: false,
+        limit: limit.unwrap_or(DEFAULT_LIMIT),
+    }
+}
+
+/// `queryRewards({ filter?, sort?, cursorPaging? })`.
+pub fn query(args: &[Input], _: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let q = c.object("query", arg(args, 0), false).unwrap_or(&Input::Null);
+    let (limit, cursor) = cursor_paging(&mut c, "query.cursorPaging", q.get("cursorPaging"));
+    let (filter, sort) = if cursor.is_none() { parse_query(&mut c, q) } else { (Filter::EVERYTHING, Vec::new()) };
+    c.finish()?;
+    if let Some(text) = cursor {
+        return scan::resume_cursor(&REWARDS, QUERY_CURSOR, &text, limit, valid_family, parse_query, render_query);
+    }
+    let source =
+        Input::Object(vec![("filter".into(), q.get("filter").clone()), ("sort".into(), q.get("sort").clone())]);
+    Ok(scan::first(&REWARDS, plan(filter, sort, source, limit), render_query))
+}
+
+fn everything(_: &mut Check, _: &Input) -> (Filter, Vec<SortKey>) {
+    (Filter::EVERYTHING, Vec::new())
+}
+
+/// What a member lists: active rewards only, whatever a cursor says.
+fn active_only(_: &mut Check, _: &Input) -> (Filter, Vec<SortKey>) {
+    (Filter::Cmp(REWARD_ACTIVE, Op::Eq, vec![Val::Bool(true)]), Vec::new())
+}
+
+/// `listRewards({ cursorPaging? })`: every reward for an admin, the active ones for a member.
+pub fn list(args: &[Input], ctx: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let (limit, cursor) = match c.object("options", arg(args, 0), false) {
+        Some(o) => cursor_paging(&mut c, "options.cursorPaging", o.get("cursorPaging")),
+        None => (None, None),
+    };
+    c.finish()?;
+    let scope: scan::Reparse = match ctx.caller {
+        Caller::Admin => everything,
+        Caller::Member(_) => active_only,
+    };
+    if let Some(text) = cursor {
+        return scan::resume_cursor(&REWARDS, LIST_CURSOR, &text, limit, valid_family, scope, render_list);
+    }
+    let (filter, sort) = scope(&mut Check::default(), &Input::Null);
+    Ok(scan::first(&REWARDS, plan(filter, sort, Input::Null, limit), render_list))
+}
+
+// ------------------------------------------------------------------ bulk get
+
+/// Rows per scan of `bulkGetRewards`.
+const BULK_GET_BATCH: u32 = 500;
+
+/// `bulkGetRewards()`: every reward, read in batches.
+#[derive(Debug, Clone)]
+pub struct BulkGet {
+    pending: ScanRequest,
+    views: Vec<String>,
+}
+
+fn scan_from(after: Option<String>) -> ScanRequest {
+    ScanRequest { prefix: keys::REWARD_PREFIX.into(), after, limit: BULK_GET_BATCH, reverse: false }
+}
+
+pub fn bulk_get(_: &[Input], _: &Context) -> Result<Step> {
+    let pending = scan_from(None);
+    Ok(Step::new(Request::Scan(pending.clone()), BulkGet { pending, views: Vec::new() }))
+}
+
+impl Machine for BulkGet {
+    fn resume(mut self: Box<Self>, io: Io) -> Result<Step> {
+        let rows = expect_scan(io, &self.pending)?;
+        let full = rows.len() as u32 == self.pending.limit;
+        let mut last = None;
+        for row in rows {
+            let reward = decode_reward(&row.key, &row.value)?;
+            if reward.deleted_ms.is_none() {
+                self.views.push(view_json(&reward)?);
+            }
+            last = Some(row.key);
+        }
+        if full {
+            self.pending = scan_from(last);
+            return Ok(Step::new(Request::Scan(self.pending.clone()), *self));
+        }
+        Ok(Step::done(format!("{{\"rewardsInSite\":[{{\"rewards\":[{}]}}]}}", self.views.join(","))))
+    }
+}

@@ -1,0 +1,388 @@
+//! Native tests of rewards (spec §2.4, §3.4): what each method accepts and refuses, answers,
+//! stores and announces.
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use wix_loyalty_wasm::core::driver::{verify, Backend};
+use wix_loyalty_wasm::core::error::Code;
+use wix_loyalty_wasm::core::protocol::Caller;
+
+fn percent(name: &str, active: bool, cost: u32) -> Value {
+    json!({ "name": name, "active": active, "couponReward": { "percentage": { "configsByTier": [{ "costInPoints": cost, "percentage": 10 }] }, "minimumSubtotal": 20 } })
+}
+
+fn discount(name: &str, amount: &str) -> Value {
+    json!({ "name": name, "type": "DISCOUNT_AMOUNT", "discountAmount": { "configsByTier": [{ "costInPoints": 50, "amount": amount }] } })
+}
+
+/// The field names of an INVALID_ARGUMENT error, sorted, with their rules.
+fn violations(e: &wix_loyalty_wasm::core::error::LoyaltyError) -> Vec<(String, &'static str)> {
+    assert_eq!(e.code, Code::InvalidArgument, "{e}");
+    e.violations.iter().map(|v| (v.field.clone(), v.rule_name)).collect()
+}
+
+fn event_types(b: &Backend) -> Vec<String> {
+    b.events.iter().map(|e| e["metadata"]["eventType"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn a_created_reward_reads_back_in_the_sdk_shape() {
+    let mut b = Backend::default();
+    let r = b.ok("createReward", &[percent("10% off", true, 100)]);
+    assert_eq!(r["name"], "10% off");
+    assert_eq!(r["type"], "COUPON_REWARD", "the details decide the type");
+    assert_eq!(r["active"], true);
+    assert_eq!(r["revision"], "1");
+    assert_eq!(r["_createdDate"], b.now_ms);
+    assert_eq!(r["_updatedDate"], b.now_ms);
+    assert_eq!(
+        r["couponReward"],
+        json!({ "percentage": { "configsByTier": [{ "costInPoints": 100, "percentage": 10.0 }] }, "minimumSubtotal": 20.0 })
+    );
+    assert!(r.get("discountAmount").is_none());
+    assert_eq!(b.ok("getReward", &[r["_id"].clone()]), r);
+    assert_eq!(event_types(&b), ["wix.loyalty.v1.reward_created"]);
+    assert_eq!(b.events[0]["entity"], r);
+    assert_eq!(b.events[0]["metadata"]["entityEventSequence"], "1");
+
+    let d = b.ok("createReward", &[json!({ "name": "5 off", "discountAmount": { "configsByTier": [{ "costInPoints": 50, "amount": "5.50" }] } })]);
+    assert_eq!(
+        (d["type"].as_str(), d["active"].as_bool()),
+        (Some("DISCOUNT_AMOUNT"), Some(false)),
+        "inactive unless said"
+    );
+    assert_eq!(d["discountAmount"]["configsByTier"][0], json!({ "amount": "5.50", "costInPoints": 50 }));
+    // Rewards do not need an active program.
+    assert_eq!(b.ok("getLoyaltyProgram", &[])["loyaltyProgram"]["status"], "DRAFT");
+    assert!(verify(&b.store).ok);
+}
+
+#[test]
+fn every_kind_of_coupon_and_its_options() {
+    let mut b = Backend::default();
+    let fixed = b.ok("createReward", &[json!({ "name": "F", "couponReward": { "fixedAmount": { "configsByTier": [{ "costInPoints": 1, "amount": 0.01 }] }, "scope": { "namespace": "pricingPlans", "group": { "name": "plan", "entityId": "p-1" } }, "appliesToSubscriptions": true, "discountedCycleCount": 3, "limitedToOneItem": true } })]);
+    assert_eq!(
+        fixed["couponReward"]["scope"],
+        json!({ "namespace": "pricingPlans", "group": { "name": "plan", "entityId": "p-1" } })
+    );
+    assert_eq!(fixed["couponReward"]["discountedCycleCount"], 3);
+    assert_eq!(fixed["couponReward"]["limitedToOneItem"], true);
+    let ship = b.ok("createReward", &[json!({ "name": "S", "couponReward": { "freeShipping": { "configsByTier": [{ "costInPoints": 9_999_999 }] } } })]);
+    assert_eq!(ship["couponReward"], json!({ "freeShipping": { "configsByTier": [{ "costInPoints": 9_999_999 }] } }));
+}
+
+#[test]
+fn a_bad_reward_lists_every_violation_and_stores_nothing() {
+    let mut b = Backend::default();
+    let cases: Vec<(Value, Vec<(&str, &str)>)> = vec![
+        (json!(null), vec![("reward", "REQUIRED_FIELD")]),
+        (
+            json!({ "active": "yes" }),
+            vec![
+                ("reward.active", "WRONG_TYPE"),
+                ("reward.couponReward", "REQUIRED_FIELD"),
+                ("reward.name", "REQUIRED_FIELD"),
+            ],
+        ),
+        (
+            json!({ "name": "x".repeat(51), "discountAmount": {}, "couponReward": {} }),
+            vec![("reward", "ONE_OF"), ("reward.name", "TOO_LONG")],
+        ),
+        (
+            json!({ "name": "n", "type": "UNDEFINED", "discountAmount": { "configsByTier": [{ "costInPoints": 1, "amount": "1" }] } }),
+            vec![("reward.type", "INVALID_ENUM")],
+        ),
+        (
+            json!({ "name": "n", "type": "COUPON_REWARD", "discountAmount": { "configsByTier": [{ "costInPoints": 1, "amount": "1" }] } }),
+            vec![("reward.type", "TYPE_MISMATCH")],
+        ),
+        (
+            json!({ "name": "n", "discountAmount": { "configsByTier": [] } }),
+            vec![("reward.discountAmount.configsByTier", "OUT_OF_RANGE")],
+        ),
+        (
+            json!({ "name": "n", "discountAmount": { "configsByTier": vec![json!({ "costInPoints": 1, "amount": "1" }); 22] } }),
+            vec![("reward.discountAmount.configsByTier", "OUT_OF_RANGE")],
+        ),
+        (
+            json!({ "name": "n", "discountAmount": { "configsByTier": [{ "costInPoints": 0, "amount": "0" }, { "costInPoints": 10_000_000, "amount": "1.234" }] } }),
+            vec![
+                ("reward.discountAmount.configsByTier[0].amount", "INVALID_AMOUNT"),
+                ("reward.discountAmount.configsByTier[0].costInPoints", "OUT_OF_RANGE"),
+                ("reward.discountAmount.configsByTier[1].amount", "INVALID_AMOUNT"),
+                ("reward.discountAmount.configsByTier[1].costInPoints", "OUT_OF_RANGE"),
+            ],
+        ),
+        (
+            json!({ "name": "n", "discountAmount": { "configsByTier": [{ "costInPoints": 1, "amount": "1" }, { "costInPoints": 2, "amount": "2", "tierId": "" }] } }),
+            vec![("reward.discountAmount.configsByTier[1]", "DUPLICATE_TIER")],
+        ),
+        (
+            json!({ "name": "n", "discountAmount": { "configsByTier": [{ "costInPoints": 1, "amount": "1", "tierId": CONTACT_A }, { "costInPoints": 1, "amount": "1", "tierId": "tier-1" }] } }),
+            vec![
+                ("reward.discountAmount.configsByTier[0].tierId", "TIER_NOT_FOUND"),
+                ("reward.discountAmount.configsByTier[1].tierId", "INVALID_GUID"),
+            ],
+        ),
+        (json!({ "name": "n", "couponReward": {} }), vec![("reward.couponReward.fixedAmount", "REQUIRED_FIELD")]),
+        (
+            json!({ "name": "n", "couponReward": { "fixedAmount": { "configsByTier": [{ "costInPoints": 1, "amount": 0.001 }] }, "percentage": { "configsByTier": [] } } }),
+            vec![("reward.couponReward", "ONE_OF")],
+        ),
+        (
+            json!({ "name": "n", "couponReward": { "percentage": { "configsByTier": [{ "costInPoints": 1, "percentage": 101 }, { "costInPoints": 1 }] } } }),
+            vec![
+                ("reward.couponReward.percentage.configsByTier[0].percentage", "OUT_OF_RANGE"),
+                ("reward.couponReward.percentage.configsByTier[1].percentage", "REQUIRED_FIELD"),
+            ],
+        ),
+        (
+            json!({ "name": "n", "couponReward": { "fixedAmount": { "configsByTier": [{ "costInPoints": 1, "amount": 0 }] }, "minimumSubtotal": 5, "scope": { "namespace": "stores" } } }),
+            vec![
+                ("reward.couponReward", "ONE_OF"),
+                ("reward.couponReward.fixedAmount.configsByTier[0].amount", "OUT_OF_RANGE"),
+            ],
+        ),
+        (
+            json!({ "name": "n", "couponReward": { "freeShipping": { "configsByTier": [{ "costInPoints": 1 }] }, "scope": { "namespace": "stores" }, "discountedCycleCount": 2 } }),
+            vec![("reward.couponReward.discountedCycleCount", "NOT_ALLOWED")],
+        ),
+        (
+            json!({ "name": "n", "couponReward": { "freeShipping": { "configsByTier": [{ "costInPoints": 1 }] }, "scope": { "group": { "name": 5 } }, "minimumSubtotal": -1 } }),
+            vec![
+                ("reward.couponReward.minimumSubtotal", "OUT_OF_RANGE"),
+                ("reward.couponReward.scope.group.name", "WRONG_TYPE"),
+                ("reward.couponReward.scope.namespace", "REQUIRED_FIELD"),
+            ],
+        ),
+    ];
+    for (reward, expected) in cases {
+        let e = b.err("createReward", std::slice::from_ref(&reward));
+        let mut want: Vec<(String, &str)> = expected.iter().map(|(f, r)| (f.to_string(), *r)).collect();
+        want.sort();
+        let mut got = violations(&e);
+        got.sort();
+        assert_eq!(got, want, "{reward}");
+    }
+    assert_eq!(b.store.commits, 0);
+    assert!(b.events.is_empty());
+}
+
+#[test]
+fn bulk_create_answers_per_item_and_commits_the_good_ones_together() {
+    let mut b = Backend::default();
+    let out = b
+        .op("bulkCreateRewards", &[json!([percent("a", true, 10), json!({ "name": "" }), discount("c", "2")])])
+        .unwrap();
+    let results = out["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["itemMetadata"]["success"], true);
+    assert_eq!(results[0]["itemMetadata"]["originalIndex"], 0);
+    assert_eq!(results[0]["itemMetadata"]["_id"], results[0]["item"]["_id"]);
+    assert_eq!(results[1]["itemMetadata"]["success"], false);
+    assert_eq!(results[1]["itemMetadata"]["originalIndex"], 1);
+    assert_eq!(results[1]["itemMetadata"]["error"]["code"], "INVALID_ARGUMENT");
+    assert!(results[1]["itemMetadata"]["error"]["description"].as_str().unwrap().contains("rewards[1].name"));
+    assert!(results[1].get("item").is_none());
+    assert_eq!(results[2]["item"]["type"], "DISCOUNT_AMOUNT");
+    assert_eq!(out["bulkActionMetadata"], json!({ "totalSuccesses": 2, "totalFailures": 1, "undetailedFailures": 0 }));
+    assert_eq!(b.store.commits, 1, "one commit for the batch");
+    assert_eq!(event_types(&b), ["wix.loyalty.v1.reward_created", "wix.loyalty.v1.reward_created"]);
+    for r in [&results[0]["item"], &results[2]["item"]] {
+        assert_eq!(&b.ok("getReward", &[r["_id"].clone()]), r);
+    }
+
+    let commits = b.store.commits;
+    let none = b.op("bulkCreateRewards", &[json!([{ "name": 1 }])]).unwrap();
+    assert_eq!(none["bulkActionMetadata"]["totalSuccesses"], 0);
+    assert_eq!(b.store.commits, commits, "nothing to commit");
+    for bad in [json!([]), json!(vec![percent("x", true, 1); 11]), json!("rewards"), json!(null)] {
+        assert_eq!(b.err("bulkCreateRewards", std::slice::from_ref(&bad)).violations[0].field, "rewards", "{bad}");
+    }
+}
+
+#[test]
+fn get_refuses_unknown_and_bad_ids() {
+    let mut b = Backend::default();
+    let e = b.err("getReward", &[json!(CONTACT_A)]);
+    assert_eq!((e.code, e.reason), (Code::NotFound, "REWARD_NOT_FOUND"));
+    assert_eq!(violations(&b.err("getReward", &[json!("r-1")])), [("_id".to_string(), "INVALID_GUID")]);
+}
+
+#[test]
+fn update_needs_the_current_revision_and_keeps_what_it_does_not_name() {
+    let mut b = Backend::default();
+    let r = b.ok("createReward", &[percent("10% off", true, 100)]);
+    let id = r["_id"].clone();
+    b.now_ms += 1000;
+    let renamed = b.ok("updateReward", &[id.clone(), json!({ "name": "15% off", "revision": "1" })]);
+    assert_eq!(renamed["reward"]["name"], "15% off");
+    assert_eq!(renamed["reward"]["revision"], "2");
+    assert_eq!(renamed["reward"]["active"], true, "a rename keeps the reward active");
+    assert_eq!(renamed["reward"]["couponReward"], r["couponReward"], "and its details");
+    assert_eq!(renamed["reward"]["_createdDate"], r["_createdDate"]);
+    assert_eq!(renamed["reward"]["_updatedDate"], b.now_ms);
+    assert_eq!(b.events.last().unwrap()["metadata"]["eventType"], "wix.loyalty.v1.reward_updated");
+    assert_eq!(b.events.last().unwrap()["metadata"]["entityEventSequence"], "2");
+    assert_eq!(b.events.last().unwrap()["entity"], renamed["reward"]);
+
+    let e = b.err("updateReward", &[id.clone(), json!({ "name": "x", "revision": "1" })]);
+    assert_eq!((e.code, e.reason), (Code::Aborted, "REVISION_MISMATCH"));
+    assert_eq!(e.data["currentRevision"], "2");
+
+    let repriced = b.ok(
+        "updateReward",
+        &[id.clone(), json!({ "name": "15% off", "revision": 2, "active": false, "couponReward": { "fixedAmount": { "configsByTier": [{ "costInPoints": 70, "amount": 3 }] } } })],
+    );
+    assert_eq!(repriced["reward"]["active"], false);
+    assert_eq!(
+        repriced["reward"]["couponReward"],
+        json!({ "fixedAmount": { "configsByTier": [{ "costInPoints": 70, "amount": 3.0 }] } }),
+        "details are replaced whole"
+    );
+
+    let e = b.err("updateReward", &[id.clone(), json!({ "name": "x", "revision": "3", "discountAmount": { "configsByTier": [{ "costInPoints": 1, "amount": "1" }] } })]);
+    assert_eq!(violations(&e), [("reward.discountAmount".to_string(), "TYPE_IMMUTABLE")]);
+    let e = b.err("updateReward", &[id.clone(), json!({ "name": "x", "revision": "3", "type": "DISCOUNT_AMOUNT" })]);
+    assert_eq!(violations(&e), [("reward.type".to_string(), "TYPE_IMMUTABLE")]);
+    let mut missing = violations(&b.err("updateReward", &[json!("nope"), json!({})]));
+    missing.sort();
+    assert_eq!(
+        missing,
+        [
+            ("_id".to_string(), "INVALID_GUID"),
+            ("reward.name".to_string(), "REQUIRED_FIELD"),
+            ("reward.revision".to_string(), "REQUIRED_FIELD")
+        ]
+    );
+    let e = b.err("updateReward", &[json!(CONTACT_A), json!({ "name": "x", "revision": "1" })]);
+    assert_eq!(e.reason, "REWARD_NOT_FOUND");
+    assert_eq!(b.ok("getReward", &[id])["revision"], "3");
+}
+
+#[test]
+fn a_deleted_reward_is_gone_for_every_read_and_its_key_moves_on() {
+    let mut b = Backend::default();
+    let keep = b.ok("createReward", &[percent("keep", true, 1)]);
+    let r = b.ok("createReward", &[percent("gone", true, 1)]);
+    let id = r["_id"].clone();
+    let e = b.err("deleteReward", &[id.clone(), json!("2")]);
+    assert_eq!((e.code, e.reason), (Code::Aborted, "REVISION_MISMATCH"));
+    assert_eq!(
+        violations(&b.err("deleteReward", std::slice::from_ref(&id))),
+        [("revision".to_string(), "REQUIRED_FIELD")]
+    );
+    let key = format!("reward/{}", id.as_str().unwrap());
+    let version = b.store.entries[&key].1;
+    assert_eq!(b.ok("deleteReward", &[id.clone(), json!("1")]), Value::Null, "void");
+    assert_eq!(b.store.entries[&key].1, version + 1, "a tombstone: the key's version moves on");
+    let last = b.events.last().unwrap();
+    assert_eq!(last["metadata"]["eventType"], "wix.loyalty.v1.reward_deleted");
+    assert_eq!(last["metadata"]["entityId"], id);
+    assert!(last.get("entity").is_none(), "a deleted event has metadata only");
+
+    assert_eq!(b.err("getReward", std::slice::from_ref(&id)).reason, "REWARD_NOT_FOUND");
+    assert_eq!(b.err("deleteReward", &[id.clone(), json!("2")]).reason, "REWARD_NOT_FOUND");
+    assert_eq!(
+        b.err("updateReward", &[id.clone(), json!({ "name": "x", "revision": "2" })]).reason,
+        "REWARD_NOT_FOUND"
+    );
+    let listed = b.ok("listRewards", &[]);
+    assert_eq!(listed["rewards"], json!([keep.clone()]));
+    assert_eq!(b.ok("queryRewards", &[json!({})])["rewards"], json!([keep.clone()]));
+    assert_eq!(b.ok("bulkGetRewards", &[])["rewardsInSite"][0]["rewards"], json!([keep]));
+    assert!(verify(&b.store).ok);
+}
+
+#[test]
+fn members_list_active_rewards_only_page_after_page() {
+    let mut b = Backend::default();
+    for i in 0..25 {
+        b.ok("createReward", &[percent(&format!("r{i:02}"), i % 2 == 0, 10)]);
+    }
+    let admin = b.ok("listRewards", &[json!({ "cursorPaging": { "limit": 100 } })]);
+    assert_eq!(admin["rewards"].as_array().unwrap().len(), 25);
+    assert_eq!(admin["pagingMetadata"]["total"], 25);
+
+    b.caller = Caller::Member("99999999-0000-4000-8000-000000000001".into());
+    let mut seen = Vec::new();
+    let mut page = b.ok("listRewards", &[json!({ "cursorPaging": { "limit": 5 } })]);
+    loop {
+        for r in page["rewards"].as_array().unwrap() {
+            assert_eq!(r["active"], true);
+            seen.push(r["_id"].as_str().unwrap().to_string());
+        }
+        let Some(next) = page["pagingMetadata"]["cursors"]["next"].as_str().map(String::from) else { break };
+        page = b.ok("listRewards", &[json!({ "cursorPaging": { "cursor": next } })]);
+    }
+    assert_eq!(seen.len(), 13, "the 13 active rewards, each once");
+    seen.dedup();
+    assert_eq!(seen.len(), 13);
+    // An admin's cursor, handed to a member, still shows active rewards only.
+    b.caller = Caller::Admin;
+    let first = b.ok("listRewards", &[json!({ "cursorPaging": { "limit": 2 } })]);
+    let cursor = first["pagingMetadata"]["cursors"]["next"].clone();
+    b.caller = Caller::Member("99999999-0000-4000-8000-000000000001".into());
+    let rest = b.ok("listRewards", &[json!({ "cursorPaging": { "cursor": cursor } })]);
+    assert!(rest["rewards"].as_array().unwrap().iter().all(|r| r["active"] == true));
+    for op in ["createReward", "queryRewards", "getReward", "bulkGetRewards"] {
+        assert_eq!(b.err(op, &[json!({})]).code, Code::PermissionDenied, "{op}");
+    }
+}
+
+#[test]
+fn query_filters_sorts_and_pages() {
+    let mut b = Backend::default();
+    for (i, name) in ["pear", "apple", "plum", "fig", "peach"].iter().enumerate() {
+        b.ok("createReward", &[percent(name, i != 2, 10 * (i as u32 + 1))]);
+        b.now_ms += 1;
+    }
+    b.ok("createReward", &[discount("cash", "1")]);
+    let names = |v: &Value| -> Vec<String> {
+        v["rewards"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect()
+    };
+    let inactive = b.ok("queryRewards", &[json!({ "filter": { "active": false }, "sort": [{ "fieldName": "name" }] })]);
+    assert_eq!(names(&inactive), ["cash", "plum"]);
+    let p = b.ok("queryRewards", &[json!({ "filter": { "name": { "$startsWith": "p" }, "type": "COUPON_REWARD" }, "sort": [{ "fieldName": "name", "order": "DESC" }] })]);
+    assert_eq!(names(&p), ["plum", "pear", "peach"]);
+    let by_date = b.ok(
+        "queryRewards",
+        &[json!({ "sort": [{ "fieldName": "_createdDate", "order": "ASC" }], "cursorPaging": { "limit": 4 } })],
+    );
+    assert_eq!(names(&by_date), ["pear", "apple", "plum", "fig"]);
+    assert_eq!(by_date["pagingMetadata"]["hasNext"], true);
+    let next = by_date["pagingMetadata"]["cursors"]["next"].clone();
+    let rest = b.ok("queryRewards", &[json!({ "cursorPaging": { "cursor": next } })]);
+    assert_eq!(names(&rest), ["peach", "cash"]);
+    assert_eq!(rest["pagingMetadata"]["hasNext"], false);
+    let e = b.err("queryRewards", &[json!({ "filter": { "active": "yes", "costInPoints": 1 } })]);
+    let mut got = violations(&e);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("query.filter.active".to_string(), "WRONG_TYPE"),
+            ("query.filter.costInPoints".to_string(), "UNSUPPORTED_FIELD")
+        ]
+    );
+}
+
+#[test]
+fn bulk_get_reads_every_reward_in_batches() {
+    let mut b = Backend::default();
+    for batch in 0..52 {
+        let items: Vec<Value> = (0..10).map(|i| percent(&format!("r{batch}-{i}"), true, 1)).collect();
+        b.ok("bulkCreateRewards", &[json!(items)]);
+    }
+    let all = b.ok("bulkGetRewards", &[]);
+    let rewards = all["rewardsInSite"][0]["rewards"].as_array().unwrap();
+    assert_eq!(rewards.len(), 520, "more than one scan of 500");
+    let mut ids: Vec<&str> = rewards.iter().map(|r| r["_id"].as_str().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 520);
+}
