@@ -321,6 +321,7 @@ export type LoyaltyEvent =
   | { data: { account: LoyaltyAccount }; metadata: EventMetadata }
   | { entity: LoyaltyProgram; metadata: EventMetadata }
   | { entity: Reward; metadata: EventMetadata }
+  | { entity: LoyaltyCoupon; metadata: EventMetadata }
   | { metadata: EventMetadata };
 
 /** An event registration function of a module: returns a function that unregisters the handler. */
@@ -453,16 +454,50 @@ export interface Rewards {
   onRewardUpdated: EventRegistration<{ entity: Reward; metadata: EventMetadata }>;
 }
 
+export interface CouponSpecification {
+  moneyOffAmount?: number;
+  percentOffRate?: number;
+  freeShipping?: boolean;
+  scope?: { namespace: string; name?: string; entityId?: string };
+  minimumSubtotal?: number;
+  name: string;
+  type: 'MONEY_OFF_AMOUNT' | 'PERCENT_OFF_RATE' | 'FREE_SHIPPING';
+  limitedToOneItem?: boolean;
+  appliesToSubscriptions?: boolean;
+  discountedCycleCount?: number;
+}
+
+export interface LoyaltyCoupon {
+  _id: string;
+  accountId: string;
+  memberIdDeprecated: string;
+  memberId?: string;
+  /** The `REDEEM` transaction that paid for it. */
+  transactionId: string;
+  couponReference: { couponId: string; code: string; name: string; specification: CouponSpecification; deleted: boolean };
+  status: 'ACTIVE' | 'ARCHIVED';
+  rewardName: string;
+  revision: string;
+  _createdDate: Date;
+  _updatedDate: Date;
+}
+
+export type CouponField = '_id' | 'accountId' | 'memberId' | 'transactionId' | 'status' | 'rewardName' | 'couponReference.code' | 'couponReference.couponId' | '_createdDate' | '_updatedDate' | 'revision';
+
 export interface Coupons {
-  bulkGetLoyaltyCoupon: NotImplemented;
-  deleteLoyaltyCoupon: NotImplemented;
-  getCurrentMemberCoupons: NotImplemented;
-  getLoyaltyCoupon: NotImplemented;
-  queryLoyaltyCoupons: NotImplemented;
-  redeemCurrentMemberPointsForCoupon: NotImplemented;
-  redeemPointsForCoupon: NotImplemented;
-  onCouponCreated: EventRegistration;
-  onCouponDeleted: EventRegistration;
+  bulkGetLoyaltyCoupon(options?: { query?: CursorQuery }): Promise<{ couponsInSite: { loyaltyCoupons: LoyaltyCoupon[] }[] }>;
+  /** Removes the loyalty record only: its points are not refunded. */
+  deleteLoyaltyCoupon(_id: string, revision: string): Promise<void>;
+  /** The calling member's coupons. */
+  getCurrentMemberCoupons(): Promise<{ loyaltyCoupons: LoyaltyCoupon[] }>;
+  getLoyaltyCoupon(loyaltyCouponId: string): Promise<LoyaltyCoupon>;
+  queryLoyaltyCoupons(): QueryBuilder<LoyaltyCoupon, CouponField>;
+  queryLoyaltyCoupons(query: CursorQuery): Promise<{ loyaltyCoupons: LoyaltyCoupon[]; metadata: PagingMetadataV2 }>;
+  /** The calling member's points; `idempotencyKey` (an extension) makes a retry answer the first coupon. */
+  redeemCurrentMemberPointsForCoupon(rewardId: string, options?: { idempotencyKey?: string }): Promise<{ coupon: LoyaltyCoupon }>;
+  redeemPointsForCoupon(rewardId: string, options: { loyaltyAccountId: string; idempotencyKey?: string }): Promise<{ coupon: LoyaltyCoupon }>;
+  onCouponCreated: EventRegistration<{ entity: LoyaltyCoupon; metadata: EventMetadata }>;
+  onCouponDeleted: EventRegistration<{ metadata: EventMetadata }>;
 }
 
 export interface Tiers {

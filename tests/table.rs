@@ -44,22 +44,34 @@ fn sample(name: &str) -> Option<Vec<Value>> {
         "listRewards" => vec![json!({})],
         "queryRewards" => vec![json!({ "filter": { "active": true } })],
         "bulkGetRewards" => vec![],
+        "redeemPointsForCoupon" => vec![json!("{reward}"), json!({ "loyaltyAccountId": "{account}" })],
+        "redeemCurrentMemberPointsForCoupon" => vec![json!("{reward}")],
+        "getLoyaltyCoupon" => vec![json!("{coupon}")],
+        "getCurrentMemberCoupons" => vec![],
+        "queryLoyaltyCoupons" => vec![json!({ "filter": { "status": "ACTIVE" } })],
+        "bulkGetLoyaltyCoupon" => vec![json!({ "query": { "cursorPaging": { "limit": 10 } } })],
+        "deleteLoyaltyCoupon" => vec![json!("{coupon}"), json!("1")],
         "resumeJobs" => vec![],
         _ => return None,
     })
 }
 
 fn sample_reward() -> Value {
-    json!({ "name": "10% off", "active": true, "couponReward": { "percentage": { "configsByTier": [{ "costInPoints": 100, "percentage": 10 }] } } })
+    json!({ "name": "10% off", "active": true, "couponReward": { "percentage": { "configsByTier": [{ "costInPoints": 1, "percentage": 10 }] } } })
 }
 
+/// `args` with each `"{name}"` string (at any depth) replaced by the id called `name`.
 fn fill(args: &[Value], ids: &BTreeMap<&str, String>) -> Vec<Value> {
-    args.iter()
-        .map(|a| match a.as_str().and_then(|s| s.strip_prefix('{')).and_then(|s| s.strip_suffix('}')) {
-            Some(name) => json!(ids[name]),
-            None => a.clone(),
-        })
-        .collect()
+    fn one(a: &Value, ids: &BTreeMap<&str, String>) -> Value {
+        match a {
+            Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), one(v, ids))).collect()),
+            _ => match a.as_str().and_then(|s| s.strip_prefix('{')).and_then(|s| s.strip_suffix('}')) {
+                Some(name) => json!(ids[name]),
+                None => a.clone(),
+            },
+        }
+    }
+    args.iter().map(|a| one(a, ids)).collect()
 }
 
 #[test]
@@ -111,25 +123,42 @@ fn every_implemented_operation_does_what_its_row_says() {
         );
         let job = b.ok("bulkAdjustPoints", &[json!({ "amount": 1 })]);
         let reward = b.ok("createReward", &[sample_reward()]);
+        let coupon = b.ok("redeemPointsForCoupon", &[reward["_id"].clone(), json!({ "loyaltyAccountId": account })]);
         let ids = BTreeMap::from([
             ("reward", reward["_id"].as_str().unwrap().to_string()),
+            ("coupon", coupon["coupon"]["_id"].as_str().unwrap().to_string()),
             ("account", account.clone()),
             ("transaction", txn["transactionId"].as_str().unwrap().to_string()),
             ("job", job["asyncJobId"].as_str().unwrap().to_string()),
         ]);
         let args = fill(&args, &ids);
-        if op.name == "getCurrentMemberAccount" {
-            // The account of a member, called as that member.
+        if op.name.contains("CurrentMember") {
+            // A member's own: their account (with points, and a coupon), called as that member.
             let mut m = Backend {
                 contacts: Some(Box::new(move |_: &str| input(&json!({ "memberId": member })))),
                 ..Backend::default()
             };
             m.ok("activateLoyaltyProgram", &[]);
-            m.ok("createAccount", &[CONTACT_A.into()]);
+            let mine = m.ok("createAccount", &[CONTACT_A.into()])["account"]["_id"].clone();
+            m.ok("adjustPoints", &[mine.clone(), json!({ "amount": 10 })]);
+            let reward = m.ok("createReward", &[sample_reward()]);
+            m.ok("redeemPointsForCoupon", &[reward["_id"].clone(), json!({ "loyaltyAccountId": mine })]);
+            let args = fill(
+                &sample(op.name).unwrap(),
+                &BTreeMap::from([("reward", reward["_id"].as_str().unwrap().to_string())]),
+            );
+            let e = m.call(op.name, &args.iter().map(input).collect::<Vec<_>>()).unwrap_err();
+            assert_eq!((e.code, e.reason), (Code::Unauthenticated, "MEMBER_REQUIRED"), "{} as an admin", op.name);
             m.caller = Caller::Member(member.into());
             let commits = m.store.commits;
-            assert_eq!(m.ok(op.name, &args)["account"]["memberId"], member);
-            assert_eq!(m.store.commits, commits);
+            let answer = m.ok(op.name, &args);
+            match op.name {
+                "getCurrentMemberAccount" => assert_eq!(answer["account"]["memberId"], member),
+                "getCurrentMemberCoupons" => assert_eq!(answer["loyaltyCoupons"][0]["memberId"], member),
+                _ => assert_eq!(answer["coupon"]["memberId"], member),
+            }
+            assert_eq!(m.store.commits > commits, op.mutates, "{}", op.name);
+            assert!(wix_loyalty_wasm::core::driver::verify(&m.store).ok, "{} left the store valid", op.name);
             continue;
         }
         // Put the store in a state the operation changes.

@@ -11,8 +11,8 @@
 use super::error::{Code, LoyaltyError, Result};
 use super::input::{quoted, Input};
 use super::ops::{
-    adjust, bulk_adjust, create_account, earn, get_account, jobs, list_accounts, program, query_accounts, rewards,
-    transactions,
+    adjust, bulk_adjust, coupons, create_account, earn, get_account, jobs, list_accounts, program, query_accounts,
+    rewards, transactions,
 };
 use super::protocol::{Caller, Context, Io, Machine, Step};
 
@@ -435,7 +435,8 @@ pub const OPERATIONS: &[Operation] = &[
             "/loyalty-coupons/v1/bulk/coupons",
             "com.wixpress.loyalty.coupon.LoyaltyCoupons.BulkGetLoyaltyCoupon",
         )
-        .args(&[rest("options")]),
+        .args(&[rest("options")])
+        .start(coupons::bulk_get),
     op(Coupons, "deleteLoyaltyCoupon")
         .rest(
             Delete,
@@ -444,14 +445,16 @@ pub const OPERATIONS: &[Operation] = &[
         )
         .args(&[path_as("_id", "id"), field("revision")])
         .mutates(0)
-        .void(),
+        .void()
+        .start(coupons::delete),
     op(Coupons, "getCurrentMemberCoupons")
         .rest(
             Get,
             "/loyalty-coupons/v1/coupons/my-coupons",
             "com.wixpress.loyalty.coupon.LoyaltyCoupons.GetCurrentMemberCoupons",
         )
-        .members(),
+        .members()
+        .start(coupons::member_coupons),
     op(Coupons, "getLoyaltyCoupon")
         .rest(
             Get,
@@ -459,7 +462,8 @@ pub const OPERATIONS: &[Operation] = &[
             "com.wixpress.loyalty.coupon.LoyaltyCoupons.GetLoyaltyCoupon",
         )
         .args(&[path("loyaltyCouponId")])
-        .unwraps("loyaltyCoupon"),
+        .unwraps("loyaltyCoupon")
+        .start(coupons::get),
     op(Coupons, "queryLoyaltyCoupons")
         .rest(
             Post,
@@ -467,20 +471,23 @@ pub const OPERATIONS: &[Operation] = &[
             "com.wixpress.loyalty.coupon.LoyaltyCoupons.QueryLoyaltyCoupon",
         )
         .args(&[field("query")])
-        .query("loyaltyCoupons", "metadata"),
+        .query("loyaltyCoupons", "metadata")
+        .start(coupons::query),
     op(Coupons, "redeemCurrentMemberPointsForCoupon")
         .rest(
             Post,
             "/loyalty-coupons/v1/coupons/redeem-my-coupon",
             "com.wixpress.loyalty.coupon.LoyaltyCoupons.RedeemCurrentMemberPointsForCoupon",
         )
-        .args(&[field("rewardId")])
+        .args(&[field("rewardId"), rest("options")])
         .members()
-        .mutates(2),
+        .mutates(3)
+        .start(coupons::redeem_as_member),
     op(Coupons, "redeemPointsForCoupon")
         .rest(Post, "/loyalty-coupons/v1/coupons", "com.wixpress.loyalty.coupon.LoyaltyCoupons.RedeemPointsForCoupon")
         .args(&[field("rewardId"), rest("options")])
-        .mutates(2),
+        .mutates(3)
+        .start(coupons::redeem),
     // ------------------------------------------------------------------ tiers
     op(Tiers, "bulkCreateTiers")
         .rest(Post, "/loyalty-tiers/v1/bulk/tiers/create", "com.wixpress.loyalty.tier.LoyaltyTiers.BulkCreateTiers")

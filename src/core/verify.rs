@@ -12,14 +12,28 @@ use serde::Serialize;
 use super::input::quoted;
 use super::protocol::Row;
 use super::records::{
-    self as model, keys, AccountRecord, IdempotencyRecord, IndexRecord, JobRecord, RewardRecord, TransactionRecord,
-    TransactionType,
+    self as model, keys, AccountRecord, CouponIndex, CouponRecord, IdempotencyRecord, IndexRecord, JobRecord,
+    RewardRecord, TransactionRecord, TransactionType,
 };
 use super::small::wide;
 
 /// The key families to scan, in order.
-pub const PREFIXES: [&str; 10] =
-    ["program", "acct/", "contact/", "member/", "ledger/", "txn/", "ledger-time/", "idem/", "job/", "reward/"];
+pub const PREFIXES: [&str; 14] = [
+    "program",
+    "acct/",
+    "contact/",
+    "member/",
+    "ledger/",
+    "txn/",
+    "ledger-time/",
+    "idem/",
+    "job/",
+    "reward/",
+    "coupon/",
+    "coupon-code/",
+    "account-coupon/",
+    "redeem/",
+];
 
 /// Discrepancies listed at most; the count of the rest is still reported.
 pub const MAX_LISTED: usize = 1000;
@@ -83,6 +97,11 @@ pub struct Verifier {
     timed_ids: Vec<String>,
     /// (idempotency key, record).
     idempotency: Vec<(String, IdempotencyRecord)>,
+    /// By id (deleted ones included: their points were still spent).
+    coupons: Vec<CouponRecord>,
+    /// (code, coupon id) of `coupon-code/` and (`<account id>/<coupon id>`, coupon id) of `account-coupon/`.
+    code_index: Vec<(String, String)>,
+    account_coupons: Vec<(String, String)>,
 }
 
 /// The item of `items` (sorted by `key`) whose key is `k`.
@@ -263,6 +282,27 @@ impl Verifier {
                     );
                 }
             }
+        } else if key.starts_with(keys::COUPON_PREFIX) {
+            if let Some(coupon) = self.decode::<CouponRecord>(row) {
+                if keys::coupon(&coupon.id) != key {
+                    self.report(
+                        "COUPON_KEY_MISMATCH",
+                        Ids { key: Some(key), ..NONE },
+                        format!("key {key} holds coupon {}", coupon.id),
+                    );
+                }
+                self.coupons.push(coupon);
+            }
+        } else if let Some(code) = key.strip_prefix(keys::COUPON_CODE_PREFIX) {
+            if let Some(index) = self.decode::<CouponIndex>(row) {
+                self.code_index.push((code.to_string(), index.coupon_id));
+            }
+        } else if let Some(rest) = key.strip_prefix(keys::ACCOUNT_COUPON_PREFIX) {
+            if let Some(index) = self.decode::<CouponIndex>(row) {
+                self.account_coupons.push((rest.to_string(), index.coupon_id));
+            }
+        } else if key.starts_with(keys::REDEEM_PREFIX) {
+            let _ = self.decode::<model::RedeemRecord>(row);
         } else {
             self.report(
                 "UNKNOWN_KEY",
@@ -283,6 +323,7 @@ impl Verifier {
         sort_by_str(&mut self.member_index, first_of);
         sort_by_str(&mut self.idempotency, first_of);
         self.check_time_index();
+        self.check_coupons();
         // (contact, account) of every account, sorted, to find a contact with two accounts.
         let mut by_contact: Vec<(String, String)> =
             accounts.iter().map(|a| (a.contact_id.clone(), a.id.clone())).collect();
@@ -369,6 +410,90 @@ impl Verifier {
         }
     }
 
+    /// Every `REDEEM` has its coupon and every coupon its `REDEEM` (for the same points, reward
+    /// and reference coupon); a refunded coupon has its `REFUND`; codes are unique and indexed.
+    #[inline(never)]
+    fn check_coupons(&mut self) {
+        let coupons = std::mem::take(&mut self.coupons);
+        let mut by_transaction: Vec<(String, usize)> =
+            coupons.iter().enumerate().map(|(i, c)| (c.transaction_id.clone(), i)).collect();
+        sort_by_str(&mut by_transaction, first_of);
+        let transactions = std::mem::take(&mut self.transactions);
+        for t in &transactions {
+            let Some(info) = &t.redeem_info else { continue };
+            let coupon = find(&by_transaction, &t.id, first_of).and_then(|(_, i)| coupons.get(*i));
+            let ids = Ids { transaction: Some(&t.id), account: Some(&t.account_id), ..NONE };
+            match coupon {
+                None => self.report("REDEEM_WITHOUT_COUPON", ids, format!("redemption {} has no coupon", t.id)),
+                Some(c)
+                    if c.cost != -t.amount
+                        || c.reward_id != info.reward_id
+                        || c.coupon_reference.coupon_id != info.reference_entity_id
+                        || c.account_id != t.account_id =>
+                {
+                    let m = format!("coupon {} does not match its redemption {}", c.id, t.id);
+                    self.report("COUPON_REDEEM_MISMATCH", ids, m)
+                }
+                Some(_) => {}
+            }
+        }
+        let mut codes = self.code_index.clone();
+        sort_by_str(&mut codes, first_of);
+        let mut listed = self.account_coupons.clone();
+        sort_by_str(&mut listed, first_of);
+        let mut seen_codes: Vec<(String, String)> = Vec::with_capacity(coupons.len());
+        for c in &coupons {
+            let ids = Ids { key: None, account: Some(&c.account_id), transaction: Some(&c.transaction_id) };
+            match find(&transactions, &c.transaction_id, |t| &t.id) {
+                Some(t) if t.transaction_type == TransactionType::Redeem => {}
+                _ => self.report(
+                    "COUPON_WITHOUT_REDEEM",
+                    ids,
+                    format!("coupon {} names transaction {}, which is not a redemption", c.id, c.transaction_id),
+                ),
+            }
+            if let Some(refund) = &c.refund_transaction_id {
+                let ok = find(&transactions, refund, |t| &t.id).is_some_and(|t| {
+                    t.refund_info.as_ref().is_some_and(|i| i.refunded_transaction_id == c.transaction_id)
+                        && t.amount == c.cost
+                });
+                if !ok {
+                    let ids = Ids { key: None, account: Some(&c.account_id), transaction: Some(refund) };
+                    self.report(
+                        "REFUND_MISMATCH",
+                        ids,
+                        format!("coupon {} names refund {refund}, which does not give its points back", c.id),
+                    );
+                }
+            }
+            let code = &c.coupon_reference.code;
+            if find(&codes, code, first_of).is_none_or(|(_, id)| *id != c.id) {
+                let ids = Ids { key: None, account: Some(&c.account_id), transaction: None };
+                self.report(
+                    "COUPON_CODE_INDEX_MISMATCH",
+                    ids,
+                    format!("coupon-code/{code} does not name coupon {}", c.id),
+                );
+            }
+            let listing = format!("{}/{}", c.account_id, c.id);
+            if find(&listed, &listing, first_of).is_none() {
+                let ids = Ids { key: None, account: Some(&c.account_id), transaction: None };
+                self.report("ACCOUNT_COUPON_INDEX_MISSING", ids, format!("account-coupon/{listing} is missing"));
+            }
+            seen_codes.push((code.clone(), c.id.clone()));
+        }
+        sort_by_str(&mut seen_codes, first_of);
+        for pair in seen_codes.windows(2) {
+            if let [(a, first), (b, second)] = pair {
+                if a == b {
+                    let m = format!("coupons {first} and {second} share the code {a}");
+                    self.report("DUPLICATE_COUPON_CODE", Ids { key: None, account: None, transaction: None }, m);
+                }
+            }
+        }
+        self.transactions = transactions;
+    }
+
     /// Every time index entry against the transaction it copies.
     #[inline(never)]
     fn check_time_index(&mut self) {
@@ -426,10 +551,12 @@ impl Verifier {
         let sum = |kind: Option<TransactionType>| -> i128 {
             entries().filter(|t| kind.is_none_or(|k| t.transaction_type == k)).map(|t| i128::from(t.amount)).sum()
         };
-        let checks: [(&str, &str, i128, i128); 4] = [
+        let redeemed = -sum(Some(TransactionType::Redeem)) - sum(Some(TransactionType::Refund));
+        let checks: [(&str, &str, i128, i128); 5] = [
             ("LEDGER_SUM_MISMATCH", "balance", p.balance.into(), sum(None)),
             ("EARNED_MISMATCH", "points.earned", p.earned.into(), sum(Some(TransactionType::Earn))),
             ("ADJUSTED_MISMATCH", "points.adjusted", p.adjusted.into(), sum(Some(TransactionType::Adjust))),
+            ("REDEEMED_MISMATCH", "points.redeemed", p.redeemed.into(), redeemed),
             (
                 "TIER_POINTS_MISMATCH",
                 "tier.points",

@@ -85,3 +85,49 @@ test('a writer that never gets in ends with ABORTED, not a hang', async () => {
   await assert.rejects(starved.accounts.adjustPoints(account._id, { amount: 1 }), (e) => e.code === 'ABORTED' && e.reason === 'TOO_MANY_CONFLICTS');
   await assertConsistent(loyalty, account._id);
 });
+
+// Redemption: N concurrent redemptions whose total exceeds the balance. Exactly the affordable
+// ones succeed (each with its coupon and one REDEEM), the rest are refused with
+// INSUFFICIENT_POINTS, and the balance never goes below zero.
+for (const backends of [1, 2]) {
+  test(`200 concurrent redemptions of 10 points on 1,000 points from ${backends} backend(s): exactly 100 succeed`, async () => {
+    const { instances, calls, account } = await setup(backends);
+    await instances[0].accounts.adjustPoints(account._id, { balance: 1000 });
+    const reward = await instances[0].rewards.createReward({ name: 'Ten off', active: true, couponReward: { fixedAmount: { configsByTier: [{ costInPoints: 10, amount: 10 }] } } });
+    const settled = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => instances[i % backends].coupons.redeemPointsForCoupon(reward._id, { loyaltyAccountId: account._id })),
+    );
+    const won = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value.coupon);
+    const lost = settled.filter((s) => s.status === 'rejected').map((s) => s.reason);
+    assert.equal(won.length, 100);
+    assert.ok(lost.every((e) => e.reason === 'INSUFFICIENT_POINTS'), lost.find((e) => e.reason !== 'INSUFFICIENT_POINTS')?.message);
+    const { account: after, ledger } = await assertConsistent(instances[0], account._id);
+    assert.deepEqual([after.points.balance, after.points.redeemed], [0, 1000]);
+    assert.equal(ledger.filter((t) => t.transactionType === 'REDEEM').length, 100);
+    assert.equal(new Set(won.map((c) => c.couponReference.code)).size, 100, 'codes are unique');
+    assert.deepEqual(new Set(won.map((c) => c.transactionId)), new Set(ledger.filter((t) => t.transactionType === 'REDEEM').map((t) => t._id)), 'one coupon per redemption');
+    const report = await instances[0].verify();
+    assert.deepEqual(report.discrepancies, []);
+    if (backends > 1) assert.ok(calls.conflicts > 0, 'two backends really collided (and retried)');
+  });
+}
+
+test('redemptions while the reward is repriced, then deleted: each charged a price the reward had, none after the delete', async () => {
+  const { instances, account } = await setup(2);
+  await instances[0].accounts.adjustPoints(account._id, { balance: 100000 });
+  let reward = await instances[0].rewards.createReward({ name: 'Ten off', active: true, couponReward: { percentage: { configsByTier: [{ costInPoints: 10, percentage: 10 }] } } });
+  const redeem = (i) => instances[i % 2].coupons.redeemPointsForCoupon(reward._id, { loyaltyAccountId: account._id });
+  const first = Array.from({ length: 100 }, (_, i) => redeem(i));
+  ({ reward } = await instances[1].rewards.updateReward(reward._id, { name: 'Ten off', revision: reward.revision, couponReward: { percentage: { configsByTier: [{ costInPoints: 25, percentage: 10 }] } } }));
+  const second = Array.from({ length: 100 }, (_, i) => redeem(i));
+  await Promise.allSettled([...first, ...second]);
+  await instances[0].rewards.deleteReward(reward._id, reward.revision);
+  const after = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => redeem(i)));
+  assert.ok(after.every((s) => s.status === 'rejected' && s.reason.reason === 'REWARD_NOT_FOUND'));
+  const { account: final, ledger } = await assertConsistent(instances[0], account._id);
+  const redeems = ledger.filter((t) => t.transactionType === 'REDEEM');
+  assert.ok(redeems.every((t) => t.amount === -10 || t.amount === -25), 'charged one of the prices the reward had');
+  assert.ok(redeems.some((t) => t.amount === -25), 'some saw the new price');
+  assert.equal(final.points.redeemed, -redeems.reduce((s, t) => s + t.amount, 0));
+  assert.deepEqual((await instances[0].verify()).discrepancies, []);
+});

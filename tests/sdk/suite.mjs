@@ -168,6 +168,33 @@ function suite(label, open) {
     assert.equal(gone.details.applicationError.code, 'REWARD_NOT_FOUND');
     assert.deepEqual((await direct.rewards.bulkGetRewards()).rewardsInSite[0].rewards, [fiveOff]);
 
+    // coupons: the account has 38 points; the reward costs 10.
+    const priced = await admin.rewards.createReward({ name: 'Free shipping', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: 10 }] }, minimumSubtotal: 30 } });
+    const { coupon } = await drive('coupons', 'redeemPointsForCoupon')(priced._id, { loyaltyAccountId: a._id });
+    assert.deepEqual(coupon, await direct.coupons.getLoyaltyCoupon(coupon._id));
+    assert.ok(coupon._createdDate instanceof Date);
+    assert.equal(coupon.status, 'ACTIVE');
+    assert.deepEqual(coupon.couponReference.specification, { freeShipping: true, minimumSubtotal: 30, name: 'Free shipping', type: 'FREE_SHIPPING' });
+    assert.equal((await direct.accounts.getAccount(a._id)).points.redeemed, 10);
+    assert.deepEqual(await drive('coupons', 'getLoyaltyCoupon')(coupon._id), coupon);
+    const couponPage = await drive('coupons', 'queryLoyaltyCoupons')().eq('accountId', a._id).descending('_createdDate').limit(5).find();
+    assert.deepEqual(couponPage.items, (await direct.coupons.queryLoyaltyCoupons().eq('accountId', a._id).descending('_createdDate').limit(5).find()).items);
+    assert.deepEqual(couponPage.items.map((x) => x._id), [coupon._id]);
+    const bulkCoupons = await drive('coupons', 'bulkGetLoyaltyCoupon')({ query: { filter: { accountId: a._id }, cursorPaging: { limit: 10 } } });
+    assert.deepEqual(bulkCoupons, await direct.coupons.bulkGetLoyaltyCoupon({ query: { filter: { accountId: a._id }, cursorPaging: { limit: 10 } } }));
+    assert.deepEqual(bulkCoupons.couponsInSite[0].loyaltyCoupons, [coupon]);
+    const member = sdk(env.fetch, await env.token(MEMBER_A));
+    const redeemed = await member.coupons.redeemCurrentMemberPointsForCoupon(priced._id);
+    driven.add('coupons.redeemCurrentMemberPointsForCoupon');
+    assert.equal(redeemed.coupon.accountId, a._id);
+    const myCoupons = await member.coupons.getCurrentMemberCoupons();
+    driven.add('coupons.getCurrentMemberCoupons');
+    assert.deepEqual(myCoupons.loyaltyCoupons.map((x) => x._id).sort(), [coupon._id, redeemed.coupon._id].sort());
+    const poor = await failure(member.coupons.redeemCurrentMemberPointsForCoupon(priced._id).then(() => member.coupons.redeemCurrentMemberPointsForCoupon(priced._id)));
+    assert.equal(poor.details.applicationError.code, 'INSUFFICIENT_POINTS');
+    assert.equal(await drive('coupons', 'deleteLoyaltyCoupon')(coupon._id, coupon.revision), undefined);
+    assert.equal((await failure(admin.coupons.getLoyaltyCoupon(coupon._id))).status, 404);
+
     // Every method of the six modules, implemented or not, was driven or is driven now.
     const unimplemented = [];
     for (const module of MODULES) {
@@ -273,7 +300,7 @@ function suite(label, open) {
     assert.equal(body.account.id, account._id);
     assert.match(body.account.createdDate, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.equal(body.account.contact.picture.id, '');
-    res = await env.fetch(`${base}/loyalty-coupons/v1/coupons/c-1?id=c-1&revision=3`, { method: 'DELETE', headers });
+    res = await env.fetch(`${base}/loyalty-tiers/v1/tiers/t-1?tierId=t-1&revision=3`, { method: 'DELETE', headers });
     assert.equal(res.status, 501);
     assert.deepEqual((await res.json()).details.applicationError.code, 'NOT_IMPLEMENTED');
     res = await env.fetch(`${base}/loyalty-rewards/v1/rewards/r-1?id=r-1&revision=3`, { method: 'DELETE', headers });

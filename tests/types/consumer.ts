@@ -58,6 +58,10 @@ async function main(): Promise<void> {
   const rewardRevision: string = reward.revision;
   const { reward: renamed } = await loyalty.rewards.updateReward(reward._id, { name: '15% off', revision: rewardRevision });
   const listed: number = (await loyalty.forMember('0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6').rewards.listRewards({ cursorPaging: { limit: 10 } })).rewards.length;
+  const { coupon } = await loyalty.coupons.redeemPointsForCoupon(renamed._id, { loyaltyAccountId: account._id, idempotencyKey: 'order-1' });
+  const code: string = coupon.couponReference.code;
+  const coupons = await loyalty.coupons.queryLoyaltyCoupons().eq('accountId', account._id).find();
+  console.log(code, coupons.items.length);
   await loyalty.rewards.deleteReward(renamed._id, renamed.revision);
   console.log(listed, renamed.type);
   if (page.hasNext()) await page.next();

@@ -90,6 +90,8 @@ pub fn transaction(
         idempotency_key: id.to_string(),
         earn_info: None,
         adjust_info: Some(AdjustInfo { app_id: LOYALTY_APP_ID.into(), amount_before: before, amount_after: after }),
+        redeem_info: None,
+        refund_info: None,
     }
 }
 

@@ -108,6 +108,8 @@ impl Machine for Earn {
                 channel: r.channel.clone(),
             }),
             adjust_info: None,
+            redeem_info: None,
+            refund_info: None,
         };
         // The idempotency record holds the account as written for its own key: written once.
         let account_json = json::account(&account);

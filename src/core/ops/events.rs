@@ -31,6 +31,7 @@ pub enum Entity {
     Account,
     Program,
     Reward,
+    Coupon,
 }
 
 impl Entity {
@@ -43,6 +44,8 @@ impl Entity {
             (Entity::Reward, "created") => ("wix.loyalty.v1.reward", "wix.loyalty.v1.reward_created"),
             (Entity::Reward, "deleted") => ("wix.loyalty.v1.reward", "wix.loyalty.v1.reward_deleted"),
             (Entity::Reward, _) => ("wix.loyalty.v1.reward", "wix.loyalty.v1.reward_updated"),
+            (Entity::Coupon, "deleted") => ("wix.loyalty.v1.coupon", "wix.loyalty.v1.coupon_deleted"),
+            (Entity::Coupon, _) => ("wix.loyalty.v1.coupon", "wix.loyalty.v1.coupon_created"),
         }
     }
 }

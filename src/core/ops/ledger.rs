@@ -35,8 +35,16 @@ pub fn apply_delta(account: &mut AccountRecord, delta: i64, kind: TransactionTyp
     match kind {
         TransactionType::Earn => p.earned = checked(p.earned.checked_add(delta), "points.earned")?,
         TransactionType::Adjust => p.adjusted = checked(p.adjusted.checked_add(delta), "points.adjusted")?,
+        // A redemption spends (delta < 0) and a refund gives back (delta > 0): `redeemed` counts
+        // what is spent and not given back.
+        TransactionType::Redeem | TransactionType::Refund => {
+            p.redeemed = checked(p.redeemed.checked_sub(delta), "points.redeemed")?
+        }
     }
-    account.tier_points = checked(account.tier_points.checked_add(delta), "tier.points")?;
+    // Tier points count what is earned and adjusted only.
+    if matches!(kind, TransactionType::Earn | TransactionType::Adjust) {
+        account.tier_points = checked(account.tier_points.checked_add(delta), "tier.points")?;
+    }
     account.revision += 1;
     account.updated_ms = now_ms;
     account.last_activity_ms = Some(now_ms);

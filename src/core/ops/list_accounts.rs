@@ -82,7 +82,7 @@ pub fn start(args: &[Input], _: &Context) -> Result<Step> {
         (Some(text), _) => {
             let doc = decode_cursor(CURSOR_FIELD, &text)?;
             if doc.get("c").is_absent() {
-                return scan::resume_cursor(&ACCOUNTS, CURSOR_FIELD, &text, limit, valid_family, whole_family, render);
+                return scan::resume_cursor(&ACCOUNTS, CURSOR_FIELD, &text, limit, &valid_family, whole_family, render);
             }
             let bad = || invalid_cursor(CURSOR_FIELD);
             let ids = match doc.get("c") {

@@ -7,6 +7,7 @@
 
 pub mod adjust;
 pub mod bulk_adjust;
+pub mod coupons;
 pub mod create_account;
 pub mod earn;
 pub mod events;

@@ -121,7 +121,7 @@ fn run(args: &[Input], path: &str, reparse: Reparse, render: scan::Render) -> Re
     c.finish()?;
     if let Some(text) = cursor {
         let field = format!("{path}.cursorPaging.cursor");
-        return scan::resume_cursor(&ACCOUNTS, &field, &text, limit, valid_family, reparse, render);
+        return scan::resume_cursor(&ACCOUNTS, &field, &text, limit, &valid_family, reparse, render);
     }
     // Newest first unless sorted otherwise (the cursor keeps the order through the source).
     let mut source = q.clone();

@@ -24,10 +24,10 @@ use crate::core::input::Input;
 use crate::core::protocol::{expect_read, expect_scan, Caller, Context, Io, Machine, Outcome, Request, Stamp, Step};
 use crate::core::protocol::{ScanRequest, Write};
 use crate::core::query::fields::{decode_reward, Val, REWARDS, REWARD_ACTIVE};
-use crate::core::query::filter::{self, Filter, Op};
+use crate::core::query::filter::{Filter, Op};
 use crate::core::query::paging::{cursor_paging, CursorMetadata, MetadataV2, DEFAULT_LIMIT};
 use crate::core::query::scan::{self, Page, Query};
-use crate::core::query::sort::{self, SortKey};
+use crate::core::query::sort::SortKey;
 use crate::core::records::reward::{boolean, details};
 use crate::core::records::{encode, keys, view, Details, RewardRecord, RewardType, SCHEMA};
 use crate::core::validate::Check;
@@ -70,7 +70,7 @@ fn not_found(id: &str) -> LoyaltyError {
 }
 
 /// The reward stored at `reward/<id>` and its version, unless absent or deleted.
-fn read_reward(id: &str, stored: Option<crate::core::protocol::Stored>) -> Result<(RewardRecord, u64)> {
+pub fn read_reward(id: &str, stored: Option<crate::core::protocol::Stored>) -> Result<(RewardRecord, u64)> {
     match stored {
         Some(s) => {
             let reward = decode_reward(&keys::reward(id), &s.value)?;
@@ -400,7 +400,6 @@ impl Machine for Modify {
 
 // ------------------------------------------------------------------ query and list
 
-const QUERY_CURSOR: &str = "query.cursorPaging.cursor";
 const LIST_CURSOR: &str = "options.cursorPaging.cursor";
 
 fn valid_family(prefix: &str) -> bool {
@@ -408,11 +407,7 @@ fn valid_family(prefix: &str) -> bool {
 }
 
 fn parse_query(c: &mut Check, q: &Input) -> (Filter, Vec<SortKey>) {
-    let f = match q.get("filter") {
-        v if v.is_absent() => Filter::EVERYTHING,
-        v => filter::parse(c, "query.filter", v, REWARDS.fields),
-    };
-    (f, sort::parse(c, "query.sort", q.get("sort"), 5, REWARDS.fields))
+    scan::filter_and_sort(c, "query", q, REWARDS.fields)
 }
 
 fn render_query(page: Page) -> Result<String> {
@@ -428,34 +423,12 @@ fn render_list(page: Page) -> Result<String> {
     Ok(format!("{{\"rewards\":[{}],\"pagingMetadata\":{}}}", page.items.join(","), encode(&paging)?))
 }
 
-/// Key order (by id) unless sorted: a page streams from the family; any sort reads it whole.
-fn plan(filter: Filter, sort: Vec<SortKey>, source: Input, limit: Option<u32>) -> Query {
-    let streaming = if sort.is_empty() { Some(false) } else { None };
-    Query {
-        prefix: keys::REWARD_PREFIX.into(),
-        source,
-        filter,
-        sort,
-        streaming,
-        // Tombstones are skipped, so a page may need more rows than its size.
-        unfiltered: false,
-        limit: limit.unwrap_or(DEFAULT_LIMIT),
-    }
-}
-
-/// `queryRewards({ filter?, sort?, cursorPaging? })`.
+/// `queryRewards({ filter?, sort?, cursorPaging? })`: in id order unless sorted.
 pub fn query(args: &[Input], _: &Context) -> Result<Step> {
     let mut c = Check::default();
-    let q = c.object("query", arg(args, 0), false).unwrap_or(&Input::Null);
-    let (limit, cursor) = cursor_paging(&mut c, "query.cursorPaging", q.get("cursorPaging"));
-    let (filter, sort) = if cursor.is_none() { parse_query(&mut c, q) } else { (Filter::EVERYTHING, Vec::new()) };
+    let q = c.object("query", arg(args, 0), false).unwrap_or(&Input::Null).clone();
     c.finish()?;
-    if let Some(text) = cursor {
-        return scan::resume_cursor(&REWARDS, QUERY_CURSOR, &text, limit, valid_family, parse_query, render_query);
-    }
-    let source =
-        Input::Object(vec![("filter".into(), q.get("filter").clone()), ("sort".into(), q.get("sort").clone())]);
-    Ok(scan::first(&REWARDS, plan(filter, sort, source, limit), render_query))
+    scan::family_query(&REWARDS, keys::REWARD_PREFIX, "query", &q, parse_query, render_query)
 }
 
 fn everything(_: &mut Check, _: &Input) -> (Filter, Vec<SortKey>) {
@@ -480,10 +453,20 @@ pub fn list(args: &[Input], ctx: &Context) -> Result<Step> {
         Caller::Member(_) => active_only,
     };
     if let Some(text) = cursor {
-        return scan::resume_cursor(&REWARDS, LIST_CURSOR, &text, limit, valid_family, scope, render_list);
+        return scan::resume_cursor(&REWARDS, LIST_CURSOR, &text, limit, &valid_family, scope, render_list);
     }
-    let (filter, sort) = scope(&mut Check::default(), &Input::Null);
-    Ok(scan::first(&REWARDS, plan(filter, sort, Input::Null, limit), render_list))
+    let (filter, _) = scope(&mut Check::default(), &Input::Null);
+    let query = Query {
+        prefix: keys::REWARD_PREFIX.into(),
+        source: Input::Null,
+        filter,
+        sort: Vec::new(),
+        streaming: Some(false),
+        // Tombstones are skipped, so a page may need more rows than its size.
+        unfiltered: false,
+        limit: limit.unwrap_or(DEFAULT_LIMIT),
+    };
+    Ok(scan::first(&REWARDS, query, render_list))
 }
 
 // ------------------------------------------------------------------ bulk get

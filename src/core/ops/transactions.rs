@@ -62,11 +62,7 @@ fn render(page: Page) -> Result<String> {
 
 /// The filter and order of a transactions query (`{ filter?, sort? }`), from the call or a cursor.
 fn parse_query(c: &mut Check, q: &Input) -> (filter::Filter, Vec<sort::SortKey>) {
-    let f = match q.get("filter") {
-        v if v.is_absent() => filter::Filter::EVERYTHING,
-        v => filter::parse(c, "query.filter", v, TRANSACTIONS.fields),
-    };
-    (f, sort::parse(c, "query.sort", q.get("sort"), 5, TRANSACTIONS.fields))
+    scan::filter_and_sort(c, "query", q, TRANSACTIONS.fields)
 }
 
 /// `queryLoyaltyTransactions({ filter?, sort?, cursorPaging? })`, as the query builder sends it.
@@ -78,7 +74,7 @@ pub fn query(args: &[Input], _: &Context) -> Result<Step> {
         if cursor.is_none() { parse_query(&mut c, q) } else { (filter::Filter::EVERYTHING, Vec::new()) };
     c.finish()?;
     if let Some(text) = cursor {
-        return scan::resume_cursor(&TRANSACTIONS, CURSOR_FIELD, &text, limit, valid_family, parse_query, render);
+        return scan::resume_cursor(&TRANSACTIONS, CURSOR_FIELD, &text, limit, &valid_family, parse_query, render);
     }
     let source =
         Input::Object(vec![("filter".into(), q.get("filter").clone()), ("sort".into(), q.get("sort").clone())]);

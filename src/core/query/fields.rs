@@ -3,7 +3,7 @@
 
 use crate::core::error::Result;
 use crate::core::input::Input;
-use crate::core::records::{self, AccountRecord, RewardRecord, TransactionRecord};
+use crate::core::records::{self, AccountRecord, CouponRecord, RewardRecord, TransactionRecord};
 
 /// How a field's values are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,6 +287,56 @@ impl Fields for RewardRecord {
 
     fn view_json(&self) -> Result<String> {
         records::encode(&records::view::reward(self))
+    }
+
+    fn hidden(&self) -> bool {
+        self.deleted_ms.is_some()
+    }
+}
+
+const COUPON_FIELDS: &[FieldSpec] = &[
+    FieldSpec { names: &["_id", "id"], kind: Kind::Id, ops: ALL },
+    FieldSpec { names: &["accountId"], kind: Kind::Id, ops: ALL },
+    FieldSpec { names: &["memberId"], kind: Kind::Id, ops: ALL },
+    FieldSpec { names: &["transactionId"], kind: Kind::Id, ops: ALL },
+    FieldSpec { names: &["status"], kind: Kind::Enum, ops: EQUALITY },
+    FieldSpec { names: &["rewardName"], kind: Kind::Text, ops: ALL },
+    FieldSpec { names: &["couponReference.code"], kind: Kind::Text, ops: ALL },
+    FieldSpec { names: &["couponReference.couponId"], kind: Kind::Id, ops: ALL },
+    FieldSpec { names: &["_createdDate", "createdDate"], kind: Kind::Date, ops: RANGE },
+    FieldSpec { names: &["_updatedDate", "updatedDate"], kind: Kind::Date, ops: RANGE },
+    FieldSpec { names: &["revision"], kind: Kind::Number, ops: RANGE },
+];
+
+/// Loyalty coupons; a deleted one (a tombstone) is hidden from every query.
+pub static COUPONS: Entity =
+    Entity { fields: COUPON_FIELDS, decode: |key, value| Ok(Box::new(decode_coupon(key, value)?)), immutable: false };
+
+/// A coupon from its `coupon/<id>` row, checked to be the coupon the key names.
+pub fn decode_coupon(key: &str, value: &str) -> Result<CouponRecord> {
+    decode_keyed(key, value, records::keys::COUPON_PREFIX, "coupon", |c: &CouponRecord| &c.id)
+}
+
+impl Fields for CouponRecord {
+    fn value(&self, field: usize) -> Val {
+        match field {
+            0 => text(&self.id),
+            1 => text(&self.account_id),
+            2 => opt(self.member_id.as_deref()),
+            3 => text(&self.transaction_id),
+            4 => text(self.status.as_str()),
+            5 => text(&self.reward_name),
+            6 => text(&self.coupon_reference.code),
+            7 => text(&self.coupon_reference.coupon_id),
+            8 => num(self.created_ms),
+            9 => num(self.updated_ms),
+            10 => num(self.revision as i64),
+            _ => Val::Null,
+        }
+    }
+
+    fn view_json(&self) -> Result<String> {
+        records::encode(&records::view::coupon(self))
     }
 
     fn hidden(&self) -> bool {

@@ -96,6 +96,50 @@ pub struct Run {
     render: Render,
 }
 
+/// `{ filter?, sort? }` of a query over `fields` (`field` names the query in errors).
+pub fn filter_and_sort(
+    c: &mut Check,
+    field: &str,
+    q: &Input,
+    fields: &'static [super::fields::FieldSpec],
+) -> (Filter, Vec<SortKey>) {
+    let f = match q.get("filter") {
+        v if v.is_absent() => Filter::EVERYTHING,
+        v => super::filter::parse(c, &format!("{field}.filter"), v, fields),
+    };
+    (f, super::sort::parse(c, &format!("{field}.sort"), q.get("sort"), 5, fields))
+}
+
+/// A query (`{ filter?, sort?, cursorPaging? }`, `field` naming it in errors) over a whole key
+/// family whose rows may be hidden (tombstones): in key order unless sorted, or the page its
+/// cursor leads to (`reparse` reads the cursor's query again).
+pub fn family_query(
+    entity: &'static Entity,
+    prefix: &str,
+    field: &str,
+    q: &Input,
+    reparse: Reparse,
+    render: Render,
+) -> Result<Step> {
+    let mut c = Check::default();
+    let (limit, cursor) = super::paging::cursor_paging(&mut c, &format!("{field}.cursorPaging"), q.get("cursorPaging"));
+    let (filter, sort) = if cursor.is_none() { reparse(&mut c, q) } else { (Filter::EVERYTHING, Vec::new()) };
+    c.finish()?;
+    if let Some(text) = cursor {
+        let field = format!("{field}.cursorPaging.cursor");
+        return resume_cursor(entity, &field, &text, limit, &|p| p == prefix, reparse, render);
+    }
+    let source =
+        Input::Object(vec![("filter".into(), q.get("filter").clone()), ("sort".into(), q.get("sort").clone())]);
+    let streaming = if sort.is_empty() { Some(false) } else { None };
+    let limit = limit.unwrap_or(super::paging::DEFAULT_LIMIT);
+    Ok(first(
+        entity,
+        Query { prefix: prefix.into(), source, filter, sort, streaming, unfiltered: false, limit },
+        render,
+    ))
+}
+
 /// The first page of `query` over `entity`.
 pub fn first(entity: &'static Entity, query: Query, render: Render) -> Step {
     run(Run {
@@ -118,7 +162,7 @@ pub fn resume_cursor(
     field: &str,
     text: &str,
     limit: Option<u32>,
-    valid: fn(&str) -> bool,
+    valid: &dyn Fn(&str) -> bool,
     reparse: Reparse,
     render: Render,
 ) -> Result<Step> {
@@ -371,6 +415,8 @@ mod tests {
             idempotency_key: "aea5f4f1-1307-477a-8ba2-698267352ffa".into(),
             earn_info: None,
             adjust_info: Some(AdjustInfo { app_id: "app".into(), amount_before: 1, amount_after: 6 }),
+            redeem_info: None,
+            refund_info: None,
         })
     }
 

@@ -167,12 +167,26 @@ pub fn account(a: &AccountRecord) -> String {
     out.finish()
 }
 
+/// `adjustInfo`, `redeemInfo` and `refundInfo`, where present (the same in the record and the view).
 fn adjust_info(out: &mut Out, t: &TransactionRecord) {
     if let Some(i) = &t.adjust_info {
         out.field(name!("adjustInfo")).open();
         out.field(name!("appId")).str(&i.app_id);
         out.field(name!("amountBefore")).int(i.amount_before);
         out.field(name!("amountAfter")).int(i.amount_after);
+        out.close();
+    }
+    if let Some(i) = &t.redeem_info {
+        out.field(name!("redeemInfo")).open();
+        out.field(name!("rewardId")).str(&i.reward_id);
+        out.field(name!("rewardType")).str(&i.reward_type);
+        out.field(name!("referenceEntityId")).str(&i.reference_entity_id);
+        out.close();
+    }
+    if let Some(i) = &t.refund_info {
+        out.field(name!("refundInfo")).open();
+        out.field(name!("appId")).str(&i.app_id);
+        out.field(name!("refundedTransactionId")).str(&i.refunded_transaction_id);
         out.close();
     }
 }
@@ -594,6 +608,8 @@ pub fn read_transaction(text: &str) -> Option<TransactionRecord> {
     let transaction_type = match r.str()? {
         "EARN" => TransactionType::Earn,
         "ADJUST" => TransactionType::Adjust,
+        "REDEEM" => TransactionType::Redeem,
+        "REFUND" => TransactionType::Refund,
         _ => return None,
     };
     r.lit(concat!(",", name!("description")))?;
@@ -625,6 +641,32 @@ pub fn read_transaction(text: &str) -> Option<TransactionRecord> {
         }
         None => None,
     };
+    let redeem_info = match r.lit(concat!(",", name!("redeemInfo"), "{", name!("rewardId"))) {
+        Some(()) => {
+            let reward_id = r.str()?;
+            r.lit(concat!(",", name!("rewardType")))?;
+            let reward_type = r.str()?;
+            r.lit(concat!(",", name!("referenceEntityId")))?;
+            let reference_entity_id = r.str()?;
+            r.lit("}")?;
+            Some(super::RedeemInfo {
+                reward_id: reward_id.to_owned(),
+                reward_type: reward_type.to_owned(),
+                reference_entity_id: reference_entity_id.to_owned(),
+            })
+        }
+        None => None,
+    };
+    let refund_info = match r.lit(concat!(",", name!("refundInfo"), "{", name!("appId"))) {
+        Some(()) => {
+            let app_id = r.str()?;
+            r.lit(concat!(",", name!("refundedTransactionId")))?;
+            let refunded = r.str()?;
+            r.lit("}")?;
+            Some(super::RefundInfo { app_id: app_id.to_owned(), refunded_transaction_id: refunded.to_owned() })
+        }
+        None => None,
+    };
     r.end()?;
     Some(TransactionRecord {
         schema,
@@ -647,6 +689,8 @@ pub fn read_transaction(text: &str) -> Option<TransactionRecord> {
             amount_before,
             amount_after,
         }),
+        redeem_info,
+        refund_info,
     })
 }
 
@@ -658,7 +702,7 @@ mod tests {
 
     use super::super::{
         view, AccountRecord, AdjustInfo, ContactSnapshot, EarnInfo, EarnRequest, IdempotencyRecord, Picture, Points,
-        TransactionRecord, TransactionType,
+        RedeemInfo, RefundInfo, TransactionRecord, TransactionType,
     };
 
     /// Strings that exercise every escaping rule: quotes, backslashes, each control character,
@@ -731,14 +775,27 @@ mod tests {
                 amount_before,
                 amount_after,
             }));
-        let kind = prop_oneof![Just(TransactionType::Earn), Just(TransactionType::Adjust)];
-        ((text(), text(), any::<u64>(), int(), int()), kind, (text(), text()), earn, adjust).prop_map(
+        let kind = prop_oneof![
+            Just(TransactionType::Earn),
+            Just(TransactionType::Adjust),
+            Just(TransactionType::Redeem),
+            Just(TransactionType::Refund)
+        ];
+        let redeem =
+            proptest::option::of((text(), text(), text()).prop_map(|(reward_id, reward_type, reference_entity_id)| {
+                RedeemInfo { reward_id, reward_type, reference_entity_id }
+            }));
+        let refund = proptest::option::of(
+            (text(), text())
+                .prop_map(|(app_id, refunded_transaction_id)| RefundInfo { app_id, refunded_transaction_id }),
+        );
+        let infos = (earn, adjust, redeem, refund);
+        ((text(), text(), any::<u64>(), int(), int()), kind, (text(), text()), infos).prop_map(
             |(
                 (id, account_id, account_revision, created_ms, amount),
                 transaction_type,
                 (description, idempotency_key),
-                earn_info,
-                adjust_info,
+                (earn_info, adjust_info, redeem_info, refund_info),
             )| {
                 TransactionRecord {
                     schema: 1,
@@ -752,6 +809,8 @@ mod tests {
                     idempotency_key,
                     earn_info,
                     adjust_info,
+                    redeem_info,
+                    refund_info,
                 }
             },
         )

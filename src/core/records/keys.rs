@@ -13,6 +13,10 @@
 //! | `idem/<idempotencyKey>` | the outcome of an `earnPoints` call, for retries |
 //! | `job/<jobId>` | a job's request and progress (e.g. `bulkAdjustPoints`) |
 //! | `reward/<rewardId>` | a reward (a deleted one stays as a tombstone) |
+//! | `coupon/<couponId>` | a loyalty coupon (a deleted one stays as a tombstone) |
+//! | `coupon-code/<code>` | index: the coupon that has a code (codes are unique) |
+//! | `account-coupon/<accountId>/<couponId>` | index: an account's coupons |
+//! | `redeem/<idempotencyKey>` | a redemption made with that key, for retries |
 
 pub const PROGRAM: &str = "program";
 pub const ACCOUNT_PREFIX: &str = "acct/";
@@ -20,6 +24,10 @@ pub const LEDGER_TIME_PREFIX: &str = "ledger-time/";
 pub const LEDGER_PREFIX: &str = "ledger/";
 pub const JOB_PREFIX: &str = "job/";
 pub const REWARD_PREFIX: &str = "reward/";
+pub const COUPON_PREFIX: &str = "coupon/";
+pub const COUPON_CODE_PREFIX: &str = "coupon-code/";
+pub const ACCOUNT_COUPON_PREFIX: &str = "account-coupon/";
+pub const REDEEM_PREFIX: &str = "redeem/";
 
 use crate::core::small::push_decimal;
 
@@ -81,6 +89,26 @@ pub fn reward(id: &str) -> String {
     key(&[REWARD_PREFIX, id])
 }
 
+pub fn coupon(id: &str) -> String {
+    key(&[COUPON_PREFIX, id])
+}
+
+pub fn coupon_code(code: &str) -> String {
+    key(&[COUPON_CODE_PREFIX, code])
+}
+
+pub fn account_coupons(account_id: &str) -> String {
+    key(&[ACCOUNT_COUPON_PREFIX, account_id, "/"])
+}
+
+pub fn account_coupon(account_id: &str, coupon_id: &str) -> String {
+    key(&[ACCOUNT_COUPON_PREFIX, account_id, "/", coupon_id])
+}
+
+pub fn redeem(idempotency_key: &str) -> String {
+    key(&[REDEEM_PREFIX, idempotency_key])
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -93,6 +121,11 @@ mod tests {
         assert_eq!(super::idempotency("k/1"), "idem/k/1");
         assert_eq!(super::job(id), format!("job/{id}"));
         assert_eq!(super::reward(id), format!("reward/{id}"));
+        assert_eq!(super::coupon(id), format!("coupon/{id}"));
+        assert_eq!(super::coupon_code("LOY-1"), "coupon-code/LOY-1");
+        assert_eq!(super::account_coupon(id, "c"), format!("account-coupon/{id}/c"));
+        assert!(super::account_coupon(id, "c").starts_with(&super::account_coupons(id)));
+        assert_eq!(super::redeem("k/1"), "redeem/k/1");
         assert_eq!(super::account_ledger_prefix(id), format!("ledger/{id}/"));
         for revision in [0, 1, 36063, u64::MAX] {
             assert_eq!(super::account_ledger(id, revision), format!("ledger/{id}/{revision:020}"));

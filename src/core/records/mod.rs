@@ -9,6 +9,7 @@ use super::error::{Code, LoyaltyError, Result};
 use super::small::wide;
 
 pub mod account;
+pub mod coupon;
 pub mod idempotency;
 pub mod job;
 pub mod json;
@@ -19,11 +20,12 @@ pub mod transaction;
 pub mod view;
 
 pub use account::{AccountRecord, ContactSnapshot, IndexRecord, Picture, Points};
+pub use coupon::{CouponIndex, CouponRecord, CouponStatus, RedeemRecord};
 pub use idempotency::{EarnRequest, IdempotencyRecord};
 pub use job::{JobRecord, JobStatus};
 pub use program::{ExpirationStatus, ProgramRecord, ProgramStatus};
 pub use reward::{Details, RewardRecord, RewardType};
-pub use transaction::{AdjustInfo, EarnInfo, TransactionRecord, TransactionType};
+pub use transaction::{AdjustInfo, EarnInfo, RedeemInfo, RefundInfo, TransactionRecord, TransactionType};
 
 /// The schema this engine writes and the newest it reads.
 pub const SCHEMA: u32 = 1;

@@ -9,6 +9,10 @@ use super::{first_non_guid, first_out_of_range, Record, SAFE, TIME};
 pub enum TransactionType {
     Earn,
     Adjust,
+    /// Points spent on a reward (a negative amount).
+    Redeem,
+    /// Points of a redemption given back (a positive amount).
+    Refund,
 }
 
 impl TransactionType {
@@ -16,8 +20,29 @@ impl TransactionType {
         match self {
             TransactionType::Earn => "EARN",
             TransactionType::Adjust => "ADJUST",
+            TransactionType::Redeem => "REDEEM",
+            TransactionType::Refund => "REFUND",
         }
     }
+}
+
+/// What a `REDEEM` paid for: the reward, its type, and the loyalty coupon it produced.
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[serde(rename_all = "camelCase")]
+pub struct RedeemInfo {
+    pub reward_id: String,
+    pub reward_type: String,
+    pub reference_entity_id: String,
+}
+
+/// What a `REFUND` gave back: the `REDEEM` it reverses.
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[serde(rename_all = "camelCase")]
+pub struct RefundInfo {
+    pub app_id: String,
+    pub refunded_transaction_id: String,
 }
 
 #[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -61,6 +86,10 @@ pub struct TransactionRecord {
     pub earn_info: Option<EarnInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adjust_info: Option<AdjustInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeem_info: Option<RedeemInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_info: Option<RefundInfo>,
 }
 
 impl Record for TransactionRecord {

@@ -98,6 +98,43 @@ pub struct RewardView<'a> {
     pub updated_date: i64,
 }
 
+/// A loyalty coupon as the SDK returns it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CouponView<'a> {
+    #[serde(rename = "_id")]
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub member_id_deprecated: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<&'a str>,
+    pub transaction_id: &'a str,
+    pub coupon_reference: &'a super::coupon::CouponReference,
+    pub status: super::CouponStatus,
+    pub reward_name: &'a str,
+    pub revision: String,
+    #[serde(rename = "_createdDate")]
+    pub created_date: i64,
+    #[serde(rename = "_updatedDate")]
+    pub updated_date: i64,
+}
+
+pub fn coupon(c: &super::CouponRecord) -> CouponView<'_> {
+    CouponView {
+        id: &c.id,
+        account_id: &c.account_id,
+        member_id_deprecated: c.member_id.as_deref().unwrap_or(""),
+        member_id: c.member_id.as_deref(),
+        transaction_id: &c.transaction_id,
+        coupon_reference: &c.coupon_reference,
+        status: c.status,
+        reward_name: &c.reward_name,
+        revision: c.revision.to_string(),
+        created_date: c.created_ms,
+        updated_date: c.updated_ms,
+    }
+}
+
 pub fn reward(r: &super::RewardRecord) -> RewardView<'_> {
     RewardView {
         id: &r.id,
@@ -222,6 +259,10 @@ pub struct TransactionView<'a> {
     pub earn_info: Option<EarnInfoView<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adjust_info: Option<&'a super::AdjustInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redeem_info: Option<&'a super::RedeemInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_info: Option<&'a super::RefundInfo>,
 }
 
 #[cfg(test)]
@@ -262,6 +303,8 @@ pub fn transaction(t: &TransactionRecord) -> TransactionView<'_> {
             _ => None,
         },
         adjust_info: t.adjust_info.as_ref(),
+        redeem_info: t.redeem_info.as_ref(),
+        refund_info: t.refund_info.as_ref(),
     }
 }
 

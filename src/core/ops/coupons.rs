@@ -1,0 +1,548 @@
+//! Coupons: `redeemPointsForCoupon`, `redeemCurrentMemberPointsForCoupon`, `getLoyaltyCoupon`,
+//! `getCurrentMemberCoupons`, `queryLoyaltyCoupons`, `bulkGetLoyaltyCoupon` and
+//! `deleteLoyaltyCoupon` (spec §2.5, §3.5).
+//!
+//! **A redemption is one commit**: the account (balance down, `redeemed` up, revision up,
+//! conditional on the version read), the `REDEEM` transaction in its three places, the coupon,
+//! its code's index and the account's coupon index, a check that the reward is still at the
+//! version that priced it, and the idempotency record when a key was given. Whatever runs
+//! concurrently, either all of it is applied or none: a balance never goes below zero, no points
+//! are taken without their coupon and no coupon exists without its points. A commit refused
+//! because the account or the reward changed reads both again and decides afresh (a reward
+//! changed meanwhile re-prices, one deactivated or deleted refuses); a code already taken draws
+//! a fresh id for another code.
+//!
+//! Our decisions where the spec is silent: the program must be `ACTIVE`, the reward active and a
+//! coupon reward (a `DISCOUNT_AMOUNT` reward is spent at checkout, not for a coupon:
+//! `REWARD_NOT_A_COUPON`); the price is the base tier's (this engine has no tiers yet). The
+//! `REDEEM` transaction's amount is minus the price, its description the reward's name, its
+//! `idempotencyKey` its own id, and `redeemInfo.referenceEntityId` the reference coupon's id. An
+//! optional `idempotencyKey` (an extension) makes a retry answer the first redemption's coupon;
+//! the same key with another account or reward is `IDEMPOTENCY_KEY_REUSED`. Deleting a coupon
+//! removes the loyalty record only: its points are not refunded, and its code stays taken.
+
+use serde_json::json;
+
+use super::events::{self, Entity, EventSpec};
+use super::get_account::member_required;
+use super::ledger::{self, apply_delta};
+use super::{arg, lookup};
+use crate::core::error::{LoyaltyError, Result};
+use crate::core::input::{quoted, Input};
+use crate::core::protocol::{expect_ids, expect_read, expect_scan, Caller, Context, Io, Machine, Outcome, Request};
+use crate::core::protocol::{ScanRequest, Stamp, Step, Stored, Write};
+use crate::core::query::fields::{decode_coupon, COUPONS};
+use crate::core::query::filter::Filter;
+use crate::core::query::paging::MetadataV2;
+use crate::core::query::scan::{self, Page};
+use crate::core::query::sort::SortKey;
+use crate::core::records::coupon::{code_of, CouponReference, Specification};
+use crate::core::records::{self, encode, json as record_json, keys, view, CouponIndex, CouponRecord, CouponStatus};
+use crate::core::records::{
+    Details, IndexRecord, RedeemInfo, RedeemRecord, TransactionRecord, TransactionType, SCHEMA,
+};
+use crate::core::validate::Check;
+
+// ------------------------------------------------------------------ redeem
+
+/// Where a redemption is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    /// Reading the calling member's account index.
+    Member,
+    /// Reading the program, the account, the reward and the idempotency record.
+    Main,
+    /// Waiting for a fresh id: the coupon's code was taken.
+    FreshCode,
+}
+
+#[derive(Debug, Clone)]
+pub struct Redeem {
+    phase: Phase,
+    /// The calling member (the member variant); their account is read from their index.
+    member: Option<String>,
+    account_id: String,
+    reward_id: String,
+    key: Option<String>,
+    coupon_id: String,
+    transaction_id: String,
+    /// The reference coupon's id, from which its code comes.
+    reference_id: String,
+    at: Stamp,
+}
+
+fn redeem_options(c: &mut Check, options: &Input, account_field: Option<&str>) -> (Option<String>, Option<String>) {
+    let Some(o) = c.object("options", options, account_field.is_some()) else {
+        return (None, None);
+    };
+    let account = account_field.and_then(|f| c.required_guid(f, o.get("loyaltyAccountId")));
+    let key = c.string("options.idempotencyKey", o.get("idempotencyKey"), 1, 256, false).flatten();
+    (account, key)
+}
+
+fn begin(mut op: Redeem, ctx: &Context) -> Result<Step> {
+    op.coupon_id = ctx.fresh_id(0)?;
+    op.transaction_id = ctx.fresh_id(1)?;
+    op.reference_id = ctx.fresh_id(2)?;
+    Ok(match &op.member {
+        Some(member) => {
+            let key = keys::member_index(member);
+            Step::new(Request::Read(vec![key.clone()]), op).locking(vec![key])
+        }
+        None => {
+            let lock = vec![keys::account(&op.account_id)];
+            read_main(op).locking(lock)
+        }
+    })
+}
+
+fn new_redeem(
+    reward_id: String,
+    account_id: String,
+    member: Option<String>,
+    key: Option<String>,
+    ctx: &Context,
+) -> Redeem {
+    Redeem {
+        phase: Phase::Main,
+        member,
+        account_id,
+        reward_id,
+        key,
+        coupon_id: String::new(),
+        transaction_id: String::new(),
+        reference_id: String::new(),
+        at: ctx.stamp(),
+    }
+}
+
+/// `redeemPointsForCoupon(rewardId, { loyaltyAccountId, idempotencyKey? })`.
+pub fn redeem(args: &[Input], ctx: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let reward_id = c.required_guid("rewardId", arg(args, 0));
+    let (account_id, key) = redeem_options(&mut c, arg(args, 1), Some("options.loyaltyAccountId"));
+    c.finish()?;
+    let (Some(reward_id), Some(account_id)) = (reward_id, account_id) else {
+        return Err(LoyaltyError::internal("INVALID_STATE", "a checked redemption went missing"));
+    };
+    begin(new_redeem(reward_id, account_id, None, key, ctx), ctx)
+}
+
+/// `redeemCurrentMemberPointsForCoupon(rewardId, { idempotencyKey? })`: the calling member's account.
+pub fn redeem_as_member(args: &[Input], ctx: &Context) -> Result<Step> {
+    let Caller::Member(member) = &ctx.caller else {
+        return Err(member_required("redeemCurrentMemberPointsForCoupon"));
+    };
+    let mut c = Check::default();
+    let reward_id = c.required_guid("rewardId", arg(args, 0));
+    let (_, key) = redeem_options(&mut c, arg(args, 1), None);
+    c.finish()?;
+    let reward_id =
+        reward_id.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked redemption went missing"))?;
+    let mut op = new_redeem(reward_id, String::new(), Some(member.clone()), key, ctx);
+    op.phase = Phase::Member;
+    begin(op, ctx)
+}
+
+fn read_main(mut op: Redeem) -> Step {
+    op.phase = Phase::Main;
+    let mut keys = vec![keys::PROGRAM.into(), keys::account(&op.account_id), keys::reward(&op.reward_id)];
+    if let Some(k) = &op.key {
+        keys.push(keys::redeem(k));
+    }
+    Step::new(Request::Read(keys), op)
+}
+
+fn no_account(member: &str) -> LoyaltyError {
+    LoyaltyError::not_found("ACCOUNT_NOT_FOUND", format!("member {member} (the caller) has no loyalty account"))
+}
+
+impl Redeem {
+    /// The answer of a retry with the same key, or the refusal of a reused key.
+    fn replay(&self, key: &str, stored: &Stored) -> Result<Step> {
+        let record: RedeemRecord = records::decode(&keys::redeem(key), &stored.value)?;
+        if record.account_id != self.account_id || record.reward_id != self.reward_id {
+            return Err(LoyaltyError::precondition(
+                "IDEMPOTENCY_KEY_REUSED",
+                format!(
+                    "idempotency key {} was already used to redeem reward {} for account {} (coupon {})",
+                    quoted(key),
+                    record.reward_id,
+                    record.account_id,
+                    record.coupon_id
+                ),
+            )
+            .with_data(json!({ "idempotencyKey": key, "couponId": record.coupon_id })));
+        }
+        Ok(Step::done(record.answer))
+    }
+
+    fn decide(self, values: Vec<Option<Stored>>) -> Result<Step> {
+        let mut values = values.into_iter();
+        let (program, account, reward) = (values.next().flatten(), values.next().flatten(), values.next().flatten());
+        if let (Some(key), Some(Some(stored))) = (&self.key, values.next()) {
+            return self.replay(key, &stored);
+        }
+        let (program, _) = lookup::read_program(program.as_ref())?;
+        lookup::require_active(&program, "redeem points")?;
+        let (mut account, account_version) = lookup::read_account(&self.account_id, account.as_ref())?;
+        let reward_version = reward.as_ref().map_or(0, |r| r.version);
+        let (reward, _) = super::rewards::read_reward(&self.reward_id, reward)?;
+        if !reward.active {
+            return Err(LoyaltyError::precondition("REWARD_NOT_ACTIVE", format!("reward {} is not active", reward.id))
+                .with_data(json!({ "rewardId": reward.id })));
+        }
+        let Some(Details::Coupon(coupon_reward)) = reward.details() else {
+            return Err(LoyaltyError::precondition(
+                "REWARD_NOT_A_COUPON",
+                format!(
+                    "reward {} is a {} reward: it is spent at checkout, not redeemed for a coupon",
+                    reward.id,
+                    reward.kind.as_str()
+                ),
+            )
+            .with_data(json!({ "rewardId": reward.id })));
+        };
+        let Some(price) = coupon_reward.configs().iter().find(|c| c.tier_id.is_none()) else {
+            return Err(LoyaltyError::precondition(
+                "NO_PRICE_FOR_TIER",
+                format!("reward {} has no price for the account's tier (the base tier)", reward.id),
+            )
+            .with_data(json!({ "rewardId": reward.id })));
+        };
+        let cost = i64::from(price.cost_in_points);
+        let after = account.points.balance - cost;
+        if after < 0 {
+            return Err(ledger::insufficient(&account, after));
+        }
+        let now_ms = apply_delta(&mut account, -cost, TransactionType::Redeem, self.at.now_ms)?;
+        let txn = TransactionRecord {
+            schema: SCHEMA,
+            id: self.transaction_id.clone(),
+            account_id: account.id.clone(),
+            account_revision: account.revision,
+            created_ms: now_ms,
+            amount: -cost,
+            transaction_type: TransactionType::Redeem,
+            description: reward.name.clone(),
+            idempotency_key: self.transaction_id.clone(),
+            earn_info: None,
+            adjust_info: None,
+            redeem_info: Some(RedeemInfo {
+                reward_id: reward.id.clone(),
+                reward_type: reward.kind.as_str().into(),
+                reference_entity_id: self.reference_id.clone(),
+            }),
+            refund_info: None,
+        };
+        let coupon = CouponRecord {
+            schema: SCHEMA,
+            id: self.coupon_id.clone(),
+            account_id: account.id.clone(),
+            member_id: account.contact.member_id.clone(),
+            transaction_id: txn.id.clone(),
+            reward_id: reward.id.clone(),
+            reward_name: reward.name.clone(),
+            cost,
+            coupon_reference: CouponReference {
+                coupon_id: self.reference_id.clone(),
+                code: code_of(&self.reference_id),
+                name: reward.name.clone(),
+                specification: Specification::of(&reward, &coupon_reward),
+                deleted: false,
+            },
+            status: CouponStatus::Active,
+            revision: 1,
+            created_ms: now_ms,
+            updated_ms: now_ms,
+            refund_transaction_id: None,
+            deleted_ms: None,
+        };
+        let coupon_view = encode(&view::coupon(&coupon))?;
+        let result = format!("{{\"coupon\":{coupon_view}}}");
+        let index = encode(&CouponIndex { schema: SCHEMA, coupon_id: coupon.id.clone() })?;
+        let mut writes = ledger::change_writes(&account, account_version, &txn)?;
+        writes.push(Write::put(keys::coupon(&coupon.id), encode(&coupon)?, 0));
+        writes.push(Write::put(keys::coupon_code(&coupon.coupon_reference.code), index.clone(), 0));
+        writes.push(Write::put(keys::account_coupon(&account.id, &coupon.id), index, 0));
+        writes.push(Write::check(keys::reward(&reward.id), reward_version));
+        if let Some(key) = &self.key {
+            let record = RedeemRecord {
+                schema: SCHEMA,
+                account_id: account.id.clone(),
+                reward_id: reward.id.clone(),
+                coupon_id: coupon.id.clone(),
+                answer: result.clone(),
+            };
+            writes.push(Write::put(keys::redeem(key), encode(&record)?, 0));
+        }
+        let events = if self.at.events {
+            let spec = EventSpec::of(Entity::Coupon, "created", &coupon.id, coupon.revision, now_ms);
+            let mut list = vec![events::event(spec, "entity", &coupon_view)?];
+            let account_view = record_json::account_view(&account);
+            list.extend(events::points_changed(&account.id, account.revision, now_ms, &account_view)?);
+            events::list(&list)
+        } else {
+            "[]".into()
+        };
+        Ok(Step::new(Request::Commit(writes, Outcome { result, events }), self))
+    }
+}
+
+impl Machine for Redeem {
+    fn resume(self: Box<Self>, io: Io) -> Result<Step> {
+        let mut op = *self;
+        match op.phase {
+            Phase::Member => {
+                let member = op.member.clone().unwrap_or_default();
+                let key = keys::member_index(&member);
+                let Some(stored) = expect_read(io, 1)?.into_iter().next().flatten() else {
+                    return Err(no_account(&member));
+                };
+                let index: IndexRecord = records::decode(&key, &stored.value)?;
+                op.account_id = index.account_id;
+                Ok(read_main(op))
+            }
+            Phase::FreshCode => {
+                op.reference_id = expect_ids(io, 1)?.into_iter().next().unwrap_or_default();
+                Ok(read_main(op))
+            }
+            Phase::Main => {
+                let expected = if op.key.is_some() { 4 } else { 3 };
+                let values = expect_read(io, expected)?;
+                op.decide(values)
+            }
+        }
+    }
+
+    fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
+        let mut op = *self;
+        if key.starts_with(keys::COUPON_CODE_PREFIX) {
+            op.phase = Phase::FreshCode;
+            return Ok(Step::new(Request::Ids(1), op));
+        }
+        let account = keys::account(&op.account_id);
+        let again = key == account
+            || key == keys::reward(&op.reward_id)
+            || op.key.as_ref().is_some_and(|k| key == keys::redeem(k));
+        if again {
+            return Ok(read_main(op));
+        }
+        if key == keys::coupon(&op.coupon_id) || key == keys::account_coupon(&op.account_id, &op.coupon_id) {
+            return Err(ledger::id_collision(&op.coupon_id, "a coupon"));
+        }
+        ledger::retry_after(key, &op.account_id, &op.transaction_id, None)?;
+        Ok(read_main(op))
+    }
+}
+
+// ------------------------------------------------------------------ get, delete
+
+fn not_found(id: &str) -> LoyaltyError {
+    LoyaltyError::not_found("COUPON_NOT_FOUND", format!("loyalty coupon {id} does not exist"))
+        .with_data(json!({ "loyaltyCouponId": id }))
+}
+
+/// The coupon stored at `coupon/<id>` and its version, unless absent or deleted.
+fn read_coupon(id: &str, stored: Option<Stored>) -> Result<(CouponRecord, u64)> {
+    let Some(s) = stored else { return Err(not_found(id)) };
+    let coupon = decode_coupon(&keys::coupon(id), &s.value)?;
+    if coupon.deleted_ms.is_some() {
+        return Err(not_found(id));
+    }
+    Ok((coupon, s.version))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Get(String);
+
+pub fn get(args: &[Input], _: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let id = c.required_guid("loyaltyCouponId", arg(args, 0)).unwrap_or_default();
+    c.finish()?;
+    Ok(Step::new(Request::Read(vec![keys::coupon(&id)]), Get(id)))
+}
+
+impl Machine for Get {
+    fn resume(self: Box<Self>, io: Io) -> Result<Step> {
+        let (coupon, _) = read_coupon(&self.0, expect_read(io, 1)?.into_iter().next().flatten())?;
+        Ok(Step::done(format!("{{\"loyaltyCoupon\":{}}}", encode(&view::coupon(&coupon))?)))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Delete {
+    id: String,
+    revision: u64,
+    at: Stamp,
+}
+
+fn read_for_delete(op: Delete) -> Step {
+    let key = keys::coupon(&op.id);
+    Step::new(Request::Read(vec![key]), op)
+}
+
+/// `deleteLoyaltyCoupon(_id, revision)`.
+pub fn delete(args: &[Input], ctx: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let id = c.required_guid("_id", arg(args, 0));
+    let revision = match c.revision("revision", arg(args, 1)) {
+        Some(None) => {
+            c.fail("revision", "REQUIRED_FIELD", "is required: the coupon's current revision");
+            None
+        }
+        r => r.flatten(),
+    };
+    c.finish()?;
+    let (Some(id), Some(revision)) = (id, revision) else {
+        return Err(LoyaltyError::internal("INVALID_STATE", "a checked delete went missing"));
+    };
+    let lock = vec![keys::coupon(&id)];
+    Ok(read_for_delete(Delete { id, revision, at: ctx.stamp() }).locking(lock))
+}
+
+impl Machine for Delete {
+    fn resume(self: Box<Self>, io: Io) -> Result<Step> {
+        let (mut coupon, version) = read_coupon(&self.id, expect_read(io, 1)?.into_iter().next().flatten())?;
+        if coupon.revision != self.revision {
+            return Err(LoyaltyError::new(
+                crate::core::error::Code::Aborted,
+                "REVISION_MISMATCH",
+                format!(
+                    "revision {} was given but loyalty coupon {} is at revision {}: read it again and retry",
+                    self.revision, coupon.id, coupon.revision
+                ),
+            )
+            .with_data(json!({ "loyaltyCouponId": coupon.id, "currentRevision": coupon.revision.to_string() })));
+        }
+        let now = self.at.now_ms.max(coupon.updated_ms);
+        coupon.revision += 1;
+        coupon.updated_ms = now;
+        coupon.deleted_ms = Some(now);
+        let events = if self.at.events {
+            events::list(&[events::deleted(EventSpec::of(
+                Entity::Coupon,
+                "deleted",
+                &coupon.id,
+                coupon.revision,
+                now,
+            ))?])
+        } else {
+            "[]".into()
+        };
+        let writes = vec![Write::put(keys::coupon(&coupon.id), encode(&coupon)?, version)];
+        Ok(Step::new(Request::Commit(writes, Outcome { result: "{}".into(), events }), *self))
+    }
+
+    fn conflict(self: Box<Self>, _key: &str) -> Result<Step> {
+        Ok(read_for_delete(*self))
+    }
+}
+
+// ------------------------------------------------------------------ the member's coupons
+
+/// Rows per scan of an account's coupon index.
+const INDEX_BATCH: u32 = 500;
+
+/// `getCurrentMemberCoupons()`: the member's index, the account's coupon index, the coupons.
+#[derive(Debug, Clone)]
+pub struct MemberCoupons {
+    member: String,
+    account_id: Option<String>,
+    scan: Option<ScanRequest>,
+    coupon_ids: Vec<String>,
+}
+
+pub fn member_coupons(_: &[Input], ctx: &Context) -> Result<Step> {
+    let Caller::Member(member) = &ctx.caller else {
+        return Err(member_required("getCurrentMemberCoupons"));
+    };
+    let op = MemberCoupons { member: member.clone(), account_id: None, scan: None, coupon_ids: Vec::new() };
+    Ok(Step::new(Request::Read(vec![keys::member_index(member)]), op))
+}
+
+impl MemberCoupons {
+    fn scan_from(mut self, after: Option<String>) -> Step {
+        let prefix = keys::account_coupons(self.account_id.as_deref().unwrap_or_default());
+        let request = ScanRequest { prefix, after, limit: INDEX_BATCH, reverse: false };
+        self.scan = Some(request.clone());
+        Step::new(Request::Scan(request), self)
+    }
+}
+
+impl Machine for MemberCoupons {
+    fn resume(mut self: Box<Self>, io: Io) -> Result<Step> {
+        if self.account_id.is_none() {
+            let Some(stored) = expect_read(io, 1)?.into_iter().next().flatten() else {
+                return Err(no_account(&self.member));
+            };
+            let index: IndexRecord = records::decode(&keys::member_index(&self.member), &stored.value)?;
+            self.account_id = Some(index.account_id);
+            return Ok(self.scan_from(None));
+        }
+        if let Some(request) = self.scan.take() {
+            let rows = expect_scan(io, &request)?;
+            let full = rows.len() as u32 == request.limit;
+            let last = rows.last().map(|r| r.key.clone());
+            for row in rows {
+                let index: CouponIndex = records::decode(&row.key, &row.value)?;
+                self.coupon_ids.push(index.coupon_id);
+            }
+            if full {
+                return Ok(self.scan_from(last));
+            }
+            let keys = self.coupon_ids.iter().map(|id| keys::coupon(id)).collect();
+            return Ok(Step::new(Request::Read(keys), *self));
+        }
+        let values = expect_read(io, self.coupon_ids.len())?;
+        let mut items = Vec::new();
+        for (id, stored) in self.coupon_ids.iter().zip(values) {
+            // An index without its coupon would be a torn write: report it, never skip it.
+            let Some(stored) = stored else { return Err(not_found(id)) };
+            let coupon = decode_coupon(&keys::coupon(id), &stored.value)?;
+            if coupon.deleted_ms.is_none() {
+                items.push(encode(&view::coupon(&coupon))?);
+            }
+        }
+        Ok(Step::done(format!("{{\"loyaltyCoupons\":[{}]}}", items.join(","))))
+    }
+}
+
+// ------------------------------------------------------------------ query
+
+fn parse_query(c: &mut Check, q: &Input) -> (Filter, Vec<SortKey>) {
+    scan::filter_and_sort(c, "query", q, COUPONS.fields)
+}
+
+fn render_query(page: Page) -> Result<String> {
+    let paging = MetadataV2::new(page.items.len(), page.offset, page.cursors);
+    Ok(format!("{{\"loyaltyCoupons\":[{}],\"metadata\":{}}}", page.items.join(","), encode(&paging)?))
+}
+
+fn render_bulk(page: Page) -> Result<String> {
+    Ok(format!("{{\"couponsInSite\":[{{\"loyaltyCoupons\":[{}]}}]}}", page.items.join(",")))
+}
+
+/// A query over `coupon/` (tombstones skipped), in id order unless sorted.
+fn run_query(field: &str, q: &Input, render: scan::Render) -> Result<Step> {
+    scan::family_query(&COUPONS, keys::COUPON_PREFIX, field, q, parse_query, render)
+}
+
+/// `queryLoyaltyCoupons({ filter?, sort?, cursorPaging? })`: `{ loyaltyCoupons, metadata }`.
+pub fn query(args: &[Input], _: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let q = c.object("query", arg(args, 0), false).unwrap_or(&Input::Null).clone();
+    c.finish()?;
+    run_query("query", &q, render_query)
+}
+
+/// `bulkGetLoyaltyCoupon({ query? })`: one page of this site's coupons (at most 100).
+pub fn bulk_get(args: &[Input], _: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let q = match c.object("options", arg(args, 0), false) {
+        Some(o) => c.object("options.query", o.get("query"), false).unwrap_or(&Input::Null).clone(),
+        None => Input::Null,
+    };
+    c.finish()?;
+    run_query("options.query", &q, render_bulk)
+}
