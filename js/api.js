@@ -16,6 +16,6 @@ const wixLoyaltyBackend = createLoyaltyBackend({ storage: memoryStorage() });
 // modules of wix-loyalty-backend.
 export const {
   accounts, programs, transactions, rewards, coupons, tiers, earningRules, imports, checkoutExchange, socialMedia,
-  account, program, jobs,
+  account, program, jobs, refunds,
 } = wixLoyaltyBackend;
 export default wixLoyaltyBackend;

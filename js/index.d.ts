@@ -558,6 +558,15 @@ export interface Jobs {
   resumeJobs(): Promise<{ resumed: string[] }>;
 }
 
+/** The engine's own: refunds of coupons (not part of Wix's API). */
+export interface Refunds {
+  /**
+   * Gives an unused (`ACTIVE`) coupon's points back, once, as a `REFUND` transaction; the coupon
+   * becomes `ARCHIVED` and its reference coupon void. `revision`, when given, must be the coupon's.
+   */
+  refundLoyaltyCoupon(loyaltyCouponId: string, options?: { revision?: string }): Promise<{ coupon: LoyaltyCoupon; transactionId: string }>;
+}
+
 /** The latest transaction on an account, as the legacy modules report it. */
 export interface LegacyTransaction {
   _id: string;
@@ -594,6 +603,7 @@ export interface LoyaltyModules {
   checkoutExchange: CheckoutExchange;
   socialMedia: SocialMedia;
   jobs: Jobs;
+  refunds: Refunds;
   /** Legacy `wix-loyalty-backend` name of `programs` (same answers). */
   program: Programs;
   /** Legacy `wix-loyalty-backend` `account`: the legacy shapes. */
@@ -705,6 +715,7 @@ export declare const imports: Imports;
 export declare const checkoutExchange: CheckoutExchange;
 export declare const socialMedia: SocialMedia;
 export declare const jobs: Jobs;
+export declare const refunds: Refunds;
 export declare const program: Programs;
 export declare const account: LegacyAccounts;
 

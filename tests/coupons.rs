@@ -324,3 +324,47 @@ fn verify_finds_coupons_and_redemptions_that_do_not_match() {
     let codes: Vec<String> = verify(&b.store).discrepancies.iter().map(|d| d.code.to_string()).collect();
     assert!(codes.contains(&"REDEEMED_MISMATCH".to_string()), "{codes:?}");
 }
+
+#[test]
+fn a_refund_gives_an_unused_coupons_points_back_once() {
+    let (mut b, account, reward) = setup(100, 30);
+    let coupon = redeem(&mut b, &reward, &account).unwrap()["coupon"].clone();
+    let id = coupon["_id"].clone();
+    let e = b.err("refundLoyaltyCoupon", &[id.clone(), json!({ "revision": "2" })]);
+    assert_eq!((e.code, e.reason), (Code::Aborted, "REVISION_MISMATCH"));
+    b.events.clear();
+    let refunded = b.ok("refundLoyaltyCoupon", std::slice::from_ref(&id));
+    assert_eq!(refunded["coupon"]["status"], "ARCHIVED");
+    assert_eq!(refunded["coupon"]["couponReference"]["deleted"], true);
+    assert_eq!(refunded["coupon"]["revision"], "2");
+    let a = account_of(&mut b, &account);
+    assert_eq!(a["points"], json!({ "balance": 100, "earned": 0, "adjusted": 100, "redeemed": 0, "expired": 0 }));
+    assert_eq!(a["revision"], "4");
+    let txn = b.ok("getLoyaltyTransaction", &[refunded["transactionId"].clone()]);
+    assert_eq!(txn["transactionType"], "REFUND");
+    assert_eq!(txn["amount"], 30);
+    assert_eq!(txn["refundInfo"]["refundedTransactionId"], coupon["transactionId"]);
+    let kinds: Vec<&str> = b.events.iter().map(|e| e["metadata"]["eventType"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["wix.loyalty.v1.account_points_updated", "wix.loyalty.v1.account_updated"]);
+
+    let commits = b.store.commits;
+    let e = b.err("refundLoyaltyCoupon", std::slice::from_ref(&id));
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "COUPON_NOT_ACTIVE"), "once only");
+    assert_eq!(b.store.commits, commits);
+    assert_eq!(b.ok("getLoyaltyCoupon", &[id]), refunded["coupon"]);
+    assert!(verify(&b.store).ok, "{:?}", verify(&b.store).discrepancies);
+    assert_consistent(&mut b, &account);
+
+    // A deleted coupon is not refunded; a refund that loses a race reads again and refuses.
+    let other = redeem(&mut b, &reward, &account).unwrap()["coupon"].clone();
+    b.ok("deleteLoyaltyCoupon", &[other["_id"].clone(), json!("1")]);
+    assert_eq!(b.err("refundLoyaltyCoupon", &[other["_id"].clone()]).reason, "COUPON_NOT_FOUND");
+    let third = redeem(&mut b, &reward, &account).unwrap()["coupon"]["_id"].clone();
+    let mut op = b.start("refundLoyaltyCoupon", &[input(&third)]).unwrap();
+    assert!(matches!(op.advance(&mut b.store, &|_| Input::Null), Progress::Pending));
+    b.ok("refundLoyaltyCoupon", &[third]);
+    assert_eq!(finish(&mut b, op).unwrap_err().reason, "COUPON_NOT_ACTIVE");
+    let a = account_of(&mut b, &account);
+    assert_eq!(a["points"]["balance"], 70, "30 spent on the deleted coupon; the third given back once");
+    assert!(verify(&b.store).ok, "{:?}", verify(&b.store).discrepancies);
+}

@@ -30,6 +30,8 @@ pub enum Module {
     CheckoutExchange,
     SocialMedia,
     Jobs,
+    /// The engine's own: refunds of coupons.
+    Refunds,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -687,6 +689,10 @@ pub const OPERATIONS: &[Operation] = &[
     // ------------------------------------------------------------------ the engine's own
     op(Jobs, "getJob").args(&[field("jobId")]).start(jobs::get),
     op(Jobs, "resumeJobs").mutates(0).start(jobs::resume_all),
+    op(Refunds, "refundLoyaltyCoupon")
+        .args(&[field("loyaltyCouponId"), rest("options")])
+        .mutates(1)
+        .start(coupons::refund),
 ];
 
 /// An event the engine can deliver: its SDK registration function and Wix event type.
@@ -808,6 +814,7 @@ pub fn module_name(module: Module) -> &'static str {
         CheckoutExchange => "checkoutExchange",
         SocialMedia => "socialMedia",
         Jobs => "jobs",
+        Refunds => "refunds",
     }
 }
 

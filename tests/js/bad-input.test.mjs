@@ -46,7 +46,7 @@ const HOSTILE = {
 };
 
 const MODULES = ['programs', 'accounts', 'transactions', 'rewards', 'coupons', 'tiers', 'earningRules', 'imports',
-  'checkoutExchange', 'socialMedia', 'jobs', 'account', 'program'];
+  'checkoutExchange', 'socialMedia', 'jobs', 'refunds', 'account', 'program'];
 
 /** Every function of every module (methods, event registrations), as an admin and as a member,
  * and the query builders' operators. */

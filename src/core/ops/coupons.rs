@@ -439,6 +439,129 @@ impl Machine for Delete {
     }
 }
 
+// ------------------------------------------------------------------ refund
+
+/// `refundLoyaltyCoupon(loyaltyCouponId, { revision? })` (an extension): gives an unused coupon's
+/// points back, once. Reads the coupon, then its account, and commits both with a `REFUND` entry.
+#[derive(Debug, Clone)]
+pub struct Refund {
+    coupon_id: String,
+    revision: Option<u64>,
+    transaction_id: String,
+    /// The coupon as read, and its version (once read).
+    coupon: Option<(CouponRecord, u64)>,
+    at: Stamp,
+}
+
+fn read_refund(mut op: Refund) -> Step {
+    op.coupon = None;
+    let key = keys::coupon(&op.coupon_id);
+    Step::new(Request::Read(vec![key]), op)
+}
+
+pub fn refund(args: &[Input], ctx: &Context) -> Result<Step> {
+    let mut c = Check::default();
+    let id = c.required_guid("loyaltyCouponId", arg(args, 0));
+    let revision = match c.object("options", arg(args, 1), false) {
+        Some(o) => c.revision("options.revision", o.get("revision")).flatten(),
+        None => None,
+    };
+    c.finish()?;
+    let id = id.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked refund went missing"))?;
+    let op = Refund { coupon_id: id, revision, transaction_id: ctx.fresh_id(0)?, coupon: None, at: ctx.stamp() };
+    let lock = vec![keys::coupon(&op.coupon_id)];
+    Ok(read_refund(op).locking(lock))
+}
+
+impl Refund {
+    /// The coupon read: refundable, at the revision given, if any. Then its account is read.
+    fn check(mut self, stored: Option<Stored>) -> Result<Step> {
+        let (coupon, version) = read_coupon(&self.coupon_id, stored)?;
+        if coupon.status != CouponStatus::Active {
+            return Err(LoyaltyError::precondition(
+                "COUPON_NOT_ACTIVE",
+                format!(
+                    "loyalty coupon {} is {}: only an ACTIVE coupon can be refunded, once",
+                    coupon.id,
+                    coupon.status.as_str()
+                ),
+            )
+            .with_data(json!({ "loyaltyCouponId": coupon.id, "status": coupon.status.as_str() })));
+        }
+        if let Some(expected) = self.revision.filter(|r| *r != coupon.revision) {
+            return Err(LoyaltyError::new(
+                crate::core::error::Code::Aborted,
+                "REVISION_MISMATCH",
+                format!(
+                    "revision {expected} was given but loyalty coupon {} is at revision {}",
+                    coupon.id, coupon.revision
+                ),
+            )
+            .with_data(json!({ "loyaltyCouponId": coupon.id, "currentRevision": coupon.revision.to_string() })));
+        }
+        let key = keys::account(&coupon.account_id);
+        self.coupon = Some((coupon, version));
+        Ok(Step::new(Request::Read(vec![key]), self))
+    }
+
+    fn decide(self, coupon: CouponRecord, coupon_version: u64, stored: Option<Stored>) -> Result<Step> {
+        let (mut account, version) = lookup::read_account(&coupon.account_id, stored.as_ref())?;
+        let now_ms = apply_delta(&mut account, coupon.cost, TransactionType::Refund, self.at.now_ms)?;
+        let txn = TransactionRecord {
+            schema: SCHEMA,
+            id: self.transaction_id.clone(),
+            account_id: account.id.clone(),
+            account_revision: account.revision,
+            created_ms: now_ms,
+            amount: coupon.cost,
+            transaction_type: TransactionType::Refund,
+            description: coupon.reward_name.clone(),
+            idempotency_key: self.transaction_id.clone(),
+            earn_info: None,
+            adjust_info: None,
+            redeem_info: None,
+            refund_info: Some(records::RefundInfo {
+                app_id: records::LOYALTY_APP_ID.into(),
+                refunded_transaction_id: coupon.transaction_id.clone(),
+            }),
+        };
+        let mut coupon = coupon;
+        coupon.status = CouponStatus::Archived;
+        coupon.coupon_reference.deleted = true;
+        coupon.refund_transaction_id = Some(txn.id.clone());
+        coupon.revision += 1;
+        coupon.updated_ms = now_ms.max(coupon.updated_ms);
+        let mut writes = ledger::change_writes(&account, version, &txn)?;
+        writes.push(Write::put(keys::coupon(&coupon.id), encode(&coupon)?, coupon_version));
+        let result = format!("{{\"coupon\":{},\"transactionId\":\"{}\"}}", encode(&view::coupon(&coupon))?, txn.id);
+        let events = if self.at.events {
+            let view = record_json::account_view(&account);
+            events::list(&events::points_changed(&account.id, account.revision, now_ms, &view)?)
+        } else {
+            "[]".into()
+        };
+        Ok(Step::new(Request::Commit(writes, Outcome { result, events }), self))
+    }
+}
+
+impl Machine for Refund {
+    fn resume(mut self: Box<Self>, io: Io) -> Result<Step> {
+        let stored = expect_read(io, 1)?.into_iter().next().flatten();
+        match self.coupon.take() {
+            None => self.check(stored),
+            Some((coupon, version)) => self.decide(coupon, version, stored),
+        }
+    }
+
+    /// The coupon or its account changed meanwhile: start over from the coupon.
+    fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
+        if key == keys::transaction(&self.transaction_id) {
+            return Err(ledger::id_collision(&self.transaction_id, "a transaction"));
+        }
+        Ok(read_refund(*self))
+    }
+}
+
 // ------------------------------------------------------------------ the member's coupons
 
 /// Rows per scan of an account's coupon index.

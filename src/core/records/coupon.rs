@@ -8,10 +8,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::read::{boolean, int, opt_bool, opt_number, opt_text, opt_whole, text, whole};
+use crate::core::input::Input;
+
 use super::reward::{CouponReward, RewardRecord};
 use super::{first_non_guid, first_out_of_range, Record, SAFE, TIME};
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CouponStatus {
     /// Usable.
@@ -29,7 +32,7 @@ impl CouponStatus {
     }
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct SpecScope {
     pub namespace: String,
@@ -40,7 +43,7 @@ pub struct SpecScope {
 }
 
 /// The discount a coupon gives, in Wix Coupons' terms (spec §3.5).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[derive(Serialize, Clone, Debug, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Specification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,7 +99,7 @@ impl Specification {
     }
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CouponReference {
     pub coupon_id: String,
@@ -106,7 +109,7 @@ pub struct CouponReference {
     pub deleted: bool,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CouponRecord {
     pub schema: u32,
@@ -158,7 +161,7 @@ impl Record for CouponRecord {
 }
 
 /// `coupon-code/<code>` and `account-coupon/<accountId>/<couponId>`: the coupon they name.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct CouponIndex {
     pub schema: u32,
@@ -175,7 +178,7 @@ impl Record for CouponIndex {
 }
 
 /// `redeem/<idempotencyKey>`: a redemption made with that key, and its answer, for retries.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct RedeemRecord {
     pub schema: u32,
@@ -192,6 +195,99 @@ impl Record for RedeemRecord {
     }
     fn out_of_range(&self) -> Option<String> {
         first_non_guid(&[("accountId", &self.account_id), ("rewardId", &self.reward_id), ("couponId", &self.coupon_id)])
+    }
+}
+
+// ------------------------------------------------------------------ reading records
+
+impl CouponStatus {
+    fn named(name: &str) -> Option<CouponStatus> {
+        match name {
+            "ACTIVE" => Some(CouponStatus::Active),
+            "ARCHIVED" => Some(CouponStatus::Archived),
+            _ => None,
+        }
+    }
+}
+
+fn specification(v: &Input) -> Option<Specification> {
+    let scope = match v.get("scope") {
+        s if s.is_absent() => None,
+        s => Some(SpecScope {
+            namespace: text(s, "namespace")?,
+            name: opt_text(s, "name")?,
+            entity_id: opt_text(s, "entityId")?,
+        }),
+    };
+    Some(Specification {
+        money_off_amount: opt_number(v, "moneyOffAmount")?,
+        percent_off_rate: opt_number(v, "percentOffRate")?,
+        free_shipping: opt_bool(v, "freeShipping")?,
+        scope,
+        minimum_subtotal: opt_number(v, "minimumSubtotal")?,
+        name: text(v, "name")?,
+        kind: text(v, "type")?,
+        limited_to_one_item: opt_bool(v, "limitedToOneItem")?,
+        applies_to_subscriptions: opt_bool(v, "appliesToSubscriptions")?,
+        discounted_cycle_count: opt_whole(v, "discountedCycleCount")?.map(|n| n.min(u64::from(u32::MAX)) as u32),
+    })
+}
+
+fn coupon(v: &Input) -> Option<CouponRecord> {
+    let r = v.get("couponReference");
+    Some(CouponRecord {
+        schema: whole(v, "schema")?.min(u64::from(u32::MAX)) as u32,
+        id: text(v, "id")?,
+        account_id: text(v, "accountId")?,
+        member_id: opt_text(v, "memberId")?,
+        transaction_id: text(v, "transactionId")?,
+        reward_id: text(v, "rewardId")?,
+        reward_name: text(v, "rewardName")?,
+        cost: int(v, "cost")?,
+        coupon_reference: CouponReference {
+            coupon_id: text(r, "couponId")?,
+            code: text(r, "code")?,
+            name: text(r, "name")?,
+            specification: specification(r.get("specification"))?,
+            deleted: boolean(r, "deleted")?,
+        },
+        status: CouponStatus::named(v.get("status").text()?)?,
+        revision: whole(v, "revision")?,
+        created_ms: int(v, "createdMs")?,
+        updated_ms: int(v, "updatedMs")?,
+        refund_transaction_id: opt_text(v, "refundTransactionId")?,
+        deleted_ms: opt_whole(v, "deletedMs")?.map(|n| n as i64),
+    })
+}
+
+impl<'de> Deserialize<'de> for CouponRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::via_input(d, "coupon", coupon)
+    }
+}
+
+impl<'de> Deserialize<'de> for CouponIndex {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::via_input(d, "coupon index", |v| {
+            Some(CouponIndex {
+                schema: whole(v, "schema")?.min(u64::from(u32::MAX)) as u32,
+                coupon_id: text(v, "couponId")?,
+            })
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RedeemRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::via_input(d, "redemption", |v| {
+            Some(RedeemRecord {
+                schema: whole(v, "schema")?.min(u64::from(u32::MAX)) as u32,
+                account_id: text(v, "accountId")?,
+                reward_id: text(v, "rewardId")?,
+                coupon_id: text(v, "couponId")?,
+                answer: text(v, "answer")?,
+            })
+        })
     }
 }
 

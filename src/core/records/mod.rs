@@ -73,6 +73,77 @@ pub(crate) fn first_non_guid(checks: &[(&str, &str)]) -> Option<String> {
 pub(crate) const SAFE: i128 = crate::core::validate::MAX_SAFE_INTEGER as i128;
 pub(crate) const TIME: i128 = crate::core::time::MAX_MS as i128;
 
+/// Field readers for records read through [`Input`] (see [`via_input`]): `None` when the field
+/// is missing or of the wrong kind.
+pub(crate) mod read {
+    use crate::core::input::Input;
+
+    pub fn text(v: &Input, name: &str) -> Option<String> {
+        v.get(name).text().map(String::from)
+    }
+
+    /// `Some(None)` when absent (or null), `None` when of the wrong kind.
+    pub fn opt_text(v: &Input, name: &str) -> Option<Option<String>> {
+        match v.get(name) {
+            x if x.is_absent() => Some(None),
+            x => x.text().map(|t| Some(t.to_string())),
+        }
+    }
+
+    pub fn whole(v: &Input, name: &str) -> Option<u64> {
+        v.get(name).whole()
+    }
+
+    pub fn int(v: &Input, name: &str) -> Option<i64> {
+        match v.get(name) {
+            Input::Number(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 => Some(*n as i64),
+            _ => None,
+        }
+    }
+
+    pub fn opt_whole(v: &Input, name: &str) -> Option<Option<u64>> {
+        match v.get(name) {
+            x if x.is_absent() => Some(None),
+            x => x.whole().map(Some),
+        }
+    }
+
+    pub fn opt_number(v: &Input, name: &str) -> Option<Option<f64>> {
+        match v.get(name) {
+            x if x.is_absent() => Some(None),
+            Input::Number(n) if n.is_finite() => Some(Some(*n)),
+            _ => None,
+        }
+    }
+
+    pub fn boolean(v: &Input, name: &str) -> Option<bool> {
+        match v.get(name) {
+            Input::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn opt_bool(v: &Input, name: &str) -> Option<Option<bool>> {
+        match v.get(name) {
+            x if x.is_absent() => Some(None),
+            Input::Bool(b) => Some(Some(*b)),
+            _ => None,
+        }
+    }
+}
+
+/// Deserializes a record through [`Input`] and `from`: one serde reader (Input's) for every
+/// record read this way, instead of a derived reader per type in the module.
+pub(crate) fn via_input<'de, D: serde::Deserializer<'de>, T>(
+    d: D,
+    what: &str,
+    from: fn(&crate::core::input::Input) -> Option<T>,
+) -> std::result::Result<T, D::Error> {
+    let input = crate::core::input::Input::deserialize(d)?;
+    from(&input)
+        .ok_or_else(|| serde::de::Error::custom(format!("not a {what} record: a field is missing or malformed")))
+}
+
 /// Parses a stored record, naming the key when it is unreadable or from a newer schema.
 pub fn decode<T: Record>(key: &str, text: &str) -> Result<T> {
     let parsed = match T::read_written(text) {

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::read::text;
 use super::{first_non_guid, first_out_of_range, Record, SAFE, TIME};
 
 #[derive(serde::Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,9 +28,9 @@ impl TransactionType {
 }
 
 /// What a `REDEEM` paid for: the reward, its type, and the loyalty coupon it produced.
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, serde(rename_all = "camelCase"))]
 pub struct RedeemInfo {
     pub reward_id: String,
     pub reward_type: String,
@@ -37,12 +38,32 @@ pub struct RedeemInfo {
 }
 
 /// What a `REFUND` gave back: the `REDEEM` it reverses.
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, serde(rename_all = "camelCase"))]
 pub struct RefundInfo {
     pub app_id: String,
     pub refunded_transaction_id: String,
+}
+
+impl<'de> Deserialize<'de> for RedeemInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::via_input(d, "redeemInfo", |v| {
+            Some(RedeemInfo {
+                reward_id: text(v, "rewardId")?,
+                reward_type: text(v, "rewardType")?,
+                reference_entity_id: text(v, "referenceEntityId")?,
+            })
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RefundInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::via_input(d, "refundInfo", |v| {
+            Some(RefundInfo { app_id: text(v, "appId")?, refunded_transaction_id: text(v, "refundedTransactionId")? })
+        })
+    }
 }
 
 #[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
