@@ -21,7 +21,7 @@ try {
 const { storage, label } = chosen;
 
 const people = {
-  '3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d': { name: 'Dana Levi', email: 'dana@example.com' },
+  '3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d': { name: 'Dana Levi', email: 'dana@example.com', memberId: 'da4a0000-5e1f-4000-8000-00000000da4a' },
   '7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b': { name: 'Omar Haddad', email: 'omar@example.com' },
   'c0ffee00-1234-4abc-9def-0123456789ab': { name: 'Mei Chen', email: 'mei@example.com' },
 };
@@ -129,6 +129,23 @@ await expectFailure('an overdraft (Omar −500)', loyalty.accounts.adjustPoints(
 await expectFailure(`a stale revision (Mei, revision "${meiNow.revision}" again)`, loyalty.accounts.adjustPoints(mei, { amount: 10, revision: meiNow.revision }));
 await expectFailure('a fractional amount', loyalty.accounts.adjustPoints(mei, { amount: 2.5 }));
 
+step('Redeem points for a coupon');
+const reward = await loyalty.rewards.createReward({ name: 'Free coffee', active: true, couponReward: { fixedAmount: { configsByTier: [{ costInPoints: 100, amount: 4.5 }] }, limitedToOneItem: true } });
+console.log(`  reward "${reward.name}" (${reward.type}) costs ${reward.couponReward.fixedAmount.configsByTier[0].costInPoints} Stars`);
+// Dana, signed in as a site member, redeems her own points.
+const asDana = loyalty.forMember(people['3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d'].memberId);
+const redeemKey = `redeem-${order(5)}`;
+const { coupon } = await asDana.coupons.redeemCurrentMemberPointsForCoupon(reward._id, { idempotencyKey: redeemKey });
+const spec = coupon.couponReference.specification;
+const danaNow = await loyalty.accounts.getAccount(dana);
+console.log(`  Dana (a site member) redeems 100 Stars → coupon ${coupon.couponReference.code}: ${spec.type} ${spec.moneyOffAmount}; balance ${danaNow.points.balance}, redeemed ${danaNow.points.redeemed}`);
+const again = await asDana.coupons.redeemCurrentMemberPointsForCoupon(reward._id, { idempotencyKey: redeemKey });
+console.log(`  the retry returns coupon ${again.coupon.couponReference.code} (${again.coupon._id === coupon._id ? 'the same one' : 'A NEW ONE'}); no points taken twice`);
+const { loyaltyCoupons } = await asDana.coupons.getCurrentMemberCoupons();
+console.log(`  Dana's coupons: ${loyaltyCoupons.map((c) => `${c.couponReference.code} (${c.status})`).join(', ')}`);
+await expectFailure('Omar redeeming 100 Stars with 95', loyalty.coupons.redeemPointsForCoupon(reward._id, { loyaltyAccountId: omar }));
+await expectFailure("Dana redeeming from Omar's account", asDana.coupons.redeemPointsForCoupon(reward._id, { loyaltyAccountId: omar }));
+
 step('The official SDK (@wix/sdk + @wix/loyalty, unmodified) talks to the engine');
 // createWixFetch serves the Wix Loyalty REST API from this backend, in-process; `serve` does the
 // same over HTTP (npx wix-loyalty-wasm serve).
@@ -155,6 +172,7 @@ table(accounts, [
   ['Balance', (a) => a.points.balance],
   ['Earned', (a) => a.points.earned],
   ['Adjusted', (a) => a.points.adjusted],
+  ['Redeemed', (a) => a.points.redeemed],
   ['Revision', (a) => a.revision],
   ['Last activity', (a) => a.lastActivityDate?.toISOString().replace('T', ' ').slice(0, 19) ?? ''],
 ]);
@@ -171,7 +189,7 @@ table(items, [
   ['Type', (t) => t.transactionType],
   ['Amount', (t) => (t.amount > 0 ? `+${t.amount}` : t.amount)],
   ['Description', (t) => t.description],
-  ['Detail', (t) => (t.adjustInfo ? `${t.adjustInfo.amountBefore} → ${t.adjustInfo.amountAfter}` : `key ${t.idempotencyKey}`)],
+  ['Detail', (t) => (t.adjustInfo ? `${t.adjustInfo.amountBefore} → ${t.adjustInfo.amountAfter}` : t.redeemInfo ? `reward ${t.redeemInfo.rewardId.slice(0, 8)}…` : `key ${t.idempotencyKey}`)],
 ]);
 
 step('Events delivered after each commit');
