@@ -49,7 +49,7 @@ const NUMBERS: [f64; 24] = [
     253_402_300_800_000.0,
 ];
 
-const WORDS: [&str; 38] = [
+const WORDS: [&str; 41] = [
     "amount",
     "balance",
     "revision",
@@ -88,6 +88,9 @@ const WORDS: [&str; 38] = [
     "minimumSubtotal",
     "scope",
     "tierId",
+    "loyaltyAccountId",
+    "rewardId",
+    "loyaltyCouponId",
 ];
 
 const STRINGS: [&str; 18] = [
@@ -167,6 +170,22 @@ fn sample_records() -> Vec<(String, String)> {
         ]);
         let _ = b.call("updateReward", &[Input::String(id), update]).unwrap();
     }
+    // A redemption (and its refund) on a reward of 1 point, for coupon records.
+    let cheap = b.call("createReward", &[serde_json::from_str(r#"{"name":"c","active":true,"couponReward":{"fixedAmount":{"configsByTier":[{"costInPoints":1,"amount":2.5}]},"minimumSubtotal":3}}"#).unwrap()]).unwrap();
+    let account = b
+        .call(
+            "getAccountBySecondaryId",
+            &[serde_json::from_str(r#"{"contactId":"3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d"}"#).unwrap()],
+        )
+        .unwrap();
+    let options = Input::Object(vec![
+        ("loyaltyAccountId".into(), Input::String(account["account"]["_id"].as_str().unwrap().into())),
+        ("idempotencyKey".into(), Input::String("r".into())),
+    ]);
+    let redeemed =
+        b.call("redeemPointsForCoupon", &[Input::String(cheap["_id"].as_str().unwrap().into()), options]).unwrap();
+    let _ =
+        b.call("refundLoyaltyCoupon", &[Input::String(redeemed["coupon"]["_id"].as_str().unwrap().into())]).unwrap();
     let gone = b
         .call(
             "createReward",

@@ -101,10 +101,27 @@ impl Store for FaultyStore {
 #[derive(Debug, Clone)]
 enum Intent {
     Create(usize),
-    Earn { contact: usize, key: String, amount: i64 },
-    Adjust { contact: usize, amount: i64 },
-    SetBalance { contact: usize, balance: i64 },
-    Query { contact: usize },
+    Earn {
+        contact: usize,
+        key: String,
+        amount: i64,
+    },
+    Adjust {
+        contact: usize,
+        amount: i64,
+    },
+    SetBalance {
+        contact: usize,
+        balance: i64,
+    },
+    Query {
+        contact: usize,
+    },
+    /// A redemption of the reward, with a key shared by the clients.
+    Redeem {
+        contact: usize,
+        key: String,
+    },
 }
 
 struct InFlight {
@@ -135,6 +152,9 @@ struct Sim {
     /// Adjust transaction ids handed to attempts, and those reported successful.
     adjust_ids: BTreeSet<String>,
     adjust_ok: BTreeSet<String>,
+    /// The reward redeemed, and redemption key → the coupons clients saw for it.
+    reward: String,
+    redeem_results: BTreeMap<String, BTreeSet<String>>,
     operations: u64,
     trace: bool,
 }
@@ -142,7 +162,7 @@ struct Sim {
 impl Sim {
     fn context(&mut self) -> Context {
         self.now_ms += 1 + self.rng.below(3) as i64;
-        self.next_id += 1;
+        self.next_id += 3;
         // Half the time the client has a copy of the program, so createAccount commits without a read.
         let program = if self.rng.chance(50) {
             self.store
@@ -155,7 +175,8 @@ impl Sim {
         };
         Context {
             now_ms: self.now_ms,
-            ids: vec![guid(self.next_id)],
+            // As many fresh ids as any operation here needs (a redemption: 3).
+            ids: vec![guid(self.next_id), guid(self.next_id - 1), guid(self.next_id - 2)],
             caller: Caller::Admin,
             has_contacts: false,
             want_events: false,
@@ -177,6 +198,9 @@ impl Sim {
             }
             5 | 6 => Intent::Adjust { contact, amount: self.rng.below(41) as i64 - 20 },
             7 | 8 => Intent::SetBalance { contact, balance: self.rng.below(100) as i64 },
+            9 if self.rng.chance(50) => {
+                Intent::Redeem { contact, key: format!("redeem-{contact}-{}", self.rng.below(6)) }
+            }
             _ => Intent::Query { contact },
         }
     }
@@ -207,6 +231,13 @@ impl Sim {
                 (
                     "queryLoyaltyTransactions",
                     vec![json!({ "filter": { "accountId": id }, "cursorPaging": { "limit": 3 } })],
+                )
+            }
+            Intent::Redeem { contact, key } => {
+                let id = account(contact, &self.accounts)?;
+                (
+                    "redeemPointsForCoupon",
+                    vec![json!(self.reward), json!({ "loyaltyAccountId": id, "idempotencyKey": key })],
                 )
             }
         };
@@ -288,12 +319,29 @@ impl Sim {
                 assert_eq!(e.reason, "STORAGE_ERROR");
                 None
             }
+            (Intent::Redeem { key, .. }, Ok(v)) => {
+                let coupon = v["coupon"]["_id"].as_str().unwrap().to_string();
+                self.redeem_results.entry(key.clone()).or_default().insert(coupon);
+                None
+            }
+            // After a storage failure the outcome is unknown: retry with the same key. (Never
+            // TOO_MANY_CONFLICTS: a retry of a redemption that was applied answers it at once.)
+            (Intent::Redeem { .. }, Err(e)) if e.reason == "STORAGE_ERROR" => {
+                (flight.attempt < 8).then_some(flight.intent)
+            }
+            (Intent::Redeem { .. }, Err(e)) => {
+                // A key first used for another account of the same contact number cannot happen
+                // (one account per contact); only a short balance refuses.
+                assert_eq!(e.reason, "INSUFFICIENT_POINTS", "redeemPointsForCoupon: {e}");
+                None
+            }
         }
     }
 }
 
 struct Figures {
     operations: u64,
+    redemptions: usize,
     faults: Faults,
     ledger_entries: usize,
 }
@@ -315,6 +363,8 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
         earn_requests: BTreeMap::new(),
         adjust_ids: BTreeSet::new(),
         adjust_ok: BTreeSet::new(),
+        reward: String::new(),
+        redeem_results: BTreeMap::new(),
         operations: 0,
         trace,
     };
@@ -323,6 +373,17 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
         let ctx = sim.context();
         let mut op = Operation::start(PROGRAM, &[], &ctx).unwrap();
         if op.run(&mut sim.store, &|_| Input::Null).is_ok() {
+            break;
+        }
+    }
+    // And a reward of 15 points to redeem.
+    let reward = json!({ "name": "sim", "active": true, "couponReward": { "freeShipping": { "configsByTier": [{ "costInPoints": 15 }] } } });
+    loop {
+        let ctx = sim.context();
+        let mut op = Operation::start("createReward", &[to_input(&reward)], &ctx).unwrap();
+        if let Ok(o) = op.run(&mut sim.store, &|_| Input::Null) {
+            let created: Value = serde_json::from_str(&o.result).unwrap();
+            sim.reward = created["reward"]["_id"].as_str().unwrap().to_string();
             break;
         }
     }
@@ -385,6 +446,7 @@ fn check(seed: u64, sim: &Sim) -> Figures {
     // The ledger, from the store.
     let mut earns: BTreeMap<String, (String, i64)> = BTreeMap::new();
     let mut adjusts = BTreeSet::new();
+    let mut redeems = 0;
     let mut entries = 0;
     for (key, (value, _)) in
         sim.store.inner.entries.range("txn/".to_string()..).take_while(|(k, _)| k.starts_with("txn/"))
@@ -399,6 +461,7 @@ fn check(seed: u64, sim: &Sim) -> Figures {
                     fail(format!("key {k} credited twice"));
                 }
             }
+            "REDEEM" => redeems += 1,
             _ => {
                 if !adjusts.insert(id.clone()) {
                     fail(format!("{key}: adjustment recorded twice"));
@@ -426,7 +489,28 @@ fn check(seed: u64, sim: &Sim) -> Figures {
     if let Some(lost) = sim.adjust_ok.iter().find(|id| !adjusts.contains(*id)) {
         fail(format!("adjustment {lost} was reported done but is not in the ledger"));
     }
-    Figures { operations: sim.operations, faults: sim.store.faults, ledger_entries: entries }
+    // Every redemption used a key: one REDEEM per key recorded, and what clients saw is that one.
+    let records: BTreeMap<String, String> = sim
+        .store
+        .inner
+        .entries
+        .range("redeem/".to_string()..)
+        .take_while(|(k, _)| k.starts_with("redeem/"))
+        .map(|(k, (v, _))| {
+            let r: Value = serde_json::from_str(v).unwrap();
+            (k["redeem/".len()..].to_string(), r["couponId"].as_str().unwrap().to_string())
+        })
+        .collect();
+    if records.len() != redeems {
+        fail(format!("{redeems} redemptions in the ledger for {} redemption keys", records.len()));
+    }
+    for (key, seen) in &sim.redeem_results {
+        match records.get(key) {
+            Some(coupon) if seen.len() == 1 && seen.contains(coupon) => {}
+            other => fail(format!("clients saw coupons {seen:?} for key {key}, the store holds {other:?}")),
+        }
+    }
+    Figures { operations: sim.operations, redemptions: redeems, faults: sim.store.faults, ledger_entries: entries }
 }
 
 fn env_u64(name: &str) -> Option<u64> {
@@ -439,7 +523,7 @@ fn seeded_fault_simulation() {
         Some(seed) => (seed, 1, true),
         None => (env_u64("SIM_SEED_START").unwrap_or(1), env_u64("SIM_SEEDS").unwrap_or(150), false),
     };
-    let mut total = Figures { operations: 0, faults: Faults::default(), ledger_entries: 0 };
+    let mut total = Figures { operations: 0, redemptions: 0, faults: Faults::default(), ledger_entries: 0 };
     for seed in first..first + count {
         if trace {
             println!("seed {seed}:");
@@ -447,6 +531,7 @@ fn seeded_fault_simulation() {
         let f = simulate(seed, 4, 600, trace);
         total.operations += f.operations;
         total.ledger_entries += f.ledger_entries;
+        total.redemptions += f.redemptions;
         let (a, b) = (&mut total.faults, f.faults);
         a.reads += b.reads;
         a.scans += b.scans;
@@ -456,10 +541,11 @@ fn seeded_fault_simulation() {
     }
     let f = total.faults;
     println!(
-        "simulation: seeds {first}..{}, {} operations, {} ledger entries, {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
+        "simulation: seeds {first}..{}, {} operations, {} ledger entries ({} redemptions), {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
         first + count - 1,
         total.operations,
         total.ledger_entries,
+        total.redemptions,
         f.total(),
         f.reads,
         f.scans,
