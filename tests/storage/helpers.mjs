@@ -78,6 +78,7 @@ export async function verifyStore(storage, { contacts = [] } = {}) {
     assert.equal(p.balance, sum(), `account ${a._id}: balance = sum of its ledger`);
     assert.equal(p.earned, sum('EARN'), `account ${a._id}: earned = sum of EARN`);
     assert.equal(p.adjusted, sum('ADJUST'), `account ${a._id}: adjusted = sum of ADJUST`);
+    assert.equal(p.redeemed, -sum('REDEEM') - sum('REFUND'), `account ${a._id}: redeemed = the points of its redemptions`);
     assert.equal(Number(a.revision), 1 + ledger.length, `account ${a._id}: revision = 1 + changes`);
     let before = 0;
     for (const t of ledger) {
@@ -93,4 +94,13 @@ export async function verifyStore(storage, { contacts = [] } = {}) {
     points += p.balance;
   }
   return { accounts: accounts.length, entries, points, earnKeys: keys };
+}
+
+/** Every redemption a caller saw succeed (`[key, couponId]`) is the one its key's record holds. */
+export async function checkRedemptions(storage, redeems) {
+  const records = await storage.read(redeems.map(([key]) => `redeem/${key}`));
+  redeems.forEach(([key, couponId], i) => {
+    assert.ok(records[i], `redemption ${key} has its record`);
+    assert.equal(JSON.parse(records[i].value).couponId, couponId, `every caller of ${key} got the one coupon the store holds`);
+  });
 }

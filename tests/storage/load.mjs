@@ -34,6 +34,7 @@ export async function runLoad({ spec, workers, seconds, kill = 0, label }) {
   const counts = {};
   const unexpected = [];
   const earns = [];
+  const redeems = [];
   for (const r of results) {
     if (r.signal === 'SIGKILL') continue;
     assert.equal(r.code, 0, `a worker failed: ${r.err}`);
@@ -41,10 +42,11 @@ export async function runLoad({ spec, workers, seconds, kill = 0, label }) {
     for (const [k, v] of Object.entries(report.counts)) counts[k] = (counts[k] ?? 0) + v;
     unexpected.push(...report.unexpected);
     earns.push(...report.earns);
+    redeems.push(...report.redeems);
   }
   assert.deepEqual(unexpected, [], 'no unexpected errors');
   const ops = Object.entries(counts).filter(([k]) => k !== 'no account yet').reduce((s, [, v]) => s + v, 0);
   console.log(`# ${label}: ${workers} processes for ${seconds}s${kill ? `, ${killed} killed with SIGKILL halfway and restarted` : ''}: ${ops} operations`);
   for (const [k, v] of Object.entries(counts).sort()) console.log(`#   ${k}: ${v}`);
-  return { ops, counts, earns, killed, contacts: Array.from({ length: 24 }, (_, i) => contactOf(i)) };
+  return { ops, counts, earns, redeems, killed, contacts: Array.from({ length: 24 }, (_, i) => contactOf(i)) };
 }

@@ -7,7 +7,7 @@ import { createLoyaltyBackend } from 'wix-loyalty-wasm';
 import { postgresStorage } from 'wix-loyalty-wasm/storage/postgres';
 import { runStorageConformance } from 'wix-loyalty-wasm/conformance';
 import { runLoad } from './load.mjs';
-import { postgresUrl, verifyStore } from './helpers.mjs';
+import { postgresUrl, verifyStore, checkRedemptions } from './helpers.mjs';
 
 const url = postgresUrl();
 const admin = new pg.Pool({ connectionString: url, max: 2 });
@@ -134,6 +134,8 @@ test('postgres: 4 processes, mixed load with retries, then kill -9 and restart',
   const audit = await createLoyaltyBackend({ storage }).verify();
   assert.deepEqual(audit.discrepancies, [], 'verify() finds nothing wrong');
   assert.equal(audit.counts.ledgerEntries, totals.entries);
+  await checkRedemptions(storage, [...calm.redeems, ...crashed.redeems]);
+  assert.ok(calm.counts['redeem ok'] > 0, 'redemptions ran');
   for (const [key, transactionId] of [...calm.earns, ...crashed.earns]) {
     assert.equal(totals.earnKeys.get(key)?._id, transactionId, `every caller of ${key} got the one transaction the ledger holds`);
   }

@@ -10,7 +10,7 @@ import { createLoyaltyBackend } from 'wix-loyalty-wasm';
 import { sqliteStorage } from 'wix-loyalty-wasm/storage/sqlite';
 import { runStorageConformance } from 'wix-loyalty-wasm/conformance';
 import { runLoad } from './load.mjs';
-import { verifyStore } from './helpers.mjs';
+import { verifyStore, checkRedemptions } from './helpers.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'wix-loyalty-sqlite-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -64,6 +64,8 @@ test('sqlite: 4 processes on one file, mixed load with retries, then kill -9 and
   const audit = await createLoyaltyBackend({ storage }).verify();
   assert.deepEqual(audit.discrepancies, [], 'verify() finds nothing wrong');
   assert.equal(audit.counts.ledgerEntries, totals.entries);
+  await checkRedemptions(storage, [...calm.redeems, ...crashed.redeems]);
+  assert.ok(calm.counts['redeem ok'] > 0, 'redemptions ran');
   storage.close();
   for (const [key, transactionId] of [...calm.earns, ...crashed.earns]) {
     assert.equal(totals.earnKeys.get(key)?._id, transactionId, `every caller of ${key} got the one transaction the ledger holds`);

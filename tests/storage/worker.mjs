@@ -19,6 +19,7 @@ const loyalty = createLoyaltyBackend({ storage });
 const counts = {};
 const unexpected = [];
 const earns = [];
+const redeems = [];
 const count = (name) => { counts[name] = (counts[name] ?? 0) + 1; };
 
 async function attempt(name, fn) {
@@ -43,6 +44,8 @@ async function accountOf(contact) {
 }
 
 await attempt('activate', () => loyalty.programs.activateLoyaltyProgram());
+// Each process redeems a reward of its own, with keys of its own.
+const reward = await loyalty.rewards.createReward({ name: `load ${seedText}`, active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: 5 }] } } });
 const deadline = Date.now() + Number(secondsText) * 1000;
 while (Date.now() < deadline) {
   const c = pick(CONTACTS);
@@ -70,12 +73,21 @@ while (Date.now() < deadline) {
   } else if (r < 0.7) {
     const amount = (random() < 0.5 ? -1 : 1) * (1 + pick(20));
     await attempt('adjust amount', () => loyalty.accounts.adjustPoints(account._id, { amount }));
-  } else if (r < 0.8) {
+  } else if (r < 0.75) {
     await attempt('adjust balance', () => loyalty.accounts.adjustPoints(account._id, { balance: pick(200) }));
+  } else if (r < 0.85) {
+    const options = { loyaltyAccountId: account._id, idempotencyKey: `redeem-${seedText}-${c}-${pick(30)}` };
+    const first = await attempt('redeem', () => loyalty.coupons.redeemPointsForCoupon(reward._id, options));
+    if (first) redeems.push([options.idempotencyKey, first.coupon._id]);
+    if (first && random() < 0.3) {
+      // The response "timed out": the caller retries the same request.
+      const again = await attempt('redeem retry', () => loyalty.coupons.redeemPointsForCoupon(reward._id, { ...options }));
+      if (again && again.coupon._id !== first.coupon._id) unexpected.push(`retry of ${options.idempotencyKey} got a new coupon`);
+    }
   } else {
     const current = await loyalty.accounts.getAccount(account._id);
     await attempt('adjust with revision', () => loyalty.accounts.adjustPoints(account._id, { amount: 1 + pick(9), revision: current.revision }));
   }
 }
 await storage.close();
-process.stdout.write(`${JSON.stringify({ counts, unexpected, earns })}\n`);
+process.stdout.write(`${JSON.stringify({ counts, unexpected, earns, redeems })}\n`);
