@@ -3,21 +3,29 @@
 // SELECT … FOR UPDATE on the account, UPDATE … RETURNING, the ledger row and the idempotency
 // key inserted in the same transaction.
 import pg from 'pg';
+import { rewardArgs, codeOf, couponView } from './tight.mjs';
 
 const SCHEMA = (p) => `
   CREATE TABLE IF NOT EXISTS ${p}_accounts (
     id UUID PRIMARY KEY, contact_id UUID NOT NULL UNIQUE, balance BIGINT NOT NULL, earned BIGINT NOT NULL,
     adjusted BIGINT NOT NULL, revision BIGINT NOT NULL, created TIMESTAMPTZ NOT NULL, updated TIMESTAMPTZ NOT NULL,
-    last_activity TIMESTAMPTZ);
+    last_activity TIMESTAMPTZ, redeemed BIGINT NOT NULL DEFAULT 0);
   CREATE TABLE IF NOT EXISTS ${p}_transactions (
     id UUID PRIMARY KEY, account_id UUID NOT NULL, revision BIGINT NOT NULL, created TIMESTAMPTZ NOT NULL,
     amount BIGINT NOT NULL, type TEXT NOT NULL, description TEXT NOT NULL, idempotency_key TEXT UNIQUE,
     app_id TEXT, amount_before BIGINT, amount_after BIGINT, UNIQUE (account_id, revision));
-  CREATE TABLE IF NOT EXISTS ${p}_program (id INT PRIMARY KEY, status TEXT NOT NULL);`;
+  CREATE TABLE IF NOT EXISTS ${p}_program (id INT PRIMARY KEY, status TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS ${p}_rewards (
+    id UUID PRIMARY KEY, name TEXT NOT NULL, active BOOLEAN NOT NULL, kind TEXT NOT NULL, cost BIGINT NOT NULL,
+    revision BIGINT NOT NULL, created TIMESTAMPTZ NOT NULL);
+  CREATE TABLE IF NOT EXISTS ${p}_coupons (
+    id UUID PRIMARY KEY, account_id UUID NOT NULL, transaction_id UUID NOT NULL, reward_id UUID NOT NULL,
+    reference_id UUID NOT NULL, code TEXT NOT NULL UNIQUE, reward_name TEXT NOT NULL, status TEXT NOT NULL,
+    created TIMESTAMPTZ NOT NULL);`;
 
 const view = (r) => ({
   _id: r.id, contactId: r.contact_id,
-  points: { balance: Number(r.balance), earned: Number(r.earned), adjusted: Number(r.adjusted), redeemed: 0, expired: 0 },
+  points: { balance: Number(r.balance), earned: Number(r.earned), adjusted: Number(r.adjusted), redeemed: Number(r.redeemed), expired: 0 },
   revision: String(r.revision), _createdDate: r.created, _updatedDate: r.updated, lastActivityDate: r.last_activity ?? undefined,
 });
 
@@ -94,6 +102,39 @@ export async function createPgBaseline({ connectionString, prefix = 'base', pool
         await c.query(`INSERT INTO ${prefix}_transactions VALUES ($1, $2, $3, now(), $4, 'ADJUST', '', $8, $5, $6, $7)`,
           [id, accountId, rows[0].revision, amount, '553c79f3-5625-4f38-b14b-ef7c0d1e87df', before, before + amount, id]);
         return { account: view(rows[0]), transactionId: id };
+      });
+    },
+    async createReward(reward) {
+      const r = rewardArgs(reward);
+      const { rows } = await pool.query(`INSERT INTO ${prefix}_rewards VALUES ($1, $2, $3, $4, $5, 1, now()) RETURNING *`,
+        [crypto.randomUUID(), r.name, r.active, r.kind, r.cost]);
+      return { _id: rows[0].id, name: r.name, active: r.active, type: 'COUPON_REWARD', revision: '1', _createdDate: rows[0].created };
+    },
+    /** One transaction: the program, the reward (shared lock: not repriced meanwhile), the account locked, the debit, the ledger row, the coupon with a unique code. */
+    async redeemPointsForCoupon(rewardId, { loyaltyAccountId }) {
+      check(typeof rewardId === 'string' && typeof loyaltyAccountId === 'string', 'ids required');
+      return tx(async (c) => {
+        const program = await c.query(`SELECT status FROM ${prefix}_program WHERE id = 1`);
+        check(program.rows[0]?.status === 'ACTIVE', 'program not active');
+        const reward = await c.query(`SELECT * FROM ${prefix}_rewards WHERE id = $1 FOR SHARE`, [rewardId]);
+        check(reward.rows.length === 1 && reward.rows[0].active, 'reward not found or not active');
+        const { name, kind } = reward.rows[0];
+        const cost = Number(reward.rows[0].cost);
+        const locked = await c.query(`SELECT balance FROM ${prefix}_accounts WHERE id = $1 FOR UPDATE`, [loyaltyAccountId]);
+        check(locked.rows.length === 1, 'not found');
+        check(Number(locked.rows[0].balance) >= cost, 'insufficient points');
+        const { rows } = await c.query(
+          `UPDATE ${prefix}_accounts SET balance = balance - $2, redeemed = redeemed + $2, revision = revision + 1, updated = now(), last_activity = now()
+           WHERE id = $1 RETURNING *`, [loyaltyAccountId, cost]);
+        const id = crypto.randomUUID();
+        await c.query(`INSERT INTO ${prefix}_transactions VALUES ($1, $2, $3, now(), $4, 'REDEEM', $5, NULL, NULL, NULL, NULL)`,
+          [id, loyaltyAccountId, rows[0].revision, -cost, name]);
+        const referenceId = crypto.randomUUID();
+        const type = kind === 'fixedAmount' ? 'MONEY_OFF_AMOUNT' : kind === 'percentage' ? 'PERCENT_OFF_RATE' : 'FREE_SHIPPING';
+        const coupon = { id: crypto.randomUUID(), accountId: loyaltyAccountId, transactionId: id, referenceId, code: codeOf(referenceId), rewardName: name, type };
+        const inserted = await c.query(`INSERT INTO ${prefix}_coupons VALUES ($1, $2, $3, $4, $5, $6, $7, 'ACTIVE', now()) RETURNING created`,
+          [coupon.id, loyaltyAccountId, id, rewardId, referenceId, coupon.code, name]);
+        return { coupon: couponView({ ...coupon, createdMs: inserted.rows[0].created.getTime() }) };
       });
     },
     async queryLoyaltyTransactions(accountId, limit = 50) {

@@ -4,7 +4,7 @@
 // hand in JavaScript (its argument checks are bench/tight.mjs's). A full bench run compares it
 // with the tight baseline, to show what the storage contract costs plain code.
 
-import { TightError as PlainError, LOYALTY_APP, guid, earnArgs, adjustArgs } from './tight.mjs';
+import { TightError as PlainError, LOYALTY_APP, guid, earnArgs, adjustArgs, rewardArgs, codeOf, couponView } from './tight.mjs';
 
 const pad = (n, w) => String(n).padStart(w, '0');
 
@@ -42,8 +42,9 @@ export function createPlainLoyalty({ storage, now = Date.now, newId = () => cryp
       const t = Math.max(now(), a.updatedMs);
       a.points.balance += delta;
       if (kind === 'EARN') a.points.earned += delta;
+      else if (kind === 'REDEEM') a.points.redeemed -= delta;
       else a.points.adjusted += delta;
-      a.tierPoints += delta;
+      if (kind !== 'REDEEM') a.tierPoints += delta;
       a.revision += 1;
       a.updatedMs = t;
       a.lastActivityMs = t;
@@ -57,7 +58,7 @@ export function createPlainLoyalty({ storage, now = Date.now, newId = () => cryp
         ...(extra?.writes?.(id, a) ?? []),
       ];
       const outcome = await storage.commit(writes);
-      if (outcome.ok) return { account: view(a), transactionId: id };
+      if (outcome.ok) return extra?.result ? extra.result(id, a) : { account: view(a), transactionId: id };
     }
     throw new PlainError('ABORTED', 'TOO_MANY_CONFLICTS', 'gave up');
   }
@@ -109,6 +110,49 @@ export function createPlainLoyalty({ storage, now = Date.now, newId = () => cryp
         const after = balance ?? before + amount;
         if (after < 0) throw new PlainError('FAILED_PRECONDITION', 'INSUFFICIENT_POINTS', 'not enough points');
         return { delta: after - before, kind: 'ADJUST', txnExtra: (txnId) => ({ description: description ?? '', idempotencyKey: txnId, adjustInfo: { appId: LOYALTY_APP, amountBefore: before, amountAfter: after } }) };
+      });
+    },
+
+    async createReward(reward) {
+      const r = { schema: 1, id: newId(), revision: 1, createdMs: now(), ...rewardArgs(reward) };
+      await storage.commit([{ key: `reward/${r.id}`, value: JSON.stringify(r), version: 0 }]);
+      return { _id: r.id, name: r.name, active: r.active, type: 'COUPON_REWARD', couponReward: { [r.kind]: { configsByTier: [{ ...r.config }] } }, revision: '1', _createdDate: new Date(r.createdMs), _updatedDate: new Date(r.createdMs) };
+    },
+
+    /** One commit: the account, the REDEEM in its three places, the coupon, its code, its listing, and the reward's version checked. */
+    async redeemPointsForCoupon(rewardId, options) {
+      const rid = guid(rewardId, 'rewardId');
+      if (typeof options !== 'object' || options === null) throw new PlainError('INVALID_ARGUMENT', 'REQUIRED_FIELD', 'options is required');
+      const id = guid(options.loyaltyAccountId, 'options.loyaltyAccountId');
+      let reward;
+      let rewardVersion;
+      let coupon;
+      return change(id, (a) => {
+        if (a.points.balance < reward.cost) throw new PlainError('FAILED_PRECONDITION', 'INSUFFICIENT_POINTS', 'not enough points');
+        return { delta: -reward.cost, kind: 'REDEEM', txnExtra: () => ({ description: reward.name, idempotencyKey: '', redeemInfo: { rewardId: rid, rewardType: 'COUPON_REWARD' } }) };
+      }, {
+        keys: ['program', `reward/${rid}`],
+        check: ([, p, r]) => {
+          if (!p || JSON.parse(p.value).status !== 'ACTIVE') throw new PlainError('FAILED_PRECONDITION', 'PROGRAM_NOT_ACTIVE', 'program not active');
+          if (!r) throw new PlainError('NOT_FOUND', 'REWARD_NOT_FOUND', `reward ${rid} does not exist`);
+          reward = JSON.parse(r.value);
+          rewardVersion = r.version;
+          if (!reward.active) throw new PlainError('FAILED_PRECONDITION', 'REWARD_NOT_ACTIVE', 'reward not active');
+          return null;
+        },
+        writes: (txnId, a) => {
+          const referenceId = newId();
+          const type = reward.kind === 'fixedAmount' ? 'MONEY_OFF_AMOUNT' : reward.kind === 'percentage' ? 'PERCENT_OFF_RATE' : 'FREE_SHIPPING';
+          coupon = { id: newId(), accountId: a.id, transactionId: txnId, referenceId, code: codeOf(referenceId), rewardName: reward.name, type, createdMs: a.updatedMs };
+          const index = JSON.stringify({ schema: 1, couponId: coupon.id });
+          return [
+            { key: `coupon/${coupon.id}`, value: JSON.stringify({ schema: 1, ...coupon }), version: 0 },
+            { key: `coupon-code/${coupon.code}`, value: index, version: 0 },
+            { key: `account-coupon/${a.id}/${coupon.id}`, value: index, version: 0 },
+            { key: `reward/${rid}`, value: null, version: rewardVersion },
+          ];
+        },
+        result: () => ({ coupon: couponView(coupon) }),
       });
     },
 

@@ -88,11 +88,12 @@ async function measureBoth(opA, opB, callers, ms = MS, rounds = 3) {
 }
 
 /**
- * The five benchmarked operations of one implementation, with `callers` accounts ready (each
- * with a ledger of 60 entries). `api` has createAccount, earnPoints, adjustPoints and
- * getAccount; `queryPage(accountId)` reads 50 transactions.
+ * The benchmarked operations of one implementation, with `callers` accounts ready (each with a
+ * ledger of 60 entries). `api` has createAccount, earnPoints, adjustPoints and getAccount;
+ * `queryPage(accountId)` reads 50 transactions; `coupons` (when given) has `createReward(reward)`
+ * and `redeem(rewardId, accountId)`, for redeemPointsForCoupon.
  */
-async function operations(api, queryPage, callers) {
+async function operations(api, queryPage, callers, coupons) {
   const run = ++runId;
   const ids = [];
   for (let c = 0; c < callers; c++) {
@@ -102,7 +103,10 @@ async function operations(api, queryPage, callers) {
     ids.push(account._id);
   }
   let created = 0;
+  // A reward of 1 point: the accounts can afford a million redemptions each.
+  const reward = coupons && (await coupons.createReward({ name: 'Bench', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: 1 }] } } }));
   return {
+    ...(coupons ? { redeemPointsForCoupon: (c) => coupons.redeem(reward._id, ids[c]) } : {}),
     createAccount: (c) => api.createAccount(guid(run + 50_000 + c, created++)),
     earnPoints: (c, i) => api.earnPoints(ids[c], { amount: 1, appId: 'bench', idempotencyKey: `${run}-${c}-${i}` }),
     adjustPoints: (c) => api.adjustPoints(ids[c], { amount: 1 }),
@@ -116,23 +120,25 @@ async function subject(kind, storage, callers) {
   if (kind === 'engine') {
     const loyalty = createLoyaltyBackend({ storage });
     await loyalty.programs.activateLoyaltyProgram();
-    return operations(loyalty.accounts, (id) => loyalty.transactions.queryLoyaltyTransactions().eq('accountId', id).limit(50).find(), callers);
+    const coupons = { createReward: (r) => loyalty.rewards.createReward(r), redeem: (rewardId, id) => loyalty.coupons.redeemPointsForCoupon(rewardId, { loyaltyAccountId: id }) };
+    return operations(loyalty.accounts, (id) => loyalty.transactions.queryLoyaltyTransactions().eq('accountId', id).limit(50).find(), callers, coupons);
   }
+  const couponsOf = (b) => ({ createReward: (r) => b.createReward(r), redeem: (rewardId, id) => b.redeemPointsForCoupon(rewardId, { loyaltyAccountId: id }) });
   if (kind === 'tight') {
     const tight = createTightLoyalty();
     await tight.activate();
-    return operations(tight, (id) => tight.queryLoyaltyTransactions(id, 50), callers);
+    return operations(tight, (id) => tight.queryLoyaltyTransactions(id, 50), callers, couponsOf(tight));
   }
   const plain = createPlainLoyalty({ storage });
   await plain.activate();
-  return operations(plain, (id) => plain.queryLoyaltyTransactions(id, 50), callers);
+  return operations(plain, (id) => plain.queryLoyaltyTransactions(id, 50), callers, couponsOf(plain));
 }
 
 /** The engine's internal face (js/engine.js INTERNAL): `call` answers JSON text. */
 const INTERNAL = Symbol.for('wix-loyalty-wasm.internal');
 
-const OPS = ['createAccount', 'earnPoints', 'adjustPoints', 'getAccount', 'queryPage'];
-const MUTATIONS = ['createAccount', 'earnPoints', 'adjustPoints'];
+const OPS = ['createAccount', 'earnPoints', 'adjustPoints', 'getAccount', 'queryPage', 'redeemPointsForCoupon'];
+const MUTATIONS = ['createAccount', 'earnPoints', 'adjustPoints', 'redeemPointsForCoupon'];
 
 /**
  * Engine and baseline, op by op, alternating so that both see the same machine. With `fresh`,
@@ -190,9 +196,12 @@ for (const callers of [1, 32]) {
   const loyalty = createLoyaltyBackend({ storage: memoryStorage() });
   await loyalty.programs.activateLoyaltyProgram();
   const { call, wasmRun } = loyalty[INTERNAL];
-  const api = await operations(loyalty.accounts, (id) => loyalty.transactions.queryLoyaltyTransactions().eq('accountId', id).limit(50).find(), 1);
+  const coupons = { createReward: (r) => loyalty.rewards.createReward(r), redeem: (rewardId, id) => loyalty.coupons.redeemPointsForCoupon(rewardId, { loyaltyAccountId: id }) };
+  const api = await operations(loyalty.accounts, (id) => loyalty.transactions.queryLoyaltyTransactions().eq('accountId', id).limit(50).find(), 1, coupons);
   const { account } = await loyalty.accounts.createAccount(guid(++runId, 1));
   for (let k = 0; k < 60; k++) await loyalty.accounts.adjustPoints(account._id, { amount: 1 });
+  await loyalty.accounts.adjustPoints(account._id, { amount: 1_000_000 });
+  const reward = await loyalty.rewards.createReward({ name: 'Bench', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: 1 }] } } });
   let created = 0;
   const run = runId;
   const argsOf = {
@@ -201,6 +210,7 @@ for (const callers of [1, 32]) {
     adjustPoints: () => ['adjustPoints', [account._id, { amount: 1 }]],
     getAccount: () => ['getAccount', [account._id]],
     queryPage: () => ['queryLoyaltyTransactions', [{ filter: { accountId: account._id }, cursorPaging: { limit: 50 } }]],
+    redeemPointsForCoupon: () => ['redeemPointsForCoupon', [reward._id, { loyaltyAccountId: account._id }]],
   };
   let i = 0;
   const us = (m) => 1e6 / m.opsPerSec;
@@ -352,7 +362,7 @@ if (!QUICK) {
   const pgEngine = (callers) => subject('engine', postgresStorage({ connectionString: PG_URL, table: `bench_kv_${process.pid}_${++n}`, poolSize: Math.max(callers, 4) }), callers);
   const pgBase = async (callers) => {
     const b = await createPgBaseline({ connectionString: PG_URL, prefix: `bench_pg_${process.pid}_${++n}`, poolSize: Math.max(callers, 4) });
-    return operations(b, (id) => b.queryLoyaltyTransactions(id, 50), callers);
+    return operations(b, (id) => b.queryLoyaltyTransactions(id, 50), callers, { createReward: (r) => b.createReward(r), redeem: (rewardId, id) => b.redeemPointsForCoupon(rewardId, { loyaltyAccountId: id }) });
   };
   for (const callers of [1, 8, 32]) {
     const rows = await compare(`postgres, ${callers} caller(s)`, pgEngine, pgBase, callers);
@@ -442,7 +452,7 @@ if (!QUICK) {
 
 // ------------------------------------------------------------------ budgets
 /** Regression floors of the default store's ratios against the tight baseline. */
-const FLOORS = { createAccount: 0.18, earnPoints: 0.09, adjustPoints: 0.08, getAccount: 0.06, queryPage: 0.014 };
+const FLOORS = { createAccount: 0.18, earnPoints: 0.09, adjustPoints: 0.08, getAccount: 0.06, queryPage: 0.014, redeemPointsForCoupon: 0.09 };
 /** A ratio budget: `op` in the comparison `label` must reach `limit`. */
 const ratioBudgets = [
   // Floors against the tight baseline, under which a change is a regression. The targets are

@@ -83,6 +83,38 @@ function view(a) {
   return out;
 }
 
+/** The reward this baseline knows: a coupon reward with one base price. */
+export function rewardArgs(reward) {
+  if (typeof reward !== 'object' || reward === null) throw invalid('reward', 'is required');
+  const name = str(reward.name, 'reward.name', 1, 50, true);
+  const c = reward.couponReward;
+  const kind = c && (c.fixedAmount ? 'fixedAmount' : c.percentage ? 'percentage' : c.freeShipping ? 'freeShipping' : null);
+  if (!kind) throw invalid('reward.couponReward', 'is required');
+  const configs = c[kind].configsByTier;
+  if (!Array.isArray(configs) || configs.length !== 1) throw invalid('reward.couponReward.configsByTier', 'must hold the base price');
+  const cost = int(configs[0].costInPoints, 'costInPoints', 1, 9_999_999);
+  return { name, active: reward.active === true, kind, config: { ...configs[0] }, cost };
+}
+
+/** A coupon's code from its reference id (as the engine's: LOY- and 12 hex digits of a hash). */
+export function codeOf(referenceId) {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < referenceId.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(referenceId.charCodeAt(i))) * 0x100000001b3n);
+  const hex = (h >> 16n).toString(16).padStart(12, '0').toUpperCase();
+  return `LOY-${hex.slice(0, 4)}-${hex.slice(4, 8)}-${hex.slice(8, 12)}`;
+}
+
+/** A loyalty coupon as the SDK answers it (fresh objects, Dates). */
+export function couponView(c) {
+  const spec = { name: c.rewardName, type: c.type };
+  if (c.type === 'FREE_SHIPPING') spec.freeShipping = true;
+  return {
+    _id: c.id, accountId: c.accountId, memberIdDeprecated: '', transactionId: c.transactionId,
+    couponReference: { couponId: c.referenceId, code: c.code, name: c.rewardName, specification: spec, deleted: false },
+    status: 'ACTIVE', rewardName: c.rewardName, revision: '1', _createdDate: new Date(c.createdMs), _updatedDate: new Date(c.createdMs),
+  };
+}
+
 function txnView(t) {
   const out = {
     _id: t.id, accountId: t.accountId, _createdDate: new Date(t.createdMs), amount: t.amount,
@@ -102,6 +134,9 @@ export function createTightLoyalty({ now = Date.now, newId = () => crypto.random
   const ledgerByTime = []; // every transaction, in commit order (which is time order)
   const idempotency = new Map(); // key → { request, transactionId, account snapshot }
   const busy = new Map(); // account id → tail of its queue (only while an operation awaits)
+  const rewards = new Map(); // id → reward
+  const coupons = new Map(); // id → coupon
+  const codes = new Set(); // coupon codes in use
 
   /** Runs `fn` once no earlier operation of `id` is in flight (none ever is: nothing awaits). */
   function serialized(id, fn) {
@@ -117,8 +152,9 @@ export function createTightLoyalty({ now = Date.now, newId = () => crypto.random
     const p = a.points;
     p.balance += delta;
     if (kind === 'EARN') p.earned += delta;
+    else if (kind === 'REDEEM') p.redeemed -= delta;
     else p.adjusted += delta;
-    a.tierPoints += delta;
+    if (kind !== 'REDEEM') a.tierPoints += delta;
     a.revision += 1;
     a.updatedMs = t;
     a.lastActivityMs = t;
@@ -198,6 +234,36 @@ export function createTightLoyalty({ now = Date.now, newId = () => crypto.random
           description, idempotencyKey: txnId, adjustInfo: { appId: LOYALTY_APP, amountBefore: before, amountAfter: after },
         }));
         return { account: view(a), transactionId: txn.id };
+      });
+    },
+
+    async createReward(reward) {
+      const r = { id: newId(), revision: 1, createdMs: now(), ...rewardArgs(reward) };
+      rewards.set(r.id, r);
+      return { _id: r.id, name: r.name, active: r.active, type: 'COUPON_REWARD', couponReward: { [r.kind]: { configsByTier: [{ ...r.config }] } }, revision: '1', _createdDate: new Date(r.createdMs), _updatedDate: new Date(r.createdMs) };
+    },
+
+    /** Spends a reward's base price on a coupon: program, reward and balance checked, one ledger entry, a unique code. */
+    async redeemPointsForCoupon(rewardId, options) {
+      const rid = guid(rewardId, 'rewardId');
+      if (typeof options !== 'object' || options === null) throw invalid('options', 'is required');
+      const id = guid(options.loyaltyAccountId, 'options.loyaltyAccountId');
+      return serialized(id, () => {
+        active();
+        const a = account(id);
+        const r = rewards.get(rid);
+        if (r === undefined) throw new TightError('NOT_FOUND', 'REWARD_NOT_FOUND', `reward ${rid} does not exist`);
+        if (!r.active) throw new TightError('FAILED_PRECONDITION', 'REWARD_NOT_ACTIVE', 'reward not active');
+        if (a.points.balance < r.cost) throw new TightError('FAILED_PRECONDITION', 'INSUFFICIENT_POINTS', 'not enough points');
+        const couponId = newId();
+        let referenceId = newId();
+        while (codes.has(codeOf(referenceId))) referenceId = newId();
+        const txn = record(a, -r.cost, 'REDEEM', () => ({ description: r.name, idempotencyKey: '', redeemInfo: { rewardId: rid, rewardType: 'COUPON_REWARD', referenceEntityId: referenceId } }));
+        const type = r.kind === 'fixedAmount' ? 'MONEY_OFF_AMOUNT' : r.kind === 'percentage' ? 'PERCENT_OFF_RATE' : 'FREE_SHIPPING';
+        const c = { id: couponId, accountId: id, transactionId: txn.id, referenceId, code: codeOf(referenceId), rewardName: r.name, type, createdMs: txn.createdMs };
+        codes.add(c.code);
+        coupons.set(couponId, c);
+        return { coupon: couponView(c) };
       });
     },
 
