@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { contactOf } from './helpers.mjs';
+import { contactOf, openStorage } from './helpers.mjs';
+import { createLoyaltyBackend } from 'wix-loyalty-wasm';
 
 const worker = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 let seeds = 1;
@@ -49,4 +50,60 @@ export async function runLoad({ spec, workers, seconds, kill = 0, label }) {
   console.log(`# ${label}: ${workers} processes for ${seconds}s${kill ? `, ${killed} killed with SIGKILL halfway and restarted` : ''}: ${ops} operations`);
   for (const [k, v] of Object.entries(counts).sort()) console.log(`#   ${k}: ${v}`);
   return { ops, counts, earns, redeems, killed, contacts: Array.from({ length: 24 }, (_, i) => contactOf(i)) };
+}
+
+const redeemer = fileURLToPath(new URL('./redeemer.mjs', import.meta.url));
+
+/**
+ * `processes` processes redeem one reward of `cost` from one account holding `balance` points
+ * until it can afford no more; with `kill`, that many are killed with SIGKILL once they have
+ * begun, and as many fresh ones take over. Resolves to the coupons the survivors saw and the
+ * store's account, ledger and coupons afterwards.
+ */
+export async function redeemRace({ spec, processes, balance, cost, kill = 0 }) {
+  const storage = await openStorage(spec);
+  const loyalty = createLoyaltyBackend({ storage });
+  await loyalty.programs.activateLoyaltyProgram();
+  const contact = `dddddddd-0000-4000-8000-${String(Date.now() % 1e12).padStart(12, '0')}`;
+  const { account } = await loyalty.accounts.createAccount(contact);
+  await loyalty.accounts.adjustPoints(account._id, { balance });
+  const reward = await loyalty.rewards.createReward({ name: 'Race', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: cost }] } } });
+  const spawnOne = () => {
+    const child = spawn(process.execPath, [redeemer, spec, account._id, reward._id], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    return { child, finished: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, out, err }))) };
+  };
+  const running = Array.from({ length: processes }, spawnOne);
+  if (kill > 0) {
+    // Once the first coupons exist (the processes are under way), kill some mid-flight.
+    for (let i = 0; i < 200; i++) {
+      const rows = await storage.scan({ prefix: `account-coupon/${account._id}/`, limit: 1 });
+      if (rows.length > 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const w of running.slice(0, kill)) w.child.kill('SIGKILL');
+    for (let i = 0; i < kill; i++) running.push(spawnOne());
+  }
+  const results = await Promise.all(running.map((w) => w.finished));
+  const seen = [];
+  for (const r of results) {
+    if (r.signal === 'SIGKILL') continue;
+    assert.equal(r.code, 0, `a redeemer failed: ${r.err}`);
+    const report = JSON.parse(r.out.trim().split('\n').pop());
+    assert.deepEqual(report.unexpected, [], 'only INSUFFICIENT_POINTS refuses a redemption');
+    seen.push(...report.coupons);
+  }
+  const after = await loyalty.accounts.getAccount(account._id);
+  const listed = await storage.scan({ prefix: `account-coupon/${account._id}/`, limit: 100000 });
+  const ledger = [];
+  for (let page = await loyalty.transactions.queryLoyaltyTransactions().eq('accountId', account._id).limit(100).find(); ; page = await page.next()) {
+    ledger.push(...page.items);
+    if (!page.hasNext()) break;
+  }
+  const audit = await loyalty.verify();
+  await storage.close();
+  return { seen, after, coupons: listed.map((r) => r.key.split('/').pop()), ledger, audit, killed: kill };
 }
