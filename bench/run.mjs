@@ -441,6 +441,23 @@ if (!QUICK) {
   const gzip = gzipSync(wasm, { level: 9 }).length;
   results.figures.wasmSize = { rawBytes: wasm.length, gzipBytes: gzip };
   say(`\n.wasm size: ${(wasm.length / 1024).toFixed(1)} KB raw, ${(gzip / 1024).toFixed(1)} KB gzip`);
+  // What each module adds (a full run): the module built without rewards and coupons, with
+  // rewards only, and with both (the crate features of Cargo.toml), as the package's build makes it.
+  if (!QUICK) {
+    const target = join(root, 'target', 'module-sizes');
+    const sizeOf = (features) => {
+      execFileSync('cargo', ['build', '--lib', '--release', '--target', 'wasm32-unknown-unknown', '--no-default-features', ...(features ? ['--features', features] : []), '--target-dir', target], { cwd: root, stdio: 'ignore' });
+      const out = join(target, features || 'none');
+      execFileSync('wasm-bindgen', [join(target, 'wasm32-unknown-unknown', 'release', 'wix_loyalty_wasm.wasm'), '--target', 'web', '--out-dir', out, '--out-name', 'm', '--remove-name-section', '--remove-producers-section', '--experimental-reset-state-function'], { cwd: root, stdio: 'ignore' });
+      return gzipSync(readFileSync(join(out, 'm_bg.wasm')), { level: 9 }).length;
+    };
+    const base = sizeOf('');
+    const rewards = sizeOf('rewards');
+    const both = sizeOf('rewards,coupons');
+    const kb = (n) => (n / 1024).toFixed(1);
+    results.figures.moduleSizes = { withoutRewardsAndCouponsGzipBytes: base, rewardsAddGzipBytes: rewards - base, couponsAddGzipBytes: both - rewards };
+    say(`what each module adds (gzip): the engine without rewards and coupons ${kb(base)} KB; rewards add ${kb(rewards - base)} KB; coupons (redemption, refunds) add ${kb(both - rewards)} KB`);
+  }
 
   // In a fresh process, so that nothing else measured here is on the heap.
   const count = QUICK ? 20_000 : 100_000;

@@ -11,9 +11,12 @@
 use super::error::{Code, LoyaltyError, Result};
 use super::input::{quoted, Input};
 use super::ops::{
-    adjust, bulk_adjust, coupons, create_account, earn, get_account, jobs, list_accounts, program, query_accounts,
-    rewards, transactions,
+    adjust, bulk_adjust, create_account, earn, get_account, jobs, list_accounts, program, query_accounts, transactions,
 };
+#[cfg(feature = "coupons")]
+use super::ops::coupons;
+#[cfg(feature = "rewards")]
+use super::ops::rewards;
 use super::protocol::{Caller, Context, Io, Machine, Step};
 
 /// The SDK module an operation belongs to (the engine's own extensions: `jobs`).
@@ -203,6 +206,24 @@ impl Operation {
         self.start = Some(start);
         self
     }
+    /// `start` when the crate feature of the operation's module is on (`gated!`); else the
+    /// operation is not implemented in this build (the bench measures what each module adds).
+    const fn start_gated(mut self, start: Option<Start>) -> Self {
+        self.start = start;
+        self
+    }
+}
+
+/// `Some(f)` when crate feature `$feature` is on, else `None`: with the feature off, nothing
+/// refers to the operation's code and the build leaves it out.
+macro_rules! gated {
+    ($feature:literal, $f:path) => {{
+        #[cfg(feature = $feature)]
+        let start: Option<Start> = Some($f);
+        #[cfg(not(feature = $feature))]
+        let start: Option<Start> = None;
+        start
+    }};
 }
 
 const fn path(name: &'static str) -> Arg {
@@ -395,41 +416,41 @@ pub const OPERATIONS: &[Operation] = &[
         )
         .args(&[field("rewards")])
         .mutates(10)
-        .start(rewards::bulk_create),
+        .start_gated(gated!("rewards", rewards::bulk_create)),
     op(Rewards, "bulkGetRewards")
         .rest(Get, "/loyalty-rewards/v1/bulk/rewards", "com.wixpress.loyalty.reward.LoyaltyRewards.BulkGetRewards")
-        .start(rewards::bulk_get),
+        .start_gated(gated!("rewards", rewards::bulk_get)),
     op(Rewards, "createReward")
         .rest(Post, "/loyalty-rewards/v1/rewards", "com.wixpress.loyalty.reward.LoyaltyRewards.CreateReward")
         .args(&[field("reward")])
         .mutates(1)
         .unwraps("reward")
-        .start(rewards::create),
+        .start_gated(gated!("rewards", rewards::create)),
     op(Rewards, "deleteReward")
         .rest(Delete, "/loyalty-rewards/v1/rewards/{id}", "com.wixpress.loyalty.reward.LoyaltyRewards.DeleteReward")
         .args(&[path_as("_id", "id"), field("revision")])
         .mutates(0)
         .void()
-        .start(rewards::delete),
+        .start_gated(gated!("rewards", rewards::delete)),
     op(Rewards, "getReward")
         .rest(Get, "/loyalty-rewards/v1/rewards/{id}", "com.wixpress.loyalty.reward.LoyaltyRewards.GetReward")
         .args(&[path_as("_id", "id")])
         .unwraps("reward")
-        .start(rewards::get),
+        .start_gated(gated!("rewards", rewards::get)),
     op(Rewards, "listRewards")
         .rest(Get, "/loyalty-rewards/v1/rewards", "com.wixpress.loyalty.reward.LoyaltyRewards.ListRewards")
         .args(&[rest("options")])
         .members()
-        .start(rewards::list),
+        .start_gated(gated!("rewards", rewards::list)),
     op(Rewards, "queryRewards")
         .rest(Post, "/loyalty-rewards/v1/rewards/query", "com.wixpress.loyalty.reward.LoyaltyRewards.QueryRewards")
         .args(&[field("query")])
-        .start(rewards::query),
+        .start_gated(gated!("rewards", rewards::query)),
     op(Rewards, "updateReward")
         .rest(Put, "/loyalty-rewards/v1/rewards/{reward.id}", "com.wixpress.loyalty.reward.LoyaltyRewards.UpdateReward")
         .args(&[path_as("_id", "reward.id"), field("reward")])
         .mutates(0)
-        .start(rewards::update),
+        .start_gated(gated!("rewards", rewards::update)),
     // ------------------------------------------------------------------ coupons
     op(Coupons, "bulkGetLoyaltyCoupon")
         .rest(
@@ -438,7 +459,7 @@ pub const OPERATIONS: &[Operation] = &[
             "com.wixpress.loyalty.coupon.LoyaltyCoupons.BulkGetLoyaltyCoupon",
         )
         .args(&[rest("options")])
-        .start(coupons::bulk_get),
+        .start_gated(gated!("coupons", coupons::bulk_get)),
     op(Coupons, "deleteLoyaltyCoupon")
         .rest(
             Delete,
@@ -448,7 +469,7 @@ pub const OPERATIONS: &[Operation] = &[
         .args(&[path_as("_id", "id"), field("revision")])
         .mutates(0)
         .void()
-        .start(coupons::delete),
+        .start_gated(gated!("coupons", coupons::delete)),
     op(Coupons, "getCurrentMemberCoupons")
         .rest(
             Get,
@@ -456,7 +477,7 @@ pub const OPERATIONS: &[Operation] = &[
             "com.wixpress.loyalty.coupon.LoyaltyCoupons.GetCurrentMemberCoupons",
         )
         .members()
-        .start(coupons::member_coupons),
+        .start_gated(gated!("coupons", coupons::member_coupons)),
     op(Coupons, "getLoyaltyCoupon")
         .rest(
             Get,
@@ -465,7 +486,7 @@ pub const OPERATIONS: &[Operation] = &[
         )
         .args(&[path("loyaltyCouponId")])
         .unwraps("loyaltyCoupon")
-        .start(coupons::get),
+        .start_gated(gated!("coupons", coupons::get)),
     op(Coupons, "queryLoyaltyCoupons")
         .rest(
             Post,
@@ -474,7 +495,7 @@ pub const OPERATIONS: &[Operation] = &[
         )
         .args(&[field("query")])
         .query("loyaltyCoupons", "metadata")
-        .start(coupons::query),
+        .start_gated(gated!("coupons", coupons::query)),
     op(Coupons, "redeemCurrentMemberPointsForCoupon")
         .rest(
             Post,
@@ -484,12 +505,12 @@ pub const OPERATIONS: &[Operation] = &[
         .args(&[field("rewardId"), rest("options")])
         .members()
         .mutates(3)
-        .start(coupons::redeem_as_member),
+        .start_gated(gated!("coupons", coupons::redeem_as_member)),
     op(Coupons, "redeemPointsForCoupon")
         .rest(Post, "/loyalty-coupons/v1/coupons", "com.wixpress.loyalty.coupon.LoyaltyCoupons.RedeemPointsForCoupon")
         .args(&[field("rewardId"), rest("options")])
         .mutates(3)
-        .start(coupons::redeem),
+        .start_gated(gated!("coupons", coupons::redeem)),
     // ------------------------------------------------------------------ tiers
     op(Tiers, "bulkCreateTiers")
         .rest(Post, "/loyalty-tiers/v1/bulk/tiers/create", "com.wixpress.loyalty.tier.LoyaltyTiers.BulkCreateTiers")
@@ -692,7 +713,7 @@ pub const OPERATIONS: &[Operation] = &[
     op(Refunds, "refundLoyaltyCoupon")
         .args(&[field("loyaltyCouponId"), rest("options")])
         .mutates(1)
-        .start(coupons::refund),
+        .start_gated(gated!("coupons", coupons::refund)),
 ];
 
 /// An event the engine can deliver: its SDK registration function and Wix event type.

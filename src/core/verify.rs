@@ -273,6 +273,10 @@ impl Verifier {
                 }
             }
         } else if let Some(id) = key.strip_prefix(keys::REWARD_PREFIX) {
+            // (A build without the rewards module, made only to measure it, does not read them.)
+            if !cfg!(feature = "rewards") {
+                return;
+            }
             if let Some(reward) = self.decode::<RewardRecord>(row) {
                 if reward.id != id {
                     self.report(
@@ -283,6 +287,9 @@ impl Verifier {
                 }
             }
         } else if key.starts_with(keys::COUPON_PREFIX) {
+            if !cfg!(feature = "coupons") {
+                return;
+            }
             if let Some(coupon) = self.decode::<CouponRecord>(row) {
                 if keys::coupon(&coupon.id) != key {
                     self.report(
@@ -294,15 +301,23 @@ impl Verifier {
                 self.coupons.push(coupon);
             }
         } else if let Some(code) = key.strip_prefix(keys::COUPON_CODE_PREFIX) {
+            if !cfg!(feature = "coupons") {
+                return;
+            }
             if let Some(index) = self.decode::<CouponIndex>(row) {
                 self.code_index.push((code.to_string(), index.coupon_id));
             }
         } else if let Some(rest) = key.strip_prefix(keys::ACCOUNT_COUPON_PREFIX) {
+            if !cfg!(feature = "coupons") {
+                return;
+            }
             if let Some(index) = self.decode::<CouponIndex>(row) {
                 self.account_coupons.push((rest.to_string(), index.coupon_id));
             }
         } else if key.starts_with(keys::REDEEM_PREFIX) {
-            let _ = self.decode::<model::RedeemRecord>(row);
+            if cfg!(feature = "coupons") {
+                let _ = self.decode::<model::RedeemRecord>(row);
+            }
         } else {
             self.report(
                 "UNKNOWN_KEY",
@@ -323,7 +338,9 @@ impl Verifier {
         sort_by_str(&mut self.member_index, first_of);
         sort_by_str(&mut self.idempotency, first_of);
         self.check_time_index();
-        self.check_coupons();
+        if cfg!(feature = "coupons") {
+            self.check_coupons();
+        }
         // (contact, account) of every account, sorted, to find a contact with two accounts.
         let mut by_contact: Vec<(String, String)> =
             accounts.iter().map(|a| (a.contact_id.clone(), a.id.clone())).collect();
