@@ -100,7 +100,7 @@ export function rewardArgs(reward) {
 export function codeOf(referenceId) {
   let h = 0xcbf29ce484222325n;
   for (let i = 0; i < referenceId.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(referenceId.charCodeAt(i))) * 0x100000001b3n);
-  const hex = (h >> 16n).toString(16).padStart(12, '0').toUpperCase();
+  const hex = (h & 0xffffffffffffn).toString(16).padStart(12, '0').toUpperCase();
   return `LOY-${hex.slice(0, 4)}-${hex.slice(4, 8)}-${hex.slice(8, 12)}`;
 }
 

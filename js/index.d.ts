@@ -414,7 +414,8 @@ export interface Reward {
 export interface RewardInput {
   name: string;
   active?: boolean;
-  type?: RewardType;
+  /** When given, the type the details make (`UNDEFINED` is refused). */
+  type?: 'DISCOUNT_AMOUNT' | 'COUPON_REWARD';
   discountAmount?: Reward['discountAmount'];
   couponReward?: CouponRewardDetails;
 }

@@ -167,9 +167,17 @@ fn a_retry_with_the_same_key_answers_the_first_coupon_and_charges_once() {
     assert_eq!(b.store.commits, commits, "nothing written");
     assert_eq!(account_of(&mut b, &account)["points"]["balance"], 70);
     let other = b.ok("createReward", &[percent(1)])["_id"].clone();
-    let e =
-        b.err("redeemPointsForCoupon", &[other, json!({ "loyaltyAccountId": account, "idempotencyKey": "order-7" })]);
+    let reused = [other.clone(), json!({ "loyaltyAccountId": account, "idempotencyKey": "order-7" })];
+    let e = b.err("redeemPointsForCoupon", &reused);
     assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "IDEMPOTENCY_KEY_REUSED"));
+    // Keys belong to their account: another account's "order-7" is its own.
+    b.contacts = None; // (the resolver names one member for every contact)
+    let second = b.ok("createAccount", &[CONTACT_B.into()])["account"]["_id"].as_str().unwrap().to_string();
+    b.ok("adjustPoints", &[json!(second), json!({ "amount": 5 })]);
+    let theirs =
+        b.ok("redeemPointsForCoupon", &[other, json!({ "loyaltyAccountId": second, "idempotencyKey": "order-7" })]);
+    assert_ne!(theirs["coupon"]["_id"], first["coupon"]["_id"]);
+    assert_eq!(theirs["coupon"]["accountId"], second.as_str());
     // A refused redemption does not use up its key.
     let dear = b.ok("createReward", &[percent(1000)])["_id"].clone();
     let args = [dear, json!({ "loyaltyAccountId": account, "idempotencyKey": "order-8" })];
@@ -238,6 +246,7 @@ fn a_taken_code_draws_another() {
     let taken = format!(r#"{{"schema":1,"couponId":"{}"}}"#, wix_loyalty_wasm::core::driver::guid(999));
     b.store.commit(&[wix_loyalty_wasm::core::protocol::Write::put(format!("coupon-code/{code}"), taken, 0)]).unwrap();
     let second = finish(&mut b, op).unwrap()["coupon"]["couponReference"]["code"].as_str().unwrap().to_string();
+    assert_eq!(b.ids.get(), ids + 4, "the taken code made the redemption draw one more id");
     assert_ne!(second, code, "a fresh id gave another code");
     assert_ne!(second, first);
     assert_eq!(account_of(&mut b, &account)["points"]["redeemed"], 2, "charged once each");
@@ -314,7 +323,11 @@ fn verify_finds_coupons_and_redemptions_that_do_not_match() {
     assert_eq!(codes, ["COUPON_REDEEM_MISMATCH"]);
     b.store.entries.remove(&key);
     let codes: Vec<String> = verify(&b.store).discrepancies.iter().map(|d| d.code.to_string()).collect();
-    assert_eq!(codes, ["REDEEM_WITHOUT_COUPON"]);
+    assert_eq!(
+        codes,
+        ["REDEEM_WITHOUT_COUPON", "ORPHAN_COUPON_INDEX", "ORPHAN_COUPON_INDEX"],
+        "its indexes name nothing now"
+    );
     b.store.entries.insert(key, good);
     // points.redeemed that its ledger does not give.
     let account_key = format!("acct/{account}");
@@ -347,24 +360,53 @@ fn a_refund_gives_an_unused_coupons_points_back_once() {
     let kinds: Vec<&str> = b.events.iter().map(|e| e["metadata"]["eventType"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["wix.loyalty.v1.account_points_updated", "wix.loyalty.v1.account_updated"]);
 
+    // A retry (its first answer lost) answers the same refund and gives nothing back again.
     let commits = b.store.commits;
-    let e = b.err("refundLoyaltyCoupon", std::slice::from_ref(&id));
-    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "COUPON_NOT_ACTIVE"), "once only");
-    assert_eq!(b.store.commits, commits);
+    let again = b.ok("refundLoyaltyCoupon", &[id.clone(), json!({ "revision": "1" })]);
+    assert_eq!(again, refunded, "the same refund, answered again");
+    assert_eq!(b.store.commits, commits, "once only");
     assert_eq!(b.ok("getLoyaltyCoupon", &[id]), refunded["coupon"]);
     assert!(verify(&b.store).ok, "{:?}", verify(&b.store).discrepancies);
     assert_consistent(&mut b, &account);
 
-    // A deleted coupon is not refunded; a refund that loses a race reads again and refuses.
+    // A deleted coupon is not refunded; a refund that loses a race reads again and answers the
+    // winner's refund.
     let other = redeem(&mut b, &reward, &account).unwrap()["coupon"].clone();
     b.ok("deleteLoyaltyCoupon", &[other["_id"].clone(), json!("1")]);
     assert_eq!(b.err("refundLoyaltyCoupon", &[other["_id"].clone()]).reason, "COUPON_NOT_FOUND");
     let third = redeem(&mut b, &reward, &account).unwrap()["coupon"]["_id"].clone();
     let mut op = b.start("refundLoyaltyCoupon", &[input(&third)]).unwrap();
     assert!(matches!(op.advance(&mut b.store, &|_| Input::Null), Progress::Pending));
-    b.ok("refundLoyaltyCoupon", &[third]);
-    assert_eq!(finish(&mut b, op).unwrap_err().reason, "COUPON_NOT_ACTIVE");
+    let winner = b.ok("refundLoyaltyCoupon", &[third]);
+    let loser = finish(&mut b, op).unwrap();
+    assert_eq!(loser["transactionId"], winner["transactionId"], "one refund, answered to both");
     let a = account_of(&mut b, &account);
     assert_eq!(a["points"]["balance"], 70, "30 spent on the deleted coupon; the third given back once");
     assert!(verify(&b.store).ok, "{:?}", verify(&b.store).discrepancies);
+}
+
+#[test]
+fn verify_finds_refunds_statuses_and_indexes_that_do_not_match() {
+    let (mut b, account, reward) = setup(100, 10);
+    let coupon = redeem(&mut b, &reward, &account).unwrap()["coupon"].clone();
+    b.ok("refundLoyaltyCoupon", &[coupon["_id"].clone()]);
+    assert!(verify(&b.store).ok);
+    let codes =
+        |b: &Backend| -> Vec<String> { verify(&b.store).discrepancies.iter().map(|d| d.code.to_string()).collect() };
+    let key = format!("coupon/{}", coupon["_id"].as_str().unwrap());
+    let good = b.store.entries[&key].clone();
+    // A refunded coupon that says it is still usable; then one that forgot its refund.
+    b.store.entries.insert(key.clone(), (good.0.replace("\"ARCHIVED\"", "\"ACTIVE\""), good.1));
+    assert_eq!(codes(&b), ["COUPON_STATUS_MISMATCH"]);
+    let text = good.0.clone();
+    let start = text.find(",\"refundTransactionId\"").unwrap();
+    let end = start + ",\"refundTransactionId\":\"".len() + 36 + 1;
+    let forgot = format!("{}{}", &text[..start], &text[end..]).replace("\"ARCHIVED\"", "\"ACTIVE\"");
+    b.store.entries.insert(key.clone(), (forgot, good.1));
+    assert_eq!(codes(&b), ["REFUND_WITHOUT_COUPON"]);
+    b.store.entries.insert(key, good);
+    // An index naming a coupon that does not exist.
+    let stray = format!(r#"{{"schema":1,"couponId":"{}"}}"#, wix_loyalty_wasm::core::driver::guid(77));
+    b.store.entries.insert("coupon-code/LOY-0000-0000-0000".into(), (stray, 1));
+    assert_eq!(codes(&b), ["ORPHAN_COUPON_INDEX"]);
 }

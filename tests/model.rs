@@ -121,8 +121,8 @@ struct Model {
     transactions: Vec<(String, usize)>,
     rewards: Vec<Reward>,
     coupons: Vec<Coupon>,
-    /// Redemption key → (account, reward, the answer).
-    redeem_keys: HashMap<usize, (usize, usize, Value)>,
+    /// (account, redemption key) → (reward, the answer): keys are scoped to their account.
+    redeem_keys: HashMap<(usize, usize), (usize, Value)>,
 }
 
 #[derive(Debug, Clone)]
@@ -139,7 +139,8 @@ struct Coupon {
     id: String,
     acct: usize,
     cost: i64,
-    archived: bool,
+    /// The refund's transaction, once refunded.
+    refund: Option<String>,
 }
 
 /// An operation's outcome as compared: success with the values that matter, or the error reason.
@@ -394,9 +395,8 @@ impl Model {
                 Ok(json!(null))
             }
             Op::Redeem { acct, reward, key } => {
-                if let Some((a, r, answer)) = key.and_then(|k| self.redeem_keys.get(&k)) {
-                    let same = *a == acct && *r == reward && self.accounts.get(acct).is_some();
-                    return if same { Ok(answer.clone()) } else { Err("IDEMPOTENCY_KEY_REUSED") };
+                if let Some((r, answer)) = key.and_then(|k| self.redeem_keys.get(&(acct, k))) {
+                    return if *r == reward { Ok(answer.clone()) } else { Err("IDEMPOTENCY_KEY_REUSED") };
                 }
                 if self.status() != Status::Active {
                     return Err("PROGRAM_NOT_ACTIVE");
@@ -424,20 +424,21 @@ impl Model {
                 a.ledger.push((txn.clone(), -cost, "REDEEM"));
                 let answer = json!({ "coupon": coupon, "accountId": a.id, "transactionId": txn, "status": "ACTIVE" });
                 self.transactions.push((txn, acct));
-                self.coupons.push(Coupon { id: coupon, acct, cost, archived: false });
+                self.coupons.push(Coupon { id: coupon, acct, cost, refund: None });
                 if let Some(k) = key {
-                    self.redeem_keys.insert(k, (acct, reward, answer.clone()));
+                    self.redeem_keys.insert((acct, k), (reward, answer.clone()));
                 }
                 Ok(answer)
             }
             Op::Refund(c) => {
                 let Some(coupon) = self.coupons.get(c) else { return Err("COUPON_NOT_FOUND") };
-                if coupon.archived {
-                    return Err("COUPON_NOT_ACTIVE");
+                if let Some(refund) = &coupon.refund {
+                    // Refunded already: the same refund, answered again.
+                    return Ok(json!({ "coupon": coupon.id, "status": "ARCHIVED", "transactionId": refund }));
                 }
                 let (acct, cost, id) = (coupon.acct, coupon.cost, coupon.id.clone());
                 let txn = result.as_ref().ok().and_then(|v| v["transactionId"].as_str()).unwrap_or("?").to_string();
-                self.coupons[c].archived = true;
+                self.coupons[c].refund = Some(txn.clone());
                 let a = &mut self.accounts[acct];
                 a.balance += cost;
                 a.redeemed -= cost;

@@ -498,7 +498,8 @@ fn check(seed: u64, sim: &Sim) -> Figures {
         .take_while(|(k, _)| k.starts_with("redeem/"))
         .map(|(k, (v, _))| {
             let r: Value = serde_json::from_str(v).unwrap();
-            (k["redeem/".len()..].to_string(), r["couponId"].as_str().unwrap().to_string())
+            // `redeem/<account>/<key>`: the sim's keys name their contact, so the key alone is unique.
+            (k.rsplit('/').next().unwrap().to_string(), r["couponId"].as_str().unwrap().to_string())
         })
         .collect();
     if records.len() != redeems {

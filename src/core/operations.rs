@@ -10,13 +10,13 @@
 
 use super::error::{Code, LoyaltyError, Result};
 use super::input::{quoted, Input};
-use super::ops::{
-    adjust, bulk_adjust, create_account, earn, get_account, jobs, list_accounts, program, query_accounts, transactions,
-};
 #[cfg(feature = "coupons")]
 use super::ops::coupons;
 #[cfg(feature = "rewards")]
 use super::ops::rewards;
+use super::ops::{
+    adjust, bulk_adjust, create_account, earn, get_account, jobs, list_accounts, program, query_accounts, transactions,
+};
 use super::protocol::{Caller, Context, Io, Machine, Step};
 
 /// The SDK module an operation belongs to (the engine's own extensions: `jobs`).

@@ -102,6 +102,8 @@ pub struct Verifier {
     /// (code, coupon id) of `coupon-code/` and (`<account id>/<coupon id>`, coupon id) of `account-coupon/`.
     code_index: Vec<(String, String)>,
     account_coupons: Vec<(String, String)>,
+    /// The records of redemptions made with keys: (key, record).
+    redemptions: Vec<(String, model::RedeemRecord)>,
 }
 
 /// The item of `items` (sorted by `key`) whose key is `k`.
@@ -316,7 +318,9 @@ impl Verifier {
             }
         } else if key.starts_with(keys::REDEEM_PREFIX) {
             if cfg!(feature = "coupons") {
-                let _ = self.decode::<model::RedeemRecord>(row);
+                if let Some(r) = self.decode::<model::RedeemRecord>(row) {
+                    self.redemptions.push((key.to_string(), r));
+                }
             }
         } else {
             self.report(
@@ -435,11 +439,33 @@ impl Verifier {
         let mut by_transaction: Vec<(String, usize)> =
             coupons.iter().enumerate().map(|(i, c)| (c.transaction_id.clone(), i)).collect();
         sort_by_str(&mut by_transaction, first_of);
+        let mut by_refund: Vec<(String, usize)> =
+            coupons.iter().enumerate().filter_map(|(i, c)| c.refund_transaction_id.clone().map(|r| (r, i))).collect();
+        sort_by_str(&mut by_refund, first_of);
         let transactions = std::mem::take(&mut self.transactions);
         for t in &transactions {
-            let Some(info) = &t.redeem_info else { continue };
-            let coupon = find(&by_transaction, &t.id, first_of).and_then(|(_, i)| coupons.get(*i));
             let ids = Ids { transaction: Some(&t.id), account: Some(&t.account_id), ..NONE };
+            if t.transaction_type == TransactionType::Refund {
+                // Named by the one coupon it refunded, for its price, on its account.
+                let coupon = find(&by_refund, &t.id, first_of).and_then(|(_, i)| coupons.get(*i));
+                let ok = coupon.is_some_and(|c| {
+                    c.account_id == t.account_id
+                        && c.cost == t.amount
+                        && t.refund_info.as_ref().is_some_and(|i| i.refunded_transaction_id == c.transaction_id)
+                });
+                if !ok {
+                    self.report("REFUND_WITHOUT_COUPON", ids, format!("refund {} is not the refund of a coupon", t.id));
+                }
+                continue;
+            }
+            if t.transaction_type != TransactionType::Redeem {
+                continue;
+            }
+            let coupon = find(&by_transaction, &t.id, first_of).and_then(|(_, i)| coupons.get(*i));
+            let Some(info) = &t.redeem_info else {
+                self.report("REDEEM_WITHOUT_COUPON", ids, format!("redemption {} names no reward", t.id));
+                continue;
+            };
             match coupon {
                 None => self.report("REDEEM_WITHOUT_COUPON", ids, format!("redemption {} has no coupon", t.id)),
                 Some(c)
@@ -468,6 +494,11 @@ impl Verifier {
                     ids,
                     format!("coupon {} names transaction {}, which is not a redemption", c.id, c.transaction_id),
                 ),
+            }
+            if (c.status == model::CouponStatus::Archived) != c.refund_transaction_id.is_some() {
+                let ids = Ids { key: None, account: Some(&c.account_id), transaction: None };
+                let m = format!("coupon {} is {} but its refund says otherwise", c.id, c.status.as_str());
+                self.report("COUPON_STATUS_MISMATCH", ids, m);
             }
             if let Some(refund) = &c.refund_transaction_id {
                 let ok = find(&transactions, refund, |t| &t.id).is_some_and(|t| {
@@ -498,6 +529,30 @@ impl Verifier {
                 self.report("ACCOUNT_COUPON_INDEX_MISSING", ids, format!("account-coupon/{listing} is missing"));
             }
             seen_codes.push((code.clone(), c.id.clone()));
+        }
+        // Indexes and retry records that name no coupon, or another account's.
+        let mut by_id: Vec<(String, usize)> = coupons.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+        sort_by_str(&mut by_id, first_of);
+        let coupon_of = |id: &str| find(&by_id, id, first_of).and_then(|(_, i)| coupons.get(*i));
+        let mut dangling = Vec::new();
+        for (code, id) in &codes {
+            if coupon_of(id).is_none_or(|c| c.coupon_reference.code != *code) {
+                dangling.push(format!("coupon-code/{code} names coupon {id}, which does not have that code"));
+            }
+        }
+        for (listing, id) in &listed {
+            let account = listing.split('/').next().unwrap_or_default();
+            if coupon_of(id).is_none_or(|c| c.account_id != account) {
+                dangling.push(format!("account-coupon/{listing} names coupon {id}, which is not that account's"));
+            }
+        }
+        for (key, r) in std::mem::take(&mut self.redemptions) {
+            if coupon_of(&r.coupon_id).is_none_or(|c| c.account_id != r.account_id || c.reward_id != r.reward_id) {
+                dangling.push(format!("{key} names coupon {}, which is not that redemption's", r.coupon_id));
+            }
+        }
+        for m in dangling {
+            self.report("ORPHAN_COUPON_INDEX", NONE, m);
         }
         sort_by_str(&mut seen_codes, first_of);
         for pair in seen_codes.windows(2) {

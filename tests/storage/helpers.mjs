@@ -96,10 +96,10 @@ export async function verifyStore(storage, { contacts = [] } = {}) {
   return { accounts: accounts.length, entries, points, earnKeys: keys };
 }
 
-/** Every redemption a caller saw succeed (`[key, couponId]`) is the one its key's record holds. */
+/** Every redemption a caller saw succeed (`[accountId, key, couponId]`) is the one its key's record holds. */
 export async function checkRedemptions(storage, redeems) {
-  const records = await storage.read(redeems.map(([key]) => `redeem/${key}`));
-  redeems.forEach(([key, couponId], i) => {
+  const records = await storage.read(redeems.map(([accountId, key]) => `redeem/${accountId}/${key}`));
+  redeems.forEach(([, key, couponId], i) => {
     assert.ok(records[i], `redemption ${key} has its record`);
     assert.equal(JSON.parse(records[i].value).couponId, couponId, `every caller of ${key} got the one coupon the store holds`);
   });

@@ -78,7 +78,7 @@ while (Date.now() < deadline) {
   } else if (r < 0.85) {
     const options = { loyaltyAccountId: account._id, idempotencyKey: `redeem-${seedText}-${c}-${pick(30)}` };
     const first = await attempt('redeem', () => loyalty.coupons.redeemPointsForCoupon(reward._id, options));
-    if (first) redeems.push([options.idempotencyKey, first.coupon._id]);
+    if (first) redeems.push([account._id, options.idempotencyKey, first.coupon._id]);
     if (first && random() < 0.3) {
       // The response "timed out": the caller retries the same request.
       const again = await attempt('redeem retry', () => loyalty.coupons.redeemPointsForCoupon(reward._id, { ...options }));

@@ -148,7 +148,7 @@ fn read_main(mut op: Redeem) -> Step {
     op.phase = Phase::Main;
     let mut keys = vec![keys::PROGRAM.into(), keys::account(&op.account_id), keys::reward(&op.reward_id)];
     if let Some(k) = &op.key {
-        keys.push(keys::redeem(k));
+        keys.push(keys::redeem(&op.account_id, k));
     }
     Step::new(Request::Read(keys), op)
 }
@@ -160,19 +160,25 @@ fn no_account(member: &str) -> LoyaltyError {
 impl Redeem {
     /// The answer of a retry with the same key, or the refusal of a reused key.
     fn replay(&self, key: &str, stored: &Stored) -> Result<Step> {
-        let record: RedeemRecord = records::decode(&keys::redeem(key), &stored.value)?;
+        let record_key = keys::redeem(&self.account_id, key);
+        let record: RedeemRecord = records::decode(&record_key, &stored.value)?;
         if record.account_id != self.account_id || record.reward_id != self.reward_id {
             return Err(LoyaltyError::precondition(
                 "IDEMPOTENCY_KEY_REUSED",
                 format!(
-                    "idempotency key {} was already used to redeem reward {} for account {} (coupon {})",
+                    "idempotency key {} was already used to redeem reward {} from this account (coupon {})",
                     quoted(key),
                     record.reward_id,
-                    record.account_id,
                     record.coupon_id
                 ),
             )
             .with_data(json!({ "idempotencyKey": key, "couponId": record.coupon_id })));
+        }
+        // The answer as first given, checked to be one (a record altered in storage is reported).
+        let answer: Input = serde_json::from_str(&record.answer)
+            .map_err(|e| LoyaltyError::corrupt(&record_key, format!("its answer is not JSON: {e}")))?;
+        if answer.get("coupon").get("_id").text() != Some(record.coupon_id.as_str()) {
+            return Err(LoyaltyError::corrupt(&record_key, "its answer is not its coupon"));
         }
         Ok(Step::done(record.answer))
     }
@@ -274,7 +280,7 @@ impl Redeem {
                 coupon_id: coupon.id.clone(),
                 answer: result.clone(),
             };
-            writes.push(Write::put(keys::redeem(key), encode(&record)?, 0));
+            writes.push(Write::put(keys::redeem(&account.id, key), encode(&record)?, 0));
         }
         let events = if self.at.events {
             let spec = EventSpec::of(Entity::Coupon, "created", &coupon.id, coupon.revision, now_ms);
@@ -324,7 +330,7 @@ impl Machine for Redeem {
         let account = keys::account(&op.account_id);
         let again = key == account
             || key == keys::reward(&op.reward_id)
-            || op.key.as_ref().is_some_and(|k| key == keys::redeem(k));
+            || op.key.as_ref().is_some_and(|k| key == keys::redeem(&op.account_id, k));
         if again {
             return Ok(read_main(op));
         }
@@ -448,6 +454,8 @@ pub struct Refund {
     coupon_id: String,
     revision: Option<u64>,
     transaction_id: String,
+    /// The coupon's account, once the coupon is read.
+    account_id: String,
     /// The coupon as read, and its version (once read).
     coupon: Option<(CouponRecord, u64)>,
     at: Stamp,
@@ -468,7 +476,14 @@ pub fn refund(args: &[Input], ctx: &Context) -> Result<Step> {
     };
     c.finish()?;
     let id = id.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked refund went missing"))?;
-    let op = Refund { coupon_id: id, revision, transaction_id: ctx.fresh_id(0)?, coupon: None, at: ctx.stamp() };
+    let op = Refund {
+        coupon_id: id,
+        revision,
+        transaction_id: ctx.fresh_id(0)?,
+        account_id: String::new(),
+        coupon: None,
+        at: ctx.stamp(),
+    };
     let lock = vec![keys::coupon(&op.coupon_id)];
     Ok(read_refund(op).locking(lock))
 }
@@ -477,6 +492,11 @@ impl Refund {
     /// The coupon read: refundable, at the revision given, if any. Then its account is read.
     fn check(mut self, stored: Option<Stored>) -> Result<Step> {
         let (coupon, version) = read_coupon(&self.coupon_id, stored)?;
+        // Refunded already: the same answer again, so a refund whose outcome was lost can be
+        // retried (its points were given back once).
+        if let (CouponStatus::Archived, Some(refund)) = (coupon.status, &coupon.refund_transaction_id) {
+            return Ok(Step::done(refund_answer(&coupon, refund)?));
+        }
         if coupon.status != CouponStatus::Active {
             return Err(LoyaltyError::precondition(
                 "COUPON_NOT_ACTIVE",
@@ -500,6 +520,7 @@ impl Refund {
             .with_data(json!({ "loyaltyCouponId": coupon.id, "currentRevision": coupon.revision.to_string() })));
         }
         let key = keys::account(&coupon.account_id);
+        self.account_id = coupon.account_id.clone();
         self.coupon = Some((coupon, version));
         Ok(Step::new(Request::Read(vec![key]), self))
     }
@@ -533,7 +554,7 @@ impl Refund {
         coupon.updated_ms = now_ms.max(coupon.updated_ms);
         let mut writes = ledger::change_writes(&account, version, &txn)?;
         writes.push(Write::put(keys::coupon(&coupon.id), encode(&coupon)?, coupon_version));
-        let result = format!("{{\"coupon\":{},\"transactionId\":\"{}\"}}", encode(&view::coupon(&coupon))?, txn.id);
+        let result = refund_answer(&coupon, &txn.id)?;
         let events = if self.at.events {
             let view = record_json::account_view(&account);
             events::list(&events::points_changed(&account.id, account.revision, now_ms, &view)?)
@@ -553,13 +574,19 @@ impl Machine for Refund {
         }
     }
 
-    /// The coupon or its account changed meanwhile: start over from the coupon.
+    /// The coupon or its account changed meanwhile: start over from the coupon. (A taken
+    /// transaction id is a broken id generator; any other key, a corrupt store.)
     fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
-        if key == keys::transaction(&self.transaction_id) {
-            return Err(ledger::id_collision(&self.transaction_id, "a transaction"));
+        if key != keys::coupon(&self.coupon_id) {
+            ledger::retry_after(key, &self.account_id, &self.transaction_id, None)?;
         }
         Ok(read_refund(*self))
     }
+}
+
+/// `{ coupon, transactionId }`: the coupon and the `REFUND` that gave its points back.
+fn refund_answer(coupon: &CouponRecord, refund: &str) -> Result<String> {
+    Ok(format!("{{\"coupon\":{},\"transactionId\":\"{refund}\"}}", encode(&view::coupon(coupon))?))
 }
 
 // ------------------------------------------------------------------ the member's coupons

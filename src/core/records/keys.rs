@@ -16,7 +16,7 @@
 //! | `coupon/<couponId>` | a loyalty coupon (a deleted one stays as a tombstone) |
 //! | `coupon-code/<code>` | index: the coupon that has a code (codes are unique) |
 //! | `account-coupon/<accountId>/<couponId>` | index: an account's coupons |
-//! | `redeem/<idempotencyKey>` | a redemption made with that key, for retries |
+//! | `redeem/<accountId>/<idempotencyKey>` | a redemption of the account made with that key, for retries |
 
 pub const PROGRAM: &str = "program";
 pub const ACCOUNT_PREFIX: &str = "acct/";
@@ -105,8 +105,9 @@ pub fn account_coupon(account_id: &str, coupon_id: &str) -> String {
     key(&[ACCOUNT_COUPON_PREFIX, account_id, "/", coupon_id])
 }
 
-pub fn redeem(idempotency_key: &str) -> String {
-    key(&[REDEEM_PREFIX, idempotency_key])
+/// A redemption's key is scoped to its account: one account's keys say nothing about another's.
+pub fn redeem(account_id: &str, idempotency_key: &str) -> String {
+    key(&[REDEEM_PREFIX, account_id, "/", idempotency_key])
 }
 
 #[cfg(test)]
@@ -125,7 +126,7 @@ mod tests {
         assert_eq!(super::coupon_code("LOY-1"), "coupon-code/LOY-1");
         assert_eq!(super::account_coupon(id, "c"), format!("account-coupon/{id}/c"));
         assert!(super::account_coupon(id, "c").starts_with(&super::account_coupons(id)));
-        assert_eq!(super::redeem("k/1"), "redeem/k/1");
+        assert_eq!(super::redeem(id, "k/1"), format!("redeem/{id}/k/1"));
         assert_eq!(super::account_ledger_prefix(id), format!("ledger/{id}/"));
         for revision in [0, 1, 36063, u64::MAX] {
             assert_eq!(super::account_ledger(id, revision), format!("ledger/{id}/{revision:020}"));
