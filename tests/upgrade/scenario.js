@@ -121,6 +121,13 @@ export async function check(createLoyaltyBackend, storage, written) {
   const ranked = await loyalty.accounts.queryLoyaltyAccounts().descending('points.balance').find();
   const balances = ranked.items.map((a) => a.points.balance);
   expect(ranked.items.length === 4 && balances.every((b, i) => i === 0 || balances[i - 1] >= b), `an account query sorts old and new accounts together (${balances})`);
+  // Rewards and coupons, newer than the stored accounts, work on them.
+  const reward = await loyalty.rewards.createReward({ name: 'Upgrade', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: 2 }] } } });
+  const { coupon } = await loyalty.coupons.redeemPointsForCoupon(reward._id, { loyaltyAccountId: dana._id, idempotencyKey: 'upgrade-1' });
+  const spent = await loyalty.accounts.getAccount(dana._id);
+  expect(coupon.accountId === dana._id && spent.points.redeemed === 2 && spent.points.balance === dana.points.balance + 7 - 2, 'a stored account redeems points for a coupon');
+  const refunded = await loyalty.refunds.refundLoyaltyCoupon(coupon._id);
+  expect(refunded.coupon.status === 'ARCHIVED' && (await loyalty.accounts.getAccount(dana._id)).points.redeemed === 0, 'and gets them back with a refund');
   const report = await loyalty.verify();
   expect(report.ok, `verify() finds nothing: ${JSON.stringify(report.discrepancies.slice(0, 3))}`);
   return { problems, figures: { accounts: report.counts.accounts, transactions: report.counts.transactions } };
