@@ -122,6 +122,10 @@ enum Intent {
         contact: usize,
         key: String,
     },
+    /// A refund of a coupon some client got.
+    Refund {
+        coupon: String,
+    },
 }
 
 struct InFlight {
@@ -155,6 +159,8 @@ struct Sim {
     /// The reward redeemed, and redemption key → the coupons clients saw for it.
     reward: String,
     redeem_results: BTreeMap<String, BTreeSet<String>>,
+    /// Coupon → the refunds clients saw for it.
+    refund_results: BTreeMap<String, BTreeSet<String>>,
     operations: u64,
     trace: bool,
 }
@@ -201,6 +207,10 @@ impl Sim {
             9 if self.rng.chance(50) => {
                 Intent::Redeem { contact, key: format!("redeem-{contact}-{}", self.rng.below(6)) }
             }
+            9 if self.rng.chance(50) && !self.redeem_results.is_empty() => {
+                let all: Vec<&String> = self.redeem_results.values().flatten().collect();
+                Intent::Refund { coupon: all[self.rng.below(all.len())].clone() }
+            }
             _ => Intent::Query { contact },
         }
     }
@@ -240,6 +250,7 @@ impl Sim {
                     vec![json!(self.reward), json!({ "loyaltyAccountId": id, "idempotencyKey": key })],
                 )
             }
+            Intent::Refund { coupon } => ("refundLoyaltyCoupon", vec![json!(coupon)]),
         };
         if matches!(intent, Intent::Adjust { .. } | Intent::SetBalance { .. }) {
             self.adjust_ids.insert(new_id.clone());
@@ -329,6 +340,18 @@ impl Sim {
             (Intent::Redeem { .. }, Err(e)) if e.reason == "STORAGE_ERROR" => {
                 (flight.attempt < 8).then_some(flight.intent)
             }
+            (Intent::Refund { coupon }, Ok(v)) => {
+                let refund = v["transactionId"].as_str().unwrap().to_string();
+                let seen = self.refund_results.entry(coupon.clone()).or_default();
+                seen.insert(refund);
+                assert_eq!(seen.len(), 1, "every refund of coupon {coupon} answers the one refund");
+                None
+            }
+            // A refund is safe to retry: a refunded coupon answers its refund again.
+            (Intent::Refund { .. }, Err(e)) if e.reason == "STORAGE_ERROR" || e.reason == "TOO_MANY_CONFLICTS" => {
+                (flight.attempt < 8).then_some(flight.intent)
+            }
+            (Intent::Refund { .. }, Err(e)) => panic!("refundLoyaltyCoupon: {e}"),
             (Intent::Redeem { .. }, Err(e)) => {
                 // A key first used for another account of the same contact number cannot happen
                 // (one account per contact); only a short balance refuses.
@@ -342,6 +365,7 @@ impl Sim {
 struct Figures {
     operations: u64,
     redemptions: usize,
+    refunds: usize,
     faults: Faults,
     ledger_entries: usize,
 }
@@ -365,6 +389,7 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
         adjust_ok: BTreeSet::new(),
         reward: String::new(),
         redeem_results: BTreeMap::new(),
+        refund_results: BTreeMap::new(),
         operations: 0,
         trace,
     };
@@ -447,6 +472,7 @@ fn check(seed: u64, sim: &Sim) -> Figures {
     let mut earns: BTreeMap<String, (String, i64)> = BTreeMap::new();
     let mut adjusts = BTreeSet::new();
     let mut redeems = 0;
+    let mut refunds = 0;
     let mut entries = 0;
     for (key, (value, _)) in
         sim.store.inner.entries.range("txn/".to_string()..).take_while(|(k, _)| k.starts_with("txn/"))
@@ -462,6 +488,7 @@ fn check(seed: u64, sim: &Sim) -> Figures {
                 }
             }
             "REDEEM" => redeems += 1,
+            "REFUND" => refunds += 1,
             _ => {
                 if !adjusts.insert(id.clone()) {
                     fail(format!("{key}: adjustment recorded twice"));
@@ -511,7 +538,27 @@ fn check(seed: u64, sim: &Sim) -> Figures {
             other => fail(format!("clients saw coupons {seen:?} for key {key}, the store holds {other:?}")),
         }
     }
-    Figures { operations: sim.operations, redemptions: redeems, faults: sim.store.faults, ledger_entries: entries }
+    // One REFUND per refunded coupon, the one its callers saw (verify() ties each to its coupon).
+    if refunds < sim.refund_results.len() {
+        fail(format!("{refunds} refunds in the ledger for {} coupons clients saw refunded", sim.refund_results.len()));
+    }
+    for (coupon, seen) in &sim.refund_results {
+        let (text, _) = &sim.store.inner.entries[&format!("coupon/{coupon}")];
+        let stored: Value = serde_json::from_str(text).unwrap();
+        if !seen.iter().all(|r| stored["refundTransactionId"].as_str() == Some(r.as_str())) {
+            fail(format!(
+                "clients saw refunds {seen:?} of coupon {coupon}, it names {}",
+                stored["refundTransactionId"]
+            ));
+        }
+    }
+    Figures {
+        operations: sim.operations,
+        redemptions: redeems,
+        refunds,
+        faults: sim.store.faults,
+        ledger_entries: entries,
+    }
 }
 
 fn env_u64(name: &str) -> Option<u64> {
@@ -524,7 +571,7 @@ fn seeded_fault_simulation() {
         Some(seed) => (seed, 1, true),
         None => (env_u64("SIM_SEED_START").unwrap_or(1), env_u64("SIM_SEEDS").unwrap_or(150), false),
     };
-    let mut total = Figures { operations: 0, redemptions: 0, faults: Faults::default(), ledger_entries: 0 };
+    let mut total = Figures { operations: 0, redemptions: 0, refunds: 0, faults: Faults::default(), ledger_entries: 0 };
     for seed in first..first + count {
         if trace {
             println!("seed {seed}:");
@@ -533,6 +580,7 @@ fn seeded_fault_simulation() {
         total.operations += f.operations;
         total.ledger_entries += f.ledger_entries;
         total.redemptions += f.redemptions;
+        total.refunds += f.refunds;
         let (a, b) = (&mut total.faults, f.faults);
         a.reads += b.reads;
         a.scans += b.scans;
@@ -542,11 +590,12 @@ fn seeded_fault_simulation() {
     }
     let f = total.faults;
     println!(
-        "simulation: seeds {first}..{}, {} operations, {} ledger entries ({} redemptions), {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
+        "simulation: seeds {first}..{}, {} operations, {} ledger entries ({} redemptions, {} refunds), {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
         first + count - 1,
         total.operations,
         total.ledger_entries,
         total.redemptions,
+        total.refunds,
         f.total(),
         f.reads,
         f.scans,
