@@ -410,3 +410,20 @@ fn verify_finds_refunds_statuses_and_indexes_that_do_not_match() {
     b.store.entries.insert("coupon-code/LOY-0000-0000-0000".into(), (stray, 1));
     assert_eq!(codes(&b), ["ORPHAN_COUPON_INDEX"]);
 }
+
+#[test]
+fn a_refund_whose_account_changed_after_the_read_reads_again() {
+    let (mut b, account, reward) = setup(100, 30);
+    let coupon = redeem(&mut b, &reward, &account).unwrap()["coupon"]["_id"].clone();
+    // Read the coupon, then the account; an earn lands before the refund commits.
+    let mut op = b.start("refundLoyaltyCoupon", &[input(&coupon)]).unwrap();
+    assert!(matches!(op.advance(&mut b.store, &|_| Input::Null), Progress::Pending));
+    assert!(matches!(op.advance(&mut b.store, &|_| Input::Null), Progress::Pending));
+    b.ok("earnPoints", &[json!(account), json!({ "amount": 5, "appId": "shop", "idempotencyKey": "between" })]);
+    let refunded = finish(&mut b, op).unwrap();
+    assert_eq!(refunded["coupon"]["status"], "ARCHIVED");
+    let a = account_of(&mut b, &account);
+    assert_eq!(a["points"]["balance"], 105, "100 − 30 + 5 + 30: the earn and the refund both count");
+    assert_eq!(a["points"]["redeemed"], 0);
+    assert!(verify(&b.store).ok, "{:?}", verify(&b.store).discrepancies);
+}

@@ -386,3 +386,51 @@ fn bulk_get_reads_every_reward_in_batches() {
     ids.dedup();
     assert_eq!(ids.len(), 520);
 }
+
+#[test]
+fn pages_go_on_past_deleted_rewards_without_skipping_or_repeating() {
+    let mut b = Backend::default();
+    let ids: Vec<Value> =
+        (0..6).map(|i| b.ok("createReward", &[percent(&format!("r{i}"), true, 1)])["_id"].clone()).collect();
+    for sorted in [false, true] {
+        let q = |cursor: Option<Value>| match (cursor, sorted) {
+            (Some(c), _) => json!({ "cursorPaging": { "cursor": c } }),
+            (None, false) => json!({ "cursorPaging": { "limit": 2 } }),
+            (None, true) => {
+                json!({ "sort": [{ "fieldName": "name", "order": "DESC" }], "cursorPaging": { "limit": 2 } })
+            }
+        };
+        let mut b = Backend { store: b.store.clone(), ..Backend::default() };
+        let first = b.ok("queryRewards", &[q(None)]);
+        let page: Vec<Value> = first["rewards"].as_array().unwrap().iter().map(|r| r["_id"].clone()).collect();
+        // The row the cursor continues from, and the next one, are deleted between the pages.
+        let last = page.last().unwrap().clone();
+        let all = b.ok(
+            "queryRewards",
+            &[json!(if sorted {
+                json!({ "sort": [{ "fieldName": "name", "order": "DESC" }], "cursorPaging": { "limit": 100 } })
+            } else {
+                json!({ "cursorPaging": { "limit": 100 } })
+            })],
+        );
+        let order: Vec<Value> = all["rewards"].as_array().unwrap().iter().map(|r| r["_id"].clone()).collect();
+        let next = order[order.iter().position(|id| *id == last).unwrap() + 1].clone();
+        for id in [&last, &next] {
+            let revision = b.ok("getReward", std::slice::from_ref(id))["revision"].clone();
+            b.ok("deleteReward", &[id.clone(), revision]);
+        }
+        let mut seen = page.clone();
+        let mut cursor = first["pagingMetadata"]["cursors"]["next"].clone();
+        while !cursor.is_null() {
+            let more = b.ok("queryRewards", &[q(Some(cursor))]);
+            seen.extend(more["rewards"].as_array().unwrap().iter().map(|r| r["_id"].clone()));
+            cursor = more["pagingMetadata"]["cursors"]["next"].clone();
+        }
+        let expected: Vec<Value> = order.iter().filter(|id| **id != next).cloned().collect();
+        assert_eq!(
+            seen, expected,
+            "sorted: {sorted}: every live reward once, in order (the first page's last as it was)"
+        );
+    }
+    assert_eq!(ids.len(), 6);
+}
