@@ -10,7 +10,7 @@ use super::{arg, lookup};
 use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step};
-use crate::core::records::{AccountRecord, AdjustInfo, TransactionRecord, TransactionType, LOYALTY_APP_ID, SCHEMA};
+use crate::core::records::{AccountRecord, AdjustInfo, TransactionRecord, TransactionType, LOYALTY_APP_ID};
 use crate::core::validate::Check;
 
 pub const ADJUST_AMOUNT_MAX: i64 = 9_999_999;
@@ -78,21 +78,10 @@ pub fn transaction(
     description: Option<&str>,
     now_ms: i64,
 ) -> TransactionRecord {
-    TransactionRecord {
-        schema: SCHEMA,
-        id: id.to_string(),
-        account_id: account.id.clone(),
-        account_revision: account.revision,
-        created_ms: now_ms,
-        amount: after - before,
-        transaction_type: TransactionType::Adjust,
-        description: description.unwrap_or_default().to_string(),
-        idempotency_key: id.to_string(),
-        earn_info: None,
-        adjust_info: Some(AdjustInfo { app_id: LOYALTY_APP_ID.into(), amount_before: before, amount_after: after }),
-        redeem_info: None,
-        refund_info: None,
-    }
+    let description = description.unwrap_or_default().to_string();
+    let mut txn = ledger::entry(account, id, now_ms, after - before, TransactionType::Adjust, description, id.into());
+    txn.adjust_info = Some(AdjustInfo { app_id: LOYALTY_APP_ID.into(), amount_before: before, amount_after: after });
+    txn
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -38,9 +38,7 @@ use crate::core::query::scan::{self, Page};
 use crate::core::query::sort::SortKey;
 use crate::core::records::coupon::{code_of, CouponReference, Specification};
 use crate::core::records::{self, encode, json as record_json, keys, view, CouponIndex, CouponRecord, CouponStatus};
-use crate::core::records::{
-    Details, IndexRecord, RedeemInfo, RedeemRecord, TransactionRecord, TransactionType, SCHEMA,
-};
+use crate::core::records::{Details, IndexRecord, RedeemInfo, RedeemRecord, TransactionType, SCHEMA};
 use crate::core::validate::Check;
 
 // ------------------------------------------------------------------ redeem
@@ -222,25 +220,13 @@ impl Redeem {
             return Err(ledger::insufficient(&account, after));
         }
         let now_ms = apply_delta(&mut account, -cost, TransactionType::Redeem, self.at.now_ms)?;
-        let txn = TransactionRecord {
-            schema: SCHEMA,
-            id: self.transaction_id.clone(),
-            account_id: account.id.clone(),
-            account_revision: account.revision,
-            created_ms: now_ms,
-            amount: -cost,
-            transaction_type: TransactionType::Redeem,
-            description: reward.name.clone(),
-            idempotency_key: self.transaction_id.clone(),
-            earn_info: None,
-            adjust_info: None,
-            redeem_info: Some(RedeemInfo {
-                reward_id: reward.id.clone(),
-                reward_type: reward.kind.as_str().into(),
-                reference_entity_id: self.reference_id.clone(),
-            }),
-            refund_info: None,
-        };
+        let (id, name) = (&self.transaction_id, reward.name.clone());
+        let mut txn = ledger::entry(&account, id, now_ms, -cost, TransactionType::Redeem, name, id.clone());
+        txn.redeem_info = Some(RedeemInfo {
+            reward_id: reward.id.clone(),
+            reward_type: reward.kind.as_str().into(),
+            reference_entity_id: self.reference_id.clone(),
+        });
         let coupon = CouponRecord {
             schema: SCHEMA,
             id: self.coupon_id.clone(),
@@ -528,24 +514,12 @@ impl Refund {
     fn decide(self, coupon: CouponRecord, coupon_version: u64, stored: Option<Stored>) -> Result<Step> {
         let (mut account, version) = lookup::read_account(&coupon.account_id, stored.as_ref())?;
         let now_ms = apply_delta(&mut account, coupon.cost, TransactionType::Refund, self.at.now_ms)?;
-        let txn = TransactionRecord {
-            schema: SCHEMA,
-            id: self.transaction_id.clone(),
-            account_id: account.id.clone(),
-            account_revision: account.revision,
-            created_ms: now_ms,
-            amount: coupon.cost,
-            transaction_type: TransactionType::Refund,
-            description: coupon.reward_name.clone(),
-            idempotency_key: self.transaction_id.clone(),
-            earn_info: None,
-            adjust_info: None,
-            redeem_info: None,
-            refund_info: Some(records::RefundInfo {
-                app_id: records::LOYALTY_APP_ID.into(),
-                refunded_transaction_id: coupon.transaction_id.clone(),
-            }),
-        };
+        let (id, name) = (&self.transaction_id, coupon.reward_name.clone());
+        let mut txn = ledger::entry(&account, id, now_ms, coupon.cost, TransactionType::Refund, name, id.clone());
+        txn.refund_info = Some(records::RefundInfo {
+            app_id: records::LOYALTY_APP_ID.into(),
+            refunded_transaction_id: coupon.transaction_id.clone(),
+        });
         let mut coupon = coupon;
         coupon.status = CouponStatus::Archived;
         coupon.coupon_reference.deleted = true;

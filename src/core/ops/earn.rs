@@ -11,9 +11,7 @@ use super::{arg, lookup};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::{quoted, Input};
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Stored, Write};
-use crate::core::records::{
-    self, json, keys, EarnInfo, EarnRequest, IdempotencyRecord, TransactionRecord, TransactionType, SCHEMA,
-};
+use crate::core::records::{self, json, keys, EarnInfo, EarnRequest, IdempotencyRecord, TransactionType, SCHEMA};
 use crate::core::validate::Check;
 
 pub const EARN_MAX: i64 = 9_999_999;
@@ -91,26 +89,15 @@ impl Machine for Earn {
         lookup::require_active(&program, "earn points")?;
         let now_ms = apply_delta(&mut account, self.request.amount, TransactionType::Earn, self.at.now_ms)?;
         let r = &self.request;
-        let txn = TransactionRecord {
-            schema: SCHEMA,
-            id: self.transaction_id.clone(),
-            account_id: account.id.clone(),
-            account_revision: account.revision,
-            created_ms: now_ms,
-            amount: r.amount,
-            transaction_type: TransactionType::Earn,
-            description: r.description.clone().unwrap_or_default(),
-            idempotency_key: self.idempotency_key.clone(),
-            earn_info: Some(EarnInfo {
-                app_id: r.app_id.clone(),
-                activity_type: r.activity_type.clone().unwrap_or_default(),
-                order_id: r.order_id.clone(),
-                channel: r.channel.clone(),
-            }),
-            adjust_info: None,
-            redeem_info: None,
-            refund_info: None,
-        };
+        let description = r.description.clone().unwrap_or_default();
+        let (id, idem_key) = (&self.transaction_id, self.idempotency_key.clone());
+        let mut txn = ledger::entry(&account, id, now_ms, r.amount, TransactionType::Earn, description, idem_key);
+        txn.earn_info = Some(EarnInfo {
+            app_id: r.app_id.clone(),
+            activity_type: r.activity_type.clone().unwrap_or_default(),
+            order_id: r.order_id.clone(),
+            channel: r.channel.clone(),
+        });
         // The idempotency record holds the account as written for its own key: written once.
         let account_json = json::account(&account);
         let idem = json::idempotency_of(SCHEMA, &self.request, &txn.id, &account_json);

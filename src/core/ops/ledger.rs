@@ -51,6 +51,35 @@ pub fn apply_delta(account: &mut AccountRecord, delta: i64, kind: TransactionTyp
     Ok(now_ms)
 }
 
+/// A ledger entry of `account` as [`apply_delta`] left it (its revision, its place in the
+/// ledger): `amount` points of `kind` at `now_ms`, with no info; the caller adds the one its kind
+/// carries.
+pub fn entry(
+    account: &AccountRecord,
+    id: &str,
+    now_ms: i64,
+    amount: i64,
+    kind: TransactionType,
+    description: String,
+    idempotency_key: String,
+) -> TransactionRecord {
+    TransactionRecord {
+        schema: crate::core::records::SCHEMA,
+        id: id.to_string(),
+        account_id: account.id.clone(),
+        account_revision: account.revision,
+        created_ms: now_ms,
+        amount,
+        transaction_type: kind,
+        description,
+        idempotency_key,
+        earn_info: None,
+        adjust_info: None,
+        redeem_info: None,
+        refund_info: None,
+    }
+}
+
 /// A refused balance change: the result would be negative.
 pub fn insufficient(account: &AccountRecord, after: i64) -> LoyaltyError {
     let before = account.points.balance;
