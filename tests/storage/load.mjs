@@ -105,5 +105,19 @@ export async function redeemRace({ spec, processes, balance, cost, kill = 0 }) {
   }
   const audit = await loyalty.verify();
   await storage.close();
-  return { seen, after, coupons: listed.map((r) => r.key.split('/').pop()), ledger, audit, killed: kill };
+  const killed = results.filter((r) => r.signal === 'SIGKILL').length;
+  return { seen, after, coupons: listed.map((r) => r.key.split('/').pop()), ledger, audit, killed };
+}
+
+/** The race's checks, for every storage: exactly the affordable coupons, each paid once. */
+export function checkRace(race, kill) {
+  assert.equal(race.killed, kill, 'the processes to kill were killed mid-flight');
+  assert.equal(race.coupons.length, 100, 'exactly the 100 affordable coupons exist');
+  assert.equal(race.after.points.balance, 0);
+  assert.equal(race.after.points.redeemed, 1000);
+  assert.equal(race.ledger.filter((t) => t.transactionType === 'REDEEM').length, 100, 'one REDEEM per coupon');
+  assert.ok(race.seen.every((id) => race.coupons.includes(id)), 'every coupon a caller got exists');
+  assert.equal(new Set(race.seen).size, race.seen.length);
+  if (!kill) assert.equal(race.seen.length, 100, 'without kills, the callers saw all 100');
+  assert.deepEqual(race.audit.discrepancies, [], 'verify() finds nothing wrong');
 }
