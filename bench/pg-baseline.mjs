@@ -21,12 +21,16 @@ const SCHEMA = (p) => `
   CREATE TABLE IF NOT EXISTS ${p}_coupons (
     id UUID PRIMARY KEY, account_id UUID NOT NULL, transaction_id UUID NOT NULL, reward_id UUID NOT NULL,
     reference_id UUID NOT NULL, code TEXT NOT NULL UNIQUE, reward_name TEXT NOT NULL, status TEXT NOT NULL,
-    created TIMESTAMPTZ NOT NULL);`;
+    created TIMESTAMPTZ NOT NULL);
+  ALTER TABLE ${p}_accounts ADD COLUMN IF NOT EXISTS reward_available BOOLEAN NOT NULL DEFAULT false;`;
+
+/** rewardAvailable, set in the same UPDATE: the balance against the lowest price of an active reward. */
+const AVAILABLE = (p, balance) => `reward_available = ${balance} >= coalesce((SELECT min(cost) FROM ${p}_rewards WHERE active), 'Infinity'::numeric)`;
 
 const view = (r) => ({
   _id: r.id, contactId: r.contact_id,
   points: { balance: Number(r.balance), earned: Number(r.earned), adjusted: Number(r.adjusted), redeemed: Number(r.redeemed), expired: 0 },
-  revision: String(r.revision), _createdDate: r.created, _updatedDate: r.updated, lastActivityDate: r.last_activity ?? undefined,
+  rewardAvailable: r.reward_available, revision: String(r.revision), _createdDate: r.created, _updatedDate: r.updated, lastActivityDate: r.last_activity ?? undefined,
 });
 
 export async function createPgBaseline({ connectionString, prefix = 'base', poolSize = 10 }) {
@@ -80,8 +84,8 @@ export async function createPgBaseline({ connectionString, prefix = 'base', pool
         check(locked.rows.length === 1, 'not found');
         if (seen.rows.length) return { account: view(locked.rows[0]), transactionId: seen.rows[0].id };
         const { rows } = await c.query(
-          `UPDATE ${prefix}_accounts SET balance = balance + $2, earned = earned + $2, revision = revision + 1, updated = now(), last_activity = now()
-           WHERE id = $1 RETURNING *`, [accountId, amount]);
+          `UPDATE ${prefix}_accounts SET balance = balance + $2, earned = earned + $2, revision = revision + 1, updated = now(), last_activity = now(),
+           ${AVAILABLE(prefix, 'balance + $2')} WHERE id = $1 RETURNING *`, [accountId, amount]);
         const id = crypto.randomUUID();
         await c.query(`INSERT INTO ${prefix}_transactions VALUES ($1, $2, $3, now(), $4, 'EARN', '', $5, $6, NULL, NULL)`,
           [id, accountId, rows[0].revision, amount, idempotencyKey, appId]);
@@ -96,8 +100,8 @@ export async function createPgBaseline({ connectionString, prefix = 'base', pool
         const before = Number(locked.rows[0].balance);
         check(before + amount >= 0, 'insufficient points');
         const { rows } = await c.query(
-          `UPDATE ${prefix}_accounts SET balance = balance + $2, adjusted = adjusted + $2, revision = revision + 1, updated = now(), last_activity = now()
-           WHERE id = $1 RETURNING *`, [accountId, amount]);
+          `UPDATE ${prefix}_accounts SET balance = balance + $2, adjusted = adjusted + $2, revision = revision + 1, updated = now(), last_activity = now(),
+           ${AVAILABLE(prefix, 'balance + $2')} WHERE id = $1 RETURNING *`, [accountId, amount]);
         const id = crypto.randomUUID();
         await c.query(`INSERT INTO ${prefix}_transactions VALUES ($1, $2, $3, now(), $4, 'ADJUST', '', $8, $5, $6, $7)`,
           [id, accountId, rows[0].revision, amount, '553c79f3-5625-4f38-b14b-ef7c0d1e87df', before, before + amount, id]);
@@ -124,8 +128,8 @@ export async function createPgBaseline({ connectionString, prefix = 'base', pool
         check(locked.rows.length === 1, 'not found');
         check(Number(locked.rows[0].balance) >= cost, 'insufficient points');
         const { rows } = await c.query(
-          `UPDATE ${prefix}_accounts SET balance = balance - $2, redeemed = redeemed + $2, revision = revision + 1, updated = now(), last_activity = now()
-           WHERE id = $1 RETURNING *`, [loyaltyAccountId, cost]);
+          `UPDATE ${prefix}_accounts SET balance = balance - $2, redeemed = redeemed + $2, revision = revision + 1, updated = now(), last_activity = now(),
+           ${AVAILABLE(prefix, 'balance - $2')} WHERE id = $1 RETURNING *`, [loyaltyAccountId, cost]);
         const id = crypto.randomUUID();
         await c.query(`INSERT INTO ${prefix}_transactions VALUES ($1, $2, $3, now(), $4, 'REDEEM', $5, NULL, NULL, NULL, NULL)`,
           [id, loyaltyAccountId, rows[0].revision, -cost, name]);

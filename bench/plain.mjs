@@ -13,7 +13,7 @@ function view(a) {
     _id: a.id,
     contactId: a.contactId,
     points: { ...a.points },
-    rewardAvailable: false,
+    rewardAvailable: a.rewardAvailable === true,
     _createdDate: new Date(a.createdMs),
     _updatedDate: new Date(a.updatedMs),
     ...(a.lastActivityMs ? { lastActivityDate: new Date(a.lastActivityMs) } : {}),
@@ -32,8 +32,11 @@ export function createPlainLoyalty({ storage, now = Date.now, newId = () => cryp
 
   async function change(accountId, compute, extra) {
     for (let attempt = 0; attempt < 64; attempt++) {
-      const keys = [`acct/${accountId}`, ...(extra?.keys ?? [])];
+      // The prices of the active rewards decide rewardAvailable: read with the account, checked at the commit.
+      const keys = [`acct/${accountId}`, ...(extra?.keys ?? []), 'reward-prices'];
       const found = await storage.read(keys);
+      const prices = found[found.length - 1];
+      const lowest = prices ? JSON.parse(prices.value).costs[0]?.[0] : undefined;
       const early = extra?.check?.(found);
       if (early) return early;
       if (!found[0]) throw new PlainError('NOT_FOUND', 'ACCOUNT_NOT_FOUND', `account ${accountId} does not exist`);
@@ -48,6 +51,7 @@ export function createPlainLoyalty({ storage, now = Date.now, newId = () => cryp
       a.revision += 1;
       a.updatedMs = t;
       a.lastActivityMs = t;
+      a.rewardAvailable = lowest !== undefined && a.points.balance >= lowest;
       const id = newId();
       const txn = JSON.stringify({ schema: 1, id, accountId, accountRevision: a.revision, createdMs: t, amount: delta, transactionType: kind, ...txnExtra(id) });
       const writes = [
@@ -56,6 +60,7 @@ export function createPlainLoyalty({ storage, now = Date.now, newId = () => cryp
         { key: `ledger/${accountId}/${pad(a.revision, 20)}`, value: txn, version: 0 },
         { key: `ledger-time/${pad(t, 15)}/${accountId}/${pad(a.revision, 20)}`, value: txn, version: 0 },
         ...(extra?.writes?.(id, a) ?? []),
+        { key: 'reward-prices', value: null, version: prices?.version ?? 0 },
       ];
       const outcome = await storage.commit(writes);
       if (outcome.ok) return extra?.result ? extra.result(id, a) : { account: view(a), transactionId: id };
@@ -115,7 +120,14 @@ export function createPlainLoyalty({ storage, now = Date.now, newId = () => cryp
 
     async createReward(reward) {
       const r = { schema: 1, id: newId(), revision: 1, createdMs: now(), ...rewardArgs(reward) };
-      await storage.commit([{ key: `reward/${r.id}`, value: JSON.stringify(r), version: 0 }]);
+      const [prices] = await storage.read(['reward-prices']);
+      const costs = prices ? JSON.parse(prices.value).costs : [];
+      if (r.active) costs.push([r.cost, 1]);
+      costs.sort((x, y) => x[0] - y[0]);
+      await storage.commit([
+        { key: `reward/${r.id}`, value: JSON.stringify(r), version: 0 },
+        { key: 'reward-prices', value: JSON.stringify({ schema: 1, costs }), version: prices?.version ?? 0 },
+      ]);
       return { _id: r.id, name: r.name, active: r.active, type: 'COUPON_REWARD', couponReward: { [r.kind]: { configsByTier: [{ ...r.config }] } }, revision: '1', _createdDate: new Date(r.createdMs), _updatedDate: new Date(r.createdMs) };
     },
 

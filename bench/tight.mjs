@@ -71,7 +71,7 @@ function view(a) {
     _id: a.id,
     contactId: a.contactId,
     points: { balance: p.balance, earned: p.earned, adjusted: p.adjusted, redeemed: p.redeemed, expired: p.expired },
-    rewardAvailable: false,
+    rewardAvailable: a.rewardAvailable === true,
     _createdDate: new Date(a.createdMs),
     _updatedDate: new Date(a.updatedMs),
     revision: String(a.revision),
@@ -135,6 +135,7 @@ export function createTightLoyalty({ now = Date.now, newId = () => crypto.random
   const idempotency = new Map(); // key → { request, transactionId, account snapshot }
   const busy = new Map(); // account id → tail of its queue (only while an operation awaits)
   const rewards = new Map(); // id → reward
+  let lowest = Infinity; // the lowest price of an active reward: decides rewardAvailable
   const coupons = new Map(); // id → coupon
   const codes = new Set(); // coupon codes in use
 
@@ -155,6 +156,7 @@ export function createTightLoyalty({ now = Date.now, newId = () => crypto.random
     else if (kind === 'REDEEM') p.redeemed -= delta;
     else p.adjusted += delta;
     if (kind !== 'REDEEM') a.tierPoints += delta;
+    a.rewardAvailable = p.balance >= lowest;
     a.revision += 1;
     a.updatedMs = t;
     a.lastActivityMs = t;
@@ -240,6 +242,7 @@ export function createTightLoyalty({ now = Date.now, newId = () => crypto.random
     async createReward(reward) {
       const r = { id: newId(), revision: 1, createdMs: now(), ...rewardArgs(reward) };
       rewards.set(r.id, r);
+      if (r.active && r.cost < lowest) lowest = r.cost;
       return { _id: r.id, name: r.name, active: r.active, type: 'COUPON_REWARD', couponReward: { [r.kind]: { configsByTier: [{ ...r.config }] } }, revision: '1', _createdDate: new Date(r.createdMs), _updatedDate: new Date(r.createdMs) };
     },
 

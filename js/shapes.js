@@ -59,7 +59,7 @@ function accountAnswer(packed) {
   const account = { _id: id, contactId };
   if (flags & 1) account.memberId = memberId;
   account.points = { balance: n[2], earned: n[3], adjusted: n[4], redeemed: n[5], expired: n[6] };
-  account.rewardAvailable = false;
+  account.rewardAvailable = (flags & 32) !== 0;
   account._createdDate = new Date(n[7]);
   account._updatedDate = new Date(n[8]);
   if (flags & 8) account.lastActivityDate = new Date(n[9]);

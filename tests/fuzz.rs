@@ -328,6 +328,7 @@ fn execute(rng: &mut Rng, records: &[(String, String)]) {
             let _ = model::decode::<model::TransactionRecord>(key, &text);
             let _ = model::decode::<model::IdempotencyRecord>(key, &text);
             let _ = model::decode::<model::ProgramRecord>(key, &text);
+            let _ = model::decode::<model::PricesRecord>(key, &text);
             let mut v = Verifier::default();
             for (k, t) in records {
                 let t = if rng.below(3) == 0 { mutate(rng, t) } else { t.clone() };

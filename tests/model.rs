@@ -89,6 +89,8 @@ struct Account {
     adjusted: i64,
     redeemed: i64,
     revision: u64,
+    /// rewardAvailable: the balance reaches the lowest price of an active reward.
+    available: bool,
     /// (transaction id, amount, type) oldest first.
     ledger: Vec<(String, i64, &'static str)>,
 }
@@ -147,12 +149,12 @@ struct Coupon {
 type Outcome = Result<Value, &'static str>;
 
 fn account_values(a: &Account) -> Value {
-    json!({ "id": a.id, "balance": a.balance, "earned": a.earned, "adjusted": a.adjusted, "redeemed": a.redeemed, "revision": a.revision.to_string() })
+    json!({ "id": a.id, "balance": a.balance, "earned": a.earned, "adjusted": a.adjusted, "redeemed": a.redeemed, "revision": a.revision.to_string(), "rewardAvailable": a.available })
 }
 
 fn engine_account(v: &Value) -> Value {
     let p = &v["points"];
-    json!({ "id": v["_id"], "balance": p["balance"], "earned": p["earned"], "adjusted": p["adjusted"], "redeemed": p["redeemed"], "revision": v["revision"] })
+    json!({ "id": v["_id"], "balance": p["balance"], "earned": p["earned"], "adjusted": p["adjusted"], "redeemed": p["redeemed"], "revision": v["revision"], "rewardAvailable": v["rewardAvailable"] })
 }
 
 fn reward_input(name: &str, cost: u32, active: bool) -> Value {
@@ -160,6 +162,18 @@ fn reward_input(name: &str, cost: u32, active: bool) -> Value {
 }
 
 impl Model {
+    /// Whether `balance` affords an active reward.
+    fn affords(&self, balance: i64) -> bool {
+        self.rewards.iter().filter(|r| r.active && !r.deleted).any(|r| balance >= r.cost)
+    }
+
+    /// Every account's flag after a reward change (the change answers once they are set).
+    fn settle_all(&mut self) {
+        for i in 0..self.accounts.len() {
+            self.accounts[i].available = self.affords(self.accounts[i].balance);
+        }
+    }
+
     fn status(&self) -> Status {
         self.status.unwrap_or(Status::Draft)
     }
@@ -321,10 +335,12 @@ impl Model {
                     return Err("PROGRAM_NOT_ACTIVE");
                 }
                 let txn = result.as_ref().ok().and_then(|v| v["transactionId"].as_str()).unwrap_or("?").to_string();
+                let available = self.affords(self.accounts[acct].balance + amount);
                 let a = &mut self.accounts[acct];
                 a.balance += amount;
                 a.earned += amount;
                 a.revision += 1;
+                a.available = available;
                 a.ledger.push((txn.clone(), amount, "EARN"));
                 let snapshot = a.clone();
                 self.transactions.push((txn.clone(), acct));
@@ -364,6 +380,7 @@ impl Model {
                 }
                 let id = result.as_ref().ok().and_then(|v| v["id"].as_str()).unwrap_or("?").to_string();
                 self.rewards.push(Reward { id: id.clone(), cost: cost.into(), active, revision: 1, deleted: false });
+                self.settle_all();
                 Ok(json!({ "id": id, "active": active, "revision": "1" }))
             }
             Op::UpdateReward { reward, cost, active, rev } => {
@@ -379,7 +396,9 @@ impl Model {
                 r.cost = cost.into();
                 r.active = active;
                 r.revision += 1;
-                Ok(json!({ "id": r.id, "active": active, "revision": r.revision.to_string() }))
+                let answer = json!({ "id": r.id, "active": active, "revision": r.revision.to_string() });
+                self.settle_all();
+                Ok(answer)
             }
             Op::DeleteReward { reward, rev } => {
                 let Some(wanted) = self.reward_revision(reward, rev) else { return Err("REQUIRED_FIELD") };
@@ -392,6 +411,7 @@ impl Model {
                 }
                 r.deleted = true;
                 r.revision += 1;
+                self.settle_all();
                 Ok(json!(null))
             }
             Op::Redeem { acct, reward, key } => {
@@ -417,10 +437,12 @@ impl Model {
                     v["coupon"].as_str().unwrap_or("?").to_string(),
                     v["transactionId"].as_str().unwrap_or("?").to_string(),
                 );
+                let available = self.affords(self.accounts[acct].balance - cost);
                 let a = &mut self.accounts[acct];
                 a.balance -= cost;
                 a.redeemed += cost;
                 a.revision += 1;
+                a.available = available;
                 a.ledger.push((txn.clone(), -cost, "REDEEM"));
                 let answer = json!({ "coupon": coupon, "accountId": a.id, "transactionId": txn, "status": "ACTIVE" });
                 self.transactions.push((txn, acct));
@@ -439,10 +461,12 @@ impl Model {
                 let (acct, cost, id) = (coupon.acct, coupon.cost, coupon.id.clone());
                 let txn = result.as_ref().ok().and_then(|v| v["transactionId"].as_str()).unwrap_or("?").to_string();
                 self.coupons[c].refund = Some(txn.clone());
+                let available = self.affords(self.accounts[acct].balance + cost);
                 let a = &mut self.accounts[acct];
                 a.balance += cost;
                 a.redeemed -= cost;
                 a.revision += 1;
+                a.available = available;
                 a.ledger.push((txn.clone(), cost, "REFUND"));
                 self.transactions.push((txn.clone(), acct));
                 Ok(json!({ "coupon": id, "status": "ARCHIVED", "transactionId": txn }))
@@ -465,6 +489,7 @@ impl Model {
             _ => {}
         }
         let wanted = self.revision_arg(acct, rev);
+        let lowest = self.rewards.iter().filter(|r| r.active && !r.deleted).map(|r| r.cost).min();
         let Some(a) = self.accounts.get_mut(acct) else { return Err("ACCOUNT_NOT_FOUND") };
         if let Some(r) = wanted {
             if r != a.revision.to_string() {
@@ -477,6 +502,7 @@ impl Model {
         }
         let txn = result.as_ref().ok().and_then(|v| v["transactionId"].as_str()).unwrap_or("?").to_string();
         let delta = after - a.balance;
+        a.available = lowest.is_some_and(|l| after >= l);
         a.balance = after;
         a.adjusted += delta;
         a.revision += 1;

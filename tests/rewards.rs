@@ -190,7 +190,7 @@ fn bulk_create_answers_per_item_and_commits_the_good_ones_together() {
     assert!(results[1].get("item").is_none());
     assert_eq!(results[2]["item"]["type"], "DISCOUNT_AMOUNT");
     assert_eq!(out["bulkActionMetadata"], json!({ "totalSuccesses": 2, "totalFailures": 1, "undetailedFailures": 0 }));
-    assert_eq!(b.store.commits, 1, "one commit for the batch");
+    assert_eq!(b.store.commits, 2, "one commit for the batch, one for the availability job its price started");
     assert_eq!(event_types(&b), ["wix.loyalty.v1.reward_created", "wix.loyalty.v1.reward_created"]);
     for r in [&results[0]["item"], &results[2]["item"]] {
         assert_eq!(&b.ok("getReward", &[r["_id"].clone()]), r);
@@ -437,4 +437,244 @@ fn pages_go_on_past_deleted_rewards_without_skipping_or_repeating() {
             "sorted: {sorted}: every live reward once, in order (the first page's last as it was)"
         );
     }
+}
+
+// ------------------------------------------------------------------ rewardAvailable
+
+/// The availability events delivered: (account id, rewardAvailable, trigger, sequence).
+fn availability_events(events: &[Value]) -> Vec<(String, bool, String, String)> {
+    events
+        .iter()
+        .filter(|e| e["metadata"]["eventType"] == "wix.loyalty.v1.account_reward_availability_updated")
+        .map(|e| {
+            assert_eq!(e["metadata"]["entityFqdn"], "wix.loyalty.v1.account");
+            assert_eq!(e["metadata"]["slug"], "reward_availability_updated");
+            let data = &e["data"];
+            assert_eq!(data.as_object().unwrap().len(), 2, "data is {{ rewardAvailable, updateTrigger }}: {data}");
+            (
+                e["metadata"]["entityId"].as_str().unwrap().to_string(),
+                data["rewardAvailable"].as_bool().unwrap(),
+                data["updateTrigger"].as_str().unwrap().to_string(),
+                e["metadata"]["entityEventSequence"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn available(b: &mut Backend, account: &str) -> bool {
+    b.ok("getAccount", &[json!(account)])["rewardAvailable"].as_bool().unwrap()
+}
+
+fn new_account(b: &mut Backend, contact: &str) -> String {
+    b.ok("createAccount", &[json!(contact)])["account"]["_id"].as_str().unwrap().to_string()
+}
+
+/** An active program with one active reward of `cost` points; the reward. */
+fn program_with_reward(cost: u32) -> (Backend, Value) {
+    let mut b = Backend::default();
+    b.ok("activateLoyaltyProgram", &[]);
+    let reward = b.ok("createReward", &[percent("a", true, cost)]);
+    (b, reward)
+}
+
+/** [`program_with_reward`] with one account holding 10 points: the backend, the reward, the account. */
+fn funded_account(cost: u32, contact: &str) -> (Backend, Value, String) {
+    let (mut b, reward) = program_with_reward(cost);
+    let acct = new_account(&mut b, contact);
+    b.ok("adjustPoints", &[json!(acct), json!({ "balance": 10 })]);
+    (b, reward, acct)
+}
+
+fn assert_verified(b: &Backend) {
+    let report = verify(&b.store);
+    assert!(report.ok, "{:?}", report.discrepancies);
+}
+
+#[test]
+fn reward_availability_follows_balances_and_prices_and_announces_each_flip() {
+    let mut b = Backend::default();
+    b.ok("activateLoyaltyProgram", &[]);
+    let acct = new_account(&mut b, "00000000-0000-4000-8000-0000000000c1");
+    let earn = |b: &mut Backend, amount: i64, key: &str| {
+        b.ok("earnPoints", &[json!(acct), json!({ "amount": amount, "appId": "app", "idempotencyKey": key })])
+    };
+    assert!(!available(&mut b, &acct), "no reward exists");
+    earn(&mut b, 60, "k1");
+    assert!(!available(&mut b, &acct), "still none");
+
+    let r = b.ok("createReward", &[percent("a", true, 50)]);
+    assert!(available(&mut b, &acct), "60 affords 50: set by the creation's job");
+    b.events.clear();
+    let answer = earn(&mut b, 10, "k2");
+    assert_eq!(answer["account"]["rewardAvailable"], true, "the answer carries the flag");
+    assert!(availability_events(&b.events).is_empty(), "no flip, no event");
+
+    b.ok(
+        "updateReward",
+        &[
+            r["_id"].clone(),
+            json!({ "name": "a", "revision": "1", "couponReward": percent("a", true, 100)["couponReward"] }),
+        ],
+    );
+    assert!(!available(&mut b, &acct), "70 does not afford 100");
+    assert_eq!(availability_events(&b.events), [(acct.clone(), false, "REWARD_UPDATED".into(), "3".into())]);
+
+    b.events.clear();
+    let answer = earn(&mut b, 30, "k3");
+    assert_eq!(answer["account"]["rewardAvailable"], true);
+    assert_eq!(availability_events(&b.events), [(acct.clone(), true, "BALANCE_UPDATED".into(), "4".into())]);
+    let retried = earn(&mut b, 30, "k3");
+    assert_eq!(retried, answer, "a retry answers the account as the earn left it");
+
+    b.events.clear();
+    let cheap = b.ok("createReward", &[percent("b", false, 10)]);
+    assert!(availability_events(&b.events).is_empty(), "an inactive reward changes nothing");
+    b.ok("adjustPoints", &[json!(acct), json!({ "balance": 20 })]);
+    assert!(!available(&mut b, &acct));
+    b.ok("updateReward", &[cheap["_id"].clone(), json!({ "name": "b", "revision": "1", "active": true })]);
+    assert!(available(&mut b, &acct), "activating the 10-point reward");
+    let coupon = b.ok("redeemPointsForCoupon", &[cheap["_id"].clone(), json!({ "loyaltyAccountId": acct })]);
+    assert!(available(&mut b, &acct), "20 − 10 = 10 still affords 10");
+    b.events.clear();
+    b.ok("redeemPointsForCoupon", &[cheap["_id"].clone(), json!({ "loyaltyAccountId": acct })]);
+    assert!(!available(&mut b, &acct), "0 affords nothing");
+    assert_eq!(availability_events(&b.events), [(acct.clone(), false, "BALANCE_UPDATED".into(), "7".into())]);
+    b.events.clear();
+    b.ok("refundLoyaltyCoupon", &[coupon["coupon"]["_id"].clone()]);
+    assert!(available(&mut b, &acct), "the refund gives 10 back");
+    assert_eq!(availability_events(&b.events), [(acct.clone(), true, "BALANCE_UPDATED".into(), "8".into())]);
+
+    b.events.clear();
+    b.ok("deleteReward", &[cheap["_id"].clone(), json!("2")]);
+    assert!(!available(&mut b, &acct), "the 10-point reward is gone; 10 does not afford 100");
+    assert_eq!(availability_events(&b.events), [(acct.clone(), false, "REWARD_UPDATED".into(), "8".into())]);
+    assert_verified(&b);
+}
+
+#[test]
+fn a_bulk_adjustment_sets_the_flag_of_every_account_it_changes() {
+    let (mut b, _) = program_with_reward(50);
+    let accounts: Vec<String> =
+        (0..5).map(|i| new_account(&mut b, &format!("00000000-0000-4000-8000-0000000000d{i}"))).collect();
+    b.events.clear();
+    b.ok("bulkAdjustPoints", &[json!({ "amount": 60 })]);
+    for a in &accounts {
+        assert!(available(&mut b, a));
+    }
+    assert_eq!(availability_events(&b.events).len(), 5);
+    assert!(availability_events(&b.events).iter().all(|(_, now, why, _)| *now && why == "BALANCE_UPDATED"));
+    assert!(verify(&b.store).ok);
+}
+
+#[test]
+fn a_price_change_racing_balance_changes_leaves_every_flag_right_and_each_flip_announced_once() {
+    let (mut b, r) = program_with_reward(100);
+    // 250 accounts: three batches of the job. Balances 0..249, so 100 splits them.
+    let accounts: Vec<String> = (0..250)
+        .map(|i| {
+            let a = new_account(&mut b, &format!("00000000-0000-4000-8000-{i:012}"));
+            if i > 0 {
+                b.ok("adjustPoints", &[json!(a), json!({ "balance": i })]);
+            }
+            a
+        })
+        .collect();
+    let before: Vec<bool> = accounts.iter().map(|a| available(&mut b, a)).collect();
+    b.events.clear();
+    let mut events: Vec<Value> = Vec::new();
+    let args = [
+        input(&r["_id"]),
+        input(&json!({ "name": "a", "revision": "1", "couponReward": percent("a", true, 40)["couponReward"] })),
+    ];
+    let mut change = b.start("updateReward", &args).unwrap();
+    let none = |_: &str| wix_loyalty_wasm::core::input::Input::Null;
+    let mut step = 0;
+    let outcome = loop {
+        // Between every step of the change and its job, balances move across both prices.
+        let a = &accounts[(step * 37) % accounts.len()];
+        let amount = if step % 2 == 0 { 70 } else { -1 };
+        let _ = b.call("adjustPoints", &[input(&json!(a)), input(&json!({ "amount": amount }))]);
+        events.append(&mut b.events);
+        match change.advance(&mut b.store, &none) {
+            wix_loyalty_wasm::core::driver::Progress::Pending => {}
+            wix_loyalty_wasm::core::driver::Progress::Finished(outcome) => break outcome,
+        }
+        for batch in change.batch_events.drain(..) {
+            events.extend(serde_json::from_str::<Vec<Value>>(&batch).unwrap());
+        }
+        step += 1;
+    };
+    b.finish(&change, outcome).unwrap();
+    events.append(&mut b.events);
+    assert!(change.conflicts > 0, "the race happened: some batch or commit was refused");
+    assert_verified(&b);
+    let flips = availability_events(&events);
+    for (a, was) in accounts.iter().zip(before) {
+        let balance = b.ok("getAccount", &[json!(a)])["points"]["balance"].as_i64().unwrap();
+        assert_eq!(available(&mut b, a), balance >= 40, "account {a} with {balance}");
+        // Its flips alternate from where it stood, and the last one is where it stands.
+        let mine: Vec<bool> = flips.iter().filter(|f| &f.0 == a).map(|f| f.1).collect();
+        for (i, now) in mine.iter().enumerate() {
+            assert_eq!(*now, was == (i % 2 == 1), "account {a}: flips {mine:?} from {was} repeat or skip one");
+        }
+        assert_eq!(mine.last().copied().unwrap_or(was), balance >= 40, "account {a}: flips {mine:?} from {was}");
+    }
+    assert!(flips.iter().any(|f| f.2 == "REWARD_UPDATED") && flips.iter().any(|f| f.2 == "BALANCE_UPDATED"));
+}
+
+#[test]
+fn an_interrupted_availability_job_is_finished_by_resume_jobs() {
+    let mut b = Backend::default();
+    b.ok("activateLoyaltyProgram", &[]);
+    let accounts: Vec<String> = (0..150)
+        .map(|i| {
+            let a = new_account(&mut b, &format!("00000000-0000-4000-8000-{i:012}"));
+            b.ok("adjustPoints", &[json!(a), json!({ "balance": 10 })]);
+            a
+        })
+        .collect();
+    let mut change = b.start("createReward", &[input(&percent("a", true, 5))]).unwrap();
+    let none = |_: &str| wix_loyalty_wasm::core::input::Input::Null;
+    // Read the prices, commit the reward with its job, commit the first batch: then stop.
+    while change.batch_events.len() < 2 {
+        assert!(matches!(change.advance(&mut b.store, &none), wix_loyalty_wasm::core::driver::Progress::Pending));
+    }
+    drop(change);
+    assert!(available(&mut b, &accounts[0]));
+    assert!(!available(&mut b, &accounts[149]), "the second batch never ran");
+    assert!(verify(&b.store).ok, "verify allows stale flags while their job runs");
+    let resumed = b.ok("resumeJobs", &[]);
+    assert_eq!(resumed["resumed"].as_array().unwrap().len(), 1);
+    assert!(accounts.iter().all(|a| available(&mut b, a)));
+    assert_verified(&b);
+}
+
+#[test]
+fn a_store_without_reward_prices_gets_them_on_the_first_reward_change() {
+    let (mut b, r, acct) = funded_account(5, "00000000-0000-4000-8000-0000000000e1");
+    // As a release before the flag wrote it: no reward-prices, no flag in the account.
+    b.store.entries.remove("reward-prices");
+    for (value, _) in b.store.entries.values_mut() {
+        *value = value.replace(",\"rewardAvailable\":true", "");
+    }
+    assert!(!available(&mut b, &acct));
+    assert_verified(&b); // absent prices are no active reward
+    b.ok("adjustPoints", &[json!(acct), json!({ "amount": 1 })]);
+    assert!(!available(&mut b, &acct), "balance changes read absent prices as none");
+    b.ok("updateReward", &[r["_id"].clone(), json!({ "name": "renamed", "revision": "1" })]);
+    assert!(available(&mut b, &acct), "the first reward change built the prices and ran the job");
+    assert_eq!(b.store.entries["reward-prices"].0, r#"{"schema":1,"costs":[[5,1]]}"#);
+    assert_verified(&b);
+}
+
+#[test]
+fn verify_finds_wrong_flags_and_wrong_prices() {
+    let (mut b, _, acct) = funded_account(5, "00000000-0000-4000-8000-0000000000f1");
+    assert_verified(&b);
+    let key = format!("acct/{acct}");
+    let stored = b.store.entries[&key].0.replace(",\"rewardAvailable\":true", "");
+    b.store.entries.get_mut(&key).unwrap().0 = stored;
+    b.store.entries.get_mut("reward-prices").unwrap().0 = r#"{"schema":1,"costs":[[7,1]]}"#.into();
+    let codes: Vec<&str> = verify(&b.store).discrepancies.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["REWARD_PRICES_MISMATCH", "REWARD_AVAILABLE_MISMATCH"]);
 }

@@ -126,6 +126,11 @@ enum Intent {
     Refund {
         coupon: String,
     },
+    /// A new price for the reward (at the revision the client last read), which moves every
+    /// account's rewardAvailable in a job racing the balance changes.
+    Reprice {
+        cost: i64,
+    },
 }
 
 struct InFlight {
@@ -161,6 +166,8 @@ struct Sim {
     redeem_results: BTreeMap<String, BTreeSet<String>>,
     /// Coupon → the refunds clients saw for it.
     refund_results: BTreeMap<String, BTreeSet<String>>,
+    /// Reward price changes that succeeded.
+    reprices: u64,
     operations: u64,
     trace: bool,
 }
@@ -211,6 +218,7 @@ impl Sim {
                 let all: Vec<&String> = self.redeem_results.values().flatten().collect();
                 Intent::Refund { coupon: all[self.rng.below(all.len())].clone() }
             }
+            9 if self.rng.chance(40) => Intent::Reprice { cost: 5 + self.rng.below(60) as i64 },
             _ => Intent::Query { contact },
         }
     }
@@ -251,6 +259,13 @@ impl Sim {
                 )
             }
             Intent::Refund { coupon } => ("refundLoyaltyCoupon", vec![json!(coupon)]),
+            Intent::Reprice { cost } => {
+                let stored = &self.store.inner.entries.get(&format!("reward/{}", self.reward))?.0;
+                let revision = serde_json::from_str::<Value>(stored).ok()?["revision"].clone();
+                let details = json!({ "freeShipping": { "configsByTier": [{ "costInPoints": cost }] } });
+                let change = json!({ "name": "sim", "revision": revision.to_string(), "couponReward": details });
+                ("updateReward", vec![json!(self.reward), change])
+            }
         };
         if matches!(intent, Intent::Adjust { .. } | Intent::SetBalance { .. }) {
             self.adjust_ids.insert(new_id.clone());
@@ -352,6 +367,18 @@ impl Sim {
                 (flight.attempt < 8).then_some(flight.intent)
             }
             (Intent::Refund { .. }, Err(e)) => panic!("refundLoyaltyCoupon: {e}"),
+            (Intent::Reprice { .. }, Ok(_)) => {
+                self.reprices += 1;
+                None
+            }
+            // A job cut short by a fault stays running; resumeJobs() finishes it at the end.
+            (Intent::Reprice { .. }, Err(e)) => {
+                assert!(
+                    matches!(e.reason, "REVISION_MISMATCH" | "STORAGE_ERROR" | "TOO_MANY_CONFLICTS"),
+                    "updateReward: {e}"
+                );
+                None
+            }
             (Intent::Redeem { .. }, Err(e)) => {
                 // A key first used for another account of the same contact number cannot happen
                 // (one account per contact); only a short balance refuses.
@@ -364,6 +391,7 @@ impl Sim {
 
 struct Figures {
     operations: u64,
+    reprices: u64,
     redemptions: usize,
     refunds: usize,
     faults: Faults,
@@ -390,6 +418,7 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
         reward: String::new(),
         redeem_results: BTreeMap::new(),
         refund_results: BTreeMap::new(),
+        reprices: 0,
         operations: 0,
         trace,
     };
@@ -427,7 +456,13 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
             }
         };
         let mut flight = flight;
-        match flight.op.advance(&mut sim.store, &none) {
+        let progress = flight.op.advance(&mut sim.store, &none);
+        // Commits are atomic, so the flags are right between any two steps (verify() checks
+        // everything at the end).
+        if let Some(wrong) = wrong_flag(&sim.store.inner) {
+            panic!("seed {seed}: after a step of {:?}: {wrong}", flight.intent);
+        }
+        match progress {
             Progress::Pending => in_flight[c] = Some(flight),
             Progress::Finished(outcome) => {
                 let attempt = flight.attempt;
@@ -457,7 +492,37 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
             }
         }
     }
+    // Jobs cut short by a fault are finished as a restarted host would: resumeJobs(), retried.
+    sim.store.rate = 0;
+    let ctx = sim.context();
+    let mut resume = Operation::start("resumeJobs", &[], &ctx).unwrap();
+    if let Err(e) = resume.run(&mut sim.store, &none) {
+        panic!("seed {seed}: resumeJobs failed: {e}");
+    }
     check(seed, &sim)
+}
+
+/// An account whose rewardAvailable is not what its balance and the stored prices make it,
+/// unless an availability job is still running (verify()'s rule, checked cheaply).
+fn wrong_flag(store: &MemoryStore) -> Option<String> {
+    let family = |prefix: &'static str| {
+        store.entries.range(prefix.to_string()..).take_while(move |(k, _)| k.starts_with(prefix))
+    };
+    let parse = |v: &str| serde_json::from_str::<Value>(v).unwrap();
+    if family("job/").any(|(_, (v, _))| {
+        let job = parse(v);
+        job["kind"] == "rewardAvailability" && job["status"] == "RUNNING"
+    }) {
+        return None;
+    }
+    let lowest = store.entries.get("reward-prices").and_then(|(v, _)| parse(v)["costs"][0][0].as_i64());
+    family("acct/").find_map(|(key, (v, _))| {
+        let a = parse(v);
+        let balance = a["points"]["balance"].as_i64().unwrap();
+        let shown = a["rewardAvailable"].as_bool().unwrap_or(false);
+        (shown != lowest.is_some_and(|l| balance >= l))
+            .then(|| format!("{key} shows rewardAvailable {shown} with {balance} points, lowest price {lowest:?}"))
+    })
 }
 
 fn check(seed: u64, sim: &Sim) -> Figures {
@@ -554,6 +619,7 @@ fn check(seed: u64, sim: &Sim) -> Figures {
     }
     Figures {
         operations: sim.operations,
+        reprices: sim.reprices,
         redemptions: redeems,
         refunds,
         faults: sim.store.faults,
@@ -571,13 +637,21 @@ fn seeded_fault_simulation() {
         Some(seed) => (seed, 1, true),
         None => (env_u64("SIM_SEED_START").unwrap_or(1), env_u64("SIM_SEEDS").unwrap_or(150), false),
     };
-    let mut total = Figures { operations: 0, redemptions: 0, refunds: 0, faults: Faults::default(), ledger_entries: 0 };
+    let mut total = Figures {
+        operations: 0,
+        reprices: 0,
+        redemptions: 0,
+        refunds: 0,
+        faults: Faults::default(),
+        ledger_entries: 0,
+    };
     for seed in first..first + count {
         if trace {
             println!("seed {seed}:");
         }
         let f = simulate(seed, 4, 600, trace);
         total.operations += f.operations;
+        total.reprices += f.reprices;
         total.ledger_entries += f.ledger_entries;
         total.redemptions += f.redemptions;
         total.refunds += f.refunds;
@@ -590,12 +664,13 @@ fn seeded_fault_simulation() {
     }
     let f = total.faults;
     println!(
-        "simulation: seeds {first}..{}, {} operations, {} ledger entries ({} redemptions, {} refunds), {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
+        "simulation: seeds {first}..{}, {} operations, {} ledger entries ({} redemptions, {} refunds, {} reward price changes), {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
         first + count - 1,
         total.operations,
         total.ledger_entries,
         total.redemptions,
         total.refunds,
+        total.reprices,
         f.total(),
         f.reads,
         f.scans,
@@ -604,4 +679,5 @@ fn seeded_fault_simulation() {
         f.commits_timed_out
     );
     assert!(f.commits_ambiguous > 0 || count < 5, "the simulation must exercise ambiguous commits");
+    assert!(total.reprices > 0 || count < 5, "the simulation must change reward prices");
 }

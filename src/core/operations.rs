@@ -415,7 +415,7 @@ pub const OPERATIONS: &[Operation] = &[
             "com.wixpress.loyalty.reward.LoyaltyRewards.BulkCreateRewards",
         )
         .args(&[field("rewards")])
-        .mutates(10)
+        .mutates(11)
         .start_gated(gated!("rewards", rewards::bulk_create)),
     op(Rewards, "bulkGetRewards")
         .rest(Get, "/loyalty-rewards/v1/bulk/rewards", "com.wixpress.loyalty.reward.LoyaltyRewards.BulkGetRewards")
@@ -423,13 +423,13 @@ pub const OPERATIONS: &[Operation] = &[
     op(Rewards, "createReward")
         .rest(Post, "/loyalty-rewards/v1/rewards", "com.wixpress.loyalty.reward.LoyaltyRewards.CreateReward")
         .args(&[field("reward")])
-        .mutates(1)
+        .mutates(2)
         .unwraps("reward")
         .start_gated(gated!("rewards", rewards::create)),
     op(Rewards, "deleteReward")
         .rest(Delete, "/loyalty-rewards/v1/rewards/{id}", "com.wixpress.loyalty.reward.LoyaltyRewards.DeleteReward")
         .args(&[path_as("_id", "id"), field("revision")])
-        .mutates(0)
+        .mutates(1)
         .void()
         .start_gated(gated!("rewards", rewards::delete)),
     op(Rewards, "getReward")
@@ -449,7 +449,7 @@ pub const OPERATIONS: &[Operation] = &[
     op(Rewards, "updateReward")
         .rest(Put, "/loyalty-rewards/v1/rewards/{reward.id}", "com.wixpress.loyalty.reward.LoyaltyRewards.UpdateReward")
         .args(&[path_as("_id", "reward.id"), field("reward")])
-        .mutates(0)
+        .mutates(1)
         .start_gated(gated!("rewards", rewards::update)),
     // ------------------------------------------------------------------ coupons
     op(Coupons, "bulkGetLoyaltyCoupon")
@@ -467,7 +467,7 @@ pub const OPERATIONS: &[Operation] = &[
             "com.wixpress.loyalty.coupon.LoyaltyCoupons.DeleteLoyaltyCoupon",
         )
         .args(&[path_as("_id", "id"), field("revision")])
-        .mutates(0)
+        .mutates(1)
         .void()
         .start_gated(gated!("coupons", coupons::delete)),
     op(Coupons, "getCurrentMemberCoupons")

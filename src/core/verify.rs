@@ -18,7 +18,7 @@ use super::records::{
 use super::small::wide;
 
 /// The key families to scan, in order.
-pub const PREFIXES: [&str; 14] = [
+pub const PREFIXES: [&str; 15] = [
     "program",
     "acct/",
     "contact/",
@@ -33,6 +33,7 @@ pub const PREFIXES: [&str; 14] = [
     "coupon-code/",
     "account-coupon/",
     "redeem/",
+    "reward-prices",
 ];
 
 /// Discrepancies listed at most; the count of the rest is still reported.
@@ -104,6 +105,11 @@ pub struct Verifier {
     account_coupons: Vec<(String, String)>,
     /// The records of redemptions made with keys: (key, record).
     redemptions: Vec<(String, model::RedeemRecord)>,
+    /// `reward-prices` as stored, and as recomputed from the rewards.
+    prices: Option<model::PricesRecord>,
+    counted: model::PricesRecord,
+    /// A `rewardAvailability` job is running: accounts may still show the previous value.
+    availability_running: bool,
 }
 
 /// The item of `items` (sorted by `key`) whose key is `k`.
@@ -266,6 +272,9 @@ impl Verifier {
         } else if let Some(id) = key.strip_prefix(keys::JOB_PREFIX) {
             if let Some(job) = self.decode::<JobRecord>(row) {
                 self.counts.jobs += 1;
+                if job.kind == crate::core::ops::availability::KIND && job.status == model::JobStatus::Running {
+                    self.availability_running = true;
+                }
                 if job.id != id || job.succeeded + job.failed != job.processed {
                     self.report(
                         "JOB_RECORD_MISMATCH",
@@ -287,6 +296,13 @@ impl Verifier {
                         format!("key {key} holds reward {}", reward.id),
                     );
                 }
+                if let Some(cost) = model::prices::counted_cost(&reward) {
+                    self.counted.add(cost);
+                }
+            }
+        } else if key == keys::REWARD_PRICES {
+            if cfg!(feature = "rewards") {
+                self.prices = self.decode::<model::PricesRecord>(row);
             }
         } else if key.starts_with(keys::COUPON_PREFIX) {
             if !cfg!(feature = "coupons") {
@@ -344,6 +360,26 @@ impl Verifier {
         self.check_time_index();
         if cfg!(feature = "coupons") {
             self.check_coupons();
+        }
+        if let Some(p) = self.prices.as_ref().filter(|p| p.costs != self.counted.costs) {
+            let mut counted = self.counted.clone();
+            counted.schema = p.schema;
+            let m = format!("reward-prices is {}, the active rewards make {}", p.to_json(), counted.to_json());
+            self.report("REWARD_PRICES_MISMATCH", Ids { key: Some(keys::REWARD_PRICES), ..NONE }, m);
+        }
+        // (Absent prices mean no active reward, as balance changes read them.)
+        let prices = self.prices.clone().unwrap_or_else(model::PricesRecord::empty);
+        if !self.availability_running {
+            for a in accounts.iter().filter(|a| a.reward_available != prices.affords(a.points.balance)) {
+                let m = format!(
+                    "account {} shows rewardAvailable {} with a balance of {} and a lowest price of {}",
+                    a.id,
+                    a.reward_available,
+                    a.points.balance,
+                    prices.lowest().map_or("none".into(), |l| l.to_string())
+                );
+                self.report("REWARD_AVAILABLE_MISMATCH", Ids { account: Some(&a.id), ..NONE }, m);
+            }
         }
         // (contact, account) of every account, sorted, to find a contact with two accounts.
         let mut by_contact: Vec<(String, String)> =

@@ -34,6 +34,8 @@ for (const [label, storage] of [['memoryStorage()', memoryStorage], ['another st
     const loyalty = createLoyaltyBackend({ storage: storage(), contacts: async (id) => contacts[id] ?? null });
     const json = async (name, args, member) => fromJson(await loyalty[INTERNAL].call(name, args, member));
     await loyalty.programs.activateLoyaltyProgram();
+    // A reward the big earn below affords, so that rewardAvailable travels both ways.
+    await loyalty.rewards.createReward({ name: 'r', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: 5_000_000 }] } } });
     for (const contactId of Object.keys(contacts)) {
       const { account } = await loyalty.accounts.createAccount(contactId);
       const { wasmRun } = loyalty[INTERNAL];
@@ -41,6 +43,7 @@ for (const [label, storage] of [['memoryStorage()', memoryStorage], ['another st
       assertSame(await loyalty.accounts.getAccount(account._id), (await json('getAccount', [account._id])).account, `getAccount, ${contactId}`);
       const earned = await loyalty.accounts.earnPoints(account._id, { amount: 9_999_999, appId: 'shop', idempotencyKey: `k-${contactId}` });
       assertSame(earned.account, (await json('getAccount', [account._id])).account, `earnPoints, ${contactId}`);
+      assert.deepEqual([account.rewardAvailable, earned.account.rewardAvailable], [false, true], 'rewardAvailable, packed');
       const again = await loyalty.accounts.earnPoints(account._id, { amount: 9_999_999, appId: 'shop', idempotencyKey: `k-${contactId}` });
       assertSame(again, earned, `an idempotent retry, ${contactId}`);
       const adjusted = await loyalty.accounts.adjustPoints(account._id, { amount: -3 });

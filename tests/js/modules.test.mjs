@@ -91,6 +91,36 @@ test('the SDK event registrations deliver SDK-shaped events, on the default back
   assert.throws(() => loyalty.accounts.onAccountCreated('not a function'), (e) => e.code === 'INVALID_ARGUMENT');
 });
 
+test('rewardAvailable flips reach onAccountRewardAvailabilityUpdated and the Velo handler, once per flip', async () => {
+  const velo = [];
+  const loyalty = createLoyaltyBackend({
+    storage: memoryStorage(),
+    events: { wixLoyalty_onAccountRewardAvailabilityUpdated: (e) => velo.push(e) },
+  });
+  await loyalty.programs.activateLoyaltyProgram();
+  const { account } = await loyalty.accounts.createAccount(CONTACT_A);
+  const seen = [];
+  loyalty.accounts.onAccountRewardAvailabilityUpdated((e) => seen.push(e));
+  await loyalty.accounts.earnPoints(account._id, { amount: 30, appId: 'shop', idempotencyKey: 'a-1' });
+  assert.equal(seen.length, 0, 'no reward: nothing to flip');
+  const reward = await loyalty.rewards.createReward({ name: 'Free shipping', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: 25 }] } } });
+  assert.deepEqual(seen.map((e) => e.data), [{ rewardAvailable: true, updateTrigger: 'REWARD_UPDATED' }]);
+  assert.equal(seen[0].metadata.eventType, 'wix.loyalty.v1.account_reward_availability_updated');
+  assert.equal(seen[0].metadata.entityId, account._id);
+  assert.equal((await loyalty.accounts.getAccount(account._id)).rewardAvailable, true);
+  await loyalty.accounts.earnPoints(account._id, { amount: 1, appId: 'shop', idempotencyKey: 'a-2' });
+  assert.equal(seen.length, 1, 'still affordable: no event');
+  const { account: after } = await loyalty.accounts.adjustPoints(account._id, { amount: -10 });
+  assert.equal(after.rewardAvailable, false);
+  assert.deepEqual(seen.at(-1).data, { rewardAvailable: false, updateTrigger: 'BALANCE_UPDATED' });
+  assert.equal(seen.at(-1).metadata.entityEventSequence, after.revision);
+  await loyalty.rewards.updateReward(reward._id, { name: 'Free shipping', revision: reward.revision, couponReward: { freeShipping: { configsByTier: [{ costInPoints: 21 }] } } });
+  assert.deepEqual(seen.map((e) => e.data.rewardAvailable), [true, false, true]);
+  assert.deepEqual(velo.map((e) => e.data.rewardAvailable), [true, false, true], 'the Velo handler got the same flips');
+  assert.equal(typeof velo[0].metadata.eventTime, 'string');
+  assert.equal((await loyalty.verify()).ok, true);
+});
+
 test('a Velo events module receives events by their Velo names, in Velo\'s shape', async () => {
   const received = [];
   const events = {

@@ -169,7 +169,9 @@ function suite(label, open) {
     assert.deepEqual((await direct.rewards.bulkGetRewards()).rewardsInSite[0].rewards, [fiveOff]);
 
     // coupons: the account has 38 points; the reward costs 10.
+    assert.equal((await admin.accounts.getAccount(a._id)).rewardAvailable, false, 'the one active reward costs 50');
     const priced = await admin.rewards.createReward({ name: 'Free shipping', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: 10 }] }, minimumSubtotal: 30 } });
+    assert.equal((await admin.accounts.getAccount(a._id)).rewardAvailable, true, 'a reward of 10 points: affordable');
     const { coupon } = await drive('coupons', 'redeemPointsForCoupon')(priced._id, { loyaltyAccountId: a._id });
     assert.deepEqual(coupon, await direct.coupons.getLoyaltyCoupon(coupon._id));
     assert.ok(coupon._createdDate instanceof Date);
@@ -192,6 +194,7 @@ function suite(label, open) {
     assert.deepEqual(myCoupons.loyaltyCoupons.map((x) => x._id).sort(), [coupon._id, redeemed.coupon._id].sort());
     const poor = await failure(member.coupons.redeemCurrentMemberPointsForCoupon(priced._id).then(() => member.coupons.redeemCurrentMemberPointsForCoupon(priced._id)));
     assert.equal(poor.details.applicationError.code, 'INSUFFICIENT_POINTS');
+    assert.equal((await member.accounts.getCurrentMemberAccount()).account.rewardAvailable, false, 'spent below the cheapest reward');
     assert.equal(await drive('coupons', 'deleteLoyaltyCoupon')(coupon._id, coupon.revision), undefined);
     assert.equal((await failure(admin.coupons.getLoyaltyCoupon(coupon._id))).status, 404);
 

@@ -5,6 +5,7 @@
 
 use serde_json::json;
 
+use super::availability;
 use super::ledger::{self, apply_delta, change_outcome, change_writes};
 use super::{arg, lookup};
 use crate::core::error::{Code, LoyaltyError, Result};
@@ -122,13 +123,15 @@ pub fn start(args: &[Input], ctx: &Context) -> Result<Step> {
 
 /// What an adjustment reads (first, and again after a conflict).
 fn read(op: Adjust) -> Step {
-    Step::new(Request::Read(vec![crate::core::records::keys::account(&op.account_id)]), op)
+    let keys = crate::core::records::keys::account(&op.account_id);
+    Step::new(Request::Read(vec![keys, crate::core::records::keys::REWARD_PRICES.into()]), op)
 }
 
 impl Machine for Adjust {
     fn resume(self: Box<Self>, io: Io) -> Result<Step> {
-        let values = expect_read(io, 1)?;
+        let values = expect_read(io, 2)?;
         let (mut account, version) = lookup::read_account(&self.account_id, values.first().and_then(Option::as_ref))?;
+        let (prices, prices_version) = availability::read(values.get(1).and_then(Option::as_ref))?;
         if let Some(expected) = self.revision {
             if expected != account.revision {
                 return Err(LoyaltyError::new(
@@ -145,9 +148,11 @@ impl Machine for Adjust {
         let before = account.points.balance;
         let after = self.adjustment.apply(&account)?;
         let now_ms = apply_delta(&mut account, after - before, TransactionType::Adjust, self.at.now_ms)?;
+        let flipped = availability::settle(&mut account, &prices);
         let txn = transaction(&self.transaction_id, &account, before, after, self.description.as_deref(), now_ms);
-        let writes = change_writes(&account, version, &txn)?;
-        let (result, events) = change_outcome(&account, &txn, self.at)?;
+        let mut writes = change_writes(&account, version, &txn)?;
+        writes.push(availability::check(prices_version));
+        let (result, events) = change_outcome(&account, &txn, flipped, self.at)?;
         Ok(Step::new(Request::Commit(writes, Outcome { result, events }), *self))
     }
 

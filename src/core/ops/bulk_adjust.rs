@@ -10,8 +10,14 @@
 //! below zero, or leave the safe-integer range) is counted as failed and listed in the job
 //! record; the others are adjusted. Resolves to `{ asyncJobId }` once the job has finished;
 //! `getJob(asyncJobId)` tells what it did.
+//!
+//! The same machine runs the `rewardAvailability` job (see [`super::availability`]): no
+//! adjustment, only each account's `rewardAvailable` set from its balance, and the accounts it
+//! leaves alone checked at the version scanned. Every batch of either kind commits with a check
+//! that `reward-prices` is still at the version the job read, and reads it again when not.
 
 use super::adjust::{self, parse_adjustment, Adjustment};
+use super::availability::{self, Trigger};
 use super::events;
 use super::ledger::{apply_delta, change_writes};
 use super::query_accounts::parse_selection;
@@ -23,7 +29,9 @@ use crate::core::protocol::{
 use crate::core::query::fields::ACCOUNTS;
 use crate::core::query::filter::{matches, Filter};
 use crate::core::records::job::{JobFailure, MAX_LISTED_FAILURES};
-use crate::core::records::{self, encode, keys, view, AccountRecord, JobRecord, JobStatus, TransactionType, SCHEMA};
+use crate::core::records::{
+    self, encode, keys, view, AccountRecord, JobRecord, JobStatus, PricesRecord, TransactionType, SCHEMA,
+};
 use crate::core::validate::Check;
 
 pub const KIND: &str = "bulkAdjustPoints";
@@ -42,7 +50,8 @@ enum Stage {
         scanned_to: Option<String>,
         exhausted: bool,
     },
-    /// Reading the job record again after another process moved it on.
+    /// Reading the job record (and `reward-prices`) again: on resuming, after another process
+    /// moved the job on, or after a reward change.
     Rereading,
 }
 
@@ -52,7 +61,13 @@ pub struct BulkAdjust {
     /// The stored version of `job` (0 before it is created).
     version: u64,
     filter: Filter,
-    adjustment: Adjustment,
+    /// None for the `rewardAvailability` job.
+    adjustment: Option<Adjustment>,
+    /// `reward-prices` as read, and its version (None until read).
+    prices: PricesRecord,
+    prices_version: Option<u64>,
+    /// The answer once finished, when not `{ asyncJobId }` (a reward change that ran the job).
+    answer: Option<String>,
     at: Stamp,
     stage: Stage,
 }
@@ -76,10 +91,29 @@ pub fn start(args: &[Input], ctx: &Context) -> Result<Step> {
     let request = Input::Object(
         ["search", "balance", "amount"].iter().map(|k| (k.to_string(), options.get(k).clone())).collect(),
     );
-    let job = JobRecord {
+    let job = new_job(ctx.fresh_id(0)?, KIND, request, ctx.now_ms);
+    let writes = vec![Write::put(keys::job(&job.id), encode(&job)?, 0)];
+    let progress = progress(&job)?;
+    let op = BulkAdjust {
+        job: job.clone(),
+        version: 0,
+        filter,
+        adjustment: Some(adjustment),
+        prices: PricesRecord::empty(),
+        prices_version: None,
+        answer: None,
+        at: ctx.stamp(),
+        stage: Stage::Committing(job),
+    };
+    Ok(Step::new(Request::Batch(writes, Batch { events: "[]".into(), progress }), op))
+}
+
+/// A new job record of `kind`, running, with `request`.
+pub fn new_job(id: String, kind: &str, request: Input, now_ms: i64) -> JobRecord {
+    JobRecord {
         schema: SCHEMA,
-        id: ctx.fresh_id(0)?,
-        kind: KIND.into(),
+        id,
+        kind: kind.into(),
         status: JobStatus::Running,
         request,
         cursor: None,
@@ -87,39 +121,73 @@ pub fn start(args: &[Input], ctx: &Context) -> Result<Step> {
         succeeded: 0,
         failed: 0,
         failures: Vec::new(),
-        created_ms: ctx.now_ms,
-        updated_ms: ctx.now_ms,
-    };
-    let writes = vec![Write::put(keys::job(&job.id), encode(&job)?, 0)];
-    let progress = progress(&job)?;
-    let op =
-        BulkAdjust { job: job.clone(), version: 0, filter, adjustment, at: ctx.stamp(), stage: Stage::Committing(job) };
-    Ok(Step::new(Request::Batch(writes, Batch { events: "[]".into(), progress }), op))
+        created_ms: now_ms,
+        updated_ms: now_ms,
+    }
+}
+
+/// Runs a `rewardAvailability` job just committed (at version 1) by a reward change that wrote
+/// `reward-prices` at `prices_version`; the change answers `answer` once the job has finished.
+pub fn run_availability(job: JobRecord, prices: PricesRecord, prices_version: u64, at: Stamp, answer: String) -> Step {
+    next(BulkAdjust {
+        job,
+        version: 1,
+        filter: Filter::EVERYTHING,
+        adjustment: None,
+        prices,
+        prices_version: Some(prices_version),
+        answer: Some(answer),
+        at,
+        stage: Stage::Rereading,
+    })
 }
 
 /// Continues a job found running (after a crash, or in another process).
 pub fn resume(job: JobRecord, version: u64, at: Stamp) -> Result<Step> {
-    let mut c = Check::default();
-    let (filter, adjustment) = parse(&mut c, "job.request", &job.request);
-    c.finish()?;
-    let adjustment =
-        adjustment.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "the job names no adjustment"))?;
-    let op = BulkAdjust { job, version, filter, adjustment, at, stage: Stage::Rereading };
-    Ok(next(op))
+    let (filter, adjustment) = if job.kind == availability::KIND {
+        (Filter::EVERYTHING, None)
+    } else {
+        let mut c = Check::default();
+        let (filter, adjustment) = parse(&mut c, "job.request", &job.request);
+        c.finish()?;
+        let adjustment =
+            adjustment.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "the job names no adjustment"))?;
+        (filter, Some(adjustment))
+    };
+    let op = BulkAdjust {
+        job,
+        version,
+        filter,
+        adjustment,
+        prices: PricesRecord::empty(),
+        prices_version: None,
+        answer: None,
+        at,
+        stage: Stage::Rereading,
+    };
+    Ok(reread(op))
+}
+
+/// Reads the job record and `reward-prices` again.
+fn reread(mut op: BulkAdjust) -> Step {
+    op.stage = Stage::Rereading;
+    Step::new(Request::Read(vec![keys::job(&op.job.id), keys::REWARD_PRICES.into()]), op)
 }
 
 fn progress(job: &JobRecord) -> Result<String> {
     encode(&view::job(job))
 }
 
-fn answer(job: &JobRecord) -> Step {
-    Step::done(format!("{{\"asyncJobId\":{}}}", crate::core::input::quoted(&job.id)))
-}
-
 /// The next batch of a running job, or its answer once it has finished.
 fn next(mut op: BulkAdjust) -> Step {
     if op.job.status == JobStatus::Finished {
-        return answer(&op.job);
+        let answer = op.answer.take();
+        return Step::done(
+            answer.unwrap_or_else(|| format!("{{\"asyncJobId\":{}}}", crate::core::input::quoted(&op.job.id))),
+        );
+    }
+    if op.prices_version.is_none() {
+        return reread(op);
     }
     let request =
         ScanRequest { prefix: keys::ACCOUNT_PREFIX.into(), after: op.job.cursor.clone(), limit: BATCH, reverse: false };
@@ -139,20 +207,40 @@ impl BulkAdjust {
         let mut job = self.job.clone();
         let mut writes = Vec::new();
         let mut list = Vec::new();
-        for ((mut account, version), id) in accounts.into_iter().zip(ids) {
+        let prices_version = self.prices_version.unwrap_or_default();
+        let mut ids = ids.into_iter();
+        for (mut account, version) in accounts {
             job.processed += 1;
+            let Some(adjustment) = self.adjustment else {
+                // The availability job: a flip is written with its event; the rest is checked.
+                job.succeeded += 1;
+                if availability::settle(&mut account, &self.prices) {
+                    if self.at.events {
+                        list.push(availability::event(&account, Trigger::Reward, self.at.now_ms)?);
+                    }
+                    writes.push(Write::put(keys::account(&account.id), records::json::account(&account), version));
+                } else {
+                    writes.push(Write::check(keys::account(&account.id), version));
+                }
+                continue;
+            };
+            let id = ids.next().unwrap_or_default();
             let before = account.points.balance;
-            let applied = self.adjustment.apply(&account).and_then(|after| {
+            let applied = adjustment.apply(&account).and_then(|after| {
                 let now = apply_delta(&mut account, after - before, TransactionType::Adjust, self.at.now_ms)?;
                 Ok(adjust::transaction(&id, &account, before, after, None, now))
             });
             match applied {
                 Ok(txn) => {
                     job.succeeded += 1;
+                    let flipped = availability::settle(&mut account, &self.prices);
                     writes.extend(change_writes(&account, version, &txn)?);
                     if self.at.events {
                         let view_json = records::json::account_view(&account);
                         list.extend(events::points_changed(&account.id, account.revision, txn.created_ms, &view_json)?);
+                        if flipped {
+                            list.push(availability::event(&account, Trigger::Balance, txn.created_ms)?);
+                        }
                     }
                 }
                 Err(e) => {
@@ -167,6 +255,7 @@ impl BulkAdjust {
                 }
             }
         }
+        writes.push(availability::check(prices_version));
         if scanned_to.is_some() {
             job.cursor = scanned_to;
         }
@@ -203,6 +292,9 @@ impl Machine for BulkAdjust {
                         accounts.push((account, row.version));
                     }
                 }
+                if self.adjustment.is_none() {
+                    return self.commit(accounts, Vec::new(), scanned_to, exhausted);
+                }
                 let n = accounts.len() as u32;
                 self.stage = Stage::Ids { accounts, scanned_to, exhausted };
                 Ok(Step::new(Request::Ids(n), *self))
@@ -213,27 +305,32 @@ impl Machine for BulkAdjust {
             }
             Stage::Rereading => {
                 let key = keys::job(&self.job.id);
-                let stored = expect_read(io, 1)?.into_iter().next().flatten().ok_or_else(|| {
+                let [job, prices]: [Option<_>; 2] = expect_read(io, 2)?
+                    .try_into()
+                    .map_err(|_| LoyaltyError::storage_protocol("storage.read returned the wrong number of entries"))?;
+                let stored = job.ok_or_else(|| {
                     LoyaltyError::internal("CORRUPT_STORE", format!("job record {key} disappeared while the job ran"))
                 })?;
                 self.job = records::decode(&key, &stored.value)?;
                 self.version = stored.version;
+                let (prices, version) = availability::read(prices.as_ref())?;
+                self.prices = prices;
+                self.prices_version = Some(version);
                 Ok(next(*self))
             }
         }
     }
 
-    /// Another process moved the job on (read it again and continue from there), or an account
-    /// changed under the batch (scan the batch again); a taken transaction id is decided again
-    /// too: the batch draws new ids.
-    fn conflict(mut self: Box<Self>, key: &str) -> Result<Step> {
+    /// Another process moved the job on, or a reward change moved the prices (read them again
+    /// and continue from there), or an account changed under the batch (scan the batch again);
+    /// a taken transaction id is decided again too: the batch draws new ids.
+    fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
         let job_key = keys::job(&self.job.id);
         if self.version == 0 && key == job_key {
             return Err(super::ledger::id_collision(&self.job.id, "a job"));
         }
-        if key == job_key {
-            self.stage = Stage::Rereading;
-            return Ok(Step::new(Request::Read(vec![job_key]), *self));
+        if key == job_key || key == keys::REWARD_PRICES {
+            return Ok(reread(*self));
         }
         Ok(next(*self))
     }

@@ -23,6 +23,7 @@
 
 use serde_json::json;
 
+use super::availability::{self, Trigger};
 use super::events::{self, Entity, EventSpec};
 use super::get_account::member_required;
 use super::ledger::{self, apply_delta};
@@ -144,7 +145,12 @@ pub fn redeem_as_member(args: &[Input], ctx: &Context) -> Result<Step> {
 
 fn read_main(mut op: Redeem) -> Step {
     op.phase = Phase::Main;
-    let mut keys = vec![keys::PROGRAM.into(), keys::account(&op.account_id), keys::reward(&op.reward_id)];
+    let mut keys = vec![
+        keys::PROGRAM.into(),
+        keys::account(&op.account_id),
+        keys::reward(&op.reward_id),
+        keys::REWARD_PRICES.into(),
+    ];
     if let Some(k) = &op.key {
         keys.push(keys::redeem(&op.account_id, k));
     }
@@ -184,6 +190,7 @@ impl Redeem {
     fn decide(self, values: Vec<Option<Stored>>) -> Result<Step> {
         let mut values = values.into_iter();
         let (program, account, reward) = (values.next().flatten(), values.next().flatten(), values.next().flatten());
+        let prices = values.next().flatten();
         if let (Some(key), Some(Some(stored))) = (&self.key, values.next()) {
             return self.replay(key, &stored);
         }
@@ -219,7 +226,9 @@ impl Redeem {
         if after < 0 {
             return Err(ledger::insufficient(&account, after));
         }
+        let (prices, prices_version) = availability::read(prices.as_ref())?;
         let now_ms = apply_delta(&mut account, -cost, TransactionType::Redeem, self.at.now_ms)?;
+        let flipped = availability::settle(&mut account, &prices);
         let (id, name) = (&self.transaction_id, reward.name.clone());
         let mut txn = ledger::entry(&account, id, now_ms, -cost, TransactionType::Redeem, name, id.clone());
         txn.redeem_info = Some(RedeemInfo {
@@ -258,6 +267,7 @@ impl Redeem {
         writes.push(Write::put(keys::coupon_code(&coupon.coupon_reference.code), index.clone(), 0));
         writes.push(Write::put(keys::account_coupon(&account.id, &coupon.id), index, 0));
         writes.push(Write::check(keys::reward(&reward.id), reward_version));
+        writes.push(availability::check(prices_version));
         if let Some(key) = &self.key {
             let record = RedeemRecord {
                 schema: SCHEMA,
@@ -273,6 +283,9 @@ impl Redeem {
             let mut list = vec![events::event(spec, "entity", &coupon_view)?];
             let account_view = record_json::account_view(&account);
             list.extend(events::points_changed(&account.id, account.revision, now_ms, &account_view)?);
+            if flipped {
+                list.push(availability::event(&account, Trigger::Balance, now_ms)?);
+            }
             events::list(&list)
         } else {
             "[]".into()
@@ -300,7 +313,7 @@ impl Machine for Redeem {
                 Ok(read_main(op))
             }
             Phase::Main => {
-                let expected = if op.key.is_some() { 4 } else { 3 };
+                let expected = if op.key.is_some() { 5 } else { 4 };
                 let values = expect_read(io, expected)?;
                 op.decide(values)
             }
@@ -316,6 +329,7 @@ impl Machine for Redeem {
         let account = keys::account(&op.account_id);
         let again = key == account
             || key == keys::reward(&op.reward_id)
+            || key == keys::REWARD_PRICES
             || op.key.as_ref().is_some_and(|k| key == keys::redeem(&op.account_id, k));
         if again {
             return Ok(read_main(op));
@@ -508,12 +522,14 @@ impl Refund {
         let key = keys::account(&coupon.account_id);
         self.account_id = coupon.account_id.clone();
         self.coupon = Some((coupon, version));
-        Ok(Step::new(Request::Read(vec![key]), self))
+        Ok(Step::new(Request::Read(vec![key, keys::REWARD_PRICES.into()]), self))
     }
 
-    fn decide(self, coupon: CouponRecord, coupon_version: u64, stored: Option<Stored>) -> Result<Step> {
-        let (mut account, version) = lookup::read_account(&coupon.account_id, stored.as_ref())?;
+    fn decide(self, coupon: CouponRecord, coupon_version: u64, values: Vec<Option<Stored>>) -> Result<Step> {
+        let (mut account, version) = lookup::read_account(&coupon.account_id, values.first().and_then(Option::as_ref))?;
+        let (prices, prices_version) = availability::read(values.get(1).and_then(Option::as_ref))?;
         let now_ms = apply_delta(&mut account, coupon.cost, TransactionType::Refund, self.at.now_ms)?;
+        let flipped = availability::settle(&mut account, &prices);
         let (id, name) = (&self.transaction_id, coupon.reward_name.clone());
         let mut txn = ledger::entry(&account, id, now_ms, coupon.cost, TransactionType::Refund, name, id.clone());
         txn.refund_info = Some(records::RefundInfo {
@@ -528,10 +544,15 @@ impl Refund {
         coupon.updated_ms = now_ms.max(coupon.updated_ms);
         let mut writes = ledger::change_writes(&account, version, &txn)?;
         writes.push(Write::put(keys::coupon(&coupon.id), encode(&coupon)?, coupon_version));
+        writes.push(availability::check(prices_version));
         let result = refund_answer(&coupon, &txn.id)?;
         let events = if self.at.events {
             let view = record_json::account_view(&account);
-            events::list(&events::points_changed(&account.id, account.revision, now_ms, &view)?)
+            let mut list = events::points_changed(&account.id, account.revision, now_ms, &view)?;
+            if flipped {
+                list.push(availability::event(&account, Trigger::Balance, now_ms)?);
+            }
+            events::list(&list)
         } else {
             "[]".into()
         };
@@ -541,10 +562,9 @@ impl Refund {
 
 impl Machine for Refund {
     fn resume(mut self: Box<Self>, io: Io) -> Result<Step> {
-        let stored = expect_read(io, 1)?.into_iter().next().flatten();
         match self.coupon.take() {
-            None => self.check(stored),
-            Some((coupon, version)) => self.decide(coupon, version, stored),
+            None => self.check(expect_read(io, 1)?.into_iter().next().flatten()),
+            Some((coupon, version)) => self.decide(coupon, version, expect_read(io, 2)?),
         }
     }
 

@@ -174,6 +174,8 @@ fn commit(op: CreateAccount, contact: ContactSnapshot, program_version: Option<u
         created_ms: op.at.now_ms,
         updated_ms: op.at.now_ms,
         last_activity_ms: None,
+        // A new balance is 0, and every price is at least 1 point.
+        reward_available: false,
         contact,
     };
     let index = json::index(&account.id);

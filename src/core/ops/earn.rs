@@ -6,6 +6,7 @@
 
 use serde_json::json;
 
+use super::availability;
 use super::ledger::{self, apply_delta, change_outcome};
 use super::{arg, lookup};
 use crate::core::error::{LoyaltyError, Result};
@@ -57,14 +58,18 @@ pub fn start(args: &[Input], ctx: &Context) -> Result<Step> {
 
 /// What an earn reads (first, and again after a conflict).
 fn read(op: Earn) -> Step {
-    let keys =
-        vec![keys::PROGRAM.into(), keys::account(&op.request.account_id), keys::idempotency(&op.idempotency_key)];
+    let keys = vec![
+        keys::PROGRAM.into(),
+        keys::account(&op.request.account_id),
+        keys::idempotency(&op.idempotency_key),
+        keys::REWARD_PRICES.into(),
+    ];
     Step::new(Request::Read(keys), op)
 }
 
 impl Machine for Earn {
     fn resume(self: Box<Self>, io: Io) -> Result<Step> {
-        let [program, account, idem]: [Option<Stored>; 3] = expect_read(io, 3)?
+        let [program, account, idem, prices]: [Option<Stored>; 4] = expect_read(io, 4)?
             .try_into()
             .map_err(|_| LoyaltyError::storage_protocol("storage.read returned the wrong number of entries"))?;
         let key = keys::idempotency(&self.idempotency_key);
@@ -87,7 +92,9 @@ impl Machine for Earn {
         let (mut account, version) = lookup::read_account(&self.request.account_id, account.as_ref())?;
         let (program, _) = lookup::read_program(program.as_ref())?;
         lookup::require_active(&program, "earn points")?;
+        let (prices, prices_version) = availability::read(prices.as_ref())?;
         let now_ms = apply_delta(&mut account, self.request.amount, TransactionType::Earn, self.at.now_ms)?;
+        let flipped = availability::settle(&mut account, &prices);
         let r = &self.request;
         let description = r.description.clone().unwrap_or_default();
         let (id, idem_key) = (&self.transaction_id, self.idempotency_key.clone());
@@ -103,7 +110,8 @@ impl Machine for Earn {
         let idem = json::idempotency_of(SCHEMA, &self.request, &txn.id, &account_json);
         let mut writes = ledger::change_writes_with(&account, account_json, version, &txn)?;
         writes.push(Write::put(key, idem, 0));
-        let (result, events) = change_outcome(&account, &txn, self.at)?;
+        writes.push(availability::check(prices_version));
+        let (result, events) = change_outcome(&account, &txn, flipped, self.at)?;
         Ok(Step::new(Request::Commit(writes, Outcome { result, events }), *self))
     }
 

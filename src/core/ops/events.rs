@@ -40,6 +40,9 @@ impl Entity {
             (Entity::Program, _) => ("wix.loyalty.v1.program", "wix.loyalty.v1.program_updated"),
             (Entity::Account, "created") => ("wix.loyalty.v1.account", "wix.loyalty.v1.account_created"),
             (Entity::Account, "points_updated") => ("wix.loyalty.v1.account", "wix.loyalty.v1.account_points_updated"),
+            (Entity::Account, "reward_availability_updated") => {
+                ("wix.loyalty.v1.account", "wix.loyalty.v1.account_reward_availability_updated")
+            }
             (Entity::Account, _) => ("wix.loyalty.v1.account", "wix.loyalty.v1.account_updated"),
             (Entity::Reward, "created") => ("wix.loyalty.v1.reward", "wix.loyalty.v1.reward_created"),
             (Entity::Reward, "deleted") => ("wix.loyalty.v1.reward", "wix.loyalty.v1.reward_deleted"),

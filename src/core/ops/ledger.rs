@@ -118,11 +118,21 @@ pub fn change_writes_with(
     ])
 }
 
-/// The result (`{ account, transactionId }`) and events of one balance change.
-pub fn change_outcome(account: &AccountRecord, txn: &TransactionRecord, at: Stamp) -> Result<(String, String)> {
+/// The result (`{ account, transactionId }`) and events of one balance change; `flipped`: its
+/// `rewardAvailable` flipped ([`super::availability::settle`]).
+pub fn change_outcome(
+    account: &AccountRecord,
+    txn: &TransactionRecord,
+    flipped: bool,
+    at: Stamp,
+) -> Result<(String, String)> {
     let events = if at.events {
         let view_json = json::account_view(account);
-        events::list(&events::points_changed(&account.id, account.revision, txn.created_ms, &view_json)?)
+        let mut list = events::points_changed(&account.id, account.revision, txn.created_ms, &view_json)?;
+        if flipped {
+            list.push(super::availability::event(account, super::availability::Trigger::Balance, txn.created_ms)?);
+        }
+        events::list(&list)
     } else {
         "[]".into()
     };
@@ -148,10 +158,13 @@ pub fn corrupt_store(key: &str, account_id: &str) -> LoyaltyError {
 }
 
 /// After a conflict on `key` of a single-account change: a changed account (or a concurrent
-/// earn with the same idempotency key) is read again; a taken transaction id is a broken id
-/// generator; any other key means a corrupt store.
+/// earn with the same idempotency key, or a reward change that moved `reward-prices`) is read
+/// again; a taken transaction id is a broken id generator; any other key means a corrupt store.
 pub fn retry_after(key: &str, account_id: &str, transaction_id: &str, idempotency: Option<&str>) -> Result<()> {
-    if key == keys::account(account_id) || idempotency.is_some_and(|k| key == keys::idempotency(k)) {
+    if key == keys::account(account_id)
+        || key == keys::REWARD_PRICES
+        || idempotency.is_some_and(|k| key == keys::idempotency(k))
+    {
         Ok(())
     } else if key == keys::transaction(transaction_id) {
         Err(id_collision(transaction_id, "a transaction"))

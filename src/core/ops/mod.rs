@@ -6,6 +6,7 @@
 //! points move and are recorded).
 
 pub mod adjust;
+pub mod availability;
 pub mod bulk_adjust;
 pub mod coupons;
 pub mod create_account;

@@ -18,18 +18,20 @@
 use serde_json::json;
 
 use super::arg;
+use super::availability::{self, Prices};
 use super::events::{self, Entity, EventSpec};
 use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, expect_scan, Caller, Context, Io, Machine, Outcome, Request, Stamp, Step};
-use crate::core::protocol::{ScanRequest, Write};
+use crate::core::protocol::{Batch, ScanRequest, Stored, Write};
 use crate::core::query::fields::{decode_reward, Val, REWARDS, REWARD_ACTIVE};
 use crate::core::query::filter::{Filter, Op};
 use crate::core::query::paging::{cursor_paging, CursorMetadata, MetadataV2, DEFAULT_LIMIT};
 use crate::core::query::scan::{self, Page, Query};
 use crate::core::query::sort::SortKey;
+use crate::core::records::prices::counted_cost;
 use crate::core::records::reward::{boolean, details};
-use crate::core::records::{encode, keys, view, Details, RewardRecord, RewardType, SCHEMA};
+use crate::core::records::{encode, keys, view, Details, JobRecord, PricesRecord, RewardRecord, RewardType, SCHEMA};
 use crate::core::validate::Check;
 
 /// Rewards per `bulkCreateRewards` call.
@@ -92,6 +94,101 @@ fn event(at: &Stamp, slug: &'static str, r: &RewardRecord, view_json: Option<&st
     }
 }
 
+// ------------------------------------------------------------------ prices
+
+/// `reward-prices` of a reward change: read, or the next page of rewards to scan to build it
+/// (a store written before it existed). `Ok(Err(step))`: scan on, with `op` holding `prices`.
+fn prices_or_scan<M: Machine + 'static>(
+    prices: Prices,
+    op: M,
+    keep: impl FnOnce(&mut M, Prices),
+) -> std::result::Result<(M, PricesRecord, u64), Step> {
+    match prices {
+        Prices::Ready(record, version) => Ok((op, record, version)),
+        Prices::Building(request, partial) => {
+            let mut op = op;
+            keep(&mut op, Prices::Building(request.clone(), partial));
+            Err(Step::new(Request::Scan(request), op))
+        }
+    }
+}
+
+/// The commit of a reward change: `writes` and `reward-prices` updated from `before` (read at
+/// `version`; 0 = absent, just built from the rewards) by the prices taken `out` and put `in_`.
+/// When that moves the lowest price, the same commit creates a `rewardAvailability` job (id
+/// `job_id`), which runs once it is committed; the change answers after it.
+#[allow(clippy::too_many_arguments)]
+fn commit_change(
+    op: Box<dyn Machine>,
+    mut writes: Vec<Write>,
+    before: PricesRecord,
+    version: u64,
+    out: Option<i64>,
+    in_: &[i64],
+    outcome: Outcome,
+    job_id: String,
+    at: Stamp,
+) -> Result<Step> {
+    let mut after = before.clone();
+    if let Some(cost) = out {
+        if !after.remove(cost) {
+            return Err(LoyaltyError::corrupt(
+                keys::REWARD_PRICES,
+                format!("it lists no active reward at {cost} points, though one exists: run verify()"),
+            ));
+        }
+    }
+    for cost in in_ {
+        after.add(*cost);
+    }
+    if version > 0 && after == before {
+        writes.push(Write::check(keys::REWARD_PRICES, version));
+        return Ok(Step { request: Request::Commit(writes, outcome), state: op, lock: Vec::new() });
+    }
+    writes.push(Write::put(keys::REWARD_PRICES, after.to_json(), version));
+    // Absent prices were read by balance changes as no active reward.
+    let lowest_before = if version == 0 { None } else { before.lowest() };
+    if after.lowest() == lowest_before {
+        return Ok(Step { request: Request::Commit(writes, outcome), state: op, lock: Vec::new() });
+    }
+    let job = super::bulk_adjust::new_job(job_id, availability::KIND, Input::Object(Vec::new()), at.now_ms);
+    writes.push(Write::put(keys::job(&job.id), encode(&job)?, 0));
+    let batch = Batch { events: outcome.events, progress: encode(&view::job(&job))? };
+    let then = ThenJob { op, job, prices: after, prices_version: version + 1, answer: outcome.result, at };
+    Ok(Step::new(Request::Batch(writes, batch), then))
+}
+
+/// A reward change whose commit creates a `rewardAvailability` job: once committed, the job
+/// runs; a conflict is the change's to handle.
+#[cfg_attr(not(target_arch = "wasm32"), derive(Clone))]
+struct ThenJob {
+    op: Box<dyn Machine>,
+    job: JobRecord,
+    prices: PricesRecord,
+    prices_version: u64,
+    answer: String,
+    at: Stamp,
+}
+
+impl Machine for ThenJob {
+    fn resume(self: Box<Self>, io: Io) -> Result<Step> {
+        match io {
+            Io::Committed => {
+                let t = *self;
+                Ok(super::bulk_adjust::run_availability(t.job, t.prices, t.prices_version, t.at, t.answer))
+            }
+            _ => Err(LoyaltyError::storage_protocol("expected the outcome of a commit")),
+        }
+    }
+
+    fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
+        if key == keys::job(&self.job.id) {
+            return Err(super::ledger::id_collision(&self.job.id, "a job"));
+        }
+        self.op.conflict(key)
+    }
+}
+
 // ------------------------------------------------------------------ create
 
 /// What a create answers: one reward (`{ reward }`) or a bulk's per-item results.
@@ -106,6 +203,14 @@ enum Created {
 pub struct Create {
     rewards: Vec<RewardRecord>,
     answer: Created,
+    job_id: String,
+    at: Stamp,
+    /// `reward-prices` being built from the rewards (when absent).
+    building: Option<Prices>,
+}
+
+fn read_prices<M: Machine + 'static>(op: M) -> Step {
+    Step::new(Request::Read(vec![keys::REWARD_PRICES.into()]), op)
 }
 
 fn record(id: String, new: NewReward, now_ms: i64) -> RewardRecord {
@@ -132,7 +237,14 @@ pub fn create(args: &[Input], ctx: &Context) -> Result<Step> {
     c.finish()?;
     let new = new.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked reward went missing"))?;
     let reward = record(ctx.fresh_id(0)?, new, ctx.now_ms);
-    commit_created(Create { rewards: vec![reward], answer: Created::One }, &ctx.stamp())
+    let op = Create {
+        rewards: vec![reward],
+        answer: Created::One,
+        job_id: ctx.fresh_id(1)?,
+        at: ctx.stamp(),
+        building: None,
+    };
+    Ok(read_prices(op))
 }
 
 pub fn bulk_create(args: &[Input], ctx: &Context) -> Result<Step> {
@@ -170,10 +282,21 @@ pub fn bulk_create(args: &[Input], ctx: &Context) -> Result<Step> {
             }
         }
     }
-    commit_created(Create { rewards, answer: Created::Bulk(results) }, &ctx.stamp())
+    if rewards.is_empty() {
+        let answer = Created::Bulk(results);
+        return commit_created(
+            Create { rewards, answer, job_id: String::new(), at: ctx.stamp(), building: None },
+            None,
+        );
+    }
+    let job_id = ctx.fresh_id(MAX_BULK)?;
+    let op = Create { rewards, answer: Created::Bulk(results), job_id, at: ctx.stamp(), building: None };
+    Ok(read_prices(op))
 }
 
-fn commit_created(create: Create, at: &Stamp) -> Result<Step> {
+/// Commits the created rewards with `prices` (`reward-prices` as read, and its version).
+fn commit_created(create: Create, prices: Option<(PricesRecord, u64)>) -> Result<Step> {
+    let at = &create.at.clone();
     let mut views = Vec::with_capacity(create.rewards.len());
     let mut writes = Vec::with_capacity(create.rewards.len());
     let mut event_list = Vec::new();
@@ -189,10 +312,13 @@ fn commit_created(create: Create, at: &Stamp) -> Result<Step> {
         Created::One => format!("{{\"reward\":{}}}", views.first().map_or("null", String::as_str)),
         Created::Bulk(results) => bulk_answer(results, &create.rewards, &views)?,
     };
-    if writes.is_empty() {
+    let Some((before, version)) = prices.filter(|_| !writes.is_empty()) else {
         return Ok(Step::done(result));
-    }
-    Ok(Step::new(Request::Commit(writes, Outcome { result, events: events::list(&event_list) }), create))
+    };
+    let costs: Vec<i64> = create.rewards.iter().filter_map(counted_cost).collect();
+    let outcome = Outcome { result, events: events::list(&event_list) };
+    let job_id = create.job_id.clone();
+    commit_change(Box::new(create), writes, before, version, None, &costs, outcome, job_id, *at)
 }
 
 fn bulk_answer(
@@ -223,12 +349,24 @@ fn bulk_answer(
 }
 
 impl Machine for Create {
-    fn resume(self: Box<Self>, _io: Io) -> Result<Step> {
-        Err(LoyaltyError::storage_protocol("a create of rewards reads nothing"))
+    fn resume(mut self: Box<Self>, io: Io) -> Result<Step> {
+        let prices = match self.building.take() {
+            Some(building) => building.scanned(io)?,
+            None => Prices::from_read(expect_read(io, 1)?.first().and_then(Option::as_ref))?,
+        };
+        match prices_or_scan(prices, *self, |op, p| op.building = Some(p)) {
+            Ok((op, prices, version)) => commit_created(op, Some((prices, version))),
+            Err(scan) => Ok(scan),
+        }
     }
 
-    /// A fresh id already names a reward: the id generator repeated itself.
-    fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
+    /// A reward change moved `reward-prices` meanwhile (read it again); or a fresh id already
+    /// names a reward: the id generator repeated itself.
+    fn conflict(mut self: Box<Self>, key: &str) -> Result<Step> {
+        if key == keys::REWARD_PRICES {
+            self.building = None;
+            return Ok(read_prices(*self));
+        }
         let id = key.strip_prefix(keys::REWARD_PREFIX).unwrap_or(key);
         Err(LoyaltyError::new(
             Code::AlreadyExists,
@@ -272,12 +410,20 @@ pub struct Modify {
     id: String,
     revision: u64,
     change: Change,
+    job_id: String,
     at: Stamp,
+    /// The reward as read, while `reward-prices` is built from the rewards (when absent).
+    building: Option<(Option<Stored>, Prices)>,
 }
 
-fn modify(id: String, revision: u64, change: Change, ctx: &Context) -> Step {
+fn read_modified(op: Modify) -> Step {
+    Step::new(Request::Read(vec![keys::reward(&op.id), keys::REWARD_PRICES.into()]), op)
+}
+
+fn modify(id: String, revision: u64, change: Change, ctx: &Context) -> Result<Step> {
     let key = keys::reward(&id);
-    Step::new(Request::Read(vec![key.clone()]), Modify { id, revision, change, at: ctx.stamp() }).locking(vec![key])
+    let op = Modify { id, revision, change, job_id: ctx.fresh_id(0)?, at: ctx.stamp(), building: None };
+    Ok(read_modified(op).locking(vec![key]))
 }
 
 fn required_revision(c: &mut Check, field: &str, v: &Input) -> Option<u64> {
@@ -311,7 +457,7 @@ pub fn update(args: &[Input], ctx: &Context) -> Result<Step> {
     }
     c.finish()?;
     match (id, revision, change) {
-        (Some(id), Some(revision), Some(change)) => Ok(modify(id, revision, change, ctx)),
+        (Some(id), Some(revision), Some(change)) => modify(id, revision, change, ctx),
         _ => Err(LoyaltyError::internal("INVALID_STATE", "a checked update went missing")),
     }
 }
@@ -322,7 +468,7 @@ pub fn delete(args: &[Input], ctx: &Context) -> Result<Step> {
     let revision = required_revision(&mut c, "revision", arg(args, 1));
     c.finish()?;
     match (id, revision) {
-        (Some(id), Some(revision)) => Ok(modify(id, revision, Change::Delete, ctx)),
+        (Some(id), Some(revision)) => modify(id, revision, Change::Delete, ctx),
         _ => Err(LoyaltyError::internal("INVALID_STATE", "a checked delete went missing")),
     }
 }
@@ -340,9 +486,35 @@ fn type_fixed(field: &str, reward: &RewardRecord, given: &str) -> LoyaltyError {
 }
 
 impl Machine for Modify {
-    fn resume(self: Box<Self>, io: Io) -> Result<Step> {
-        let stored = expect_read(io, 1)?.into_iter().next().flatten();
+    fn resume(mut self: Box<Self>, io: Io) -> Result<Step> {
+        let (stored, prices) = match self.building.take() {
+            Some((stored, building)) => (stored, building.scanned(io)?),
+            None => {
+                let mut values = expect_read(io, 2)?.into_iter();
+                let stored = values.next().flatten();
+                (stored, Prices::from_read(values.next().flatten().as_ref())?)
+            }
+        };
+        let kept = stored.clone();
+        let (op, prices, prices_version) = match prices_or_scan(prices, *self, |op, p| op.building = Some((kept, p))) {
+            Ok(ready) => ready,
+            Err(scan) => return Ok(scan),
+        };
+        op.decide(stored, prices, prices_version)
+    }
+
+    /// Someone changed the reward or the prices meanwhile: read them again (the reward's
+    /// revision then decides).
+    fn conflict(mut self: Box<Self>, _key: &str) -> Result<Step> {
+        self.building = None;
+        Ok(read_modified(*self))
+    }
+}
+
+impl Modify {
+    fn decide(self, stored: Option<Stored>, prices: PricesRecord, prices_version: u64) -> Result<Step> {
         let (mut reward, version) = read_reward(&self.id, stored)?;
+        let cost_before = counted_cost(&reward);
         if reward.revision != self.revision {
             return Err(LoyaltyError::new(
                 Code::Aborted,
@@ -388,13 +560,10 @@ impl Machine for Modify {
         };
         let events = events::list(event_json.as_slice());
         let writes = vec![Write::put(keys::reward(&reward.id), encode(&reward)?, version)];
-        Ok(Step::new(Request::Commit(writes, Outcome { result, events }), *self))
-    }
-
-    /// Someone changed the reward meanwhile: read it again (its revision then decides).
-    fn conflict(self: Box<Self>, _key: &str) -> Result<Step> {
-        let key = keys::reward(&self.id);
-        Ok(Step::new(Request::Read(vec![key]), *self))
+        let cost_after: Vec<i64> = counted_cost(&reward).into_iter().collect();
+        let (job_id, at) = (self.job_id.clone(), self.at);
+        let outcome = Outcome { result, events };
+        commit_change(Box::new(self), writes, prices, prices_version, cost_before, &cost_after, outcome, job_id, at)
     }
 }
 

@@ -55,6 +55,11 @@ pub struct AccountRecord {
     pub updated_ms: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_activity_ms: Option<i64>,
+    /// Whether the balance affords an active reward at the account's tier, as last announced
+    /// (`account_reward_availability_updated`); absent (false) in records written before it
+    /// was kept. See `ops::availability`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reward_available: bool,
     pub contact: ContactSnapshot,
 }
 

@@ -145,6 +145,9 @@ fn account_record(out: &mut Out, a: &AccountRecord) {
     if let Some(ms) = a.last_activity_ms {
         out.field(name!("lastActivityMs")).int(ms);
     }
+    if a.reward_available {
+        out.field(name!("rewardAvailable")).bool(true);
+    }
     let c = &a.contact;
     out.field(name!("contact")).open();
     out.opt_str(name!("memberId"), c.member_id.as_deref());
@@ -268,8 +271,7 @@ fn account_view_into(out: &mut Out, a: &AccountRecord) {
     out.field(name!("contactId")).str(&a.contact_id);
     out.opt_str(name!("memberId"), c.member_id.as_deref());
     points(out.field(name!("points")), &a.points);
-    // No rewards exist yet, so no balance can redeem one.
-    out.field(name!("rewardAvailable")).bool(false);
+    out.field(name!("rewardAvailable")).bool(a.reward_available);
     out.field(name!("_createdDate")).int(a.created_ms);
     out.field(name!("_updatedDate")).int(a.updated_ms);
     if let Some(ms) = a.last_activity_ms {
@@ -327,7 +329,7 @@ pub fn transaction_view(t: &TransactionRecord) -> String {
 /// activity ms, revision, tier points, picture height, picture width`, then the length in UTF-16
 /// units of each string: the id, the contact id, the member id, the name, the email, the picture
 /// URL and the transaction id (absent ones empty). Flags: 1 member id, 2 name, 4 email, 8 last
-/// activity, 16 transaction id.
+/// activity, 16 transaction id, 32 reward available.
 pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: bool) -> String {
     if !packed {
         let mut out = Out::with_capacity(640);
@@ -354,7 +356,8 @@ pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: b
         | u64::from(c.name.is_some()) << 1
         | u64::from(c.email.is_some()) << 2
         | u64::from(a.last_activity_ms.is_some()) << 3
-        | u64::from(transaction_id.is_some()) << 4;
+        | u64::from(transaction_id.is_some()) << 4
+        | u64::from(a.reward_available) << 5;
     let p = &a.points;
     let mut out = Packer::with_capacity(21, 192);
     for n in [
@@ -551,6 +554,7 @@ pub fn read_account(text: &str) -> Option<AccountRecord> {
         Some(()) => Some(r.int()?),
         None => None,
     };
+    let reward_available = r.lit(concat!(",", name!("rewardAvailable"), "true")).is_some();
     r.lit(concat!(",", name!("contact"), "{"))?;
     let mut first = true;
     let member_id = r.opt_str(&mut first, name!("memberId"))?;
@@ -580,6 +584,7 @@ pub fn read_account(text: &str) -> Option<AccountRecord> {
         created_ms,
         updated_ms,
         last_activity_ms,
+        reward_available,
         contact: super::ContactSnapshot {
             member_id: member_id.map(str::to_owned),
             name: name.map(str::to_owned),
@@ -745,8 +750,17 @@ mod tests {
         let contact =
             (proptest::option::of(text()), proptest::option::of(text()), proptest::option::of(text()), picture)
                 .prop_map(|(member_id, name, email, picture)| ContactSnapshot { member_id, name, email, picture });
-        (text(), text(), points, int(), any::<u64>(), (int(), int(), proptest::option::of(int())), contact).prop_map(
-            |(id, contact_id, points, tier_points, revision, (created_ms, updated_ms, last_activity_ms), contact)| {
+        let dates = (int(), int(), proptest::option::of(int()), any::<bool>());
+        (text(), text(), points, int(), any::<u64>(), dates, contact).prop_map(
+            |(
+                id,
+                contact_id,
+                points,
+                tier_points,
+                revision,
+                (created_ms, updated_ms, last_activity_ms, reward_available),
+                contact,
+            )| {
                 AccountRecord {
                     schema: 1,
                     id,
@@ -757,6 +771,7 @@ mod tests {
                     created_ms,
                     updated_ms,
                     last_activity_ms,
+                    reward_available,
                     contact,
                 }
             },
@@ -921,6 +936,7 @@ mod tests {
             created_ms: 0,
             updated_ms: 0,
             last_activity_ms: None,
+            reward_available: false,
             contact: ContactSnapshot::default(),
         });
         assert!(super::read_account(&a).is_some());

@@ -17,8 +17,10 @@
 //! | `coupon-code/<code>` | index: the coupon that has a code (codes are unique) |
 //! | `account-coupon/<accountId>/<couponId>` | index: an account's coupons |
 //! | `redeem/<accountId>/<idempotencyKey>` | a redemption of the account made with that key, for retries |
+//! | `reward-prices` | the prices of the active rewards, which decide `rewardAvailable` (absent until a reward change) |
 
 pub const PROGRAM: &str = "program";
+pub const REWARD_PRICES: &str = "reward-prices";
 pub const ACCOUNT_PREFIX: &str = "acct/";
 pub const LEDGER_TIME_PREFIX: &str = "ledger-time/";
 pub const LEDGER_PREFIX: &str = "ledger/";

@@ -232,6 +232,18 @@ impl RewardRecord {
         }
     }
 
+    /// The base tier's `costInPoints` (the price until tiers exist), whichever kind it is.
+    pub fn base_cost(&self) -> Option<i64> {
+        let coupon = self.coupon_reward.as_ref().filter(|_| self.kind == RewardType::CouponReward);
+        let discount = self.discount_amount.as_ref().filter(|_| self.kind == RewardType::DiscountAmount);
+        match (discount, coupon) {
+            (Some(d), _) => d.configs_by_tier.iter().find(|c| c.tier_id.is_none()).map(|c| c.cost_in_points),
+            (_, Some(c)) => c.configs().iter().find(|c| c.tier_id.is_none()).map(|c| c.cost_in_points),
+            _ => None,
+        }
+        .map(i64::from)
+    }
+
     /// Replaces the details (and so the type) with `details`.
     pub fn set_details(&mut self, details: Details) {
         self.kind = details.kind();

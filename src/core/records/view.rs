@@ -219,8 +219,7 @@ pub fn account(a: &AccountRecord) -> AccountView<'_> {
         contact_id: &a.contact_id,
         member_id: contact.member_id.as_deref(),
         points: &a.points,
-        // No rewards exist yet, so no balance can redeem one.
-        reward_available: false,
+        reward_available: a.reward_available,
         created_date: a.created_ms,
         updated_date: a.updated_ms,
         last_activity_date: a.last_activity_ms,

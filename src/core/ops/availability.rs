@@ -1,0 +1,114 @@
+//! `rewardAvailable`: whether an account's balance affords at least one active reward (its
+//! base-tier price, until tiers exist). It is stored in the account and changed, with an
+//! `account_reward_availability_updated` event, exactly when it flips:
+//!
+//! * **On a balance change** (earn, adjust, redeem, refund, bulk adjust): the change reads
+//!   `reward-prices` ([`PricesRecord`]) in the same batch as the account, sets the flag from the
+//!   new balance, and commits with a check that `reward-prices` is still at the version read (a
+//!   reward change meanwhile makes it read again). Trigger `BALANCE_UPDATED`.
+//! * **On a reward change** that moves the lowest price: the reward's commit updates
+//!   `reward-prices` and creates a job (`rewardAvailability`, see [`super::bulk_adjust`]) that
+//!   takes every account, 100 at a time, and commits the flipped flags with their events, the
+//!   job's position, a check of `reward-prices`, and a check of every account it looked at (so a
+//!   balance change that raced the batch makes the batch scan again). The reward call answers
+//!   once the job has finished; until the job reaches an account, that account shows the
+//!   previous value. A crash leaves the job running for `resumeJobs()`. Trigger
+//!   `REWARD_UPDATED`. A change that keeps the lowest price changes no flag and runs no job.
+//!
+//! A store written before the flag was kept has no `reward-prices`: balance changes read that
+//! as "no active reward", and the first reward change builds the record from the rewards (a scan
+//! of them) and runs the job, which sets every account's flag.
+
+use super::events::{self, Entity, EventSpec};
+use crate::core::error::Result;
+use crate::core::protocol::{expect_scan, Io, ScanRequest, Stored, Write};
+use crate::core::query::fields::decode_reward;
+use crate::core::records::prices::counted_cost;
+use crate::core::records::{self, keys, AccountRecord, PricesRecord};
+
+/// Job kind of the recomputation after a reward change.
+pub const KIND: &str = "rewardAvailability";
+
+/// Why a flag flipped (`updateTrigger`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Balance,
+    Reward,
+}
+
+impl Trigger {
+    fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Balance => "BALANCE_UPDATED",
+            Trigger::Reward => "REWARD_UPDATED",
+        }
+    }
+}
+
+/// The prices as read with their version (absent: no active reward, version 0).
+pub fn read(stored: Option<&Stored>) -> Result<(PricesRecord, u64)> {
+    match stored {
+        Some(s) => Ok((records::decode(keys::REWARD_PRICES, &s.value)?, s.version)),
+        None => Ok((PricesRecord::empty(), 0)),
+    }
+}
+
+/// The check a balance change commits with: the prices are still those it read.
+pub fn check(version: u64) -> Write {
+    Write::check(keys::REWARD_PRICES, version)
+}
+
+/// Sets the account's flag from its balance; true when it flipped.
+pub fn settle(account: &mut AccountRecord, prices: &PricesRecord) -> bool {
+    let now = prices.affords(account.points.balance);
+    let flipped = now != account.reward_available;
+    account.reward_available = now;
+    flipped
+}
+
+/// `account_reward_availability_updated` of a flip, at the account's revision.
+pub fn event(account: &AccountRecord, trigger: Trigger, now_ms: i64) -> Result<String> {
+    let data =
+        format!("{{\"rewardAvailable\":{},\"updateTrigger\":\"{}\"}}", account.reward_available, trigger.as_str());
+    let spec = EventSpec::of(Entity::Account, "reward_availability_updated", &account.id, account.revision, now_ms);
+    events::event(spec, "data", &data)
+}
+
+/// Rewards read per page while building `reward-prices` from them.
+const PAGE: u32 = 100;
+
+/// `reward-prices` as a reward change finds it: read, or being built from the rewards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prices {
+    Ready(PricesRecord, u64),
+    /// Absent: the rewards are scanned (this page next) and counted so far.
+    Building(ScanRequest, PricesRecord),
+}
+
+fn page(after: Option<String>) -> ScanRequest {
+    ScanRequest { prefix: keys::REWARD_PREFIX.into(), after, limit: PAGE, reverse: false }
+}
+
+impl Prices {
+    /// From the read of `reward-prices`.
+    pub fn from_read(stored: Option<&Stored>) -> Result<Prices> {
+        match stored {
+            Some(_) => read(stored).map(|(p, v)| Prices::Ready(p, v)),
+            None => Ok(Prices::Building(page(None), PricesRecord::empty())),
+        }
+    }
+
+    /// With the answer to the scan of a page of rewards.
+    pub fn scanned(self, io: Io) -> Result<Prices> {
+        let Prices::Building(request, mut prices) = self else { return Ok(self) };
+        let rows = expect_scan(io, &request)?;
+        let more = rows.len() as u32 == request.limit;
+        let last = rows.last().map(|r| r.key.clone());
+        for row in rows {
+            if let Some(cost) = counted_cost(&decode_reward(&row.key, &row.value)?) {
+                prices.add(cost);
+            }
+        }
+        Ok(if more { Prices::Building(page(last), prices) } else { Prices::Ready(prices, 0) })
+    }
+}
