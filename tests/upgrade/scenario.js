@@ -45,10 +45,20 @@ export async function write(createLoyaltyBackend, storage) {
   await loyalty.accounts.adjustPoints(ids[0], { amount: -5, description: 'Correction' });
   const omar = await loyalty.accounts.getAccount(ids[1]);
   await loyalty.accounts.adjustPoints(ids[1], { balance: 100, revision: omar.revision, description: 'Set by hand' });
+  // Rewards, a redemption with a retry key, and a refunded one.
+  const rewards = [
+    await loyalty.rewards.createReward({ name: 'Ten off', active: true, couponReward: { fixedAmount: { configsByTier: [{ costInPoints: 30, amount: 10 }] }, minimumSubtotal: 50 } }),
+    await loyalty.rewards.createReward({ name: 'Later', couponReward: { freeShipping: { configsByTier: [{ costInPoints: 5 }] } } }),
+  ];
+  const redemption = { rewardId: rewards[0]._id, options: { loyaltyAccountId: ids[1], idempotencyKey: 'old-redeem-1' } };
+  const { coupon } = await loyalty.coupons.redeemPointsForCoupon(redemption.rewardId, redemption.options);
+  const { coupon: spent } = await loyalty.coupons.redeemPointsForCoupon(rewards[0]._id, { loyaltyAccountId: ids[1] });
+  await loyalty.refunds.refundLoyaltyCoupon(spent._id);
+  const coupons = [await loyalty.coupons.getLoyaltyCoupon(coupon._id), await loyalty.coupons.getLoyaltyCoupon(spent._id)];
   const accounts = [];
   for (const id of ids) accounts.push(await loyalty.accounts.getAccount(id));
   const { loyaltyProgram } = await loyalty.programs.getLoyaltyProgram();
-  return json({ program: loyaltyProgram, accounts, transactions: await ledger(loyalty), earns });
+  return json({ program: loyaltyProgram, accounts, transactions: await ledger(loyalty), earns, rewards, coupons, redemption });
 }
 
 /** Every field of `old` has the same value in `now` (the current package may add fields). */
@@ -110,6 +120,20 @@ export async function check(createLoyaltyBackend, storage, written) {
   }
   expect(await reason(loyalty.accounts.earnPoints(written.earns[0].accountId, { ...written.earns[0].request, amount: 999 })) === 'IDEMPOTENCY_KEY_REUSED', 'a reused key with another amount is refused');
 
+  // Rewards and coupons of the previous release read back the same; a redemption's key keeps
+  // its meaning (its retry answers the same coupon and takes nothing).
+  for (const reward of written.rewards ?? []) missing(reward, json(await loyalty.rewards.getReward(reward._id)), `reward ${reward.name}`, problems);
+  for (const coupon of written.coupons ?? []) missing(coupon, json(await loyalty.coupons.getLoyaltyCoupon(coupon._id)), `coupon ${coupon._id}`, problems);
+  if (written.redemption) {
+    const { rewardId, options } = written.redemption;
+    const again = await loyalty.coupons.redeemPointsForCoupon(rewardId, options);
+    expect(again.coupon._id === written.coupons[0]._id, 'retrying a stored redemption key answers its coupon');
+    const omar = written.accounts[1];
+    expect((await loyalty.accounts.getAccount(omar._id)).points.balance === omar.points.balance, 'and takes nothing');
+    // A store of that release has no reward-prices: flags read false until the first reward change.
+    expect(written.accounts.every((a) => a.rewardAvailable === false), 'the previous release stored no rewardAvailable');
+  }
+
   // And the store keeps working: revisions, contact uniqueness, new accounts, new features.
   const [dana] = written.accounts;
   const adjusted = await loyalty.accounts.adjustPoints(dana._id, { amount: 7, revision: dana.revision });
@@ -121,8 +145,12 @@ export async function check(createLoyaltyBackend, storage, written) {
   const ranked = await loyalty.accounts.queryLoyaltyAccounts().descending('points.balance').find();
   const balances = ranked.items.map((a) => a.points.balance);
   expect(ranked.items.length === 4 && balances.every((b, i) => i === 0 || balances[i - 1] >= b), `an account query sorts old and new accounts together (${balances})`);
-  // Rewards and coupons, newer than the stored accounts, work on them.
+  // Rewards and coupons work on the stored accounts; the first reward change sets every
+  // account's rewardAvailable from its balance.
   const reward = await loyalty.rewards.createReward({ name: 'Upgrade', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: 2 }] } } });
+  for (const account of (await loyalty.accounts.queryLoyaltyAccounts().limit(100).find()).items) {
+    expect(account.rewardAvailable === account.points.balance >= 2, `after a reward change, ${account.contactId} with ${account.points.balance} points shows rewardAvailable ${account.rewardAvailable}`);
+  }
   const { coupon } = await loyalty.coupons.redeemPointsForCoupon(reward._id, { loyaltyAccountId: dana._id, idempotencyKey: 'upgrade-1' });
   const spent = await loyalty.accounts.getAccount(dana._id);
   expect(coupon.accountId === dana._id && spent.points.redeemed === 2 && spent.points.balance === dana.points.balance + 7 - 2, 'a stored account redeems points for a coupon');
