@@ -95,12 +95,23 @@ impl Record for AccountRecord {
     }
 }
 
-/// `contact/<id>` and `member/<id>` entries.
-#[derive(serde::Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+/// `contact/<id>` and `member/<id>` entries (read through `Input`, as the coupon indexes are).
+#[derive(serde::Serialize, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct IndexRecord {
     pub schema: u32,
     pub account_id: String,
+}
+
+impl<'de> Deserialize<'de> for IndexRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::via_input(d, "index", |v| {
+            Some(IndexRecord {
+                schema: super::read::whole(v, "schema")?.min(u64::from(u32::MAX)) as u32,
+                account_id: super::read::text(v, "accountId")?,
+            })
+        })
+    }
 }
 
 impl Record for IndexRecord {

@@ -2,9 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::read::{opt_text, opt_whole, text, whole};
+use crate::core::input::Input;
+
 use super::{first_out_of_range, Record, SCHEMA, TIME};
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ProgramStatus {
     Draft,
@@ -22,14 +25,16 @@ impl ProgramStatus {
     }
 }
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ExpirationStatus {
     Disabled,
     Enabled,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+/// Written with serde; read through [`Input`] (one reader for the records read this way: the
+/// program is read once per text, so its reader's speed does not matter).
+#[derive(Serialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ProgramRecord {
     pub schema: u32,
@@ -79,5 +84,39 @@ impl Record for ProgramRecord {
             ("createdMs", self.created_ms.unwrap_or(0).into(), 0, TIME),
             ("updatedMs", self.updated_ms.unwrap_or(0).into(), 0, TIME),
         ])
+    }
+}
+
+fn program(v: &Input) -> Option<ProgramRecord> {
+    let status = match text(v, "status")?.as_str() {
+        "DRAFT" => ProgramStatus::Draft,
+        "ACTIVE" => ProgramStatus::Active,
+        "PAUSED" => ProgramStatus::Paused,
+        _ => return None,
+    };
+    let expiration_status = match text(v, "expirationStatus")?.as_str() {
+        "DISABLED" => ExpirationStatus::Disabled,
+        "ENABLED" => ExpirationStatus::Enabled,
+        _ => return None,
+    };
+    let small = |name: &str| whole(v, name).and_then(|n| u32::try_from(n).ok());
+    let time = |name: &str| opt_whole(v, name).map(|t| t.map(|t| t.min(i64::MAX as u64) as i64));
+    Some(ProgramRecord {
+        schema: small("schema")?,
+        status,
+        name: opt_text(v, "name")?,
+        point_name: opt_text(v, "pointName")?,
+        point_icon: opt_text(v, "pointIcon")?,
+        expiration_status,
+        months_of_inactivity: small("monthsOfInactivity")?,
+        expiring_points_percentage: small("expiringPointsPercentage")?,
+        created_ms: time("createdMs")?,
+        updated_ms: time("updatedMs")?,
+    })
+}
+
+impl<'de> Deserialize<'de> for ProgramRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::via_input(d, "program", program)
     }
 }

@@ -2,10 +2,11 @@
 
 use serde::Deserialize;
 
-use super::read::text;
+use super::read::{int, opt_text, text, whole};
 use super::{first_non_guid, first_out_of_range, Record, SAFE, TIME};
+use crate::core::input::Input;
 
-#[derive(serde::Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(serde::Serialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TransactionType {
     Earn,
@@ -46,51 +47,33 @@ pub struct RefundInfo {
     pub refunded_transaction_id: String,
 }
 
-impl<'de> Deserialize<'de> for RedeemInfo {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        super::via_input(d, "redeemInfo", |v| {
-            Some(RedeemInfo {
-                reward_id: text(v, "rewardId")?,
-                reward_type: text(v, "rewardType")?,
-                reference_entity_id: text(v, "referenceEntityId")?,
-            })
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for RefundInfo {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        super::via_input(d, "refundInfo", |v| {
-            Some(RefundInfo { app_id: text(v, "appId")?, refunded_transaction_id: text(v, "refundedTransactionId")? })
-        })
-    }
-}
-
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, serde(rename_all = "camelCase"))]
 pub struct EarnInfo {
     pub app_id: String,
-    #[serde(default)]
     pub activity_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub order_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub channel: Option<String>,
 }
 
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, serde(rename_all = "camelCase"))]
 pub struct AdjustInfo {
     pub app_id: String,
     pub amount_before: i64,
     pub amount_after: i64,
 }
 
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+/// A ledger entry. Written by `json::transaction` and read by `json::read_transaction` in that
+/// form; any other form is read through [`Input`] (one reader shared by the records read this
+/// way, instead of a derived reader per type).
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, serde(rename_all = "camelCase"))]
 pub struct TransactionRecord {
     pub schema: u32,
     pub id: String,
@@ -100,17 +83,76 @@ pub struct TransactionRecord {
     pub created_ms: i64,
     pub amount: i64,
     pub transaction_type: TransactionType,
-    #[serde(default)]
     pub description: String,
     pub idempotency_key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub earn_info: Option<EarnInfo>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub adjust_info: Option<AdjustInfo>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub redeem_info: Option<RedeemInfo>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub refund_info: Option<RefundInfo>,
+}
+
+/// `Some(None)` when `name` is absent (or null), `None` when `read` refuses it.
+fn part<T>(v: &Input, name: &str, read: fn(&Input) -> Option<T>) -> Option<Option<T>> {
+    match v.get(name) {
+        x if x.is_absent() => Some(None),
+        x => read(x).map(Some),
+    }
+}
+
+fn transaction(v: &Input) -> Option<TransactionRecord> {
+    let transaction_type = match v.get("transactionType").text()? {
+        "EARN" => TransactionType::Earn,
+        "ADJUST" => TransactionType::Adjust,
+        "REDEEM" => TransactionType::Redeem,
+        "REFUND" => TransactionType::Refund,
+        _ => return None,
+    };
+    Some(TransactionRecord {
+        schema: u32::try_from(whole(v, "schema")?).ok()?,
+        id: text(v, "id")?,
+        account_id: text(v, "accountId")?,
+        account_revision: whole(v, "accountRevision")?,
+        created_ms: int(v, "createdMs")?,
+        amount: int(v, "amount")?,
+        transaction_type,
+        description: opt_text(v, "description")?.unwrap_or_default(),
+        idempotency_key: text(v, "idempotencyKey")?,
+        earn_info: part(v, "earnInfo", |e| {
+            Some(EarnInfo {
+                app_id: text(e, "appId")?,
+                activity_type: opt_text(e, "activityType")?.unwrap_or_default(),
+                order_id: opt_text(e, "orderId")?,
+                channel: opt_text(e, "channel")?,
+            })
+        })?,
+        adjust_info: part(v, "adjustInfo", |a| {
+            Some(AdjustInfo {
+                app_id: text(a, "appId")?,
+                amount_before: int(a, "amountBefore")?,
+                amount_after: int(a, "amountAfter")?,
+            })
+        })?,
+        redeem_info: part(v, "redeemInfo", |r| {
+            Some(RedeemInfo {
+                reward_id: text(r, "rewardId")?,
+                reward_type: text(r, "rewardType")?,
+                reference_entity_id: text(r, "referenceEntityId")?,
+            })
+        })?,
+        refund_info: part(v, "refundInfo", |r| {
+            Some(RefundInfo { app_id: text(r, "appId")?, refunded_transaction_id: text(r, "refundedTransactionId")? })
+        })?,
+    })
+}
+
+impl<'de> Deserialize<'de> for TransactionRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::via_input(d, "transaction", transaction)
+    }
 }
 
 impl Record for TransactionRecord {
