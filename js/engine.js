@@ -129,7 +129,7 @@ function checkStorage(storage) {
  */
 export function createLoyaltyBackend(options) {
   if (typeof options !== 'object' || options === null) throw optionError('', 'an object', options);
-  const { storage, now = Date.now, newId = randomGuid, contacts, onEvent, onProgress, events, memberTokenSecret, testing } = options;
+  const { storage, now = Date.now, newId = randomGuid, contacts, onEvent, onProgress, events, memberTokenSecret, referenceCoupons, testing } = options;
   // Test hook: operations that must trap before they start (see README, "Correctness").
   const trapBefore = new Set(testing?.trapBefore ?? []);
   checkStorage(storage);
@@ -140,6 +140,10 @@ export function createLoyaltyBackend(options) {
     if (fn !== undefined && fn !== null && typeof fn !== 'function') throw optionError(name, 'a function', fn);
   }
   if (events !== undefined && events !== null && typeof events !== 'object') throw optionError('events', 'a module object of event handlers', events);
+  const hooks = referenceCoupons ?? null;
+  if (hooks !== null && (typeof hooks !== 'object' || typeof hooks.create !== 'function' || typeof hooks.void !== 'function')) {
+    throw optionError('referenceCoupons', 'an object with create and void functions', hooks);
+  }
   const table = operationTable();
   const rows = new Map(table.operations.map((op) => [op.name, op]));
   const hub = eventHub({ onEvent, events, table, newEventId: randomGuid });
@@ -180,6 +184,16 @@ export function createLoyaltyBackend(options) {
       return await storage[name](arg);
     } catch (cause) {
       throw storageError(name, cause);
+    }
+  }
+
+  /** Calls the host's coupon hook `name`: `{ ok }` with what it resolved to, or `{ error }`. */
+  async function callHook(name, payload) {
+    try {
+      const ok = await hooks[name](JSON.parse(payload));
+      return { ok: ok ?? null };
+    } catch (cause) {
+      return { error: describe(cause) };
     }
   }
 
@@ -244,6 +258,9 @@ export function createLoyaltyBackend(options) {
         case 'ids':
           step = advance(step, 'ids', freshIds(step.count), born);
           break;
+        case 'hook':
+          step = advance(step, 'hook', await callHook(step.hook, step.payload), born);
+          break;
         case 'commit':
         case 'batch': {
           const result = await commit(step);
@@ -275,11 +292,11 @@ export function createLoyaltyBackend(options) {
   }
 
   /**
-   * `start` flags: 1 = a contacts resolver, 2 = someone listens to events, 4 = an answer that is
+   * `start` flags: 1 = a contacts resolver, 2 = someone listens to events, 8 = coupon hooks, 4 = an answer that is
    * one account may come packed (`packed`: the caller builds answers with parseAnswer).
    */
   function flags(packed) {
-    return (typeof contacts === 'function' ? 1 : 0) | (hub.listening ? 2 : 0) | (packed ? 4 : 0);
+    return (typeof contacts === 'function' ? 1 : 0) | (hub.listening ? 2 : 0) | (packed ? 4 : 0) | (hooks !== null ? 8 : 0);
   }
 
   /** Starts an operation in wasm; the step remembers the instance generation holding its state. */

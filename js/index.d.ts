@@ -65,10 +65,30 @@ export interface LoyaltyBackendOptions {
   events?: Record<string, unknown>;
   /** Receives the progress of every job batch (e.g. `bulkAdjustPoints`). */
   onProgress?: (job: Job) => void | Promise<void>;
+  /**
+   * The host's own coupon system (a shop's): a redemption asks `create` for the reference coupon
+   * (it must resolve to `{ code }`, and treat `referenceCouponId` as its idempotency key), and
+   * `void` withdraws one (idempotent; it must succeed when there is nothing to void). See the
+   * README, "Reference coupons", for every window between the hooks and the commits.
+   */
+  referenceCoupons?: {
+    create(request: ReferenceCouponRequest): Promise<{ code: string }> | { code: string };
+    void(request: ReferenceCouponRequest): Promise<unknown> | unknown;
+  };
   /** Signs member tokens (16+ characters); without it, a random secret per backend. */
   memberTokenSecret?: string;
   /** Test hooks. `trapBefore`: operations (method names, or "verify") that force a WebAssembly trap first. */
   testing?: { trapBefore?: string[] };
+}
+
+export interface ReferenceCouponRequest {
+  referenceCouponId: string;
+  loyaltyCouponId: string;
+  accountId: string;
+  memberId?: string | null;
+  rewardId: string;
+  name: string;
+  specification: Record<string, unknown>;
 }
 
 export interface Discrepancy {
@@ -476,7 +496,7 @@ export interface LoyaltyCoupon {
   /** The `REDEEM` transaction that paid for it. */
   transactionId: string;
   couponReference: { couponId: string; code: string; name: string; specification: CouponSpecification; deleted: boolean };
-  status: 'ACTIVE' | 'ARCHIVED';
+  status: 'ACTIVE' | 'ARCHIVED' | 'PENDING' | 'FAILED';
   rewardName: string;
   revision: string;
   _createdDate: Date;
@@ -557,6 +577,8 @@ export interface Jobs {
   getJob(jobId: string): Promise<{ job: Job }>;
   /** Runs every job left running (after a crash) to its end. */
   resumeJobs(): Promise<{ resumed: string[] }>;
+  /** Ends redemptions that the coupon hooks left half-way (see README, "Reference coupons"). */
+  settleCoupons(options?: { olderThanMs?: number }): Promise<{ settled: string[]; waiting: number; failed: number }>;
 }
 
 /** The engine's own: refunds of coupons (not part of Wix's API). */

@@ -56,6 +56,9 @@ export function unpack(packed) {
       step.progress = segments[0];
       step.events = segments[1];
       break;
+    case 'hook':
+      step.payload = segments[0];
+      break;
     default:
   }
   if (step.t === 'commit' || step.t === 'batch') {

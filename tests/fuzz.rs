@@ -257,6 +257,7 @@ fn execute(rng: &mut Rng, records: &[(String, String)]) {
                 has_contacts: rng.below(2) == 0,
                 want_events: rng.below(2) == 0,
                 packed_answers: false,
+                coupon_hooks: rng.below(2) == 0,
                 program: match rng.below(3) {
                     0 => None,
                     1 => records
@@ -298,6 +299,14 @@ fn execute(rng: &mut Rng, records: &[(String, String)]) {
                             .collect(),
                     ),
                     Request::Contact(_) => Io::Contact(value(rng, 0)),
+                    // A hook's outcome: what it resolved to (anything), or an error.
+                    Request::Hook(_, payload) => {
+                        assert_json(payload, "a hook's payload");
+                        Io::Hook(Input::Object(vec![(
+                            if rng.below(3) == 0 { "error" } else { "ok" }.into(),
+                            value(rng, 0),
+                        )]))
+                    }
                     Request::Ids(n) => Io::Ids((0..*n).map(|_| guid(rng.next() % 1000)).collect()),
                     Request::Batch(_, batch) => {
                         assert_json(&batch.events, "batch events");

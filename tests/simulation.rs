@@ -194,6 +194,7 @@ impl Sim {
             has_contacts: false,
             want_events: false,
             packed_answers: false,
+            coupon_hooks: false,
             program,
         }
     }

@@ -100,7 +100,12 @@ pub struct Operation {
     /// Progress reports of those batches.
     pub progress: Vec<String>,
     ids: Ids,
+    /// The host's coupon hooks (`referenceCoupons`), if any.
+    pub hooks: Option<Hooks>,
 }
+
+/// The host's coupon hooks, as a test plays them: `(name, payload) → { ok } | { error }`.
+pub type Hooks = Rc<dyn Fn(&str, &Input) -> Input>;
 
 pub enum Progress {
     Pending,
@@ -122,6 +127,7 @@ impl Operation {
             batch_events: Vec::new(),
             progress: Vec::new(),
             ids,
+            hooks: None,
         })
     }
 
@@ -143,6 +149,14 @@ impl Operation {
             Request::Ids(n) => {
                 let ids = (0..n).map(|_| next_guid(&self.ids)).collect();
                 operations::resume(state, Io::Ids(ids))
+            }
+            Request::Hook(name, payload) => {
+                let payload: Input = serde_json::from_str(&payload).unwrap_or(Input::Null);
+                let answer = match &self.hooks {
+                    Some(hooks) => hooks(name, &payload),
+                    None => Input::Object(vec![("error".into(), Input::String("no hooks".into()))]),
+                };
+                operations::resume(state, Io::Hook(answer))
             }
             Request::Done(outcome) => return Progress::Finished(Ok(outcome)),
             Request::Commit(writes, outcome) => match store.commit(&writes) {
@@ -211,6 +225,8 @@ pub struct Backend {
     pub contacts: Option<ContactsResolver>,
     /// Who calls (an admin unless a test acts as a member).
     pub caller: Caller,
+    /// The host's coupon hooks, if it plugged in its own coupon system.
+    pub hooks: Option<Hooks>,
 }
 
 /// Answers `contactId → contact` (an object, or `Input::Null` for no such contact).
@@ -224,6 +240,7 @@ impl Default for Backend {
             ids: Rc::new(Cell::new(1)),
             events: vec![],
             contacts: None,
+            hooks: None,
             caller: Caller::Admin,
         }
     }
@@ -242,13 +259,16 @@ impl Backend {
             has_contacts: self.contacts.is_some(),
             want_events: true,
             packed_answers: false,
+            coupon_hooks: self.hooks.is_some(),
             program: None,
         }
     }
 
     pub fn start(&mut self, op: &str, args: &[Input]) -> Result<Operation> {
         let ctx = self.context(op);
-        Operation::start_with_ids(op, args, &ctx, self.ids.clone())
+        let mut operation = Operation::start_with_ids(op, args, &ctx, self.ids.clone())?;
+        operation.hooks = self.hooks.clone();
+        Ok(operation)
     }
 
     /// Runs `op` to completion and returns what the SDK method resolves to (the response body,

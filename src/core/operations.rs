@@ -14,6 +14,8 @@ use super::input::{quoted, Input};
 use super::ops::coupons;
 #[cfg(feature = "rewards")]
 use super::ops::rewards;
+#[cfg(feature = "coupons")]
+use super::ops::settle;
 use super::ops::{
     adjust, bulk_adjust, create_account, earn, get_account, jobs, list_accounts, program, query_accounts, transactions,
 };
@@ -710,6 +712,7 @@ pub const OPERATIONS: &[Operation] = &[
     // ------------------------------------------------------------------ the engine's own
     op(Jobs, "getJob").args(&[field("jobId")]).start(jobs::get),
     op(Jobs, "resumeJobs").mutates(0).start(jobs::resume_all),
+    op(Jobs, "settleCoupons").args(&[rest("options")]).mutates(0).start_gated(gated!("coupons", settle::start)),
     op(Refunds, "refundLoyaltyCoupon")
         .args(&[field("loyaltyCouponId"), rest("options")])
         .mutates(1)

@@ -89,6 +89,9 @@ pub enum Request {
     Contact(String),
     /// This many fresh ids from the host's id generator (jobs need them batch by batch).
     Ids(u32),
+    /// Call the host's hook of this name (`referenceCoupons.create` / `.void`) with this JSON
+    /// payload: answered with [`Io::Hook`].
+    Hook(&'static str, String),
     /// Commit these writes and carry on: answered with [`Io::Committed`] or [`Io::Conflict`].
     Batch(Vec<Write>, Batch),
     /// Commit these writes; once applied, the operation has ended with this outcome.
@@ -105,6 +108,8 @@ pub enum Io {
     /// The contacts resolver's answer (`null` = no such contact).
     Contact(Input),
     Ids(Vec<String>),
+    /// A hook's outcome: `{ ok: <what it resolved to> }` or `{ error: <message> }`.
+    Hook(Input),
     /// A batch was committed.
     Committed,
     /// The commit was refused: this key was not at the version expected.
@@ -216,6 +221,9 @@ pub struct Context {
     /// Whether an answer that is one account may come packed (see `records::json::account_answer`),
     /// for the JS face to build without parsing; else every answer is JSON.
     pub packed_answers: bool,
+    /// Whether the host plugged in its own coupon system (`referenceCoupons`): a redemption then
+    /// asks it for the reference coupon (see `ops::coupons`).
+    pub coupon_hooks: bool,
     /// The program record as the host last saw it, if it did: lets `createAccount` commit
     /// without reading first (its commit checks that the program is still at that version).
     pub program: Option<Stored>,
@@ -230,6 +238,7 @@ impl Context {
             has_contacts: false,
             want_events: false,
             packed_answers: false,
+            coupon_hooks: false,
             program: None,
         }
     }

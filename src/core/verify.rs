@@ -18,7 +18,7 @@ use super::records::{
 use super::small::wide;
 
 /// The key families to scan, in order.
-pub const PREFIXES: [&str; 15] = [
+pub const PREFIXES: [&str; 17] = [
     "program",
     "acct/",
     "contact/",
@@ -34,6 +34,8 @@ pub const PREFIXES: [&str; 15] = [
     "account-coupon/",
     "redeem/",
     "reward-prices",
+    "coupon-pending/",
+    "coupon-pending-cursor",
 ];
 
 /// Discrepancies listed at most; the count of the rest is still reported.
@@ -105,6 +107,8 @@ pub struct Verifier {
     account_coupons: Vec<(String, String)>,
     /// The records of redemptions made with keys: (key, record).
     redemptions: Vec<(String, model::RedeemRecord)>,
+    /// `coupon-pending/` entries: (key, coupon id).
+    pending: Vec<(String, String)>,
     /// `reward-prices` as stored, and as recomputed from the rewards.
     prices: Option<model::PricesRecord>,
     counted: model::PricesRecord,
@@ -300,6 +304,14 @@ impl Verifier {
                     self.counted.add(cost);
                 }
             }
+        } else if key.starts_with(keys::PENDING_PREFIX) {
+            if cfg!(feature = "coupons") {
+                if let Some(index) = self.decode::<CouponIndex>(row) {
+                    self.pending.push((key.to_string(), index.coupon_id));
+                }
+            }
+        } else if key == keys::PENDING_CURSOR {
+            // settleCoupons()'s position: nothing to check against.
         } else if key == keys::REWARD_PRICES {
             if cfg!(feature = "rewards") {
                 self.prices = self.decode::<model::PricesRecord>(row);
@@ -504,6 +516,10 @@ impl Verifier {
             };
             match coupon {
                 None => self.report("REDEEM_WITHOUT_COUPON", ids, format!("redemption {} has no coupon", t.id)),
+                Some(c) if !c.paid() => {
+                    let m = format!("coupon {} is {} but redemption {} took its points", c.id, c.status.as_str(), t.id);
+                    self.report("COUPON_STATUS_MISMATCH", ids, m)
+                }
                 Some(c)
                     if c.cost != -t.amount
                         || c.reward_id != info.reward_id
@@ -520,9 +536,31 @@ impl Verifier {
         sort_by_str(&mut codes, first_of);
         let mut listed = self.account_coupons.clone();
         sort_by_str(&mut listed, first_of);
+        let listed_all = listed.clone();
         let mut seen_codes: Vec<(String, String)> = Vec::with_capacity(coupons.len());
+        let mut pending = std::mem::take(&mut self.pending);
+        sort_by_str(&mut pending, first_of);
         for c in &coupons {
             let ids = Ids { key: None, account: Some(&c.account_id), transaction: Some(&c.transaction_id) };
+            if !c.paid() {
+                // A redemption through the host's hooks that has not taken (or never took) its
+                // points: listed for settleCoupons() while its reference coupon may be out.
+                let entry = keys::pending_coupon(c.created_ms, &c.id);
+                let unsettled = c.status == model::CouponStatus::Pending || c.void_pending;
+                if unsettled && find(&pending, &entry, first_of).is_none() {
+                    self.report(
+                        "PENDING_COUPON_UNLISTED",
+                        ids,
+                        format!("coupon {} is {} and {entry} is missing", c.id, c.status.as_str()),
+                    );
+                }
+                let listing = format!("{}/{}", c.account_id, c.id);
+                if find(&listed_all, &listing, first_of).is_none() {
+                    let ids = Ids { key: None, account: Some(&c.account_id), transaction: None };
+                    self.report("ACCOUNT_COUPON_INDEX_MISSING", ids, format!("account-coupon/{listing} is missing"));
+                }
+                continue;
+            }
             match find(&transactions, &c.transaction_id, |t| &t.id) {
                 Some(t) if t.transaction_type == TransactionType::Redeem => {}
                 _ => self.report(
@@ -580,6 +618,11 @@ impl Verifier {
             let account = listing.split('/').next().unwrap_or_default();
             if coupon_of(id).is_none_or(|c| c.account_id != account) {
                 dangling.push(format!("account-coupon/{listing} names coupon {id}, which is not that account's"));
+            }
+        }
+        for (key, id) in &pending {
+            if coupon_of(id).is_none_or(|c| keys::pending_coupon(c.created_ms, &c.id) != *key) {
+                dangling.push(format!("{key} names coupon {id}, which was not asked for then"));
             }
         }
         for (key, r) in std::mem::take(&mut self.redemptions) {

@@ -59,6 +59,7 @@ pub async fn bench_async_run(
         has_contacts: false,
         want_events: false,
         packed_answers: false,
+        coupon_hooks: false,
         program: None,
     };
     let mut step = operations::start(&op, &inputs, &ctx).map_err(fail)?;

@@ -56,6 +56,8 @@ pub const FLAG_CONTACTS: u32 = 1;
 pub const FLAG_EVENTS: u32 = 2;
 /// `start` flag: an answer that is one account may come packed (the SDK modules' calls).
 pub const FLAG_PACKED: u32 = 4;
+/// `start` flag: the host plugged in its own coupon system (`referenceCoupons` hooks).
+pub const FLAG_COUPON_HOOKS: u32 = 8;
 
 fn strings(value: &JsValue) -> Vec<String> {
     if !Array::is_array(value) {
@@ -125,6 +127,7 @@ fn begin(
         has_contacts: flags & FLAG_CONTACTS != 0,
         want_events: flags & FLAG_EVENTS != 0,
         packed_answers: flags & FLAG_PACKED != 0,
+        coupon_hooks: flags & FLAG_COUPON_HOOKS != 0,
         program,
     };
     operations::start(op, &inputs, &ctx).map_err(fail)
@@ -138,6 +141,7 @@ pub fn resume(h: f64, kind: &str, answer: JsValue) -> Result<String, JsValue> {
         "read" => Io::Read(convert::read_answer(&answer).map_err(fail)?),
         "scan" => Io::Scan(convert::scan_answer(&answer).map_err(fail)?),
         "contact" => Io::Contact(convert::to_input(&answer)),
+        "hook" => Io::Hook(convert::to_input(&answer)),
         "ids" => Io::Ids(strings(&answer)),
         "committed" => Io::Committed,
         "conflict" => Io::Conflict(answer.as_string().unwrap_or_default()),

@@ -86,6 +86,11 @@ pub fn pack(request: &Request, lock: &[String], h: f64) -> Result<String> {
             put("t", "ids".into());
             put("count", (*n).into());
         }
+        Request::Hook(name, payload) => {
+            put("t", "hook".into());
+            put("hook", (*name).into());
+            segments.push(payload);
+        }
         Request::Commit(list, outcome) => {
             put("t", "commit".into());
             segments.push(&outcome.result);

@@ -20,6 +20,13 @@
 //! optional `idempotencyKey` (an extension) makes a retry answer the first redemption's coupon;
 //! the same key with another account or reward is `IDEMPOTENCY_KEY_REUSED`. Deleting a coupon
 //! removes the loyalty record only: its points are not refunded, and its code stays taken.
+//!
+//! **With the host's coupon hooks** (`Context::coupon_hooks`), a redemption is three commits
+//! around the host's `create`: the coupon `PENDING` (no points), then `create`, then the points
+//! taken and the coupon `ACTIVE` with the host's code, conditional on the coupon still
+//! `PENDING`. Whatever stops it in between is failed (`FAILED`, then `void`, then recorded) by
+//! the redemption itself or by `settleCoupons()` ([`super::settle`]), which commits `FAILED`
+//! before it voids, so a redemption and a settle never both win.
 
 use serde_json::json;
 
@@ -45,7 +52,7 @@ use crate::core::validate::Check;
 // ------------------------------------------------------------------ redeem
 
 /// Where a redemption is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Phase {
     /// Reading the calling member's account index.
     Member,
@@ -53,6 +60,23 @@ enum Phase {
     Main,
     /// Waiting for a fresh id: the coupon's code was taken.
     FreshCode,
+    // With the host's coupon hooks (see "Reference coupons" below):
+    /// Reading the coupon of a retry record that holds no answer yet.
+    Replaying,
+    /// Fresh ids for a redemption that takes over the key of a failed one.
+    Renewing,
+    /// Committing the `PENDING` coupon.
+    Reserving,
+    /// Waiting for the `create` hook.
+    Creating,
+    /// Reading the account, the reward, the prices and the coupon again, to take the points.
+    Confirming,
+    /// Committing the coupon `FAILED` (its reference coupon to void); then the `void` hook.
+    Failing(LoyaltyError),
+    /// Waiting for the `void` hook.
+    Voiding(LoyaltyError),
+    /// Committing that the reference coupon was voided; then the error.
+    Voided(LoyaltyError),
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +92,15 @@ pub struct Redeem {
     /// The reference coupon's id, from which its code comes.
     reference_id: String,
     at: Stamp,
+    /// The host's coupon hooks create the reference coupon (`Context::coupon_hooks`).
+    hooks: bool,
+    /// With hooks: the `PENDING` coupon and its version once committed, the reward's version
+    /// that priced it, the code the hook gave, and the retry record's version (a failed
+    /// redemption's record is taken over by the next one with its key).
+    pending: Option<(CouponRecord, u64)>,
+    reward_version: u64,
+    code: String,
+    redeem_version: u64,
 }
 
 fn redeem_options(c: &mut Check, options: &Input, account_field: Option<&str>) -> (Option<String>, Option<String>) {
@@ -112,6 +145,11 @@ fn new_redeem(
         transaction_id: String::new(),
         reference_id: String::new(),
         at: ctx.stamp(),
+        hooks: ctx.coupon_hooks,
+        pending: None,
+        reward_version: 0,
+        code: String::new(),
+        redeem_version: 0,
     }
 }
 
@@ -178,6 +216,15 @@ impl Redeem {
             )
             .with_data(json!({ "idempotencyKey": key, "couponId": record.coupon_id })));
         }
+        // A redemption through the host's hooks has no answer until it took the points: its
+        // coupon tells where it is.
+        if record.answer.is_empty() {
+            let mut op = self.clone();
+            op.redeem_version = stored.version;
+            op.phase = Phase::Replaying;
+            op.coupon_id = record.coupon_id;
+            return Ok(Step::new(Request::Read(vec![keys::coupon(&op.coupon_id)]), op));
+        }
         // The answer as first given, checked to be one (a record altered in storage is reported).
         let answer: Input = serde_json::from_str(&record.answer)
             .map_err(|e| LoyaltyError::corrupt(&record_key, format!("its answer is not JSON: {e}")))?;
@@ -192,7 +239,10 @@ impl Redeem {
         let (program, account, reward) = (values.next().flatten(), values.next().flatten(), values.next().flatten());
         let prices = values.next().flatten();
         if let (Some(key), Some(Some(stored))) = (&self.key, values.next()) {
-            return self.replay(key, &stored);
+            // (Unless it is the record of a failed redemption, which this one takes over.)
+            if self.redeem_version != stored.version {
+                return self.replay(key, &stored);
+            }
         }
         let (program, _) = lookup::read_program(program.as_ref())?;
         lookup::require_active(&program, "redeem points")?;
@@ -226,6 +276,10 @@ impl Redeem {
         if after < 0 {
             return Err(ledger::insufficient(&account, after));
         }
+        if self.hooks {
+            let coupon = self.coupon_record(&account, &reward, &coupon_reward, cost, String::new());
+            return self.reserve(coupon, reward_version);
+        }
         let (prices, prices_version) = availability::read(prices.as_ref())?;
         let now_ms = apply_delta(&mut account, -cost, TransactionType::Redeem, self.at.now_ms)?;
         let flipped = availability::settle(&mut account, &prices);
@@ -236,48 +290,43 @@ impl Redeem {
             reward_type: reward.kind.as_str().into(),
             reference_entity_id: self.reference_id.clone(),
         });
-        let coupon = CouponRecord {
-            schema: SCHEMA,
-            id: self.coupon_id.clone(),
-            account_id: account.id.clone(),
-            member_id: account.contact.member_id.clone(),
-            transaction_id: txn.id.clone(),
-            reward_id: reward.id.clone(),
-            reward_name: reward.name.clone(),
-            cost,
-            coupon_reference: CouponReference {
-                coupon_id: self.reference_id.clone(),
-                code: code_of(&self.reference_id),
-                name: reward.name.clone(),
-                specification: Specification::of(&reward, &coupon_reward),
-                deleted: false,
-            },
-            status: CouponStatus::Active,
-            revision: 1,
-            created_ms: now_ms,
-            updated_ms: now_ms,
-            refund_transaction_id: None,
-            deleted_ms: None,
-        };
+        let mut coupon = self.coupon_record(&account, &reward, &coupon_reward, cost, code_of(&self.reference_id));
+        coupon.status = CouponStatus::Active;
+        coupon.created_ms = now_ms;
+        coupon.updated_ms = now_ms;
+        self.paid(account, account_version, txn, coupon, 0, (prices_version, reward_version), flipped)
+    }
+
+    /// The commit that takes the points: the account (conditional on `account_version`), the
+    /// `REDEEM` in its three places, the coupon `ACTIVE` (conditional on `coupon_version`: 0 for
+    /// a new one, which is listed for its account here), its code's index, checks that the prices
+    /// and the reward are at the versions read, and the retry record's answer.
+    #[allow(clippy::too_many_arguments)]
+    fn paid(
+        self,
+        account: records::AccountRecord,
+        account_version: u64,
+        txn: records::TransactionRecord,
+        coupon: CouponRecord,
+        coupon_version: u64,
+        (prices_version, reward_version): (u64, u64),
+        flipped: bool,
+    ) -> Result<Step> {
+        let now_ms = txn.created_ms;
         let coupon_view = encode(&view::coupon(&coupon))?;
         let result = format!("{{\"coupon\":{coupon_view}}}");
         let index = encode(&CouponIndex { schema: SCHEMA, coupon_id: coupon.id.clone() })?;
         let mut writes = ledger::change_writes(&account, account_version, &txn)?;
-        writes.push(Write::put(keys::coupon(&coupon.id), encode(&coupon)?, 0));
+        writes.push(Write::put(keys::coupon(&coupon.id), encode(&coupon)?, coupon_version));
         writes.push(Write::put(keys::coupon_code(&coupon.coupon_reference.code), index.clone(), 0));
-        writes.push(Write::put(keys::account_coupon(&account.id, &coupon.id), index, 0));
-        writes.push(Write::check(keys::reward(&reward.id), reward_version));
-        writes.push(availability::check(prices_version));
-        if let Some(key) = &self.key {
-            let record = RedeemRecord {
-                schema: SCHEMA,
-                account_id: account.id.clone(),
-                reward_id: reward.id.clone(),
-                coupon_id: coupon.id.clone(),
-                answer: result.clone(),
-            };
-            writes.push(Write::put(keys::redeem(&account.id, key), encode(&record)?, 0));
+        if coupon_version == 0 {
+            writes.push(Write::put(keys::account_coupon(&account.id, &coupon.id), index, 0));
         }
+        writes.push(Write::check(keys::reward(&coupon.reward_id), reward_version));
+        writes.push(availability::check(prices_version));
+        // With hooks, the record reserved the key already (one version on).
+        let version = self.redeem_version + u64::from(coupon_version > 0);
+        writes.extend(self.retry_record(&coupon, result.clone(), version)?);
         let events = if self.at.events {
             let spec = EventSpec::of(Entity::Coupon, "created", &coupon.id, coupon.revision, now_ms);
             let mut list = vec![events::event(spec, "entity", &coupon_view)?];
@@ -294,10 +343,314 @@ impl Redeem {
     }
 }
 
+// ------------------------------------------------------------------ reference coupons
+
+/// A hook's answer: what it resolved to, or why it failed.
+pub(super) fn hook_outcome(io: Io, hook: &str) -> Result<std::result::Result<Input, String>> {
+    let Io::Hook(answer) = io else {
+        return Err(LoyaltyError::storage_protocol(format!("expected the outcome of the {hook} hook")));
+    };
+    Ok(match answer.get("error").text() {
+        Some(message) => Err(message.to_string()),
+        None => Ok(answer.get("ok").clone()),
+    })
+}
+
+fn hook_failed(hook: &str, why: &str) -> LoyaltyError {
+    LoyaltyError::new(
+        crate::core::error::Code::Unavailable,
+        "COUPON_HOOK_FAILED",
+        format!("referenceCoupons.{hook} failed: {why}; no points were taken"),
+    )
+}
+
+/// The payload of both hooks: which reference coupon, for which redemption.
+pub(super) fn hook_payload(c: &CouponRecord) -> Result<String> {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Payload<'a> {
+        reference_coupon_id: &'a str,
+        loyalty_coupon_id: &'a str,
+        account_id: &'a str,
+        member_id: Option<&'a str>,
+        reward_id: &'a str,
+        name: &'a str,
+        specification: &'a Specification,
+    }
+    let r = &c.coupon_reference;
+    encode(&Payload {
+        reference_coupon_id: &r.coupon_id,
+        loyalty_coupon_id: &c.id,
+        account_id: &c.account_id,
+        member_id: c.member_id.as_deref(),
+        reward_id: &c.reward_id,
+        name: &r.name,
+        specification: &r.specification,
+    })
+}
+
+/// A `PENDING` or `FAILED` coupon moved on: `status`, the reference coupon still to void or not.
+pub(super) fn moved(mut c: CouponRecord, status: CouponStatus, void_pending: bool, now_ms: i64) -> CouponRecord {
+    c.status = status;
+    c.void_pending = void_pending;
+    c.revision += 1;
+    c.updated_ms = now_ms.max(c.updated_ms);
+    c
+}
+
+/// The step after the `void` hook answered: with `Ok`, commit that the reference coupon is
+/// voided (when the coupon still says it is to be), else end with `error`.
+fn after_void(
+    op: Box<dyn Machine>,
+    coupon: &(CouponRecord, u64),
+    voided: std::result::Result<Input, String>,
+    error: LoyaltyError,
+    now_ms: i64,
+) -> Result<(Step, bool)> {
+    match voided {
+        Err(why) => Err(LoyaltyError {
+            description: format!(
+                "{}; referenceCoupons.void failed too ({why}): settleCoupons() will void it",
+                error.description
+            ),
+            ..error
+        }),
+        Ok(_) if !coupon.0.void_pending => Err(error),
+        Ok(_) => {
+            let done = moved(coupon.0.clone(), CouponStatus::Failed, false, now_ms);
+            let writes = vec![Write::put(keys::coupon(&done.id), encode(&done)?, coupon.1)];
+            let batch = crate::core::protocol::Batch { events: "[]".into(), progress: "{}".into() };
+            Ok((Step { request: Request::Batch(writes, batch), state: op, lock: Vec::new() }, true))
+        }
+    }
+}
+
+impl Redeem {
+    /// The coupon a redemption of `reward` makes for `account` (status `PENDING`: the caller
+    /// sets the status it commits).
+    fn coupon_record(
+        &self,
+        account: &records::AccountRecord,
+        reward: &records::RewardRecord,
+        coupon_reward: &records::reward::CouponReward,
+        cost: i64,
+        code: String,
+    ) -> CouponRecord {
+        CouponRecord {
+            schema: SCHEMA,
+            id: self.coupon_id.clone(),
+            account_id: account.id.clone(),
+            member_id: account.contact.member_id.clone(),
+            transaction_id: self.transaction_id.clone(),
+            reward_id: reward.id.clone(),
+            reward_name: reward.name.clone(),
+            cost,
+            coupon_reference: CouponReference {
+                coupon_id: self.reference_id.clone(),
+                code,
+                name: reward.name.clone(),
+                specification: Specification::of(reward, coupon_reward),
+                deleted: false,
+            },
+            status: CouponStatus::Pending,
+            revision: 1,
+            created_ms: self.at.now_ms,
+            updated_ms: self.at.now_ms,
+            refund_transaction_id: None,
+            deleted_ms: None,
+            void_pending: false,
+        }
+    }
+
+    /// With hooks, first: the coupon `PENDING` (no points taken), listed for `settleCoupons()`,
+    /// with the retry record (no answer yet) claiming the key.
+    fn reserve(mut self, coupon: CouponRecord, reward_version: u64) -> Result<Step> {
+        let index = encode(&CouponIndex { schema: SCHEMA, coupon_id: coupon.id.clone() })?;
+        let mut writes = vec![
+            Write::put(keys::coupon(&coupon.id), encode(&coupon)?, 0),
+            Write::put(keys::account_coupon(&coupon.account_id, &coupon.id), index.clone(), 0),
+            Write::put(keys::pending_coupon(coupon.created_ms, &coupon.id), index, 0),
+        ];
+        writes.extend(self.retry_record(&coupon, String::new(), self.redeem_version)?);
+        self.reward_version = reward_version;
+        self.pending = Some((coupon, 0));
+        self.phase = Phase::Reserving;
+        let batch = crate::core::protocol::Batch { events: "[]".into(), progress: "{}".into() };
+        Ok(Step::new(Request::Batch(writes, batch), self))
+    }
+
+    /// With an idempotency key, the write of its retry record (at `version`) for `coupon`.
+    fn retry_record(&self, coupon: &CouponRecord, answer: String, version: u64) -> Result<Option<Write>> {
+        let Some(key) = &self.key else { return Ok(None) };
+        let record = RedeemRecord {
+            schema: SCHEMA,
+            account_id: coupon.account_id.clone(),
+            reward_id: coupon.reward_id.clone(),
+            coupon_id: coupon.id.clone(),
+            answer,
+        };
+        Ok(Some(Write::put(keys::redeem(&coupon.account_id, key), encode(&record)?, version)))
+    }
+
+    fn pending(&self) -> Result<&(CouponRecord, u64)> {
+        self.pending.as_ref().ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "no pending coupon"))
+    }
+
+    fn read_confirm(mut self) -> Step {
+        self.phase = Phase::Confirming;
+        let keys = vec![
+            keys::account(&self.account_id),
+            keys::reward(&self.reward_id),
+            keys::REWARD_PRICES.into(),
+            keys::coupon(&self.coupon_id),
+        ];
+        Step::new(Request::Read(keys), self)
+    }
+
+    /// The redemption cannot go on: the coupon `FAILED` first (conditionally), then its
+    /// reference coupon voided, then `error`.
+    fn fail(mut self, error: LoyaltyError) -> Result<Step> {
+        let (coupon, version) = self.pending()?.clone();
+        let failed = moved(coupon, CouponStatus::Failed, true, self.at.now_ms);
+        let writes = vec![Write::put(keys::coupon(&failed.id), encode(&failed)?, version)];
+        self.pending = Some((failed, version + 1));
+        self.phase = Phase::Failing(error);
+        let batch = crate::core::protocol::Batch { events: "[]".into(), progress: "{}".into() };
+        Ok(Step::new(Request::Batch(writes, batch), self))
+    }
+
+    fn void(mut self, error: LoyaltyError) -> Result<Step> {
+        let payload = hook_payload(&self.pending()?.0)?;
+        self.phase = Phase::Voiding(error);
+        Ok(Step::new(Request::Hook("void", payload), self))
+    }
+
+    /// With hooks, last: the points taken and the coupon `ACTIVE` with the hook's code, in one
+    /// commit conditional on the account, the coupon (still `PENDING`), the reward (still at
+    /// the version that priced it) and the prices.
+    fn confirm(mut self, values: Vec<Option<Stored>>) -> Result<Step> {
+        let mut values = values.into_iter();
+        let (account, reward, prices, coupon) =
+            (values.next().flatten(), values.next().flatten(), values.next().flatten(), values.next().flatten());
+        let key = keys::coupon(&self.coupon_id);
+        let stored = coupon.ok_or_else(|| LoyaltyError::corrupt(&key, "the pending coupon disappeared"))?;
+        let coupon: CouponRecord = records::decode(&key, &stored.value)?;
+        let failed = LoyaltyError::precondition(
+            "REDEMPTION_FAILED",
+            format!(
+                "loyalty coupon {} was settled as FAILED while its reference coupon was being created (settleCoupons)",
+                coupon.id
+            ),
+        );
+        let still_pending = coupon.status == CouponStatus::Pending && coupon.deleted_ms.is_none();
+        self.pending = Some((coupon, stored.version));
+        if !still_pending {
+            // Whoever failed it voids the reference coupon too; so does this call (it may have
+            // been created after that void), idempotently.
+            return self.void(failed);
+        }
+        let (mut account, account_version) = lookup::read_account(&self.account_id, account.as_ref())?;
+        if reward.as_ref().map(|r| r.version) != Some(self.reward_version) {
+            let why =
+                format!("reward {} changed while its reference coupon was being created: redeem again", self.reward_id);
+            return self.fail(LoyaltyError::precondition("REWARD_CHANGED", why));
+        }
+        let (mut coupon, coupon_version) = self.pending()?.clone();
+        let after = account.points.balance - coupon.cost;
+        if after < 0 {
+            let e = ledger::insufficient(&account, after);
+            return self.fail(e);
+        }
+        let (prices, prices_version) = availability::read(prices.as_ref())?;
+        let now_ms = apply_delta(&mut account, -coupon.cost, TransactionType::Redeem, self.at.now_ms)?;
+        let flipped = availability::settle(&mut account, &prices);
+        let id = &self.transaction_id;
+        let (cost, name) = (coupon.cost, coupon.reward_name.clone());
+        let mut txn = ledger::entry(&account, id, now_ms, -cost, TransactionType::Redeem, name, id.clone());
+        txn.redeem_info = Some(RedeemInfo {
+            reward_id: coupon.reward_id.clone(),
+            reward_type: "COUPON_REWARD".into(),
+            reference_entity_id: self.reference_id.clone(),
+        });
+        coupon.coupon_reference.code = self.code.clone();
+        let coupon = moved(coupon, CouponStatus::Active, false, now_ms);
+        let reward_version = self.reward_version;
+        self.paid(account, account_version, txn, coupon, coupon_version, (prices_version, reward_version), flipped)
+    }
+}
+
 impl Machine for Redeem {
     fn resume(self: Box<Self>, io: Io) -> Result<Step> {
         let mut op = *self;
-        match op.phase {
+        match op.phase.clone() {
+            Phase::Replaying => {
+                let key = keys::coupon(&op.coupon_id);
+                let stored = expect_read(io, 1)?.into_iter().next().flatten();
+                let stored =
+                    stored.ok_or_else(|| LoyaltyError::corrupt(&key, "a retry record names it, and it is missing"))?;
+                let coupon: CouponRecord = records::decode(&key, &stored.value)?;
+                match coupon.status {
+                    // Failed: this call takes the key over, as a new redemption.
+                    CouponStatus::Failed => {
+                        op.phase = Phase::Renewing;
+                        Ok(Step::new(Request::Ids(3), op))
+                    }
+                    CouponStatus::Pending => Err(LoyaltyError::new(
+                        crate::core::error::Code::Aborted,
+                        "REDEMPTION_IN_PROGRESS",
+                        format!(
+                            "the redemption with this idempotency key (coupon {}) is still being made: retry later",
+                            coupon.id
+                        ),
+                    )),
+                    _ => Ok(Step::done(format!("{{\"coupon\":{}}}", encode(&view::coupon(&coupon))?))),
+                }
+            }
+            Phase::Renewing => {
+                let ids = expect_ids(io, 3)?;
+                if let [coupon, transaction, reference] = ids.as_slice() {
+                    op.coupon_id.clone_from(coupon);
+                    op.transaction_id.clone_from(transaction);
+                    op.reference_id.clone_from(reference);
+                }
+                Ok(read_main(op))
+            }
+            Phase::Reserving => match io {
+                Io::Committed => {
+                    let (coupon, _) = op.pending()?.clone();
+                    let payload = hook_payload(&coupon)?;
+                    op.pending = Some((coupon, 1));
+                    op.phase = Phase::Creating;
+                    Ok(Step::new(Request::Hook("create", payload), op))
+                }
+                _ => Err(LoyaltyError::storage_protocol("expected the outcome of a commit")),
+            },
+            Phase::Creating => match hook_outcome(io, "create")? {
+                Ok(made) => match made.get("code").text().filter(|c| (1..=100).contains(&c.chars().count())) {
+                    Some(code) => {
+                        op.code = code.to_string();
+                        Ok(op.read_confirm())
+                    }
+                    None => {
+                        let why = format!("it resolved to {}, not {{ code: <1 to 100 characters> }}", made.describe());
+                        op.fail(hook_failed("create", &why))
+                    }
+                },
+                Err(why) => op.fail(hook_failed("create", &why)),
+            },
+            Phase::Confirming => op.confirm(expect_read(io, 4)?),
+            Phase::Failing(error) => match io {
+                Io::Committed => op.void(error),
+                _ => Err(LoyaltyError::storage_protocol("expected the outcome of a commit")),
+            },
+            Phase::Voiding(error) => {
+                let voided = hook_outcome(io, "void")?;
+                let coupon = op.pending()?.clone();
+                op.phase = Phase::Voided(error.clone());
+                let now_ms = op.at.now_ms;
+                after_void(Box::new(op), &coupon, voided, error, now_ms).map(|(step, _)| step)
+            }
+            Phase::Voided(error) => Err(error),
             Phase::Member => {
                 let member = op.member.clone().unwrap_or_default();
                 let key = keys::member_index(&member);
@@ -322,6 +675,28 @@ impl Machine for Redeem {
 
     fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
         let mut op = *self;
+        match op.phase.clone() {
+            // The reserving commit: another redemption took the key meanwhile (answer as its
+            // retry), or a fresh id was taken.
+            Phase::Reserving => {
+                if op.key.as_ref().is_some_and(|k| key == keys::redeem(&op.account_id, k)) {
+                    return Ok(read_main(op));
+                }
+                return Err(ledger::id_collision(&op.coupon_id, "a coupon"));
+            }
+            // The code the hook gave is another coupon's: the host's coupon system repeated one.
+            Phase::Confirming if key.starts_with(keys::COUPON_CODE_PREFIX) => {
+                let e = LoyaltyError::precondition(
+                    "COUPON_CODE_TAKEN",
+                    format!("referenceCoupons.create gave code {}, which another coupon has", quoted(&op.code)),
+                );
+                return op.fail(e);
+            }
+            Phase::Confirming => return Ok(op.read_confirm()),
+            // Settled meanwhile by settleCoupons(), which voids the reference coupon.
+            Phase::Failing(error) | Phase::Voided(error) => return Err(error),
+            _ => {}
+        }
         if key.starts_with(keys::COUPON_CODE_PREFIX) {
             op.phase = Phase::FreshCode;
             return Ok(Step::new(Request::Ids(1), op));

@@ -20,6 +20,7 @@ pub mod lookup;
 pub mod program;
 pub mod query_accounts;
 pub mod rewards;
+pub mod settle;
 pub mod transactions;
 
 use crate::core::input::Input;

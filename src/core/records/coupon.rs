@@ -21,6 +21,11 @@ pub enum CouponStatus {
     Active,
     /// No longer usable: its points were refunded, and its reference coupon voided.
     Archived,
+    /// A host's coupon hook is creating its reference coupon; no points are taken yet.
+    Pending,
+    /// Its redemption failed after the reference coupon was asked for: no points were taken,
+    /// and the reference coupon is voided (or, while `voidPending`, about to be).
+    Failed,
 }
 
 impl CouponStatus {
@@ -28,6 +33,8 @@ impl CouponStatus {
         match self {
             CouponStatus::Active => "ACTIVE",
             CouponStatus::Archived => "ARCHIVED",
+            CouponStatus::Pending => "PENDING",
+            CouponStatus::Failed => "FAILED",
         }
     }
 }
@@ -134,6 +141,16 @@ pub struct CouponRecord {
     /// Set on a deleted coupon (a tombstone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_ms: Option<i64>,
+    /// A `FAILED` coupon whose reference coupon the host's hook has not voided yet.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub void_pending: bool,
+}
+
+impl CouponRecord {
+    /// Its redemption took points (a `REDEEM` names it): `ACTIVE` or `ARCHIVED`.
+    pub fn paid(&self) -> bool {
+        matches!(self.status, CouponStatus::Active | CouponStatus::Archived)
+    }
 }
 
 impl Record for CouponRecord {
@@ -205,6 +222,8 @@ impl CouponStatus {
         match name {
             "ACTIVE" => Some(CouponStatus::Active),
             "ARCHIVED" => Some(CouponStatus::Archived),
+            "PENDING" => Some(CouponStatus::Pending),
+            "FAILED" => Some(CouponStatus::Failed),
             _ => None,
         }
     }
@@ -257,6 +276,7 @@ fn coupon(v: &Input) -> Option<CouponRecord> {
         updated_ms: int(v, "updatedMs")?,
         refund_transaction_id: opt_text(v, "refundTransactionId")?,
         deleted_ms: opt_whole(v, "deletedMs")?.map(|n| n as i64),
+        void_pending: opt_bool(v, "voidPending")?.unwrap_or(false),
     })
 }
 

@@ -17,6 +17,8 @@
 //! | `coupon-code/<code>` | index: the coupon that has a code (codes are unique) |
 //! | `account-coupon/<accountId>/<couponId>` | index: an account's coupons |
 //! | `redeem/<accountId>/<idempotencyKey>` | a redemption of the account made with that key, for retries |
+//! | `coupon-pending/<createdMs, 15 digits>/<couponId>` | index: a coupon a host's hook was asked to create, in time order, for `settleCoupons()` |
+//! | `coupon-pending-cursor` | how far `settleCoupons()` has settled that index |
 //! | `reward-prices` | the prices of the active rewards, which decide `rewardAvailable` (absent until a reward change) |
 
 pub const PROGRAM: &str = "program";
@@ -30,6 +32,8 @@ pub const COUPON_PREFIX: &str = "coupon/";
 pub const COUPON_CODE_PREFIX: &str = "coupon-code/";
 pub const ACCOUNT_COUPON_PREFIX: &str = "account-coupon/";
 pub const REDEEM_PREFIX: &str = "redeem/";
+pub const PENDING_PREFIX: &str = "coupon-pending/";
+pub const PENDING_CURSOR: &str = "coupon-pending-cursor";
 
 use crate::core::small::push_decimal;
 
@@ -40,6 +44,14 @@ fn key(parts: &[&str]) -> String {
     for p in parts {
         k.push_str(p);
     }
+    k
+}
+
+pub fn pending_coupon(created_ms: i64, coupon_id: &str) -> String {
+    let mut k = key(&[PENDING_PREFIX]);
+    push_decimal(&mut k, created_ms.max(0) as u64, 15);
+    k.push('/');
+    k.push_str(coupon_id);
     k
 }
 
