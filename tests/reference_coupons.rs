@@ -110,8 +110,13 @@ fn assert_kept(b: &Backend, shop: &SharedShop, settled: bool) {
                 assert_eq!(c["couponReference"]["code"].as_str(), shop.created.get(&reference).map(String::as_str));
                 owned.insert(reference);
             }
-            "FAILED" if c.get("voidPending").is_some() => assert!(!settled, "settled, yet still to void: {c}"),
-            "FAILED" => assert!(!usable, "a FAILED coupon's reference coupon is not usable: {c}"),
+            "FAILED" | "ARCHIVED" if c.get("voidPending").is_some() => {
+                assert!(!settled, "settled, yet still to void: {c}");
+                owned.insert(reference);
+            }
+            "FAILED" | "ARCHIVED" => {
+                assert!(!usable, "a FAILED or refunded coupon's reference coupon is not usable: {c}")
+            }
             "PENDING" => {
                 assert!(!settled, "settled, yet PENDING: {c}");
                 owned.insert(reference);
@@ -120,7 +125,7 @@ fn assert_kept(b: &Backend, shop: &SharedShop, settled: bool) {
         }
     }
     for (reference, _) in shop.created.iter().filter(|(r, _)| !shop.voided.contains(*r)) {
-        assert!(owned.contains(reference), "usable shop coupon {reference} has no ACTIVE (or PENDING) coupon");
+        assert!(owned.contains(reference), "usable shop coupon {reference} has no ACTIVE (or unsettled) coupon");
     }
     let report = verify(&b.store);
     assert!(report.ok, "{:?}", report.discrepancies);
@@ -395,5 +400,41 @@ fn settle_coupons_fails_a_coupon_before_voiding_it_so_a_redemption_cannot_slip_i
     };
     b.finish(&settler, outcome).unwrap();
     assert_eq!(balance(&mut b, &account), 100);
+    assert_kept(&b, &shop, true);
+}
+
+#[test]
+fn a_refund_voids_the_shop_coupon_and_settle_coupons_finishes_a_refund_cut_short() {
+    let (mut b, shop, account, reward) = setup(100, 30);
+    let coupon = redeem(&mut b, &reward, &account, None).unwrap()["coupon"].clone();
+    let refunded = b.ok("refundLoyaltyCoupon", &[coupon["_id"].clone()]);
+    assert_eq!(refunded["coupon"]["status"], "ARCHIVED");
+    assert_eq!(balance(&mut b, &account), 100);
+    assert_eq!(shop.borrow().voided.len(), 1, "the shop's coupon was voided");
+    assert_kept(&b, &shop, true);
+    assert_eq!(b.ok("refundLoyaltyCoupon", &[coupon["_id"].clone()])["transactionId"], refunded["transactionId"]);
+
+    // A void that fails: the refund stands, settleCoupons() voids it later.
+    let second = redeem(&mut b, &reward, &account, None).unwrap()["coupon"].clone();
+    shop.borrow_mut().fail_void = true;
+    b.ok("refundLoyaltyCoupon", &[second["_id"].clone()]);
+    assert_eq!(balance(&mut b, &account), 100);
+    assert_kept(&b, &shop, false);
+    shop.borrow_mut().fail_void = false;
+    assert_eq!(settle(&mut b, 60_000)["settled"], json!([second["_id"]]), "no age needed to void a refunded coupon");
+    assert_kept(&b, &shop, true);
+
+    // A process that dies after the refund's commit, before the void.
+    let third = redeem(&mut b, &reward, &account, None).unwrap()["coupon"].clone();
+    let mut op = b.start("refundLoyaltyCoupon", &[input(&third["_id"])]).unwrap();
+    let none = |_: &str| Input::Null;
+    for _ in 0..3 {
+        // read the coupon, read the account, commit
+        assert!(matches!(op.advance(&mut b.store, &none), Progress::Pending));
+    }
+    drop(op);
+    assert_eq!(balance(&mut b, &account), 100);
+    assert_kept(&b, &shop, false);
+    assert_eq!(settle(&mut b, 60_000)["settled"], json!([third["_id"]]));
     assert_kept(&b, &shop, true);
 }

@@ -542,18 +542,17 @@ impl Verifier {
         sort_by_str(&mut pending, first_of);
         for c in &coupons {
             let ids = Ids { key: None, account: Some(&c.account_id), transaction: Some(&c.transaction_id) };
+            // A coupon of the host's not settled (PENDING, or its reference coupon still to
+            // void) is listed for settleCoupons().
+            let entry = c.pending_key();
+            if !c.settled() && find(&pending, &entry, first_of).is_none() {
+                let m = format!("coupon {} is {} and {entry} is missing", c.id, c.status.as_str());
+                let at = Ids { key: None, account: Some(&c.account_id), transaction: None };
+                self.report("PENDING_COUPON_UNLISTED", at, m);
+            }
             if !c.paid() {
                 // A redemption through the host's hooks that has not taken (or never took) its
-                // points: listed for settleCoupons() while its reference coupon may be out.
-                let entry = keys::pending_coupon(c.created_ms, &c.id);
-                let unsettled = c.status == model::CouponStatus::Pending || c.void_pending;
-                if unsettled && find(&pending, &entry, first_of).is_none() {
-                    self.report(
-                        "PENDING_COUPON_UNLISTED",
-                        ids,
-                        format!("coupon {} is {} and {entry} is missing", c.id, c.status.as_str()),
-                    );
-                }
+                // points.
                 let listing = format!("{}/{}", c.account_id, c.id);
                 if find(&listed_all, &listing, first_of).is_none() {
                     let ids = Ids { key: None, account: Some(&c.account_id), transaction: None };
@@ -621,8 +620,8 @@ impl Verifier {
             }
         }
         for (key, id) in &pending {
-            if coupon_of(id).is_none_or(|c| keys::pending_coupon(c.created_ms, &c.id) != *key) {
-                dangling.push(format!("{key} names coupon {id}, which was not asked for then"));
+            if coupon_of(id).is_none_or(|c| !c.external) {
+                dangling.push(format!("{key} names coupon {id}, which is not one of the host's"));
             }
         }
         for (key, r) in std::mem::take(&mut self.redemptions) {

@@ -6,7 +6,8 @@
 // Steps: before-reserve, after-reserve (commit 1 applied), in-create (the shop created the
 // coupon, the hook has not returned), before-confirm (the hook returned), after-confirm (the
 // points taken, no answer yet); with a create that fails: after-fail (the coupon FAILED, not
-// voided), in-void (the shop voided it, not recorded yet); none: no kill.
+// voided), in-void (the shop voided it, not recorded yet); after-refund (a refund of the
+// redeemed coupon committed, its shop coupon not voided yet); none: no kill.
 import { appendFileSync } from 'node:fs';
 import { createLoyaltyBackend } from 'wix-loyalty-wasm';
 import { openStorage } from './helpers.mjs';
@@ -21,7 +22,7 @@ storage.commit = async (writes) => {
   commits += 1;
   if ((step === 'before-reserve' && commits === 1) || (step === 'before-confirm' && commits === 2)) die();
   const outcome = await commit(writes);
-  if ((step === 'after-reserve' && commits === 1) || (step === 'after-confirm' && commits === 2) || (step === 'after-fail' && commits === 2)) die();
+  if ((step === 'after-reserve' && commits === 1) || (step === 'after-confirm' && commits === 2) || (step === 'after-fail' && commits === 2) || (step === 'after-refund' && commits === 3)) die();
   return outcome;
 };
 const failCreate = step === 'after-fail' || step === 'in-void';
@@ -44,6 +45,7 @@ const loyalty = createLoyaltyBackend({
 let outcome;
 try {
   outcome = { coupon: (await loyalty.coupons.redeemPointsForCoupon(rewardId, { loyaltyAccountId: accountId, idempotencyKey: 'once' })).coupon };
+  if (step === 'after-refund') await loyalty.refunds.refundLoyaltyCoupon(outcome.coupon._id);
 } catch (e) {
   outcome = { error: e.reason };
 }

@@ -389,6 +389,14 @@ pub(super) fn hook_payload(c: &CouponRecord) -> Result<String> {
     })
 }
 
+/// A coupon whose reference coupon the host voided, recorded so.
+pub(super) fn voided(mut c: CouponRecord, now_ms: i64) -> CouponRecord {
+    c.void_pending = false;
+    c.revision += 1;
+    c.updated_ms = now_ms.max(c.updated_ms);
+    c
+}
+
 /// A `PENDING` or `FAILED` coupon moved on: `status`, the reference coupon still to void or not.
 pub(super) fn moved(mut c: CouponRecord, status: CouponStatus, void_pending: bool, now_ms: i64) -> CouponRecord {
     c.status = status;
@@ -458,7 +466,9 @@ impl Redeem {
             updated_ms: self.at.now_ms,
             refund_transaction_id: None,
             deleted_ms: None,
+            external: self.hooks,
             void_pending: false,
+            pending_ms: None,
         }
     }
 
@@ -469,7 +479,7 @@ impl Redeem {
         let mut writes = vec![
             Write::put(keys::coupon(&coupon.id), encode(&coupon)?, 0),
             Write::put(keys::account_coupon(&coupon.account_id, &coupon.id), index.clone(), 0),
-            Write::put(keys::pending_coupon(coupon.created_ms, &coupon.id), index, 0),
+            Write::put(coupon.pending_key(), index, 0),
         ];
         writes.extend(self.retry_record(&coupon, String::new(), self.redeem_version)?);
         self.reward_version = reward_version;
@@ -834,6 +844,11 @@ pub struct Refund {
     /// The coupon as read, and its version (once read).
     coupon: Option<(CouponRecord, u64)>,
     at: Stamp,
+    /// The host's coupon hooks are configured.
+    hooks: bool,
+    /// A refunded coupon of the host's being voided: the coupon as committed, its version, and
+    /// the answer.
+    voiding: Option<(CouponRecord, u64, String)>,
 }
 
 fn read_refund(mut op: Refund) -> Step {
@@ -858,6 +873,8 @@ pub fn refund(args: &[Input], ctx: &Context) -> Result<Step> {
         account_id: String::new(),
         coupon: None,
         at: ctx.stamp(),
+        hooks: ctx.coupon_hooks,
+        voiding: None,
     };
     let lock = vec![keys::coupon(&op.coupon_id)];
     Ok(read_refund(op).locking(lock))
@@ -918,6 +935,13 @@ impl Refund {
         coupon.revision += 1;
         coupon.updated_ms = now_ms.max(coupon.updated_ms);
         let mut writes = ledger::change_writes(&account, version, &txn)?;
+        if coupon.external {
+            // The host's coupon is voided after this commit (or by settleCoupons()): listed anew.
+            coupon.void_pending = true;
+            coupon.pending_ms = Some(now_ms);
+            let index = encode(&CouponIndex { schema: SCHEMA, coupon_id: coupon.id.clone() })?;
+            writes.push(Write::put(coupon.pending_key(), index, 0));
+        }
         writes.push(Write::put(keys::coupon(&coupon.id), encode(&coupon)?, coupon_version));
         writes.push(availability::check(prices_version));
         let result = refund_answer(&coupon, &txn.id)?;
@@ -931,12 +955,37 @@ impl Refund {
         } else {
             "[]".into()
         };
+        if coupon.external && self.hooks {
+            let mut op = self;
+            op.voiding = Some((coupon, coupon_version + 1, result));
+            let batch = crate::core::protocol::Batch { events, progress: "{}".into() };
+            return Ok(Step::new(Request::Batch(writes, batch), op));
+        }
         Ok(Step::new(Request::Commit(writes, Outcome { result, events }), self))
     }
 }
 
 impl Machine for Refund {
     fn resume(mut self: Box<Self>, io: Io) -> Result<Step> {
+        // A refunded coupon of the host's: committed, then voided, then the void recorded. A
+        // failing void leaves it to settleCoupons(); the refund stands either way.
+        if let Some((coupon, version, answer)) = self.voiding.take() {
+            return match io {
+                Io::Committed if coupon.void_pending => {
+                    let payload = hook_payload(&coupon)?;
+                    self.voiding = Some((coupon, version, answer));
+                    Ok(Step::new(Request::Hook("void", payload), *self))
+                }
+                Io::Hook(_) if hook_outcome(io.clone(), "void")?.is_ok() => {
+                    let done = voided(coupon, self.at.now_ms);
+                    let writes = vec![Write::put(keys::coupon(&done.id), encode(&done)?, version)];
+                    self.voiding = Some((done, version + 1, answer));
+                    let batch = crate::core::protocol::Batch { events: "[]".into(), progress: "{}".into() };
+                    Ok(Step::new(Request::Batch(writes, batch), *self))
+                }
+                _ => Ok(Step::done(answer)),
+            };
+        }
         match self.coupon.take() {
             None => self.check(expect_read(io, 1)?.into_iter().next().flatten()),
             Some((coupon, version)) => self.decide(coupon, version, expect_read(io, 2)?),
@@ -946,6 +995,10 @@ impl Machine for Refund {
     /// The coupon or its account changed meanwhile: start over from the coupon. (A taken
     /// transaction id is a broken id generator; any other key, a corrupt store.)
     fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
+        // The void's record lost to settleCoupons(), which recorded it: the refund stands.
+        if let Some((_, _, answer)) = &self.voiding {
+            return Ok(Step::done(answer.clone()));
+        }
         if key != keys::coupon(&self.coupon_id) {
             ledger::retry_after(key, &self.account_id, &self.transaction_id, None)?;
         }

@@ -17,7 +17,7 @@
 //! pending ones are too young, and how many voids failed.
 
 use super::arg;
-use super::coupons::{hook_outcome, hook_payload, moved};
+use super::coupons::{hook_outcome, hook_payload, moved, voided};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, expect_scan, Batch, Context, Io, Machine, Request, ScanRequest, Stamp};
@@ -153,7 +153,8 @@ impl Settle {
             let more = self.full;
             return self.finish_page(more);
         };
-        if coupon.paid() || (coupon.status == CouponStatus::Failed && !coupon.void_pending) {
+        if coupon.settled() || self.entries.first().is_some_and(|(key, _)| *key != coupon.pending_key()) {
+            // Settled, or an entry it was listed under before (a refund lists it anew).
             self.coupons.remove(0);
             if !self.entries.is_empty() {
                 self.cursor = Some(self.entries.remove(0).0);
@@ -237,7 +238,7 @@ impl Machine for Settle {
                     self.coupons.clear();
                     return self.finish_page(false);
                 }
-                let done = moved(coupon, CouponStatus::Failed, false, self.at.now_ms);
+                let done = voided(coupon, self.at.now_ms);
                 self.settled.push(done.id.clone());
                 let writes = vec![Write::put(keys::coupon(&done.id), encode(&done)?, version)];
                 if let Some(first) = self.coupons.first_mut() {

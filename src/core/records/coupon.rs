@@ -141,15 +141,32 @@ pub struct CouponRecord {
     /// Set on a deleted coupon (a tombstone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_ms: Option<i64>,
-    /// A `FAILED` coupon whose reference coupon the host's hook has not voided yet.
+    /// Its reference coupon is the host's (a `referenceCoupons.create` made it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
+    /// A coupon (`FAILED`, or a refunded one) whose reference coupon the host's `void` hook has
+    /// not voided yet.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub void_pending: bool,
+    /// When it was last listed in `coupon-pending/` (`createdMs` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_ms: Option<i64>,
 }
 
 impl CouponRecord {
     /// Its redemption took points (a `REDEEM` names it): `ACTIVE` or `ARCHIVED`.
     pub fn paid(&self) -> bool {
         matches!(self.status, CouponStatus::Active | CouponStatus::Archived)
+    }
+
+    /// Its `coupon-pending/` entry.
+    pub fn pending_key(&self) -> String {
+        super::keys::pending_coupon(self.pending_ms.unwrap_or(self.created_ms), &self.id)
+    }
+
+    /// Nothing is left for `settleCoupons()` to do about it.
+    pub fn settled(&self) -> bool {
+        self.status != CouponStatus::Pending && !self.void_pending
     }
 }
 
@@ -172,6 +189,7 @@ impl Record for CouponRecord {
                 ("createdMs", self.created_ms.into(), 0, TIME),
                 ("updatedMs", self.updated_ms.into(), 0, TIME),
                 ("deletedMs", self.deleted_ms.unwrap_or(0).into(), 0, TIME),
+                ("pendingMs", self.pending_ms.unwrap_or(0).into(), 0, TIME),
             ])
         })
     }
@@ -276,7 +294,9 @@ fn coupon(v: &Input) -> Option<CouponRecord> {
         updated_ms: int(v, "updatedMs")?,
         refund_transaction_id: opt_text(v, "refundTransactionId")?,
         deleted_ms: opt_whole(v, "deletedMs")?.map(|n| n as i64),
+        external: opt_bool(v, "external")?.unwrap_or(false),
         void_pending: opt_bool(v, "voidPending")?.unwrap_or(false),
+        pending_ms: opt_whole(v, "pendingMs")?.map(|n| n.min(i64::MAX as u64) as i64),
     })
 }
 
