@@ -17,12 +17,14 @@
 
 mod common;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use common::{input as to_input, Rng};
 
 use serde_json::{json, Value};
-use wix_loyalty_wasm::core::driver::{self, guid, MemoryStore, Operation, Progress, Store};
+use wix_loyalty_wasm::core::driver::{self, guid, Hooks, MemoryStore, Operation, Progress, Store};
 use wix_loyalty_wasm::core::error::{Code, LoyaltyError, Result};
 use wix_loyalty_wasm::core::input::Input;
 use wix_loyalty_wasm::core::protocol::{Caller, Context, Row, ScanRequest, Stored, Write};
@@ -97,6 +99,36 @@ impl Store for FaultyStore {
     }
 }
 
+/// The host's coupon system, for seeds that redeem through the `referenceCoupons` hooks: each
+/// hook fails now and then.
+#[derive(Default)]
+struct Shop {
+    created: BTreeMap<String, String>,
+    voided: BTreeSet<String>,
+    failures: u64,
+}
+
+fn shop_hooks(shop: &Rc<RefCell<Shop>>, seed: u64) -> Hooks {
+    let shop = shop.clone();
+    let rng = RefCell::new(Rng(seed ^ 0x5409));
+    Rc::new(move |name: &str, payload: &Input| {
+        let mut s = shop.borrow_mut();
+        let reference = payload.get("referenceCouponId").text().unwrap_or_default().to_string();
+        if rng.borrow_mut().chance(10) {
+            s.failures += 1;
+            return Input::Object(vec![("error".into(), Input::String("simulated shop outage".into()))]);
+        }
+        if name == "create" {
+            let code = format!("SHOP-{reference}");
+            s.created.insert(reference, code.clone());
+            Input::Object(vec![("ok".into(), Input::Object(vec![("code".into(), Input::String(code))]))])
+        } else {
+            s.voided.insert(reference);
+            Input::Object(vec![("ok".into(), Input::Null)])
+        }
+    })
+}
+
 /// What a client wants done.
 #[derive(Debug, Clone)]
 enum Intent {
@@ -131,6 +163,8 @@ enum Intent {
     Reprice {
         cost: i64,
     },
+    /// settleCoupons() (seeds with hooks): what redemptions left half-way.
+    Settle,
 }
 
 struct InFlight {
@@ -168,6 +202,10 @@ struct Sim {
     refund_results: BTreeMap<String, BTreeSet<String>>,
     /// Reward price changes that succeeded.
     reprices: u64,
+    /// With the host's coupon hooks (every other seed): its coupon system.
+    shop: Option<(Rc<RefCell<Shop>>, Hooks)>,
+    more_ids: driver::Ids,
+    settles: u64,
     operations: u64,
     trace: bool,
 }
@@ -194,7 +232,7 @@ impl Sim {
             has_contacts: false,
             want_events: false,
             packed_answers: false,
-            coupon_hooks: false,
+            coupon_hooks: self.shop.is_some(),
             program,
         }
     }
@@ -220,6 +258,7 @@ impl Sim {
                 Intent::Refund { coupon: all[self.rng.below(all.len())].clone() }
             }
             9 if self.rng.chance(40) => Intent::Reprice { cost: 5 + self.rng.below(60) as i64 },
+            9 if self.shop.is_some() && self.rng.chance(50) => Intent::Settle,
             _ => Intent::Query { contact },
         }
     }
@@ -260,6 +299,8 @@ impl Sim {
                 )
             }
             Intent::Refund { coupon } => ("refundLoyaltyCoupon", vec![json!(coupon)]),
+            // Settles coupons left PENDING for more than 20 ms of the simulated clock.
+            Intent::Settle => ("settleCoupons", vec![json!({ "olderThanMs": 20 })]),
             Intent::Reprice { cost } => {
                 let stored = &self.store.inner.entries.get(&format!("reward/{}", self.reward))?.0;
                 let revision = serde_json::from_str::<Value>(stored).ok()?["revision"].clone();
@@ -276,7 +317,11 @@ impl Sim {
             assert!(previous.is_none_or(|p| p == *amount), "a key always asks for one amount");
         }
         let args: Vec<Input> = args.iter().map(to_input).collect();
-        let op = Operation::start(name, &args, &ctx).unwrap_or_else(|e| panic!("{name} refused valid input: {e}"));
+        // Ids an operation asks for as it goes (jobs, a redemption taking over a failed key's
+        // record) come from one counter for the whole run, as a host's generator never repeats.
+        let mut op = Operation::start_with_ids(name, &args, &ctx, self.more_ids.clone())
+            .unwrap_or_else(|e| panic!("{name} refused valid input: {e}"));
+        op.hooks = self.shop.as_ref().map(|(_, hooks)| hooks.clone());
         Some(InFlight { op, intent, attempt, new_id })
     }
 
@@ -380,10 +425,32 @@ impl Sim {
                 );
                 None
             }
+            // Through the hooks: a redemption still PENDING (its process may have died: a
+            // settle ends it) is retried a few times; one the shop or a settle failed is over.
+            (Intent::Redeem { .. }, Err(e)) if e.reason == "REDEMPTION_IN_PROGRESS" => {
+                (flight.attempt < 8).then_some(flight.intent)
+            }
+            (Intent::Redeem { .. }, Err(e))
+                if matches!(
+                    e.reason,
+                    "COUPON_HOOK_FAILED" | "REDEMPTION_FAILED" | "REWARD_CHANGED" | "TOO_MANY_CONFLICTS"
+                ) =>
+            {
+                assert!(self.shop.is_some(), "redeemPointsForCoupon without hooks: {e}");
+                None
+            }
             (Intent::Redeem { .. }, Err(e)) => {
                 // A key first used for another account of the same contact number cannot happen
                 // (one account per contact); only a short balance refuses.
                 assert_eq!(e.reason, "INSUFFICIENT_POINTS", "redeemPointsForCoupon: {e}");
+                None
+            }
+            (Intent::Settle, Ok(_)) => {
+                self.settles += 1;
+                None
+            }
+            (Intent::Settle, Err(e)) => {
+                assert!(matches!(e.reason, "STORAGE_ERROR" | "TOO_MANY_CONFLICTS"), "settleCoupons: {e}");
                 None
             }
         }
@@ -393,6 +460,8 @@ impl Sim {
 struct Figures {
     operations: u64,
     reprices: u64,
+    settles: u64,
+    shop_failures: u64,
     redemptions: usize,
     refunds: usize,
     faults: Faults,
@@ -420,6 +489,13 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
         redeem_results: BTreeMap::new(),
         refund_results: BTreeMap::new(),
         reprices: 0,
+        shop: (seed % 2 == 0).then(|| {
+            let shop = Rc::new(RefCell::new(Shop::default()));
+            let hooks = shop_hooks(&shop, seed);
+            (shop, hooks)
+        }),
+        settles: 0,
+        more_ids: Rc::new(std::cell::Cell::new(1 << 44)),
         operations: 0,
         trace,
     };
@@ -499,6 +575,22 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
     let mut resume = Operation::start("resumeJobs", &[], &ctx).unwrap();
     if let Err(e) = resume.run(&mut sim.store, &none) {
         panic!("seed {seed}: resumeJobs failed: {e}");
+    }
+    // And what the hooks left half-way, by settleCoupons() until no void fails.
+    if let Some((_, hooks)) = sim.shop.clone() {
+        for round in 0.. {
+            assert!(round < 50, "seed {seed}: settleCoupons never finished");
+            let ctx = sim.context();
+            let mut settle =
+                Operation::start("settleCoupons", &[to_input(&json!({ "olderThanMs": 0 }))], &ctx).unwrap();
+            settle.hooks = Some(hooks.clone());
+            let outcome =
+                settle.run(&mut sim.store, &none).unwrap_or_else(|e| panic!("seed {seed}: settleCoupons: {e}"));
+            let answer: Value = serde_json::from_str(&outcome.result).unwrap();
+            if answer["failed"] == 0 {
+                break;
+            }
+        }
     }
     check(seed, &sim)
 }
@@ -589,12 +681,41 @@ fn check(seed: u64, sim: &Sim) -> Figures {
         .entries
         .range("redeem/".to_string()..)
         .take_while(|(k, _)| k.starts_with("redeem/"))
-        .map(|(k, (v, _))| {
+        .filter_map(|(k, (v, _))| {
             let r: Value = serde_json::from_str(v).unwrap();
-            // `redeem/<account>/<key>`: the sim's keys name their contact, so the key alone is unique.
-            (k.rsplit('/').next().unwrap().to_string(), r["couponId"].as_str().unwrap().to_string())
+            // (A record without an answer is a redemption through the hooks that never paid.)
+            (r["answer"] != "").then(|| {
+                // `redeem/<account>/<key>`: the sim's keys name their contact, so the key alone is unique.
+                (k.rsplit('/').next().unwrap().to_string(), r["couponId"].as_str().unwrap().to_string())
+            })
         })
         .collect();
+    if let Some((shop, _)) = &sim.shop {
+        let shop = shop.borrow();
+        let mut usable_owned = BTreeSet::new();
+        for (key, (v, _)) in
+            sim.store.inner.entries.range("coupon/".to_string()..).take_while(|(k, _)| k.starts_with("coupon/"))
+        {
+            let c: Value = serde_json::from_str(v).unwrap();
+            let reference = c["couponReference"]["couponId"].as_str().unwrap().to_string();
+            let usable = shop.created.contains_key(&reference) && !shop.voided.contains(&reference);
+            match c["status"].as_str().unwrap() {
+                "ACTIVE" if usable => {
+                    usable_owned.insert(reference);
+                }
+                "FAILED" | "ARCHIVED" if !usable && c.get("voidPending").is_none() => {}
+                status => fail(format!(
+                    "{key} is {status} (voidPending {}) and its shop coupon usable: {usable}",
+                    c["voidPending"]
+                )),
+            }
+        }
+        for reference in shop.created.keys().filter(|r| !shop.voided.contains(*r)) {
+            if !usable_owned.contains(reference) {
+                fail(format!("shop coupon {reference} is usable without an ACTIVE coupon"));
+            }
+        }
+    }
     if records.len() != redeems {
         fail(format!("{redeems} redemptions in the ledger for {} redemption keys", records.len()));
     }
@@ -621,6 +742,8 @@ fn check(seed: u64, sim: &Sim) -> Figures {
     Figures {
         operations: sim.operations,
         reprices: sim.reprices,
+        settles: sim.settles,
+        shop_failures: sim.shop.as_ref().map_or(0, |(s, _)| s.borrow().failures),
         redemptions: redeems,
         refunds,
         faults: sim.store.faults,
@@ -641,6 +764,8 @@ fn seeded_fault_simulation() {
     let mut total = Figures {
         operations: 0,
         reprices: 0,
+        settles: 0,
+        shop_failures: 0,
         redemptions: 0,
         refunds: 0,
         faults: Faults::default(),
@@ -653,6 +778,8 @@ fn seeded_fault_simulation() {
         let f = simulate(seed, 4, 600, trace);
         total.operations += f.operations;
         total.reprices += f.reprices;
+        total.settles += f.settles;
+        total.shop_failures += f.shop_failures;
         total.ledger_entries += f.ledger_entries;
         total.redemptions += f.redemptions;
         total.refunds += f.refunds;
@@ -665,13 +792,15 @@ fn seeded_fault_simulation() {
     }
     let f = total.faults;
     println!(
-        "simulation: seeds {first}..{}, {} operations, {} ledger entries ({} redemptions, {} refunds, {} reward price changes), {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
+        "simulation: seeds {first}..{}, {} operations, {} ledger entries ({} redemptions, {} refunds, {} reward price changes; every other seed through coupon hooks failing {} times, {} settleCoupons), {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
         first + count - 1,
         total.operations,
         total.ledger_entries,
         total.redemptions,
         total.refunds,
         total.reprices,
+        total.shop_failures,
+        total.settles,
         f.total(),
         f.reads,
         f.scans,
@@ -681,4 +810,5 @@ fn seeded_fault_simulation() {
     );
     assert!(f.commits_ambiguous > 0 || count < 5, "the simulation must exercise ambiguous commits");
     assert!(total.reprices > 0 || count < 5, "the simulation must change reward prices");
+    assert!(total.shop_failures > 0 && total.settles > 0 || count < 5, "the simulation must fail hooks and settle");
 }

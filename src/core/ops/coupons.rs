@@ -994,10 +994,12 @@ impl Machine for Refund {
 
     /// The coupon or its account changed meanwhile: start over from the coupon. (A taken
     /// transaction id is a broken id generator; any other key, a corrupt store.)
-    fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
-        // The void's record lost to settleCoupons(), which recorded it: the refund stands.
-        if let Some((_, _, answer)) = &self.voiding {
-            return Ok(Step::done(answer.clone()));
+    fn conflict(mut self: Box<Self>, key: &str) -> Result<Step> {
+        match self.voiding.take() {
+            // The void's record lost to settleCoupons(), which recorded it: the refund stands.
+            Some((coupon, _, answer)) if !coupon.void_pending => return Ok(Step::done(answer)),
+            // The refund's own commit was refused: decided again below.
+            _ => {}
         }
         if key != keys::coupon(&self.coupon_id) {
             ledger::retry_after(key, &self.account_id, &self.transaction_id, None)?;
