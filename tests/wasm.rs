@@ -95,13 +95,18 @@ impl Store {
     fn commit(&mut self, step: &JsValue) -> bool {
         self.commits += 1;
         let writes: Array = get(step, "writes").dyn_into().unwrap();
-        let writes: Vec<(String, String, f64)> =
-            writes.iter().map(|w| (text(&w, "key"), text(&w, "value"), get(&w, "version").as_f64().unwrap())).collect();
+        // A write without a value is a check: the key must be at that version, nothing is written.
+        let writes: Vec<(String, Option<String>, f64)> = writes
+            .iter()
+            .map(|w| (text(&w, "key"), get(&w, "value").as_string(), get(&w, "version").as_f64().unwrap()))
+            .collect();
         if writes.iter().any(|(k, _, v)| self.entries.get(k).map_or(0.0, |e| e.1) != *v) {
             return false;
         }
         for (k, value, v) in writes {
-            self.entries.insert(k, (value, v + 1.0));
+            if let Some(value) = value {
+                self.entries.insert(k, (value, v + 1.0));
+            }
         }
         true
     }
