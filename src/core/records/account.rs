@@ -2,9 +2,11 @@
 
 use serde::Deserialize;
 
+use super::read::{any_int as int, any_whole, opt_bool, opt_text, opt_whole, text, whole};
 use super::{first_non_guid, first_out_of_range, Record, SAFE, TIME};
+use crate::core::input::Input;
 
-#[derive(Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 pub struct Points {
     pub balance: i64,
@@ -14,35 +16,35 @@ pub struct Points {
     pub expired: i64,
 }
 
-#[derive(Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, serde(rename_all = "camelCase"))]
 pub struct Picture {
     pub url: String,
-    #[serde(default)]
     pub height: u32,
-    #[serde(default)]
     pub width: u32,
 }
 
 /// What the host's contacts resolver knew about the contact when the account was created.
-#[derive(Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, serde(rename_all = "camelCase"))]
 pub struct ContactSnapshot {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub member_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub picture: Option<Picture>,
 }
 
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+/// An account. Written by `json::account` and read by `json::read_account` in that form; any
+/// other form is read through [`Input`] (one reader shared by the records read this way).
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(test, derive(serde::Serialize))]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, serde(rename_all = "camelCase"))]
 pub struct AccountRecord {
     pub schema: u32,
     pub id: String,
@@ -53,14 +55,60 @@ pub struct AccountRecord {
     pub revision: u64,
     pub created_ms: i64,
     pub updated_ms: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub last_activity_ms: Option<i64>,
     /// Whether the balance affords an active reward at the account's tier, as last announced
     /// (`account_reward_availability_updated`); absent (false) in records written before it
     /// was kept. See `ops::availability`.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(test, serde(skip_serializing_if = "std::ops::Not::not"))]
     pub reward_available: bool,
     pub contact: ContactSnapshot,
+}
+
+/// An account from its JSON read as [`Input`] (also the account inside an `idem/` record).
+pub fn account_from(v: &Input) -> Option<AccountRecord> {
+    let p = v.get("points");
+    let c = v.get("contact");
+    let picture = match c.get("picture") {
+        x if x.is_absent() => None,
+        x => {
+            let size = |name: &str| opt_whole(x, name).and_then(|n| u32::try_from(n.unwrap_or(0)).ok());
+            Some(Picture { url: text(x, "url")?, height: size("height")?, width: size("width")? })
+        }
+    };
+    Some(AccountRecord {
+        schema: u32::try_from(whole(v, "schema")?).ok()?,
+        id: text(v, "id")?,
+        contact_id: text(v, "contactId")?,
+        points: Points {
+            balance: int(p, "balance")?,
+            earned: int(p, "earned")?,
+            adjusted: int(p, "adjusted")?,
+            redeemed: int(p, "redeemed")?,
+            expired: int(p, "expired")?,
+        },
+        tier_points: int(v, "tierPoints")?,
+        revision: any_whole(v, "revision")?,
+        created_ms: int(v, "createdMs")?,
+        updated_ms: int(v, "updatedMs")?,
+        last_activity_ms: match v.get("lastActivityMs") {
+            x if x.is_absent() => None,
+            _ => Some(int(v, "lastActivityMs")?),
+        },
+        reward_available: opt_bool(v, "rewardAvailable")?.unwrap_or(false),
+        contact: ContactSnapshot {
+            member_id: opt_text(c, "memberId")?,
+            name: opt_text(c, "name")?,
+            email: opt_text(c, "email")?,
+            picture,
+        },
+    })
+}
+
+impl<'de> Deserialize<'de> for AccountRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::via_input(d, "account", account_from)
+    }
 }
 
 impl Record for AccountRecord {

@@ -103,6 +103,23 @@ pub(crate) mod read {
         }
     }
 
+    /// Any whole number, saturated into `i64` (the record's range check then names the field
+    /// of a number outside it).
+    pub fn any_int(v: &Input, name: &str) -> Option<i64> {
+        match v.get(name) {
+            Input::Number(n) if n.fract() == 0.0 => Some(*n as i64),
+            _ => None,
+        }
+    }
+
+    /// Any whole number ≥ 0, saturated into `u64` (as [`any_int`]).
+    pub fn any_whole(v: &Input, name: &str) -> Option<u64> {
+        match v.get(name) {
+            Input::Number(n) if n.fract() == 0.0 && *n >= 0.0 => Some(*n as u64),
+            _ => None,
+        }
+    }
+
     pub fn opt_whole(v: &Input, name: &str) -> Option<Option<u64>> {
         match v.get(name) {
             x if x.is_absent() => Some(None),

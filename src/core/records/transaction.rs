@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::read::{int, opt_text, text, whole};
+use super::read::{any_int as int, any_whole, opt_text, text, whole};
 use super::{first_non_guid, first_out_of_range, Record, SAFE, TIME};
 use crate::core::input::Input;
 
@@ -115,7 +115,7 @@ fn transaction(v: &Input) -> Option<TransactionRecord> {
         schema: u32::try_from(whole(v, "schema")?).ok()?,
         id: text(v, "id")?,
         account_id: text(v, "accountId")?,
-        account_revision: whole(v, "accountRevision")?,
+        account_revision: any_whole(v, "accountRevision")?,
         created_ms: int(v, "createdMs")?,
         amount: int(v, "amount")?,
         transaction_type,
