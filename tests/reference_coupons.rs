@@ -421,7 +421,9 @@ fn a_refund_voids_the_shop_coupon_and_settle_coupons_finishes_a_refund_cut_short
     assert_eq!(balance(&mut b, &account), 100);
     assert_kept(&b, &shop, false);
     shop.borrow_mut().fail_void = false;
-    assert_eq!(settle(&mut b, 60_000)["settled"], json!([second["_id"]]), "no age needed to void a refunded coupon");
+    assert_eq!(settle(&mut b, 60_000)["settled"], json!([]), "listed too recently");
+    b.now_ms += 60_001;
+    assert_eq!(settle(&mut b, 60_000)["settled"], json!([second["_id"]]));
     assert_kept(&b, &shop, true);
 
     // A process that dies after the refund's commit, before the void.
@@ -435,6 +437,97 @@ fn a_refund_voids_the_shop_coupon_and_settle_coupons_finishes_a_refund_cut_short
     drop(op);
     assert_eq!(balance(&mut b, &account), 100);
     assert_kept(&b, &shop, false);
+    b.now_ms += 60_001;
     assert_eq!(settle(&mut b, 60_000)["settled"], json!([third["_id"]]));
     assert_kept(&b, &shop, true);
+
+    // A refund at the very time of its redemption (a clock that did not move, or lags) lists the
+    // coupon after its first entry, not on it.
+    let fourth = redeem(&mut b, &reward, &account, None).unwrap()["coupon"].clone();
+    b.now_ms = fourth["_createdDate"].as_i64().unwrap() - 5;
+    b.ok("refundLoyaltyCoupon", &[fourth["_id"].clone()]);
+    assert_kept(&b, &shop, true);
+}
+
+fn finish(b: &mut Backend, mut op: Operation) -> Result<Value, LoyaltyError> {
+    let none = |_: &str| Input::Null;
+    loop {
+        if let Progress::Finished(outcome) = op.advance(&mut b.store, &none) {
+            return b.finish(&op, outcome);
+        }
+    }
+}
+
+#[test]
+fn settle_coupons_never_moves_past_a_coupon_an_earlier_redemption_lists_late() {
+    let (mut b, shop, account, reward) = setup(100, 10);
+    let none = |_: &str| Input::Null;
+    // X starts first, and only reads; Y starts later and finishes (ACTIVE), listed after X's time.
+    let mut x = b.start("redeemPointsForCoupon", &redeem_args(&reward, &account, None)).unwrap();
+    assert!(matches!(x.advance(&mut b.store, &none), Progress::Pending));
+    redeem(&mut b, &reward, &account, None).unwrap();
+    assert_eq!(settle(&mut b, 60_000)["settled"], json!([]));
+    // X now lists itself (at its start time, before Y's entry), gets its shop coupon, and dies.
+    for _ in 0..2 {
+        assert!(matches!(x.advance(&mut b.store, &none), Progress::Pending));
+    }
+    drop(x);
+    b.now_ms += 120_000;
+    assert_eq!(settle(&mut b, 60_000)["settled"].as_array().unwrap().len(), 1, "X's coupon was not skipped");
+    assert_kept(&b, &shop, true);
+}
+
+#[test]
+fn a_redemption_whose_coupon_was_settled_under_it_voids_again_and_lists_it_if_that_fails() {
+    let (mut b, shop, account, reward) = setup(100, 10);
+    let none = |_: &str| Input::Null;
+    let mut x = b.start("redeemPointsForCoupon", &redeem_args(&reward, &account, None)).unwrap();
+    for _ in 0..2 {
+        // read, reserve: create not called yet
+        assert!(matches!(x.advance(&mut b.store, &none), Progress::Pending));
+    }
+    b.now_ms += 120_000;
+    assert_eq!(settle(&mut b, 60_000)["settled"].as_array().unwrap().len(), 1, "failed and voided before create ran");
+    shop.borrow_mut().fail_void = true;
+    let e = finish(&mut b, x).unwrap_err();
+    assert_eq!(e.reason, "REDEMPTION_FAILED");
+    assert_kept(&b, &shop, false); // the shop coupon create made is still usable, and listed
+    shop.borrow_mut().fail_void = false;
+    b.now_ms += 120_000;
+    assert_eq!(settle(&mut b, 60_000)["settled"].as_array().unwrap().len(), 1);
+    assert_eq!(balance(&mut b, &account), 100);
+    assert_kept(&b, &shop, true);
+}
+
+#[test]
+fn a_repeated_transaction_id_while_taking_the_points_fails_the_coupon_and_voids_it() {
+    let (mut b, shop, account, reward) = setup(100, 10);
+    let none = |_: &str| Input::Null;
+    let mut x = b.start("redeemPointsForCoupon", &redeem_args(&reward, &account, None)).unwrap();
+    for _ in 0..3 {
+        assert!(matches!(x.advance(&mut b.store, &none), Progress::Pending));
+    }
+    // The id generator gave the transaction id of the coupon to another transaction meanwhile.
+    let pending = coupons(&b).pop().unwrap();
+    let taken = format!("txn/{}", pending["transactionId"].as_str().unwrap());
+    b.store.entries.insert(taken.clone(), ("{}".into(), 1));
+    let e = finish(&mut b, x).unwrap_err();
+    assert_eq!(e.reason, "ID_COLLISION");
+    b.store.entries.remove(&taken);
+    assert_eq!(balance(&mut b, &account), 100);
+    assert_kept(&b, &shop, true);
+}
+
+#[test]
+fn a_pending_coupon_cannot_be_deleted() {
+    let (mut b, _shop, account, reward) = setup(100, 10);
+    let none = |_: &str| Input::Null;
+    let mut x = b.start("redeemPointsForCoupon", &redeem_args(&reward, &account, None)).unwrap();
+    for _ in 0..2 {
+        assert!(matches!(x.advance(&mut b.store, &none), Progress::Pending));
+    }
+    let pending = coupons(&b).pop().unwrap();
+    let e = b.err("deleteLoyaltyCoupon", &[pending["id"].clone(), json!("1")]);
+    assert_eq!((e.code, e.reason), (Code::Aborted, "REDEMPTION_IN_PROGRESS"));
+    assert_eq!(finish(&mut b, x).unwrap()["coupon"]["status"], "ACTIVE");
 }

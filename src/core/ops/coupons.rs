@@ -389,6 +389,12 @@ pub(super) fn hook_payload(c: &CouponRecord) -> Result<String> {
     })
 }
 
+/// The time of a coupon's new `coupon-pending/` entry: now, and after its last one (whose key
+/// stays taken).
+pub(super) fn fresh_pending_ms(c: &CouponRecord, now_ms: i64) -> i64 {
+    now_ms.max(c.pending_ms.unwrap_or(c.created_ms).saturating_add(1))
+}
+
 /// A coupon whose reference coupon the host voided, recorded so.
 pub(super) fn voided(mut c: CouponRecord, now_ms: i64) -> CouponRecord {
     c.void_pending = false;
@@ -552,12 +558,28 @@ impl Redeem {
                 coupon.id
             ),
         );
-        let still_pending = coupon.status == CouponStatus::Pending && coupon.deleted_ms.is_none();
+        let (status, void_pending) = (coupon.status, coupon.void_pending);
         self.pending = Some((coupon, stored.version));
-        if !still_pending {
-            // Whoever failed it voids the reference coupon too; so does this call (it may have
-            // been created after that void), idempotently.
-            return self.void(failed);
+        if status != CouponStatus::Pending {
+            // Settled under it: whoever failed it voided the reference coupon, perhaps before
+            // `create` made it. This call voids it again, listed anew first (unless it still is)
+            // so that settleCoupons() voids it if this void fails.
+            if void_pending {
+                return self.void(failed);
+            }
+            let (coupon, version) = self.pending()?.clone();
+            let pending_ms = fresh_pending_ms(&coupon, self.at.now_ms);
+            let mut relisted = moved(coupon, CouponStatus::Failed, true, self.at.now_ms);
+            relisted.pending_ms = Some(pending_ms);
+            let index = encode(&CouponIndex { schema: SCHEMA, coupon_id: relisted.id.clone() })?;
+            let writes = vec![
+                Write::put(keys::coupon(&relisted.id), encode(&relisted)?, version),
+                Write::put(relisted.pending_key(), index, 0),
+            ];
+            self.pending = Some((relisted, version + 1));
+            self.phase = Phase::Failing(failed);
+            let batch = crate::core::protocol::Batch { events: "[]".into(), progress: "{}".into() };
+            return Ok(Step::new(Request::Batch(writes, batch), self));
         }
         let (mut account, account_version) = lookup::read_account(&self.account_id, account.as_ref())?;
         if reward.as_ref().map(|r| r.version) != Some(self.reward_version) {
@@ -702,7 +724,17 @@ impl Machine for Redeem {
                 );
                 return op.fail(e);
             }
-            Phase::Confirming => return Ok(op.read_confirm()),
+            // What it read changed (read again and decide), or a key that cannot be taken is: a
+            // repeated id or a corrupt store, and the reference coupon is voided.
+            Phase::Confirming => {
+                let reread = [keys::coupon(&op.coupon_id), keys::reward(&op.reward_id)].contains(&key.to_string())
+                    || op.key.as_ref().is_some_and(|k| key == keys::redeem(&op.account_id, k));
+                return match ledger::retry_after(key, &op.account_id, &op.transaction_id, None) {
+                    Ok(()) => Ok(op.read_confirm()),
+                    Err(_) if reread => Ok(op.read_confirm()),
+                    Err(e) => op.fail(e),
+                };
+            }
             // Settled meanwhile by settleCoupons(), which voids the reference coupon.
             Phase::Failing(error) | Phase::Voided(error) => return Err(error),
             _ => {}
@@ -795,6 +827,17 @@ pub fn delete(args: &[Input], ctx: &Context) -> Result<Step> {
 impl Machine for Delete {
     fn resume(self: Box<Self>, io: Io) -> Result<Step> {
         let (mut coupon, version) = read_coupon(&self.id, expect_read(io, 1)?.into_iter().next().flatten())?;
+        if coupon.status == CouponStatus::Pending {
+            return Err(LoyaltyError::new(
+                crate::core::error::Code::Aborted,
+                "REDEMPTION_IN_PROGRESS",
+                format!(
+                    "loyalty coupon {} is PENDING (its redemption waits on referenceCoupons.create): retry later",
+                    coupon.id
+                ),
+            )
+            .with_data(json!({ "loyaltyCouponId": coupon.id })));
+        }
         if coupon.revision != self.revision {
             return Err(LoyaltyError::new(
                 crate::core::error::Code::Aborted,
@@ -938,7 +981,7 @@ impl Refund {
         if coupon.external {
             // The host's coupon is voided after this commit (or by settleCoupons()): listed anew.
             coupon.void_pending = true;
-            coupon.pending_ms = Some(now_ms);
+            coupon.pending_ms = Some(fresh_pending_ms(&coupon, now_ms));
             let index = encode(&CouponIndex { schema: SCHEMA, coupon_id: coupon.id.clone() })?;
             writes.push(Write::put(coupon.pending_key(), index, 0));
         }

@@ -4,8 +4,9 @@
 //! walks that index from where it last finished (`coupon-pending-cursor`) and, for each coupon:
 //!
 //! * `ACTIVE` or `ARCHIVED` (the redemption took its points), or `FAILED` and voided: done;
-//! * `PENDING` for less than `olderThanMs` (default 60 000): its redemption may still be running,
-//!   so the walk stops there;
+//! * listed less than `olderThanMs` ago (default 60 000), whatever its state: the walk stops
+//!   there (its redemption may still be running, and an operation that started earlier may
+//!   still list a coupon before it: an entry's time is when its operation started);
 //! * `PENDING` for longer: committed `FAILED` first (conditionally: a redemption that takes its
 //!   points meanwhile wins, and then the coupon is left alone), then its reference coupon voided
 //!   with the `void` hook, then recorded as voided;
@@ -153,19 +154,23 @@ impl Settle {
             let more = self.full;
             return self.finish_page(more);
         };
+        // An entry younger than the window ends the walk, whatever its coupon says: a
+        // redemption or refund that started earlier may still commit an entry before it (an
+        // entry's time is when its operation started), and the cursor must not pass that.
+        let listed_ms = self.entries.first().map_or(i64::MAX, |(key, _)| entry_ms(key));
+        if listed_ms > self.at.now_ms.saturating_sub(self.older_than_ms) {
+            self.waiting = self.coupons.iter().filter(|(c, _)| !c.settled()).count();
+            self.coupons.clear();
+            return self.finish_page(false);
+        }
         if coupon.settled() || self.entries.first().is_some_and(|(key, _)| *key != coupon.pending_key()) {
-            // Settled, or an entry it was listed under before (a refund lists it anew).
+            // Settled, or an entry it was listed under before (it was listed anew since).
             self.coupons.remove(0);
             if !self.entries.is_empty() {
                 self.cursor = Some(self.entries.remove(0).0);
                 self.cursor_moved = true;
             }
             return self.next();
-        }
-        if coupon.status == CouponStatus::Pending && coupon.created_ms > self.at.now_ms - self.older_than_ms {
-            self.waiting = self.coupons.len();
-            self.coupons.clear();
-            return self.finish_page(false);
         }
         if !self.hooks {
             return Err(LoyaltyError::precondition(
@@ -274,6 +279,12 @@ impl Machine for Settle {
         }
         Ok(self.read_coupons())
     }
+}
+
+/// The time in a `coupon-pending/<ms>/<couponId>` key.
+fn entry_ms(key: &str) -> i64 {
+    let digits = key.get(keys::PENDING_PREFIX.len()..keys::PENDING_PREFIX.len() + 15).unwrap_or_default();
+    crate::core::small::parse_digits(digits).map_or(i64::MAX, |n| n.min(i64::MAX as u64) as i64)
 }
 
 fn state_error() -> LoyaltyError {
