@@ -449,6 +449,17 @@ fn a_refund_voids_the_shop_coupon_and_settle_coupons_finishes_a_refund_cut_short
     assert_kept(&b, &shop, true);
 }
 
+/// A redemption of `reward` from `account`, started and advanced `steps` I/O steps (0 read,
+/// 1 reserve, 2 create, 3 read again, 4 commit).
+fn started(b: &mut Backend, reward: &str, account: &str, steps: usize) -> Operation {
+    let none = |_: &str| Input::Null;
+    let mut op = b.start("redeemPointsForCoupon", &redeem_args(reward, account, None)).unwrap();
+    for _ in 0..steps {
+        assert!(matches!(op.advance(&mut b.store, &none), Progress::Pending));
+    }
+    op
+}
+
 fn finish(b: &mut Backend, mut op: Operation) -> Result<Value, LoyaltyError> {
     let none = |_: &str| Input::Null;
     loop {
@@ -480,12 +491,7 @@ fn settle_coupons_never_moves_past_a_coupon_an_earlier_redemption_lists_late() {
 #[test]
 fn a_redemption_whose_coupon_was_settled_under_it_voids_again_and_lists_it_if_that_fails() {
     let (mut b, shop, account, reward) = setup(100, 10);
-    let none = |_: &str| Input::Null;
-    let mut x = b.start("redeemPointsForCoupon", &redeem_args(&reward, &account, None)).unwrap();
-    for _ in 0..2 {
-        // read, reserve: create not called yet
-        assert!(matches!(x.advance(&mut b.store, &none), Progress::Pending));
-    }
+    let x = started(&mut b, &reward, &account, 2);
     b.now_ms += 120_000;
     assert_eq!(settle(&mut b, 60_000)["settled"].as_array().unwrap().len(), 1, "failed and voided before create ran");
     shop.borrow_mut().fail_void = true;
@@ -502,11 +508,7 @@ fn a_redemption_whose_coupon_was_settled_under_it_voids_again_and_lists_it_if_th
 #[test]
 fn a_repeated_transaction_id_while_taking_the_points_fails_the_coupon_and_voids_it() {
     let (mut b, shop, account, reward) = setup(100, 10);
-    let none = |_: &str| Input::Null;
-    let mut x = b.start("redeemPointsForCoupon", &redeem_args(&reward, &account, None)).unwrap();
-    for _ in 0..3 {
-        assert!(matches!(x.advance(&mut b.store, &none), Progress::Pending));
-    }
+    let x = started(&mut b, &reward, &account, 3);
     // The id generator gave the transaction id of the coupon to another transaction meanwhile.
     let pending = coupons(&b).pop().unwrap();
     let taken = format!("txn/{}", pending["transactionId"].as_str().unwrap());
@@ -521,11 +523,7 @@ fn a_repeated_transaction_id_while_taking_the_points_fails_the_coupon_and_voids_
 #[test]
 fn a_pending_coupon_cannot_be_deleted() {
     let (mut b, _shop, account, reward) = setup(100, 10);
-    let none = |_: &str| Input::Null;
-    let mut x = b.start("redeemPointsForCoupon", &redeem_args(&reward, &account, None)).unwrap();
-    for _ in 0..2 {
-        assert!(matches!(x.advance(&mut b.store, &none), Progress::Pending));
-    }
+    let x = started(&mut b, &reward, &account, 2);
     let pending = coupons(&b).pop().unwrap();
     let e = b.err("deleteLoyaltyCoupon", &[pending["id"].clone(), json!("1")]);
     assert_eq!((e.code, e.reason), (Code::Aborted, "REDEMPTION_IN_PROGRESS"));
