@@ -529,3 +529,22 @@ fn a_pending_coupon_cannot_be_deleted() {
     assert_eq!((e.code, e.reason), (Code::Aborted, "REDEMPTION_IN_PROGRESS"));
     assert_eq!(finish(&mut b, x).unwrap()["coupon"]["status"], "ACTIVE");
 }
+
+#[test]
+fn two_refunds_of_a_host_coupon_racing_give_its_points_back_once() {
+    let (mut b, shop, account, reward) = setup(100, 30);
+    let coupon = redeem(&mut b, &reward, &account, None).unwrap()["coupon"].clone();
+    let none = |_: &str| Input::Null;
+    // Both at the same instant (so both list the coupon under the same entry); the second reads
+    // the coupon before the first commits, and the account after.
+    let at = b.now_ms;
+    let first = b.start("refundLoyaltyCoupon", &[input(&coupon["_id"])]).unwrap();
+    b.now_ms = at;
+    let mut second = b.start("refundLoyaltyCoupon", &[input(&coupon["_id"])]).unwrap();
+    assert!(matches!(second.advance(&mut b.store, &none), Progress::Pending));
+    let a = finish(&mut b, first).unwrap();
+    let c = finish(&mut b, second).unwrap();
+    assert_eq!(a["transactionId"], c["transactionId"], "the second answers the first's refund");
+    assert_eq!(balance(&mut b, &account), 100);
+    assert_kept(&b, &shop, true);
+}

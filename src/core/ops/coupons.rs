@@ -1044,7 +1044,8 @@ impl Machine for Refund {
             // The refund's own commit was refused: decided again below.
             _ => {}
         }
-        if key != keys::coupon(&self.coupon_id) {
+        // (A refund racing another lists the coupon at the same entry: the coupon decides.)
+        if key != keys::coupon(&self.coupon_id) && !key.starts_with(keys::PENDING_PREFIX) {
             ledger::retry_after(key, &self.account_id, &self.transaction_id, None)?;
         }
         Ok(read_refund(*self))
