@@ -517,12 +517,12 @@ fn reward_availability_follows_balances_and_prices_and_announces_each_flip() {
         ],
     );
     assert!(!available(&mut b, &acct), "70 does not afford 100");
-    assert_eq!(availability_events(&b.events), [(acct.clone(), false, "REWARD_UPDATED".into(), "3".into())]);
+    assert_eq!(availability_events(&b.events), [(acct.clone(), false, "REWARD_UPDATED".into(), "5".into())]);
 
     b.events.clear();
     let answer = earn(&mut b, 30, "k3");
     assert_eq!(answer["account"]["rewardAvailable"], true);
-    assert_eq!(availability_events(&b.events), [(acct.clone(), true, "BALANCE_UPDATED".into(), "4".into())]);
+    assert_eq!(availability_events(&b.events), [(acct.clone(), true, "BALANCE_UPDATED".into(), "6".into())]);
     let retried = earn(&mut b, 30, "k3");
     assert_eq!(retried, answer, "a retry answers the account as the earn left it");
 
@@ -538,16 +538,16 @@ fn reward_availability_follows_balances_and_prices_and_announces_each_flip() {
     b.events.clear();
     b.ok("redeemPointsForCoupon", &[cheap["_id"].clone(), json!({ "loyaltyAccountId": acct })]);
     assert!(!available(&mut b, &acct), "0 affords nothing");
-    assert_eq!(availability_events(&b.events), [(acct.clone(), false, "BALANCE_UPDATED".into(), "7".into())]);
+    assert_eq!(availability_events(&b.events), [(acct.clone(), false, "BALANCE_UPDATED".into(), "10".into())]);
     b.events.clear();
     b.ok("refundLoyaltyCoupon", &[coupon["coupon"]["_id"].clone()]);
     assert!(available(&mut b, &acct), "the refund gives 10 back");
-    assert_eq!(availability_events(&b.events), [(acct.clone(), true, "BALANCE_UPDATED".into(), "8".into())]);
+    assert_eq!(availability_events(&b.events), [(acct.clone(), true, "BALANCE_UPDATED".into(), "11".into())]);
 
     b.events.clear();
     b.ok("deleteReward", &[cheap["_id"].clone(), json!("2")]);
     assert!(!available(&mut b, &acct), "the 10-point reward is gone; 10 does not afford 100");
-    assert_eq!(availability_events(&b.events), [(acct.clone(), false, "REWARD_UPDATED".into(), "8".into())]);
+    assert_eq!(availability_events(&b.events), [(acct.clone(), false, "REWARD_UPDATED".into(), "12".into())]);
     assert_verified(&b);
 }
 
@@ -614,6 +614,8 @@ fn a_price_change_racing_balance_changes_leaves_every_flag_right_and_each_flip_a
         assert_eq!(available(&mut b, a), balance >= 40, "account {a} with {balance}");
         // Its flips alternate from where it stood, and the last one is where it stands.
         let mine: Vec<bool> = flips.iter().filter(|f| &f.0 == a).map(|f| f.1).collect();
+        let sequences: Vec<u64> = flips.iter().filter(|f| &f.0 == a).map(|f| f.3.parse().unwrap()).collect();
+        assert!(sequences.windows(2).all(|w| w[0] < w[1]), "account {a}: flip sequences {sequences:?} must grow");
         for (i, now) in mine.iter().enumerate() {
             assert_eq!(*now, was == (i % 2 == 1), "account {a}: flips {mine:?} from {was} repeat or skip one");
         }

@@ -70,7 +70,8 @@ pub fn settle(account: &mut AccountRecord, prices: &PricesRecord) -> bool {
 pub fn event(account: &AccountRecord, trigger: Trigger, now_ms: i64) -> Result<String> {
     let data =
         format!("{{\"rewardAvailable\":{},\"updateTrigger\":\"{}\"}}", account.reward_available, trigger.as_str());
-    let spec = EventSpec::of(Entity::Account, "reward_availability_updated", &account.id, account.revision, now_ms);
+    let spec =
+        EventSpec::of(Entity::Account, "reward_availability_updated", &account.id, account.event_sequence(), now_ms);
     events::event(spec, "data", &data)
 }
 

@@ -215,6 +215,9 @@ impl BulkAdjust {
                 // The availability job: a flip is written with its event; the rest is checked.
                 job.succeeded += 1;
                 if availability::settle(&mut account, &self.prices) {
+                    // A flip of its own: the revision stays (it counts balance changes), the
+                    // account's event sequence moves on.
+                    account.flips += 1;
                     if self.at.events {
                         list.push(availability::event(&account, Trigger::Reward, self.at.now_ms)?);
                     }
@@ -237,7 +240,12 @@ impl BulkAdjust {
                     writes.extend(change_writes(&account, version, &txn)?);
                     if self.at.events {
                         let view_json = records::json::account_view(&account);
-                        list.extend(events::points_changed(&account.id, account.revision, txn.created_ms, &view_json)?);
+                        list.extend(events::points_changed(
+                            &account.id,
+                            account.event_sequence(),
+                            txn.created_ms,
+                            &view_json,
+                        )?);
                         if flipped {
                             list.push(availability::event(&account, Trigger::Balance, txn.created_ms)?);
                         }

@@ -331,7 +331,7 @@ impl Redeem {
             let spec = EventSpec::of(Entity::Coupon, "created", &coupon.id, coupon.revision, now_ms);
             let mut list = vec![events::event(spec, "entity", &coupon_view)?];
             let account_view = record_json::account_view(&account);
-            list.extend(events::points_changed(&account.id, account.revision, now_ms, &account_view)?);
+            list.extend(events::points_changed(&account.id, account.event_sequence(), now_ms, &account_view)?);
             if flipped {
                 list.push(availability::event(&account, Trigger::Balance, now_ms)?);
             }
@@ -990,7 +990,7 @@ impl Refund {
         let result = refund_answer(&coupon, &txn.id)?;
         let events = if self.at.events {
             let view = record_json::account_view(&account);
-            let mut list = events::points_changed(&account.id, account.revision, now_ms, &view)?;
+            let mut list = events::points_changed(&account.id, account.event_sequence(), now_ms, &view)?;
             if flipped {
                 list.push(availability::event(&account, Trigger::Balance, now_ms)?);
             }

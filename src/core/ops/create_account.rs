@@ -176,6 +176,7 @@ fn commit(op: CreateAccount, contact: ContactSnapshot, program_version: Option<u
         last_activity_ms: None,
         // A new balance is 0, and every price is at least 1 point.
         reward_available: false,
+        flips: 0,
         contact,
     };
     let index = json::index(&account.id);
@@ -191,7 +192,7 @@ fn commit(op: CreateAccount, contact: ContactSnapshot, program_version: Option<u
     }
     let result = json::account_answer(&account, None, op.at.packed);
     let events = if op.at.events {
-        let spec = EventSpec::of(Entity::Account, "created", &account.id, account.revision, op.at.now_ms);
+        let spec = EventSpec::of(Entity::Account, "created", &account.id, account.event_sequence(), op.at.now_ms);
         events::list(&[events::event(spec, "entity", &json::account_view(&account))?])
     } else {
         "[]".into()

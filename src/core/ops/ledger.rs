@@ -128,7 +128,7 @@ pub fn change_outcome(
 ) -> Result<(String, String)> {
     let events = if at.events {
         let view_json = json::account_view(account);
-        let mut list = events::points_changed(&account.id, account.revision, txn.created_ms, &view_json)?;
+        let mut list = events::points_changed(&account.id, account.event_sequence(), txn.created_ms, &view_json)?;
         if flipped {
             list.push(super::availability::event(account, super::availability::Trigger::Balance, txn.created_ms)?);
         }

@@ -62,7 +62,24 @@ pub struct AccountRecord {
     /// was kept. See `ops::availability`.
     #[cfg_attr(test, serde(skip_serializing_if = "std::ops::Not::not"))]
     pub reward_available: bool,
+    /// Flips of `reward_available` written by `rewardAvailability` jobs (which do not change the
+    /// revision): with the revision, they number the account's events (see `event_sequence`).
+    #[cfg_attr(test, serde(skip_serializing_if = "is_zero"))]
+    pub flips: u64,
     pub contact: ContactSnapshot,
+}
+
+#[cfg(test)]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl AccountRecord {
+    /// The `entityEventSequence` of the account's events: it grows with every change that
+    /// announces one (a balance change moves the revision, a job's flip the flips).
+    pub fn event_sequence(&self) -> u64 {
+        self.revision.saturating_add(self.flips)
+    }
 }
 
 /// An account from its JSON read as [`Input`] (also the account inside an `idem/` record).
@@ -96,6 +113,10 @@ pub fn account_from(v: &Input) -> Option<AccountRecord> {
             _ => Some(int(v, "lastActivityMs")?),
         },
         reward_available: opt_bool(v, "rewardAvailable")?.unwrap_or(false),
+        flips: match v.get("flips") {
+            x if x.is_absent() => 0,
+            _ => any_whole(v, "flips")?,
+        },
         contact: ContactSnapshot {
             member_id: opt_text(c, "memberId")?,
             name: opt_text(c, "name")?,
@@ -128,6 +149,7 @@ impl Record for AccountRecord {
             ("points.expired", p.expired.into(), -SAFE, SAFE),
             ("tierPoints", self.tier_points.into(), -SAFE, SAFE),
             ("revision", self.revision.into(), 1, SAFE),
+            ("flips", self.flips.into(), 0, SAFE),
             ("createdMs", self.created_ms.into(), 0, TIME),
             ("updatedMs", self.updated_ms.into(), 0, TIME),
             ("lastActivityMs", self.last_activity_ms.unwrap_or(0).into(), 0, TIME),

@@ -148,6 +148,9 @@ fn account_record(out: &mut Out, a: &AccountRecord) {
     if a.reward_available {
         out.field(name!("rewardAvailable")).bool(true);
     }
+    if a.flips > 0 {
+        out.field(name!("flips")).uint(a.flips);
+    }
     let c = &a.contact;
     out.field(name!("contact")).open();
     out.opt_str(name!("memberId"), c.member_id.as_deref());
@@ -555,6 +558,10 @@ pub fn read_account(text: &str) -> Option<AccountRecord> {
         None => None,
     };
     let reward_available = r.lit(concat!(",", name!("rewardAvailable"), "true")).is_some();
+    let flips = match r.lit(concat!(",", name!("flips"))) {
+        Some(()) => r.uint()?,
+        None => 0,
+    };
     r.lit(concat!(",", name!("contact"), "{"))?;
     let mut first = true;
     let member_id = r.opt_str(&mut first, name!("memberId"))?;
@@ -585,6 +592,7 @@ pub fn read_account(text: &str) -> Option<AccountRecord> {
         updated_ms,
         last_activity_ms,
         reward_available,
+        flips,
         contact: super::ContactSnapshot {
             member_id: member_id.map(str::to_owned),
             name: name.map(str::to_owned),
@@ -750,7 +758,7 @@ mod tests {
         let contact =
             (proptest::option::of(text()), proptest::option::of(text()), proptest::option::of(text()), picture)
                 .prop_map(|(member_id, name, email, picture)| ContactSnapshot { member_id, name, email, picture });
-        let dates = (int(), int(), proptest::option::of(int()), any::<bool>());
+        let dates = (int(), int(), proptest::option::of(int()), any::<bool>(), prop_oneof![Just(0u64), any::<u64>()]);
         (text(), text(), points, int(), any::<u64>(), dates, contact).prop_map(
             |(
                 id,
@@ -758,7 +766,7 @@ mod tests {
                 points,
                 tier_points,
                 revision,
-                (created_ms, updated_ms, last_activity_ms, reward_available),
+                (created_ms, updated_ms, last_activity_ms, reward_available, flips),
                 contact,
             )| {
                 AccountRecord {
@@ -772,6 +780,7 @@ mod tests {
                     updated_ms,
                     last_activity_ms,
                     reward_available,
+                    flips,
                     contact,
                 }
             },
@@ -925,6 +934,7 @@ mod tests {
                 clamp(n);
             }
             a.revision = a.revision.min(MAX_SAFE as u64);
+            a.flips = a.flips.min(MAX_SAFE as u64);
             prop_assert_eq!(serde_json::from_str::<AccountRecord>(&super::account(&a)).ok(), Some(a));
             clamp(&mut t.created_ms);
             clamp(&mut t.amount);
@@ -954,7 +964,7 @@ mod tests {
             if let Some(read) = super::read_account(&account_text) {
                 let p = &read.points;
                 let numbers = [p.balance, p.earned, p.adjusted, p.redeemed, p.expired, read.tier_points, read.created_ms, read.updated_ms, read.last_activity_ms.unwrap_or(0)];
-                let safe = numbers.iter().all(|n| safe(*n)) && safe_u(read.revision);
+                let safe = numbers.iter().all(|n| safe(*n)) && safe_u(read.revision) && safe_u(read.flips);
                 if safe {
                     prop_assert_eq!(serde_json::from_str::<AccountRecord>(&account_text).ok(), Some(read), "{}", account_text);
                 }
@@ -983,6 +993,7 @@ mod tests {
             updated_ms: 0,
             last_activity_ms: None,
             reward_available: false,
+            flips: 0,
             contact: ContactSnapshot::default(),
         });
         assert!(super::read_account(&a).is_some());
