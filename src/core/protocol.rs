@@ -82,6 +82,13 @@ pub struct Batch {
     pub progress: String,
 }
 
+impl Batch {
+    /// A batch with no events and no progress to report (a step of a multi-commit operation).
+    pub fn quiet() -> Batch {
+        Batch { events: "[]".into(), progress: "{}".into() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     Read(Vec<String>),

@@ -45,12 +45,27 @@ impl Trigger {
     }
 }
 
+thread_local! {
+    /// The prices last decoded, with their text: every balance change reads them, and they
+    /// change only with the catalogue (matched on the whole text, as the program is).
+    static PRICES: std::cell::RefCell<Option<(String, PricesRecord)>> = const { std::cell::RefCell::new(None) };
+}
+
 /// The prices as read with their version (absent: no active reward, version 0).
 pub fn read(stored: Option<&Stored>) -> Result<(PricesRecord, u64)> {
-    match stored {
-        Some(s) => Ok((records::decode(keys::REWARD_PRICES, &s.value)?, s.version)),
-        None => Ok((PricesRecord::empty(), 0)),
-    }
+    let Some(s) = stored else { return Ok((PricesRecord::empty(), 0)) };
+    let known = PRICES.with(|p| {
+        p.borrow().as_ref().and_then(|(text, prices)| crate::core::small::same(text, &s.value).then(|| prices.clone()))
+    });
+    let prices = match known {
+        Some(prices) => prices,
+        None => {
+            let prices: PricesRecord = records::decode(keys::REWARD_PRICES, &s.value)?;
+            PRICES.with(|p| *p.borrow_mut() = Some((s.value.clone(), prices.clone())));
+            prices
+        }
+    };
+    Ok((prices, s.version))
 }
 
 /// The check a balance change commits with: the prices are still those it read.
@@ -111,5 +126,21 @@ impl Prices {
             }
         }
         Ok(if more { Prices::Building(page(last), prices) } else { Prices::Ready(prices, 0) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prices_are_remembered_for_their_exact_text_only() {
+        let stored = |text: &str| Stored { value: text.into(), version: 3 };
+        let five = stored(r#"{"schema":1,"costs":[[5,1]]}"#);
+        let six = stored(r#"{"schema":1,"costs":[[6,1]]}"#);
+        assert_eq!(read(Some(&five)).map(|(p, v)| (p.lowest(), v)), Ok((Some(5), 3)));
+        assert_eq!(read(Some(&five)).map(|(p, _)| p.lowest()), Ok(Some(5)));
+        assert_eq!(read(Some(&six)).map(|(p, _)| p.lowest()), Ok(Some(6)), "same length, other text");
+        assert_eq!(read(None).map(|(p, v)| (p.lowest(), v)), Ok((None, 0)));
     }
 }

@@ -315,7 +315,7 @@ impl Redeem {
         let now_ms = txn.created_ms;
         let coupon_view = encode(&view::coupon(&coupon))?;
         let result = format!("{{\"coupon\":{coupon_view}}}");
-        let index = encode(&CouponIndex { schema: SCHEMA, coupon_id: coupon.id.clone() })?;
+        let index = coupon_index(&coupon.id)?;
         let mut writes = ledger::change_writes(&account, account_version, &txn)?;
         writes.push(Write::put(keys::coupon(&coupon.id), encode(&coupon)?, coupon_version));
         writes.push(Write::put(keys::coupon_code(&coupon.coupon_reference.code), index.clone(), 0));
@@ -389,6 +389,11 @@ pub(super) fn hook_payload(c: &CouponRecord) -> Result<String> {
     })
 }
 
+/// `coupon-code/`, `account-coupon/` and `coupon-pending/` entries: the coupon they name.
+fn coupon_index(coupon_id: &str) -> Result<String> {
+    encode(&CouponIndex { schema: SCHEMA, coupon_id: coupon_id.to_string() })
+}
+
 /// The time of a coupon's new `coupon-pending/` entry: now, and after its last one (whose key
 /// stays taken).
 pub(super) fn fresh_pending_ms(c: &CouponRecord, now_ms: i64) -> i64 {
@@ -433,7 +438,7 @@ fn after_void(
         Ok(_) => {
             let done = moved(coupon.0.clone(), CouponStatus::Failed, false, now_ms);
             let writes = vec![Write::put(keys::coupon(&done.id), encode(&done)?, coupon.1)];
-            let batch = crate::core::protocol::Batch { events: "[]".into(), progress: "{}".into() };
+            let batch = crate::core::protocol::Batch::quiet();
             Ok((Step { request: Request::Batch(writes, batch), state: op, lock: Vec::new() }, true))
         }
     }
@@ -481,7 +486,7 @@ impl Redeem {
     /// With hooks, first: the coupon `PENDING` (no points taken), listed for `settleCoupons()`,
     /// with the retry record (no answer yet) claiming the key.
     fn reserve(mut self, coupon: CouponRecord, reward_version: u64) -> Result<Step> {
-        let index = encode(&CouponIndex { schema: SCHEMA, coupon_id: coupon.id.clone() })?;
+        let index = coupon_index(&coupon.id)?;
         let mut writes = vec![
             Write::put(keys::coupon(&coupon.id), encode(&coupon)?, 0),
             Write::put(keys::account_coupon(&coupon.account_id, &coupon.id), index.clone(), 0),
@@ -491,7 +496,7 @@ impl Redeem {
         self.reward_version = reward_version;
         self.pending = Some((coupon, 0));
         self.phase = Phase::Reserving;
-        let batch = crate::core::protocol::Batch { events: "[]".into(), progress: "{}".into() };
+        let batch = crate::core::protocol::Batch::quiet();
         Ok(Step::new(Request::Batch(writes, batch), self))
     }
 
@@ -531,7 +536,7 @@ impl Redeem {
         let writes = vec![Write::put(keys::coupon(&failed.id), encode(&failed)?, version)];
         self.pending = Some((failed, version + 1));
         self.phase = Phase::Failing(error);
-        let batch = crate::core::protocol::Batch { events: "[]".into(), progress: "{}".into() };
+        let batch = crate::core::protocol::Batch::quiet();
         Ok(Step::new(Request::Batch(writes, batch), self))
     }
 
@@ -571,14 +576,14 @@ impl Redeem {
             let pending_ms = fresh_pending_ms(&coupon, self.at.now_ms);
             let mut relisted = moved(coupon, CouponStatus::Failed, true, self.at.now_ms);
             relisted.pending_ms = Some(pending_ms);
-            let index = encode(&CouponIndex { schema: SCHEMA, coupon_id: relisted.id.clone() })?;
+            let index = coupon_index(&relisted.id)?;
             let writes = vec![
                 Write::put(keys::coupon(&relisted.id), encode(&relisted)?, version),
                 Write::put(relisted.pending_key(), index, 0),
             ];
             self.pending = Some((relisted, version + 1));
             self.phase = Phase::Failing(failed);
-            let batch = crate::core::protocol::Batch { events: "[]".into(), progress: "{}".into() };
+            let batch = crate::core::protocol::Batch::quiet();
             return Ok(Step::new(Request::Batch(writes, batch), self));
         }
         let (mut account, account_version) = lookup::read_account(&self.account_id, account.as_ref())?;
@@ -982,7 +987,7 @@ impl Refund {
             // The host's coupon is voided after this commit (or by settleCoupons()): listed anew.
             coupon.void_pending = true;
             coupon.pending_ms = Some(fresh_pending_ms(&coupon, now_ms));
-            let index = encode(&CouponIndex { schema: SCHEMA, coupon_id: coupon.id.clone() })?;
+            let index = coupon_index(&coupon.id)?;
             writes.push(Write::put(coupon.pending_key(), index, 0));
         }
         writes.push(Write::put(keys::coupon(&coupon.id), encode(&coupon)?, coupon_version));
@@ -1023,7 +1028,7 @@ impl Machine for Refund {
                     let done = voided(coupon, self.at.now_ms);
                     let writes = vec![Write::put(keys::coupon(&done.id), encode(&done)?, version)];
                     self.voiding = Some((done, version + 1, answer));
-                    let batch = crate::core::protocol::Batch { events: "[]".into(), progress: "{}".into() };
+                    let batch = crate::core::protocol::Batch::quiet();
                     Ok(Step::new(Request::Batch(writes, batch), *self))
                 }
                 _ => Ok(Step::done(answer)),

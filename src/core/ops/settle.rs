@@ -97,7 +97,7 @@ pub fn start(args: &[Input], ctx: &Context) -> Result<Step> {
 }
 
 fn batch(writes: Vec<Write>) -> Request {
-    Request::Batch(writes, Batch { events: "[]".into(), progress: "{}".into() })
+    Request::Batch(writes, Batch::quiet())
 }
 
 fn committed(io: &Io) -> Result<()> {
