@@ -453,8 +453,8 @@ await collect(); // the stores measured above give their memory back before 1M a
   const gzip = gzipSync(wasm, { level: 9 }).length;
   results.figures.wasmSize = { rawBytes: wasm.length, gzipBytes: gzip };
   say(`\n.wasm size: ${(wasm.length / 1024).toFixed(1)} KB raw, ${(gzip / 1024).toFixed(1)} KB gzip`);
-  // What each module adds (a full run): the module built without rewards and coupons, with
-  // rewards only, and with both (the crate features of Cargo.toml), as the package's build makes it.
+  // What each module adds (a full run): the module built without rewards, coupons and tiers,
+  // then with each added in turn (the crate features of Cargo.toml), as the package's build makes it.
   if (!QUICK) {
     const target = join(root, 'target', 'module-sizes');
     const sizeOf = (features) => {
@@ -466,9 +466,10 @@ await collect(); // the stores measured above give their memory back before 1M a
     const base = sizeOf('');
     const rewards = sizeOf('rewards');
     const both = sizeOf('rewards,coupons');
+    const all = sizeOf('rewards,coupons,tiers');
     const kb = (n) => (n / 1024).toFixed(1);
-    results.figures.moduleSizes = { withoutRewardsAndCouponsGzipBytes: base, rewardsAddGzipBytes: rewards - base, couponsAddGzipBytes: both - rewards };
-    say(`what each module adds (gzip): the engine without rewards and coupons ${kb(base)} KB; rewards add ${kb(rewards - base)} KB; coupons (redemption, refunds) add ${kb(both - rewards)} KB`);
+    results.figures.moduleSizes = { withoutRewardsAndCouponsGzipBytes: base, rewardsAddGzipBytes: rewards - base, couponsAddGzipBytes: both - rewards, tiersAddGzipBytes: all - both };
+    say(`what each module adds (gzip): the engine without rewards, coupons and tiers ${kb(base)} KB; rewards add ${kb(rewards - base)} KB; coupons (redemption, refunds) add ${kb(both - rewards)} KB; tiers add ${kb(all - both)} KB`);
   }
 
   // In a fresh process, so that nothing else measured here is on the heap.

@@ -521,20 +521,64 @@ export interface Coupons {
   onCouponDeleted: EventRegistration<{ metadata: EventMetadata }>;
 }
 
+/** A tier's (or the base tier's) name (1–50, unique among tiers), description (≤ 70) and icon. */
+export interface TierDefinition {
+  name?: string;
+  description?: string;
+  /** An image as the SDK gives it: a `wix:image://v1/…` string or a URL. */
+  icon?: string;
+}
+
+export interface Tier {
+  _id: string;
+  tierDefinition: TierDefinition;
+  /** 1 to 9,999,999, unique among tiers: the points in the window that reach the tier. */
+  requiredPoints: number;
+  revision: string;
+  _createdDate: Date;
+  _updatedDate: Date;
+}
+
+export type TiersProgramStatus = 'DISABLED' | 'DRAFT' | 'ACTIVE' | 'PAUSED';
+
+export interface TiersProgramSettings {
+  /** The window of points that decides tiers: 1 to 36 months. */
+  rollingWindow: { durationInMonths: number };
+  /** Tiers decide accounts' tiers only while `ACTIVE`. */
+  status: TiersProgramStatus;
+  revision: string;
+  _createdDate: Date;
+  _updatedDate: Date;
+  /** The tier of accounts that reach no threshold. */
+  baseTierDefinition: TierDefinition;
+}
+
+export interface BulkTierResult {
+  itemMetadata: { _id?: string; originalIndex: number; success: boolean; error?: { code: string; description: string; data: Record<string, unknown> } };
+  item?: Tier;
+}
+
 export interface Tiers {
-  bulkCreateTiers: NotImplemented;
-  createTier: NotImplemented;
-  createTiersProgramSettings: NotImplemented;
-  deleteTier: NotImplemented;
-  getTier: NotImplemented;
-  getTiersProgram: NotImplemented;
-  getTiersProgramSettings: NotImplemented;
-  listTiers: NotImplemented;
-  updateTier: NotImplemented;
-  updateTiersProgramSettings: NotImplemented;
-  onTierCreated: EventRegistration;
-  onTierDeleted: EventRegistration;
-  onTierUpdated: EventRegistration;
+  /** 1 to 20 tiers; each is checked alone and the ones that pass are created together. */
+  bulkCreateTiers(tiers: Omit<Tier, '_id' | 'revision' | '_createdDate' | '_updatedDate'>[]): Promise<{ results: BulkTierResult[]; bulkActionMetadata: { totalSuccesses: number; totalFailures: number; undetailedFailures: number } }>;
+  /** At most 20 tiers per program. */
+  createTier(tier: { tierDefinition: TierDefinition & { name: string }; requiredPoints: number }): Promise<Tier>;
+  /** Fails with `TIERS_PROGRAM_SETTINGS_EXIST` once they exist. `status` defaults to `DISABLED`. */
+  createTiersProgramSettings(programSettings: { rollingWindow: { durationInMonths: number }; status?: TiersProgramStatus; baseTierDefinition?: TierDefinition }): Promise<{ programSettings: TiersProgramSettings }>;
+  deleteTier(tierId: string, revision: string): Promise<void>;
+  getTier(tierId: string): Promise<Tier>;
+  /** The tiers (lowest threshold first) and the settings, created with defaults when there are none. */
+  getTiersProgram(): Promise<{ tiers: Tier[]; programSettings: TiersProgramSettings }>;
+  getTiersProgramSettings(): Promise<{ programSettings: TiersProgramSettings }>;
+  /** Tiers by `requiredPoints`, lowest first. */
+  listTiers(): Promise<{ tiers: Tier[] }>;
+  /** PATCH: the current `revision`, and what changes. */
+  updateTier(_id: string, tier: { revision: string; tierDefinition?: TierDefinition; requiredPoints?: number }): Promise<Tier>;
+  /** Replaces the settings: `status`, `rollingWindow` and `revision` are required; an omitted `baseTierDefinition` empties it. */
+  updateTiersProgramSettings(programSettings: { revision: string; status: TiersProgramStatus; rollingWindow: { durationInMonths: number }; baseTierDefinition?: TierDefinition }): Promise<{ programSettings: TiersProgramSettings }>;
+  onTierCreated: EventRegistration<{ entity: Tier; metadata: EventMetadata }>;
+  onTierDeleted: EventRegistration<{ metadata: EventMetadata }>;
+  onTierUpdated: EventRegistration<{ entity: Tier; metadata: EventMetadata }>;
 }
 
 export interface EarningRules {

@@ -52,6 +52,16 @@ fn sample(name: &str) -> Option<Vec<Value>> {
         "bulkGetLoyaltyCoupon" => vec![json!({ "query": { "cursorPaging": { "limit": 10 } } })],
         "deleteLoyaltyCoupon" => vec![json!("{coupon}"), json!("1")],
         "refundLoyaltyCoupon" => vec![json!("{coupon}"), json!({ "revision": "1" })],
+        "createTier" => vec![json!({ "tierDefinition": { "name": "Silver" }, "requiredPoints": 50 })],
+        "bulkCreateTiers" => vec![json!([{ "tierDefinition": { "name": "Bronze" }, "requiredPoints": 5 }])],
+        "getTier" => vec![json!("{tier}")],
+        "updateTier" => vec![json!("{tier}"), json!({ "revision": "1", "requiredPoints": 150 })],
+        "deleteTier" => vec![json!("{tier}"), json!("1")],
+        "listTiers" | "getTiersProgram" | "getTiersProgramSettings" => vec![],
+        "createTiersProgramSettings" => vec![json!({ "rollingWindow": { "durationInMonths": 12 } })],
+        "updateTiersProgramSettings" => {
+            vec![json!({ "revision": "1", "status": "ACTIVE", "rollingWindow": { "durationInMonths": 6 } })]
+        }
         "resumeJobs" => vec![],
         "settleCoupons" => vec![json!({ "olderThanMs": 0 })],
         _ => return None,
@@ -126,7 +136,9 @@ fn every_implemented_operation_does_what_its_row_says() {
         let job = b.ok("bulkAdjustPoints", &[json!({ "amount": 1 })]);
         let reward = b.ok("createReward", &[sample_reward()]);
         let coupon = b.ok("redeemPointsForCoupon", &[reward["_id"].clone(), json!({ "loyaltyAccountId": account })]);
+        let tier = b.ok("createTier", &[json!({ "tierDefinition": { "name": "Gold" }, "requiredPoints": 100 })]);
         let ids = BTreeMap::from([
+            ("tier", tier["_id"].as_str().unwrap().to_string()),
             ("reward", reward["_id"].as_str().unwrap().to_string()),
             ("coupon", coupon["coupon"]["_id"].as_str().unwrap().to_string()),
             ("account", account.clone()),
@@ -167,6 +179,9 @@ fn every_implemented_operation_does_what_its_row_says() {
         match op.name {
             "disablePointsExpiration" => drop(b.ok("enablePointsExpiration", &[])),
             "activateLoyaltyProgram" => drop(b.ok("pauseLoyaltyProgram", &[])),
+            "getTiersProgramSettings" | "updateTiersProgramSettings" => {
+                drop(b.ok("createTiersProgramSettings", &[json!({ "rollingWindow": { "durationInMonths": 12 } })]))
+            }
             _ => {}
         }
         let commits = b.store.commits;

@@ -128,6 +128,26 @@ impl LoyaltyError {
         Self::new(Code::Internal, reason, description)
     }
 
+    /// A stale revision: `given` (from `field`) where the entity (`what`, with `id` under
+    /// `id_key` in the data; `id` empty for a singleton) is at `current`.
+    pub fn revision_mismatch(field: &str, what: &str, id_key: &str, id: &str, given: u64, current: u64) -> Self {
+        let mut data = serde_json::Map::new();
+        if !id.is_empty() {
+            data.insert(id_key.into(), id.into());
+        }
+        data.insert("expectedRevision".into(), given.to_string().into());
+        data.insert("currentRevision".into(), current.to_string().into());
+        Self::new(
+            Code::Aborted,
+            "REVISION_MISMATCH",
+            format!(
+                "{field} is {given} but {what}{}{id} is at revision {current}: read it again and retry",
+                if id.is_empty() { "" } else { " " }
+            ),
+        )
+        .with_data(Value::Object(data))
+    }
+
     /// A record read back from storage that this engine cannot use.
     pub fn corrupt(key: &str, why: impl std::fmt::Display) -> Self {
         Self::internal("CORRUPT_RECORD", format!("storage record \"{key}\" is corrupted or foreign: {why}"))

@@ -16,6 +16,8 @@ use super::ops::coupons;
 use super::ops::rewards;
 #[cfg(feature = "coupons")]
 use super::ops::settle;
+#[cfg(feature = "tiers")]
+use super::ops::tiers;
 use super::ops::{
     adjust, bulk_adjust, create_account, earn, get_account, jobs, list_accounts, program, query_accounts, transactions,
 };
@@ -517,12 +519,14 @@ pub const OPERATIONS: &[Operation] = &[
     op(Tiers, "bulkCreateTiers")
         .rest(Post, "/loyalty-tiers/v1/bulk/tiers/create", "com.wixpress.loyalty.tier.LoyaltyTiers.BulkCreateTiers")
         .args(&[field("tiers")])
-        .mutates(20),
+        .mutates(20)
+        .start_gated(gated!("tiers", tiers::bulk_create)),
     op(Tiers, "createTier")
         .rest(Post, "/loyalty-tiers/v1/tiers", "com.wixpress.loyalty.tier.LoyaltyTiers.CreateTier")
         .args(&[field("tier")])
         .mutates(1)
-        .unwraps("tier"),
+        .unwraps("tier")
+        .start_gated(gated!("tiers", tiers::create)),
     op(Tiers, "createTiersProgramSettings")
         .rest(
             Post,
@@ -530,32 +534,39 @@ pub const OPERATIONS: &[Operation] = &[
             "com.wixpress.loyalty.tier.LoyaltyTiers.CreateTiersProgramSettings",
         )
         .args(&[field("programSettings")])
-        .mutates(0),
+        .mutates(0)
+        .start_gated(gated!("tiers", tiers::create_settings)),
     op(Tiers, "deleteTier")
         .rest(Delete, "/loyalty-tiers/v1/tiers/{tierId}", "com.wixpress.loyalty.tier.LoyaltyTiers.DeleteTier")
         .args(&[path("tierId"), field("revision")])
+        .void()
         .mutates(0)
-        .void(),
+        .start_gated(gated!("tiers", tiers::delete)),
     op(Tiers, "getTier")
         .rest(Get, "/loyalty-tiers/v1/tiers/{tierId}", "com.wixpress.loyalty.tier.LoyaltyTiers.GetTier")
         .args(&[path("tierId")])
-        .unwraps("tier"),
-    op(Tiers, "getTiersProgram").rest(
-        Get,
-        "/loyalty-tiers/v1/tiers/program",
-        "com.wixpress.loyalty.tier.LoyaltyTiers.GetTiersProgram",
-    ),
-    op(Tiers, "getTiersProgramSettings").rest(
-        Get,
-        "/loyalty-tiers/v1/tiers/program-settings",
-        "com.wixpress.loyalty.tier.LoyaltyTiers.GetTiersProgramSettings",
-    ),
-    op(Tiers, "listTiers").rest(Get, "/loyalty-tiers/v1/tiers", "com.wixpress.loyalty.tier.LoyaltyTiers.ListTiers"),
+        .unwraps("tier")
+        .start_gated(gated!("tiers", tiers::get)),
+    op(Tiers, "getTiersProgram")
+        .rest(Get, "/loyalty-tiers/v1/tiers/program", "com.wixpress.loyalty.tier.LoyaltyTiers.GetTiersProgram")
+        .mutates(0)
+        .start_gated(gated!("tiers", tiers::program)),
+    op(Tiers, "getTiersProgramSettings")
+        .rest(
+            Get,
+            "/loyalty-tiers/v1/tiers/program-settings",
+            "com.wixpress.loyalty.tier.LoyaltyTiers.GetTiersProgramSettings",
+        )
+        .start_gated(gated!("tiers", tiers::get_settings)),
+    op(Tiers, "listTiers")
+        .rest(Get, "/loyalty-tiers/v1/tiers", "com.wixpress.loyalty.tier.LoyaltyTiers.ListTiers")
+        .start_gated(gated!("tiers", tiers::list)),
     op(Tiers, "updateTier")
         .rest(Patch, "/loyalty-tiers/v1/tiers/{tier.id}", "com.wixpress.loyalty.tier.LoyaltyTiers.UpdateTier")
         .args(&[path_as("_id", "tier.id"), field("tier")])
+        .unwraps("tier")
         .mutates(0)
-        .unwraps("tier"),
+        .start_gated(gated!("tiers", tiers::update)),
     op(Tiers, "updateTiersProgramSettings")
         .rest(
             Patch,
@@ -563,7 +574,8 @@ pub const OPERATIONS: &[Operation] = &[
             "com.wixpress.loyalty.tier.LoyaltyTiers.UpdateTiersProgramSettings",
         )
         .args(&[field("programSettings")])
-        .mutates(0),
+        .mutates(0)
+        .start_gated(gated!("tiers", tiers::update_settings)),
     // ------------------------------------------------------------------ earning rules
     op(EarningRules, "bulkCreateLoyaltyEarningRules")
         .rest(

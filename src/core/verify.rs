@@ -18,7 +18,7 @@ use super::records::{
 use super::small::wide;
 
 /// The key families to scan, in order.
-pub const PREFIXES: [&str; 17] = [
+pub const PREFIXES: [&str; 18] = [
     "program",
     "acct/",
     "contact/",
@@ -36,6 +36,7 @@ pub const PREFIXES: [&str; 17] = [
     "reward-prices",
     "coupon-pending/",
     "coupon-pending-cursor",
+    "tiers",
 ];
 
 /// Discrepancies listed at most; the count of the rest is still reported.
@@ -218,6 +219,9 @@ impl Verifier {
         let key = row.key.as_str();
         if key == keys::PROGRAM {
             let _ = self.decode::<model::ProgramRecord>(row);
+        } else if key == keys::TIERS {
+            // Decoding checks the ladder: at most 20 tiers, distinct thresholds in order, ids.
+            let _ = self.decode::<crate::core::records::tier::TiersRecord>(row);
         } else if let Some(id) = key.strip_prefix(keys::ACCOUNT_PREFIX) {
             if let Some(a) = self.decode::<AccountRecord>(row) {
                 if a.id != id {

@@ -132,8 +132,8 @@ test('LoyaltyError is a real Error subclass with code, reason, message and Wix d
   assert.equal(JSON.parse(e2.message).message, `FAILED_PRECONDITION: ${e2.details.applicationError.description}`);
   const e3 = await rejects(loyalty.accounts.getAccount(CONTACT_B), 'NOT_FOUND', 'ACCOUNT_NOT_FOUND');
   assert.equal(e3.status, 404);
-  const e4 = await rejects(loyalty.programs.pauseLoyaltyProgram().then(() => loyalty.programs.pauseLoyaltyProgram()).then(() => loyalty.tiers.getTier(CONTACT_B)), 'UNIMPLEMENTED', 'NOT_IMPLEMENTED');
-  assert.deepEqual(e4.details.applicationError.data, { method: 'getTier' }, 'data is always an object');
+  const e4 = await rejects(loyalty.programs.pauseLoyaltyProgram().then(() => loyalty.programs.pauseLoyaltyProgram()).then(() => loyalty.earningRules.getLoyaltyEarningRule(CONTACT_B)), 'UNIMPLEMENTED', 'NOT_IMPLEMENTED');
+  assert.deepEqual(e4.details.applicationError.data, { method: 'getLoyaltyEarningRule' }, 'data is always an object');
   assert.ok(ERROR_CODES.includes(e.code) && ERROR_CODES.includes(e2.code));
 });
 

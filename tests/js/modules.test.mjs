@@ -58,10 +58,10 @@ test('the modules, the typings and @wix/loyalty agree with the table of operatio
 });
 
 test('a method not implemented yet rejects with NOT_IMPLEMENTED, naming it', async () => {
-  const e = await rejects(pkg.tiers.getTier('00000000-0000-4000-8000-000000000001'), 'UNIMPLEMENTED', 'NOT_IMPLEMENTED');
+  const e = await rejects(pkg.earningRules.getLoyaltyEarningRule('00000000-0000-4000-8000-000000000001'), 'UNIMPLEMENTED', 'NOT_IMPLEMENTED');
   assert.equal(e.status, 501);
-  assert.match(e.details.applicationError.description, /tiers\.getTier/);
-  await rejects(pkg.tiers.listTiers(), 'UNIMPLEMENTED', 'NOT_IMPLEMENTED');
+  assert.match(e.details.applicationError.description, /earningRules\.getLoyaltyEarningRule/);
+  await rejects(pkg.earningRules.listEarningRules(), 'UNIMPLEMENTED', 'NOT_IMPLEMENTED');
   await rejects(pkg.imports.queryLoyaltyImports().find(), 'UNIMPLEMENTED', 'NOT_IMPLEMENTED');
 });
 

@@ -198,6 +198,33 @@ function suite(label, open) {
     assert.equal(await drive('coupons', 'deleteLoyaltyCoupon')(coupon._id, coupon.revision), undefined);
     assert.equal((await failure(admin.coupons.getLoyaltyCoupon(coupon._id))).status, 404);
 
+    // tiers
+    const star = 'wix:image://v1/11062b_star~mv2.png/star.png#originWidth=64&originHeight=64';
+    const gold = await drive('tiers', 'createTier')({ tierDefinition: { name: 'Gold', description: 'Top tier', icon: star }, requiredPoints: 1000 });
+    assert.equal(gold.tierDefinition.icon, star, 'a tier icon goes out as an image object and comes back as the SDK string');
+    assert.ok(gold._createdDate instanceof Date);
+    assert.deepEqual(gold, await direct.tiers.getTier(gold._id));
+    assert.deepEqual(await drive('tiers', 'getTier')(gold._id), gold);
+    const bulkTiers = await drive('tiers', 'bulkCreateTiers')([{ tierDefinition: { name: 'Silver' }, requiredPoints: 500 }, { tierDefinition: { name: 'gold' }, requiredPoints: 5 }]);
+    assert.deepEqual(bulkTiers.results.map((r) => r.itemMetadata.success), [true, false]);
+    assert.equal(bulkTiers.results[1].itemMetadata.error.data.reason, 'TIER_NAME_TAKEN');
+    const silver = bulkTiers.results[0].item;
+    assert.deepEqual(silver, await direct.tiers.getTier(silver._id));
+    const goldPlus = await drive('tiers', 'updateTier')(gold._id, { revision: gold.revision, requiredPoints: 1200, tierDefinition: { name: 'Gold+' } });
+    assert.deepEqual([goldPlus.tierDefinition.name, goldPlus.tierDefinition.description, goldPlus.requiredPoints, goldPlus.revision], ['Gold+', 'Top tier', 1200, '2']);
+    assert.deepEqual(await drive('tiers', 'listTiers')(), await direct.tiers.listTiers());
+    assert.deepEqual((await direct.tiers.listTiers()).tiers.map((t) => t._id), [silver._id, gold._id]);
+    assert.equal((await failure(admin.tiers.getTiersProgramSettings())).details.applicationError.code, 'TIERS_PROGRAM_SETTINGS_NOT_FOUND');
+    const made = await drive('tiers', 'createTiersProgramSettings')({ rollingWindow: { durationInMonths: 12 }, status: 'ACTIVE', baseTierDefinition: { name: 'Member', description: 'Everyone', icon: star } });
+    assert.equal(made.programSettings.baseTierDefinition.icon, star);
+    assert.deepEqual(made, await direct.tiers.getTiersProgramSettings());
+    assert.deepEqual(await drive('tiers', 'getTiersProgramSettings')(), made);
+    const replaced = await drive('tiers', 'updateTiersProgramSettings')({ revision: made.programSettings.revision, rollingWindow: { durationInMonths: 24 }, status: 'ACTIVE', baseTierDefinition: { name: 'Member' } });
+    assert.deepEqual(replaced.programSettings.baseTierDefinition, { name: 'Member' }, 'an update replaces the base tier');
+    assert.deepEqual(await drive('tiers', 'getTiersProgram')(), await direct.tiers.getTiersProgram());
+    assert.equal(await drive('tiers', 'deleteTier')(silver._id, silver.revision), undefined);
+    assert.equal((await failure(admin.tiers.getTier(silver._id))).status, 404);
+
     // Every method of the six modules, implemented or not, was driven or is driven now.
     const unimplemented = [];
     for (const module of MODULES) {
@@ -219,7 +246,8 @@ function suite(label, open) {
     const all = MODULES.flatMap((m) => sdkMethods(m).map((n) => `${m}.${n}`));
     const memberOnly = ['accounts.getCurrentMemberAccount'];
     assert.deepEqual(all.filter((m) => !driven.has(m) && !memberOnly.includes(m)), [], 'every public method was driven');
-    assert.ok(unimplemented.length > 10 && all.length === 47, `${all.length} methods, ${unimplemented.length} not implemented yet`);
+    assert.equal(all.length, 47);
+    assert.deepEqual(unimplemented, ['accounts.getProgramTotals'], 'the methods not implemented yet');
   });
 
   it(`errors thrown through the SDK equal the direct API's`, async () => {
@@ -303,7 +331,7 @@ function suite(label, open) {
     assert.equal(body.account.id, account._id);
     assert.match(body.account.createdDate, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.equal(body.account.contact.picture.id, '');
-    res = await env.fetch(`${base}/loyalty-tiers/v1/tiers/t-1?tierId=t-1&revision=3`, { method: 'DELETE', headers });
+    res = await env.fetch(`${base}/_api/loyalty-earning-rules/v1/automation-earning-rules/e-1?id=e-1`, { method: 'DELETE', headers });
     assert.equal(res.status, 501);
     assert.deepEqual((await res.json()).details.applicationError.code, 'NOT_IMPLEMENTED');
     res = await env.fetch(`${base}/loyalty-rewards/v1/rewards/r-1?id=r-1&revision=3`, { method: 'DELETE', headers });

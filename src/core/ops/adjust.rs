@@ -3,12 +3,10 @@
 //! `ADJUST` of 0. No balance goes below zero (`INSUFFICIENT_POINTS`; nothing is clamped), and a
 //! stale `revision` is refused (`ABORTED` / `REVISION_MISMATCH`).
 
-use serde_json::json;
-
 use super::availability;
 use super::ledger::{self, apply_delta, change_outcome, change_writes};
 use super::{arg, lookup};
-use crate::core::error::{Code, LoyaltyError, Result};
+use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step};
 use crate::core::records::{AccountRecord, AdjustInfo, TransactionRecord, TransactionType, LOYALTY_APP_ID};
@@ -134,15 +132,14 @@ impl Machine for Adjust {
         let (prices, prices_version) = availability::read(values.get(1).and_then(Option::as_ref))?;
         if let Some(expected) = self.revision {
             if expected != account.revision {
-                return Err(LoyaltyError::new(
-                    Code::Aborted,
-                    "REVISION_MISMATCH",
-                    format!(
-                        "options.revision is {expected} but account {} is at revision {}: read the account again and retry",
-                        account.id, account.revision
-                    ),
-                )
-                .with_data(json!({ "accountId": account.id, "expectedRevision": expected.to_string(), "currentRevision": account.revision.to_string() })));
+                return Err(LoyaltyError::revision_mismatch(
+                    "options.revision",
+                    "account",
+                    "accountId",
+                    &account.id,
+                    expected,
+                    account.revision,
+                ));
             }
         }
         let before = account.points.balance;

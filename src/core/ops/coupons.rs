@@ -844,15 +844,14 @@ impl Machine for Delete {
             .with_data(json!({ "loyaltyCouponId": coupon.id })));
         }
         if coupon.revision != self.revision {
-            return Err(LoyaltyError::new(
-                crate::core::error::Code::Aborted,
-                "REVISION_MISMATCH",
-                format!(
-                    "revision {} was given but loyalty coupon {} is at revision {}: read it again and retry",
-                    self.revision, coupon.id, coupon.revision
-                ),
-            )
-            .with_data(json!({ "loyaltyCouponId": coupon.id, "currentRevision": coupon.revision.to_string() })));
+            return Err(LoyaltyError::revision_mismatch(
+                "revision",
+                "loyalty coupon",
+                "loyaltyCouponId",
+                &coupon.id,
+                self.revision,
+                coupon.revision,
+            ));
         }
         let now = self.at.now_ms.max(coupon.updated_ms);
         coupon.revision += 1;
@@ -949,15 +948,14 @@ impl Refund {
             .with_data(json!({ "loyaltyCouponId": coupon.id, "status": coupon.status.as_str() })));
         }
         if let Some(expected) = self.revision.filter(|r| *r != coupon.revision) {
-            return Err(LoyaltyError::new(
-                crate::core::error::Code::Aborted,
-                "REVISION_MISMATCH",
-                format!(
-                    "revision {expected} was given but loyalty coupon {} is at revision {}",
-                    coupon.id, coupon.revision
-                ),
-            )
-            .with_data(json!({ "loyaltyCouponId": coupon.id, "currentRevision": coupon.revision.to_string() })));
+            return Err(LoyaltyError::revision_mismatch(
+                "options.revision",
+                "loyalty coupon",
+                "loyaltyCouponId",
+                &coupon.id,
+                expected,
+                coupon.revision,
+            ));
         }
         let key = keys::account(&coupon.account_id);
         self.account_id = coupon.account_id.clone();

@@ -32,6 +32,7 @@ pub enum Entity {
     Program,
     Reward,
     Coupon,
+    Tier,
 }
 
 impl Entity {
@@ -49,6 +50,9 @@ impl Entity {
             (Entity::Reward, _) => ("wix.loyalty.v1.reward", "wix.loyalty.v1.reward_updated"),
             (Entity::Coupon, "deleted") => ("wix.loyalty.v1.coupon", "wix.loyalty.v1.coupon_deleted"),
             (Entity::Coupon, _) => ("wix.loyalty.v1.coupon", "wix.loyalty.v1.coupon_created"),
+            (Entity::Tier, "created") => ("wix.loyalty.v1.tier", "wix.loyalty.v1.tier_created"),
+            (Entity::Tier, "deleted") => ("wix.loyalty.v1.tier", "wix.loyalty.v1.tier_deleted"),
+            (Entity::Tier, _) => ("wix.loyalty.v1.tier", "wix.loyalty.v1.tier_updated"),
         }
     }
 }

@@ -21,6 +21,8 @@ pub mod program;
 pub mod query_accounts;
 pub mod rewards;
 pub mod settle;
+#[cfg(feature = "tiers")]
+pub mod tiers;
 pub mod transactions;
 
 use crate::core::input::Input;
@@ -29,4 +31,37 @@ use crate::core::input::Input;
 pub fn arg(args: &[Input], i: usize) -> &Input {
     static UNDEFINED: Input = Input::Undefined;
     args.get(i).unwrap_or(&UNDEFINED)
+}
+
+/// The answer of a bulk create (`bulkCreateRewards`, `bulkCreateTiers`): per item, in the
+/// order given, its metadata and, when made, its view; `made` holds the `(id, view)` of each
+/// success in that order.
+pub fn bulk_results(
+    results: &[(usize, Option<crate::core::error::LoyaltyError>)],
+    made: &[(&str, &str)],
+) -> crate::core::error::Result<String> {
+    use crate::core::records::encode;
+    use serde_json::json;
+    let mut made = made.iter();
+    let mut items = Vec::with_capacity(results.len());
+    for (i, error) in results {
+        items.push(match error {
+            None => {
+                let (id, view) = made.next().ok_or_else(|| {
+                    crate::core::error::LoyaltyError::internal("INVALID_STATE", "a created item went missing")
+                })?;
+                format!("{{\"itemMetadata\":{},\"item\":{view}}}", encode(&json!({ "_id": id, "originalIndex": i, "success": true }))?)
+            }
+            Some(e) => {
+                let error = json!({ "code": e.code.as_str(), "description": e.message(), "data": { "reason": e.reason, "violations": e.violations.iter().map(|v| json!({ "field": v.field, "description": v.description, "ruleName": v.rule_name })).collect::<Vec<_>>() } });
+                format!("{{\"itemMetadata\":{}}}", encode(&json!({ "originalIndex": i, "success": false, "error": error }))?)
+            }
+        });
+    }
+    let failures = results.iter().filter(|(_, e)| e.is_some()).count();
+    Ok(format!(
+        "{{\"results\":[{}],\"bulkActionMetadata\":{{\"totalSuccesses\":{},\"totalFailures\":{failures},\"undetailedFailures\":0}}}}",
+        items.join(","),
+        results.len() - failures
+    ))
 }

@@ -310,7 +310,11 @@ fn commit_created(create: Create, prices: Option<(PricesRecord, u64)>) -> Result
     }
     let result = match &create.answer {
         Created::One => format!("{{\"reward\":{}}}", views.first().map_or("null", String::as_str)),
-        Created::Bulk(results) => bulk_answer(results, &create.rewards, &views)?,
+        Created::Bulk(results) => {
+            let made: Vec<(&str, &str)> =
+                create.rewards.iter().map(|r| r.id.as_str()).zip(views.iter().map(String::as_str)).collect();
+            super::bulk_results(results, &made)?
+        }
     };
     let Some((before, version)) = prices.filter(|_| !writes.is_empty()) else {
         return Ok(Step::done(result));
@@ -319,33 +323,6 @@ fn commit_created(create: Create, prices: Option<(PricesRecord, u64)>) -> Result
     let outcome = Outcome { result, events: events::list(&event_list) };
     let job_id = create.job_id.clone();
     commit_change(Box::new(create), writes, before, version, None, &costs, outcome, job_id, *at)
-}
-
-fn bulk_answer(
-    results: &[(usize, Option<LoyaltyError>)],
-    rewards: &[RewardRecord],
-    views: &[String],
-) -> Result<String> {
-    let mut made = rewards.iter().zip(views);
-    let mut items = Vec::with_capacity(results.len());
-    for (i, error) in results {
-        items.push(match error {
-            None => {
-                let (r, view) = made.next().ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a created reward went missing"))?;
-                format!("{{\"itemMetadata\":{},\"item\":{view}}}", encode(&json!({ "_id": r.id, "originalIndex": i, "success": true }))?)
-            }
-            Some(e) => {
-                let error = json!({ "code": e.code.as_str(), "description": e.message(), "data": { "reason": e.reason, "violations": e.violations.iter().map(|v| json!({ "field": v.field, "description": v.description, "ruleName": v.rule_name })).collect::<Vec<_>>() } });
-                format!("{{\"itemMetadata\":{}}}", encode(&json!({ "originalIndex": i, "success": false, "error": error }))?)
-            }
-        });
-    }
-    let failures = results.iter().filter(|(_, e)| e.is_some()).count();
-    Ok(format!(
-        "{{\"results\":[{}],\"bulkActionMetadata\":{{\"totalSuccesses\":{},\"totalFailures\":{failures},\"undetailedFailures\":0}}}}",
-        items.join(","),
-        results.len() - failures
-    ))
 }
 
 impl Machine for Create {
@@ -516,15 +493,14 @@ impl Modify {
         let (mut reward, version) = read_reward(&self.id, stored)?;
         let cost_before = counted_cost(&reward);
         if reward.revision != self.revision {
-            return Err(LoyaltyError::new(
-                Code::Aborted,
-                "REVISION_MISMATCH",
-                format!(
-                    "revision {} was given but reward {} is at revision {}: read the reward again and retry",
-                    self.revision, reward.id, reward.revision
-                ),
-            )
-            .with_data(json!({ "rewardId": reward.id, "expectedRevision": self.revision.to_string(), "currentRevision": reward.revision.to_string() })));
+            return Err(LoyaltyError::revision_mismatch(
+                "revision",
+                "reward",
+                "rewardId",
+                &reward.id,
+                self.revision,
+                reward.revision,
+            ));
         }
         let now = self.at.now_ms.max(reward.updated_ms);
         reward.revision += 1;

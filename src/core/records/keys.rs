@@ -23,6 +23,8 @@
 
 pub const PROGRAM: &str = "program";
 pub const REWARD_PRICES: &str = "reward-prices";
+/// Every tier and the tiers program settings (see `records::tier`).
+pub const TIERS: &str = "tiers";
 pub const ACCOUNT_PREFIX: &str = "acct/";
 pub const LEDGER_TIME_PREFIX: &str = "ledger-time/";
 pub const LEDGER_PREFIX: &str = "ledger/";

@@ -17,6 +17,7 @@ pub mod keys;
 pub mod prices;
 pub mod program;
 pub mod reward;
+pub mod tier;
 pub mod transaction;
 pub mod view;
 
@@ -34,11 +35,6 @@ pub const SCHEMA: u32 = 1;
 
 /// The Loyalty app's own id, recorded as `appId` of manual adjustments.
 pub const LOYALTY_APP_ID: &str = "553c79f3-5625-4f38-b14b-ef7c0d1e87df";
-
-#[derive(Deserialize)]
-struct SchemaOnly {
-    schema: crate::core::input::Input,
-}
 
 /// A stored record: it carries the schema version that wrote it.
 pub trait Record: DeserializeOwned {
@@ -175,10 +171,12 @@ pub fn decode<T: Record>(key: &str, text: &str) -> Result<T> {
             Some(why) => Err(LoyaltyError::corrupt(key, why)),
         },
         Ok(record) => Err(schema_error(key, u64::from(record.schema()))),
-        Err(parse_error) => match serde_json::from_str::<SchemaOnly>(text).ok().and_then(|s| s.schema.whole()) {
-            Some(n) if n > u64::from(SCHEMA) => Err(schema_error(key, n)),
-            _ => Err(LoyaltyError::corrupt(key, parse_error)),
-        },
+        Err(parse_error) => {
+            match serde_json::from_str::<crate::core::input::Input>(text).ok().and_then(|v| v.get("schema").whole()) {
+                Some(n) if n > u64::from(SCHEMA) => Err(schema_error(key, n)),
+                _ => Err(LoyaltyError::corrupt(key, parse_error)),
+            }
+        }
     }
 }
 
