@@ -35,9 +35,9 @@ export function parseAnswer(text) {
  */
 function accountAnswer(packed) {
   // The numbers, read in place (no split, no substrings): whole numbers, a '-' before negatives.
-  const n = new Array(21);
+  const n = new Array(23);
   let at = 0;
-  for (let i = 0; i < 21; i++) {
+  for (let i = 0; i < 23; i++) {
     let c = packed.charCodeAt(at++);
     const negative = c === 45; /* - */
     if (negative) c = packed.charCodeAt(at++);
@@ -48,13 +48,14 @@ function accountAnswer(packed) {
     }
     n[i] = negative ? -v : v;
   }
-  const id = packed.slice(at, (at += n[14]));
-  const contactId = packed.slice(at, (at += n[15]));
-  const memberId = packed.slice(at, (at += n[16]));
-  const name = packed.slice(at, (at += n[17]));
-  const email = packed.slice(at, (at += n[18]));
-  const url = packed.slice(at, (at += n[19]));
-  const transactionId = packed.slice(at, (at += n[20]));
+  const id = packed.slice(at, (at += n[15]));
+  const contactId = packed.slice(at, (at += n[16]));
+  const memberId = packed.slice(at, (at += n[17]));
+  const name = packed.slice(at, (at += n[18]));
+  const email = packed.slice(at, (at += n[19]));
+  const url = packed.slice(at, (at += n[20]));
+  const transactionId = packed.slice(at, (at += n[21]));
+  const tierId = packed.slice(at, (at += n[22]));
   const flags = n[1];
   const account = { _id: id, contactId };
   if (flags & 1) account.memberId = memberId;
@@ -64,7 +65,11 @@ function accountAnswer(packed) {
   account._updatedDate = new Date(n[8]);
   if (flags & 8) account.lastActivityDate = new Date(n[9]);
   account.revision = String(n[10]);
-  account.tier = { points: n[11] };
+  const tier = {};
+  if (flags & 64) tier._id = tierId;
+  if (flags & 128) tier._updatedDate = new Date(n[14]);
+  tier.points = n[11];
+  account.tier = tier;
   const contact = { _id: contactId };
   if (flags & 2) contact.name = name;
   if (flags & 4) contact.email = email;

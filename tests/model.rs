@@ -35,18 +35,65 @@ enum Op {
     Pause,
     Rename(usize),
     Create(usize),
-    Earn { acct: usize, amount: i64, key: usize, app: usize },
-    AdjustAmount { acct: usize, amount: i64, rev: Rev },
-    AdjustBalance { acct: usize, balance: i64, rev: Rev },
+    Earn {
+        acct: usize,
+        amount: i64,
+        key: usize,
+        app: usize,
+    },
+    AdjustAmount {
+        acct: usize,
+        amount: i64,
+        rev: Rev,
+    },
+    AdjustBalance {
+        acct: usize,
+        balance: i64,
+        rev: Rev,
+    },
     Get(usize),
     GetByContact(usize),
-    Query { acct: usize, limit: usize, ascending: bool },
+    Query {
+        acct: usize,
+        limit: usize,
+        ascending: bool,
+    },
     GetTransaction(usize),
-    CreateReward { cost: u32, active: bool },
-    UpdateReward { reward: usize, cost: u32, active: bool, rev: Rev },
-    DeleteReward { reward: usize, rev: Rev },
-    Redeem { acct: usize, reward: usize, key: Option<usize> },
+    CreateReward {
+        cost: u32,
+        active: bool,
+    },
+    UpdateReward {
+        reward: usize,
+        cost: u32,
+        active: bool,
+        rev: Rev,
+    },
+    DeleteReward {
+        reward: usize,
+        rev: Rev,
+    },
+    Redeem {
+        acct: usize,
+        reward: usize,
+        key: Option<usize>,
+    },
     Refund(usize),
+    /// A tier at this threshold (named after it, so a repeated threshold repeats the name).
+    CreateTier(i64),
+    /// A tier's threshold changed, at its current revision.
+    RepriceTier {
+        tier: usize,
+        points: i64,
+    },
+    DeleteTier(usize),
+    /// The tiers program settings: `ACTIVE` or `DRAFT`, and the window in months.
+    TiersSettings {
+        active: bool,
+        months: u32,
+    },
+    /// The clock moves on this many days (no call).
+    Clock(i64),
 }
 
 fn rev() -> impl Strategy<Value = Rev> {
@@ -78,6 +125,11 @@ fn op() -> impl Strategy<Value = Op> {
         6 => (0..3usize, 0..3usize, prop::option::of(0..3usize))
             .prop_map(|(acct, reward, key)| Op::Redeem { acct, reward, key }),
         3 => (0..4usize).prop_map(Op::Refund),
+        2 => prop::sample::select(vec![5i64, 20, 60, 150]).prop_map(Op::CreateTier),
+        1 => (0..3usize, prop::sample::select(vec![5i64, 20, 60, 150, 300])).prop_map(|(tier, points)| Op::RepriceTier { tier, points }),
+        1 => (0..3usize).prop_map(Op::DeleteTier),
+        2 => (any::<bool>(), prop::sample::select(vec![1u32, 3, 12])).prop_map(|(active, months)| Op::TiersSettings { active, months }),
+        2 => prop::sample::select(vec![3i64, 20, 45, 200]).prop_map(Op::Clock),
     ]
 }
 
@@ -93,6 +145,62 @@ struct Account {
     available: bool,
     /// (transaction id, amount, type) oldest first.
     ledger: Vec<(String, i64, &'static str)>,
+    /// (when, points) of every earn and adjustment: what tier points are summed from.
+    moves: Vec<(i64, i64)>,
+    /// The tier (its id; `None`: the base tier) and the tier points, as last worked out.
+    tier: Option<String>,
+    tier_points: i64,
+}
+
+const DAY: i64 = 86_400_000;
+
+/// The calendar month (UTC) of an instant after 1970, counted from year 0, day by day.
+fn month_of(ms: i64) -> i64 {
+    let leap = |y: i64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let mut days = ms / DAY;
+    let mut year = 1970;
+    while days >= if leap(year) { 366 } else { 365 } {
+        days -= if leap(year) { 366 } else { 365 };
+        year += 1;
+    }
+    let lengths = [31, if leap(year) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let mut month = 0;
+    while days >= lengths[month] {
+        days -= lengths[month];
+        month += 1;
+    }
+    year * 12 + month as i64
+}
+
+/// The lowest price, the window and the thresholds (see `Model::derived`).
+type Derived = (Option<i64>, u32, Vec<(String, i64)>);
+
+#[derive(Debug, Clone)]
+struct Tier {
+    id: String,
+    /// `T<threshold at creation>`.
+    name: String,
+    points: i64,
+    revision: u64,
+}
+
+/// The tiers program: its tiers (deleted ones removed) and settings.
+#[derive(Debug, Clone, Default)]
+struct Tiers {
+    tiers: Vec<Tier>,
+    /// `(active, months, revision)` once created.
+    settings: Option<(bool, u32, u64)>,
+}
+
+impl Tiers {
+    /// The window and the thresholds in force (none unless `ACTIVE`), lowest first.
+    fn ladder(&self) -> (u32, Vec<(String, i64)>) {
+        let (active, months) = self.settings.map_or((false, 12), |(a, m, _)| (a, m));
+        let mut ladder: Vec<(String, i64)> =
+            if active { self.tiers.iter().map(|t| (t.id.clone(), t.points)).collect() } else { vec![] };
+        ladder.sort_by_key(|t| t.1);
+        (months, ladder)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,6 +233,13 @@ struct Model {
     coupons: Vec<Coupon>,
     /// (account, redemption key) → (reward, the answer): keys are scoped to their account.
     redeem_keys: HashMap<(usize, usize), (usize, Value)>,
+    tiers: Tiers,
+    /// What balance changes last read from `reward-prices` (absent: none yet): the lowest
+    /// price, the window and the thresholds. A change to it runs a job that works out every
+    /// account's tier and flag again.
+    derived: Option<Derived>,
+    /// The clock of the operation being applied.
+    now: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -149,12 +264,12 @@ struct Coupon {
 type Outcome = Result<Value, &'static str>;
 
 fn account_values(a: &Account) -> Value {
-    json!({ "id": a.id, "balance": a.balance, "earned": a.earned, "adjusted": a.adjusted, "redeemed": a.redeemed, "revision": a.revision.to_string(), "rewardAvailable": a.available })
+    json!({ "id": a.id, "balance": a.balance, "earned": a.earned, "adjusted": a.adjusted, "redeemed": a.redeemed, "revision": a.revision.to_string(), "rewardAvailable": a.available, "tier": a.tier, "tierPoints": a.tier_points })
 }
 
 fn engine_account(v: &Value) -> Value {
     let p = &v["points"];
-    json!({ "id": v["_id"], "balance": p["balance"], "earned": p["earned"], "adjusted": p["adjusted"], "redeemed": p["redeemed"], "revision": v["revision"], "rewardAvailable": v["rewardAvailable"] })
+    json!({ "id": v["_id"], "balance": p["balance"], "earned": p["earned"], "adjusted": p["adjusted"], "redeemed": p["redeemed"], "revision": v["revision"], "rewardAvailable": v["rewardAvailable"], "tier": v["tier"]["_id"], "tierPoints": v["tier"]["points"] })
 }
 
 fn reward_input(name: &str, cost: u32, active: bool) -> Value {
@@ -162,6 +277,36 @@ fn reward_input(name: &str, cost: u32, active: bool) -> Value {
 }
 
 impl Model {
+    /// Works out account `i`'s tier now: the points of the window's months, the highest
+    /// threshold they meet.
+    fn work_out_tier(&mut self, i: usize) {
+        let (months, ladder) = self.tiers.ladder();
+        let now = month_of(self.now);
+        let a = &mut self.accounts[i];
+        a.tier_points = a.moves.iter().filter(|(at, _)| month_of(*at) > now - i64::from(months)).map(|m| m.1).sum();
+        a.tier = ladder.iter().rev().find(|(_, p)| *p <= a.tier_points).map(|(id, _)| id.clone());
+    }
+
+    /// After a reward or tier change that committed: when what balance changes derive from
+    /// moved, its job works out every account's tier and flag again.
+    fn after_change(&mut self) {
+        let lowest = self.rewards.iter().filter(|r| r.active && !r.deleted).map(|r| r.cost).min();
+        let (months, ladder) = self.tiers.ladder();
+        let now = Some((lowest, months, ladder));
+        let before = self.derived.clone().unwrap_or((None, 12, vec![]));
+        self.derived = now.clone();
+        if now != Some(before) {
+            for i in 0..self.accounts.len() {
+                self.work_out_tier(i);
+            }
+            self.settle_all();
+        }
+    }
+
+    fn tier_id(&self, tier: usize) -> String {
+        self.tiers.tiers.get(tier).map_or(MISSING.to_string(), |t| t.id.clone())
+    }
+
     /// Whether `balance` affords an active reward.
     fn affords(&self, balance: i64) -> bool {
         self.rewards.iter().filter(|r| r.active && !r.deleted).any(|r| balance >= r.cost)
@@ -276,6 +421,40 @@ impl Model {
                 let id = self.coupons.get(*c).map_or(MISSING.to_string(), |c| c.id.clone());
                 ("refundLoyaltyCoupon", vec![json!(id)])
             }
+            Op::CreateTier(points) => (
+                "createTier",
+                vec![json!({ "tierDefinition": { "name": format!("T{points}") }, "requiredPoints": points })],
+            ),
+            Op::RepriceTier { tier, points } => {
+                let revision = self.tiers.tiers.get(*tier).map_or(1, |t| t.revision);
+                (
+                    "updateTier",
+                    vec![
+                        json!(self.tier_id(*tier)),
+                        json!({ "revision": revision.to_string(), "requiredPoints": points }),
+                    ],
+                )
+            }
+            Op::DeleteTier(tier) => {
+                let revision = self.tiers.tiers.get(*tier).map_or(1, |t| t.revision);
+                ("deleteTier", vec![json!(self.tier_id(*tier)), json!(revision.to_string())])
+            }
+            Op::TiersSettings { active, months } => {
+                let status = if *active { "ACTIVE" } else { "DRAFT" };
+                match self.tiers.settings {
+                    None => (
+                        "createTiersProgramSettings",
+                        vec![json!({ "rollingWindow": { "durationInMonths": months }, "status": status })],
+                    ),
+                    Some((_, _, revision)) => (
+                        "updateTiersProgramSettings",
+                        vec![
+                            json!({ "revision": revision.to_string(), "rollingWindow": { "durationInMonths": months }, "status": status }),
+                        ],
+                    ),
+                }
+            }
+            Op::Clock(_) => ("", vec![]),
         }
     }
 
@@ -342,7 +521,9 @@ impl Model {
                 a.revision += 1;
                 a.available = available;
                 a.ledger.push((txn.clone(), amount, "EARN"));
-                let snapshot = a.clone();
+                a.moves.push((self.now, amount));
+                self.work_out_tier(acct);
+                let snapshot = self.accounts[acct].clone();
                 self.transactions.push((txn.clone(), acct));
                 self.earned_keys.insert(
                     key,
@@ -380,7 +561,7 @@ impl Model {
                 }
                 let id = result.as_ref().ok().and_then(|v| v["id"].as_str()).unwrap_or("?").to_string();
                 self.rewards.push(Reward { id: id.clone(), cost: cost.into(), active, revision: 1, deleted: false });
-                self.settle_all();
+                self.after_change();
                 Ok(json!({ "id": id, "active": active, "revision": "1" }))
             }
             Op::UpdateReward { reward, cost, active, rev } => {
@@ -397,7 +578,7 @@ impl Model {
                 r.active = active;
                 r.revision += 1;
                 let answer = json!({ "id": r.id, "active": active, "revision": r.revision.to_string() });
-                self.settle_all();
+                self.after_change();
                 Ok(answer)
             }
             Op::DeleteReward { reward, rev } => {
@@ -411,7 +592,7 @@ impl Model {
                 }
                 r.deleted = true;
                 r.revision += 1;
-                self.settle_all();
+                self.after_change();
                 Ok(json!(null))
             }
             Op::Redeem { acct, reward, key } => {
@@ -445,6 +626,7 @@ impl Model {
                 a.available = available;
                 a.ledger.push((txn.clone(), -cost, "REDEEM"));
                 let answer = json!({ "coupon": coupon, "accountId": a.id, "transactionId": txn, "status": "ACTIVE" });
+                self.work_out_tier(acct);
                 self.transactions.push((txn, acct));
                 self.coupons.push(Coupon { id: coupon, acct, cost, refund: None });
                 if let Some(k) = key {
@@ -452,6 +634,53 @@ impl Model {
                 }
                 Ok(answer)
             }
+            Op::CreateTier(points) => {
+                if self.tiers.tiers.len() >= 20 {
+                    return Err("TOO_MANY_TIERS");
+                }
+                let name = format!("T{points}");
+                if self.tiers.tiers.iter().any(|t| t.name == name) {
+                    return Err("TIER_NAME_TAKEN");
+                }
+                if self.tiers.tiers.iter().any(|t| t.points == points) {
+                    return Err("TIER_POINTS_TAKEN");
+                }
+                let id = result.as_ref().ok().and_then(|v| v["id"].as_str()).unwrap_or("?").to_string();
+                self.tiers.tiers.push(Tier { id: id.clone(), name, points, revision: 1 });
+                self.after_change();
+                Ok(json!({ "id": id, "points": points, "revision": "1" }))
+            }
+            Op::RepriceTier { tier, points } => {
+                if tier >= self.tiers.tiers.len() {
+                    return Err("TIER_NOT_FOUND");
+                }
+                if self.tiers.tiers.iter().enumerate().any(|(i, t)| i != tier && t.points == points) {
+                    return Err("TIER_POINTS_TAKEN");
+                }
+                let t = &mut self.tiers.tiers[tier];
+                t.points = points;
+                t.revision += 1;
+                let answer = json!({ "id": t.id, "points": points, "revision": t.revision.to_string() });
+                self.after_change();
+                Ok(answer)
+            }
+            Op::DeleteTier(tier) => {
+                if tier >= self.tiers.tiers.len() {
+                    return Err("TIER_NOT_FOUND");
+                }
+                self.tiers.tiers.remove(tier);
+                self.after_change();
+                Ok(json!(null))
+            }
+            Op::TiersSettings { active, months } => {
+                let revision = self.tiers.settings.map_or(1, |(_, _, r)| r + 1);
+                self.tiers.settings = Some((active, months, revision));
+                self.after_change();
+                Ok(
+                    json!({ "status": if active { "ACTIVE" } else { "DRAFT" }, "months": months, "revision": revision.to_string() }),
+                )
+            }
+            Op::Clock(_) => Ok(json!(null)),
             Op::Refund(c) => {
                 let Some(coupon) = self.coupons.get(c) else { return Err("COUPON_NOT_FOUND") };
                 if let Some(refund) = &coupon.refund {
@@ -468,6 +697,7 @@ impl Model {
                 a.revision += 1;
                 a.available = available;
                 a.ledger.push((txn.clone(), cost, "REFUND"));
+                self.work_out_tier(acct);
                 self.transactions.push((txn.clone(), acct));
                 Ok(json!({ "coupon": id, "status": "ARCHIVED", "transactionId": txn }))
             }
@@ -507,6 +737,9 @@ impl Model {
         a.adjusted += delta;
         a.revision += 1;
         a.ledger.push((txn.clone(), delta, "ADJUST"));
+        a.moves.push((self.now, delta));
+        self.work_out_tier(acct);
+        let a = &self.accounts[acct];
         let values = account_values(a);
         self.transactions.push((txn.clone(), acct));
         Ok(json!({ "account": values, "transactionId": txn }))
@@ -545,13 +778,21 @@ fn observe(op: &Op, answer: Result<Value, wix_loyalty_wasm::core::error::Loyalty
         Op::Refund(_) => {
             json!({ "coupon": v["coupon"]["_id"], "status": v["coupon"]["status"], "transactionId": v["transactionId"] })
         }
+        Op::CreateTier(_) | Op::RepriceTier { .. } => {
+            json!({ "id": v["_id"], "points": v["requiredPoints"], "revision": v["revision"] })
+        }
+        Op::DeleteTier(_) | Op::Clock(_) => v,
+        Op::TiersSettings { .. } => {
+            let s = &v["programSettings"];
+            json!({ "status": s["status"], "months": s["rollingWindow"]["durationInMonths"], "revision": s["revision"] })
+        }
     })
 }
 
 /// Pulls the fresh ids out of an engine answer so the model can refer to them later.
 fn ids_of(op: &Op, observed: &Outcome) -> Result<Value, &'static str> {
     match (op, observed) {
-        (Op::Create(_) | Op::CreateReward { .. }, Ok(v)) => Ok(json!({ "id": v["id"] })),
+        (Op::Create(_) | Op::CreateReward { .. } | Op::CreateTier(_), Ok(v)) => Ok(json!({ "id": v["id"] })),
         (Op::Redeem { .. }, Ok(v)) => Ok(json!({ "coupon": v["coupon"], "transactionId": v["transactionId"] })),
         (_, Ok(v)) => Ok(json!({ "transactionId": v["transactionId"] })),
         (_, Err(e)) => Err(*e),
@@ -564,7 +805,14 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     for (step, op) in ops.iter().enumerate() {
         let (name, args) = model.call(op);
         let args: Vec<_> = args.iter().map(input).collect();
-        let observed = observe(op, engine.call(name, &args));
+        let observed = match op {
+            Op::Clock(days) => {
+                engine.now_ms += days * DAY;
+                Ok(json!(null))
+            }
+            _ => observe(op, engine.call(name, &args)),
+        };
+        model.now = engine.now_ms;
         let expected = model.apply(op, &ids_of(op, &observed));
         prop_assert_eq!(&observed, &expected, "step {} {:?}", step, op);
         let report = driver::verify(&engine.store);

@@ -263,3 +263,345 @@ fn verify_reads_the_ladder_and_reports_a_tampered_one() {
     let e = b.err("listTiers", &[]);
     assert_eq!(e.reason, "CORRUPT_RECORD", "{e}");
 }
+
+// ------------------------------------------------------------------ accounts' tiers
+
+const DAY: i64 = 86_400_000;
+/// 2025-01-15T00:00:00Z.
+const JAN_15: i64 = 1_736_899_200_000;
+
+fn assert_verified(b: &Backend) {
+    let report = wix_loyalty_wasm::core::driver::verify(&b.store);
+    assert!(report.ok, "{:?}", report.discrepancies);
+}
+
+/// An active program on 2025-01-15 with Silver at 100 and Gold at 500 (tiers `ACTIVE` unless
+/// `status` says otherwise, a `months` window); the tier ids.
+fn ladder(status: &str, months: u32) -> (Backend, String, String) {
+    let mut b = Backend { now_ms: JAN_15, ..Backend::default() };
+    b.ok("activateLoyaltyProgram", &[]);
+    let made = b.ok("bulkCreateTiers", &[json!([tier("Silver", 100), tier("Gold", 500)])]);
+    let id = |i: usize| made["results"][i]["item"]["_id"].as_str().unwrap().to_string();
+    b.ok(
+        "createTiersProgramSettings",
+        &[json!({ "rollingWindow": { "durationInMonths": months }, "status": status, "baseTierDefinition": { "name": "Member" } })],
+    );
+    (b, id(0), id(1))
+}
+
+fn account(b: &mut Backend, contact: &str) -> String {
+    b.ok("createAccount", &[json!(contact)])["account"]["_id"].as_str().unwrap().to_string()
+}
+
+fn tier_of(b: &mut Backend, a: &str) -> (Option<String>, i64) {
+    let t = b.ok("getAccount", &[json!(a)])["tier"].clone();
+    (t["_id"].as_str().map(String::from), t["points"].as_i64().unwrap())
+}
+
+fn adjust(b: &mut Backend, a: &str, amount: i64) -> Value {
+    b.ok("adjustPoints", &[json!(a), json!({ "amount": amount })])["account"].clone()
+}
+
+#[test]
+fn an_account_changes_tier_at_each_threshold_both_ways() {
+    let (mut b, silver, gold) = ladder("ACTIVE", 12);
+    let a = account(&mut b, CONTACT_A);
+    assert_eq!(tier_of(&mut b, &a), (None, 0));
+    let answered = adjust(&mut b, &a, 99);
+    assert_eq!(
+        (answered["tier"].get("_id"), answered["tier"]["points"].as_i64()),
+        (None, Some(99)),
+        "one short of Silver"
+    );
+    assert_eq!(answered["tier"]["_updatedDate"], answered["_updatedDate"], "worked out with the change");
+    let answered = b.ok("earnPoints", &[json!(a), json!({ "amount": 1, "appId": "shop", "idempotencyKey": "k1" })])
+        ["account"]
+        .clone();
+    assert_eq!(answered["tier"]["_id"], json!(silver), "the earn's own answer shows the new tier");
+    assert_eq!(answered, b.ok("getAccount", &[json!(a)]));
+    adjust(&mut b, &a, 399);
+    assert_eq!(tier_of(&mut b, &a), (Some(silver.clone()), 499));
+    adjust(&mut b, &a, 1);
+    assert_eq!(tier_of(&mut b, &a), (Some(gold.clone()), 500));
+    adjust(&mut b, &a, -1);
+    assert_eq!(tier_of(&mut b, &a), (Some(silver.clone()), 499), "a negative adjustment counts too");
+    // Redeeming spends points, not tier points.
+    let r = b.ok("createReward", &[json!({ "name": "r", "active": true, "couponReward": { "freeShipping": { "configsByTier": [{ "costInPoints": 400 }] } } })]);
+    b.ok("redeemPointsForCoupon", &[r["_id"].clone(), json!({ "loyaltyAccountId": a })]);
+    let after = b.ok("getAccount", &[json!(a)]);
+    assert_eq!((after["points"]["balance"].as_i64(), after["tier"]["points"].as_i64()), (Some(99), Some(499)));
+    assert_eq!(after["tier"]["_id"], json!(silver));
+    assert_verified(&b);
+    // Queries see the tier.
+    let found = b.ok("queryLoyaltyAccounts", &[json!({ "filter": { "tier._id": silver } })]);
+    assert_eq!(found["loyaltyAccounts"].as_array().unwrap().len(), 1);
+    let base = b.ok("queryLoyaltyAccounts", &[json!({ "filter": { "tier._id": null } })]);
+    assert_eq!(base["loyaltyAccounts"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn tiers_decide_nothing_until_the_tiers_program_is_active() {
+    let (mut b, silver, _) = ladder("DRAFT", 12);
+    let a = account(&mut b, CONTACT_A);
+    adjust(&mut b, &a, 150);
+    assert_eq!(tier_of(&mut b, &a), (None, 150), "tier points count, the tier stays the base");
+    b.events.clear();
+    let s = b.ok("getTiersProgramSettings", &[])["programSettings"].clone();
+    b.ok(
+        "updateTiersProgramSettings",
+        &[json!({ "revision": s["revision"], "status": "ACTIVE", "rollingWindow": { "durationInMonths": 12 } })],
+    );
+    assert_eq!(tier_of(&mut b, &a), (Some(silver.clone()), 150), "the recalculation job moved it");
+    let updated: Vec<&Value> =
+        b.events.iter().filter(|e| e["metadata"]["eventType"] == "wix.loyalty.v1.account_updated").collect();
+    assert_eq!(updated.len(), 1);
+    assert_eq!(updated[0]["entity"]["tier"]["_id"], json!(silver));
+    assert_verified(&b);
+    let jobs = b.store.entries.keys().filter(|k| k.starts_with("job/")).count();
+    assert_eq!(jobs, 1, "one tiersRecalculation job");
+}
+
+#[test]
+fn the_window_rolls_with_the_clock_at_the_next_balance_change() {
+    let (mut b, silver, gold) = ladder("ACTIVE", 12);
+    let a = account(&mut b, CONTACT_A);
+    adjust(&mut b, &a, 500);
+    assert_eq!(tier_of(&mut b, &a).0, Some(gold.clone()));
+    b.now_ms = JAN_15 + 200 * DAY; // August 2025
+    adjust(&mut b, &a, 150);
+    assert_eq!(tier_of(&mut b, &a), (Some(gold.clone()), 650));
+    b.now_ms = JAN_15 + 365 * DAY; // January 2026: January 2025 left the window
+    adjust(&mut b, &a, -10);
+    assert_eq!(tier_of(&mut b, &a), (Some(silver.clone()), 140));
+    b.now_ms = JAN_15 + 2 * 365 * DAY;
+    adjust(&mut b, &a, 1);
+    assert_eq!(tier_of(&mut b, &a), (None, 1));
+    let points = b.ok("getAccount", &[json!(a)])["points"].clone();
+    assert_eq!(points["adjusted"], 641, "lifetime points stay");
+    assert_verified(&b);
+}
+
+#[test]
+fn changed_thresholds_and_windows_move_every_account_once() {
+    let (mut b, silver, gold) = ladder("ACTIVE", 12);
+    // 150 accounts (two batches of the job) at 0..=298 tier points.
+    let accounts: Vec<String> = (0..150)
+        .map(|i| {
+            let a = account(&mut b, &format!("00000000-0000-4000-8000-{i:012}"));
+            if i > 0 {
+                adjust(&mut b, &a, 2 * i);
+            }
+            a
+        })
+        .collect();
+    let expected = |points: i64, silver_at: i64, gold_at: i64| -> Option<String> {
+        if points >= gold_at {
+            Some(gold.clone())
+        } else if points >= silver_at {
+            Some(silver.clone())
+        } else {
+            None
+        }
+    };
+    b.events.clear();
+    let s = b.ok("getTier", &[json!(gold)]);
+    b.ok("updateTier", &[json!(gold), json!({ "revision": s["revision"], "requiredPoints": 200 })]);
+    let mut moved = 0;
+    for (i, a) in accounts.iter().enumerate() {
+        let (tier, points) = tier_of(&mut b, a);
+        assert_eq!(points, 2 * i as i64);
+        assert_eq!(tier, expected(points, 100, 200), "account {a}");
+        moved += usize::from(points >= 200);
+    }
+    let updated = b.events.iter().filter(|e| e["metadata"]["eventType"] == "wix.loyalty.v1.account_updated").count();
+    assert_eq!(updated, moved, "one account_updated per account that moved");
+    assert_verified(&b);
+    // A shorter window, a month on: the points of January leave it.
+    b.now_ms = JAN_15 + 31 * DAY;
+    let s = b.ok("getTiersProgramSettings", &[])["programSettings"].clone();
+    b.ok(
+        "updateTiersProgramSettings",
+        &[json!({ "revision": s["revision"], "status": "ACTIVE", "rollingWindow": { "durationInMonths": 1 } })],
+    );
+    for a in &accounts {
+        assert_eq!(tier_of(&mut b, a), (None, 0));
+    }
+    assert_verified(&b);
+    // Deleting a tier moves its accounts down.
+    b.now_ms = JAN_15;
+    let s = b.ok("getTiersProgramSettings", &[])["programSettings"].clone();
+    b.ok(
+        "updateTiersProgramSettings",
+        &[json!({ "revision": s["revision"], "status": "ACTIVE", "rollingWindow": { "durationInMonths": 12 } })],
+    );
+    assert_eq!(tier_of(&mut b, &accounts[149]).0, Some(gold.clone()), "the months kept count again");
+    let g = b.ok("getTier", &[json!(gold)]);
+    b.ok("deleteTier", &[json!(gold), g["revision"].clone()]);
+    assert_eq!(tier_of(&mut b, &accounts[149]).0, Some(silver.clone()));
+    assert_verified(&b);
+}
+
+#[test]
+fn a_threshold_change_racing_balance_changes_leaves_every_tier_right() {
+    let (mut b, silver, gold) = ladder("ACTIVE", 12);
+    let accounts: Vec<String> =
+        (0..250).map(|i| account(&mut b, &format!("00000000-0000-4000-8000-{i:012}"))).collect();
+    for (i, a) in accounts.iter().enumerate() {
+        adjust(&mut b, a, i as i64 * 2 + 1);
+    }
+    let g = b.ok("getTier", &[json!(gold)]);
+    let args = [input(&json!(gold)), input(&json!({ "revision": g["revision"], "requiredPoints": 250 }))];
+    let mut change = b.start("updateTier", &args).unwrap();
+    let none = |_: &str| wix_loyalty_wasm::core::input::Input::Null;
+    let mut step = 0;
+    let outcome = loop {
+        let a = &accounts[(step * 37) % accounts.len()];
+        let _ = b.call(
+            "adjustPoints",
+            &[input(&json!(a)), input(&json!({ "amount": if step % 2 == 0 { 60 } else { -1 } }))],
+        );
+        match change.advance(&mut b.store, &none) {
+            wix_loyalty_wasm::core::driver::Progress::Pending => {}
+            wix_loyalty_wasm::core::driver::Progress::Finished(outcome) => break outcome,
+        }
+        step += 1;
+    };
+    b.finish(&change, outcome).unwrap();
+    assert!(change.conflicts > 0, "the race happened");
+    for a in &accounts {
+        let (tier, points) = tier_of(&mut b, a);
+        let want = if points >= 250 {
+            Some(gold.clone())
+        } else if points >= 100 {
+            Some(silver.clone())
+        } else {
+            None
+        };
+        assert_eq!(tier, want, "account {a} at {points}");
+    }
+    assert_verified(&b);
+}
+
+#[test]
+fn an_account_from_before_the_window_counts_its_lifetime_points_once() {
+    let (mut b, silver, gold) = ladder("ACTIVE", 12);
+    let a = account(&mut b, CONTACT_A);
+    adjust(&mut b, &a, 120);
+    // As a release before the window wrote it: lifetime tier points, no months, no tier.
+    let key = format!("acct/{a}");
+    let (text, version) = b.store.entries[&key].clone();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    let o = v.as_object_mut().unwrap();
+    for k in ["tierId", "tierMs", "window"] {
+        o.remove(k);
+    }
+    b.store.entries.insert(key, (v.to_string(), version + 1));
+    assert_verified(&b);
+    assert_eq!(tier_of(&mut b, &a), (None, 120), "read as written until worked out");
+    adjust(&mut b, &a, 400);
+    assert_eq!(tier_of(&mut b, &a), (Some(gold.clone()), 520));
+    assert_verified(&b);
+    b.now_ms = JAN_15 + 365 * DAY;
+    adjust(&mut b, &a, 1);
+    assert_eq!(tier_of(&mut b, &a), (None, 1), "the carried points left the window with their month");
+    let _ = silver;
+    assert_verified(&b);
+}
+
+#[test]
+fn verify_reports_a_wrong_tier_and_a_wrong_window() {
+    let (mut b, silver, _) = ladder("ACTIVE", 12);
+    let a = account(&mut b, CONTACT_A);
+    adjust(&mut b, &a, 150);
+    let key = format!("acct/{a}");
+    let (text, version) = b.store.entries[&key].clone();
+    b.store.entries.insert(key.clone(), (text.replace(&silver, "00000000-0000-4000-8000-00000000abcd"), version + 1));
+    let codes: Vec<&str> =
+        wix_loyalty_wasm::core::driver::verify(&b.store).discrepancies.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["TIER_MISMATCH"]);
+    b.store.entries.insert(key.clone(), (text.replace("150]]", "151]]"), version + 2));
+    let codes: Vec<&str> =
+        wix_loyalty_wasm::core::driver::verify(&b.store).discrepancies.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["TIER_WINDOW_MISMATCH", "TIER_POINTS_MISMATCH"]);
+    let (prices, pv) = b.store.entries["reward-prices"].clone();
+    b.store.entries.insert(key, (text, version + 3));
+    b.store.entries.insert("reward-prices".into(), (prices.replace(",\"ladder\"", ",\"months\":3,\"ladder\""), pv + 1));
+    let codes: Vec<&str> =
+        wix_loyalty_wasm::core::driver::verify(&b.store).discrepancies.iter().map(|d| d.code).collect();
+    assert!(codes.contains(&"TIER_LADDER_MISMATCH"), "{codes:?}");
+}
+
+// ------------------------------------------------------------------ rewards at tiers
+
+fn priced(name: &str, base: Option<u32>, tiers: &[(&str, u32)]) -> Value {
+    let mut configs: Vec<Value> = base.into_iter().map(|c| json!({ "costInPoints": c })).collect();
+    configs.extend(tiers.iter().map(|(t, c)| json!({ "costInPoints": c, "tierId": t })));
+    json!({ "name": name, "active": true, "couponReward": { "freeShipping": { "configsByTier": configs } } })
+}
+
+#[test]
+fn rewards_price_only_tiers_that_exist() {
+    let (mut b, silver, gold) = ladder("ACTIVE", 12);
+    let nowhere = "00000000-0000-4000-8000-00000000dead";
+    let e = b.err("createReward", &[priced("r", Some(10), &[(nowhere, 5)])]);
+    assert_eq!(rules(&e), [("reward.couponReward.freeShipping.configsByTier[1].tierId".to_string(), "TIER_NOT_FOUND")]);
+    assert_eq!(e.data["tierId"], nowhere);
+    let r = b.ok("createReward", &[priced("r", Some(10), &[(&silver, 8), (&gold.to_uppercase(), 5)])]);
+    assert_eq!(
+        r["couponReward"]["freeShipping"]["configsByTier"][2]["tierId"],
+        json!(gold),
+        "ids are stored in lower case"
+    );
+    let bulk = b.ok("bulkCreateRewards", &[json!([priced("a", Some(1), &[]), priced("b", Some(1), &[(nowhere, 1)])])]);
+    let ok: Vec<bool> =
+        bulk["results"].as_array().unwrap().iter().map(|r| r["itemMetadata"]["success"].as_bool().unwrap()).collect();
+    assert_eq!(ok, [true, false]);
+    assert_eq!(bulk["results"][1]["itemMetadata"]["error"]["data"]["reason"], "TIER_NOT_FOUND");
+    let e = b.err("updateReward", &[r["_id"].clone(), json!({ "name": "r", "revision": r["revision"], "couponReward": priced("r", Some(10), &[(nowhere, 5)])["couponReward"] })]);
+    assert_eq!(e.reason, "TIER_NOT_FOUND");
+    assert_verified(&b);
+}
+
+#[test]
+fn an_account_redeems_at_its_tier_price_and_its_flag_follows_that_price() {
+    let (mut b, silver, gold) = ladder("ACTIVE", 12);
+    // Base 300; Silver pays 200; Gold pays 80. A second reward only Gold can redeem, at 50.
+    let r = b.ok("createReward", &[priced("Ship", Some(300), &[(&silver, 200), (&gold, 80)])]);
+    b.ok("createReward", &[priced("Gold gift", None, &[(&gold, 50)])]);
+    let a = account(&mut b, CONTACT_A);
+    let base = adjust(&mut b, &a, 99);
+    assert_eq!(base["rewardAvailable"], false, "99 points at the base tier afford nothing");
+    let silvered = adjust(&mut b, &a, 101);
+    assert_eq!(
+        (silvered["tier"]["_id"].as_str(), silvered["rewardAvailable"].as_bool()),
+        (Some(silver.as_str()), Some(true))
+    );
+    b.ok("redeemPointsForCoupon", &[r["_id"].clone(), json!({ "loyaltyAccountId": a })]);
+    let after = b.ok("getAccount", &[json!(a)]);
+    assert_eq!(after["points"]["balance"], 0, "Silver paid 200");
+    assert_eq!(after["rewardAvailable"], false);
+    let golden = adjust(&mut b, &a, 300);
+    assert_eq!(
+        (golden["tier"]["_id"].as_str(), golden["rewardAvailable"].as_bool()),
+        (Some(gold.as_str()), Some(true))
+    );
+    b.ok("redeemPointsForCoupon", &[r["_id"].clone(), json!({ "loyaltyAccountId": a })]);
+    assert_eq!(b.ok("getAccount", &[json!(a)])["points"]["balance"], 220, "Gold paid 80");
+    assert_verified(&b);
+    // Gold's price rises to 400: the flag follows at once (a recalculation job).
+    b.events.clear();
+    let fresh = b.ok("getReward", &[r["_id"].clone()]);
+    b.ok("updateReward", &[r["_id"].clone(), json!({ "name": "Ship", "revision": fresh["revision"], "couponReward": priced("Ship", Some(300), &[(&silver, 200), (&gold, 400)])["couponReward"] })]);
+    assert_eq!(b.ok("getAccount", &[json!(a)])["rewardAvailable"], true, "the Gold gift at 50 still");
+    let gift = b.ok("queryRewards", &[json!({ "filter": { "name": "Gold gift" } })])["rewards"][0].clone();
+    b.ok("deleteReward", &[gift["_id"].clone(), gift["revision"].clone()]);
+    assert_eq!(b.ok("getAccount", &[json!(a)])["rewardAvailable"], false, "220 < 400 at Gold");
+    let flips: Vec<&Value> = b
+        .events
+        .iter()
+        .filter(|e| e["metadata"]["eventType"] == "wix.loyalty.v1.account_reward_availability_updated")
+        .collect();
+    assert_eq!(flips.len(), 1);
+    assert_eq!(flips[0]["data"], json!({ "rewardAvailable": false, "updateTrigger": "REWARD_UPDATED" }));
+    assert_verified(&b);
+}

@@ -519,12 +519,12 @@ pub const OPERATIONS: &[Operation] = &[
     op(Tiers, "bulkCreateTiers")
         .rest(Post, "/loyalty-tiers/v1/bulk/tiers/create", "com.wixpress.loyalty.tier.LoyaltyTiers.BulkCreateTiers")
         .args(&[field("tiers")])
-        .mutates(20)
+        .mutates(21)
         .start_gated(gated!("tiers", tiers::bulk_create)),
     op(Tiers, "createTier")
         .rest(Post, "/loyalty-tiers/v1/tiers", "com.wixpress.loyalty.tier.LoyaltyTiers.CreateTier")
         .args(&[field("tier")])
-        .mutates(1)
+        .mutates(2)
         .unwraps("tier")
         .start_gated(gated!("tiers", tiers::create)),
     op(Tiers, "createTiersProgramSettings")
@@ -534,13 +534,13 @@ pub const OPERATIONS: &[Operation] = &[
             "com.wixpress.loyalty.tier.LoyaltyTiers.CreateTiersProgramSettings",
         )
         .args(&[field("programSettings")])
-        .mutates(0)
+        .mutates(1)
         .start_gated(gated!("tiers", tiers::create_settings)),
     op(Tiers, "deleteTier")
         .rest(Delete, "/loyalty-tiers/v1/tiers/{tierId}", "com.wixpress.loyalty.tier.LoyaltyTiers.DeleteTier")
         .args(&[path("tierId"), field("revision")])
         .void()
-        .mutates(0)
+        .mutates(1)
         .start_gated(gated!("tiers", tiers::delete)),
     op(Tiers, "getTier")
         .rest(Get, "/loyalty-tiers/v1/tiers/{tierId}", "com.wixpress.loyalty.tier.LoyaltyTiers.GetTier")
@@ -549,7 +549,7 @@ pub const OPERATIONS: &[Operation] = &[
         .start_gated(gated!("tiers", tiers::get)),
     op(Tiers, "getTiersProgram")
         .rest(Get, "/loyalty-tiers/v1/tiers/program", "com.wixpress.loyalty.tier.LoyaltyTiers.GetTiersProgram")
-        .mutates(0)
+        .mutates(1)
         .start_gated(gated!("tiers", tiers::program)),
     op(Tiers, "getTiersProgramSettings")
         .rest(
@@ -565,7 +565,7 @@ pub const OPERATIONS: &[Operation] = &[
         .rest(Patch, "/loyalty-tiers/v1/tiers/{tier.id}", "com.wixpress.loyalty.tier.LoyaltyTiers.UpdateTier")
         .args(&[path_as("_id", "tier.id"), field("tier")])
         .unwraps("tier")
-        .mutates(0)
+        .mutates(1)
         .start_gated(gated!("tiers", tiers::update)),
     op(Tiers, "updateTiersProgramSettings")
         .rest(
@@ -574,7 +574,7 @@ pub const OPERATIONS: &[Operation] = &[
             "com.wixpress.loyalty.tier.LoyaltyTiers.UpdateTiersProgramSettings",
         )
         .args(&[field("programSettings")])
-        .mutates(0)
+        .mutates(1)
         .start_gated(gated!("tiers", tiers::update_settings)),
     // ------------------------------------------------------------------ earning rules
     op(EarningRules, "bulkCreateLoyaltyEarningRules")

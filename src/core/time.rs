@@ -15,6 +15,20 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The calendar month (UTC) of an instant, counted from year 0: `year * 12 + month - 1`.
+pub fn month_index(ms: i64) -> i64 {
+    // Civil from days (proleptic Gregorian), as in `days_from_civil` the other way.
+    let z = ms.div_euclid(86_400_000) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    year * 12 + month - 1
+}
+
 /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)` or a bare `YYYY-MM-DD` (UTC midnight).
 pub fn parse_iso(s: &str) -> Option<i64> {
     let b = s.as_bytes();
@@ -76,6 +90,18 @@ pub fn parse_iso(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_index_counts_calendar_months() {
+        let m = |s: &str| month_index(parse_iso(s).unwrap());
+        assert_eq!(m("1970-01-01"), 1970 * 12);
+        assert_eq!(m("2026-11-30T23:59:59.999Z"), 2026 * 12 + 10);
+        assert_eq!(m("2026-12-01"), 2026 * 12 + 11);
+        assert_eq!(m("2027-01-01"), 2027 * 12);
+        assert_eq!(m("2024-02-29T12:00:00Z"), 2024 * 12 + 1);
+        assert_eq!(m("2024-03-01"), 2024 * 12 + 2);
+        assert_eq!(month_index(-1), 1969 * 12 + 11);
+    }
 
     #[test]
     fn parses_iso_forms() {

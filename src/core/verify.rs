@@ -113,8 +113,11 @@ pub struct Verifier {
     /// `reward-prices` as stored, and as recomputed from the rewards.
     prices: Option<model::PricesRecord>,
     counted: model::PricesRecord,
-    /// A `rewardAvailability` job is running: accounts may still show the previous value.
+    /// A `rewardAvailability` or `tiersRecalculation` job is running: accounts may still show
+    /// the previous flag and tier.
     availability_running: bool,
+    /// The `tiers` record, when there is one.
+    tiers: Option<crate::core::records::tier::TiersRecord>,
 }
 
 /// The item of `items` (sorted by `key`) whose key is `k`.
@@ -221,7 +224,7 @@ impl Verifier {
             let _ = self.decode::<model::ProgramRecord>(row);
         } else if key == keys::TIERS {
             // Decoding checks the ladder: at most 20 tiers, distinct thresholds in order, ids.
-            let _ = self.decode::<crate::core::records::tier::TiersRecord>(row);
+            self.tiers = self.decode::<crate::core::records::tier::TiersRecord>(row);
         } else if let Some(id) = key.strip_prefix(keys::ACCOUNT_PREFIX) {
             if let Some(a) = self.decode::<AccountRecord>(row) {
                 if a.id != id {
@@ -280,7 +283,9 @@ impl Verifier {
         } else if let Some(id) = key.strip_prefix(keys::JOB_PREFIX) {
             if let Some(job) = self.decode::<JobRecord>(row) {
                 self.counts.jobs += 1;
-                if job.kind == crate::core::ops::availability::KIND && job.status == model::JobStatus::Running {
+                if crate::core::ops::availability::is_recalculation(&job.kind)
+                    && job.status == model::JobStatus::Running
+                {
                     self.availability_running = true;
                 }
                 if job.id != id || job.succeeded + job.failed != job.processed {
@@ -304,8 +309,8 @@ impl Verifier {
                         format!("key {key} holds reward {}", reward.id),
                     );
                 }
-                if let Some(cost) = model::prices::counted_cost(&reward) {
-                    self.counted.add(cost);
+                if let Some(cost) = model::prices::contribution(&reward) {
+                    self.counted.add(&cost);
                 }
             }
         } else if key.starts_with(keys::PENDING_PREFIX) {
@@ -377,22 +382,65 @@ impl Verifier {
         if cfg!(feature = "coupons") {
             self.check_coupons();
         }
-        if let Some(p) = self.prices.as_ref().filter(|p| p.costs != self.counted.costs) {
+        if let Some(p) =
+            self.prices.as_ref().filter(|p| p.costs != self.counted.costs || p.tier_costs != self.counted.tier_costs)
+        {
             let mut counted = self.counted.clone();
             counted.schema = p.schema;
+            counted.months = p.months;
+            counted.ladder = p.ladder.clone();
             let m = format!("reward-prices is {}, the active rewards make {}", p.to_json(), counted.to_json());
             self.report("REWARD_PRICES_MISMATCH", Ids { key: Some(keys::REWARD_PRICES), ..NONE }, m);
         }
         // (Absent prices mean no active reward, as balance changes read them.)
         let prices = self.prices.clone().unwrap_or_else(model::PricesRecord::empty);
+        if let Some(t) = &self.tiers {
+            let ladder: Vec<(String, i64)> = if t.active() {
+                t.tiers.iter().map(|t| (t.id.clone(), t.required_points)).collect()
+            } else {
+                Vec::new()
+            };
+            if ladder != prices.ladder || t.months() != prices.months {
+                let m = format!(
+                    "reward-prices holds a window of {} months and {} tiers, the tiers program makes {} months and {} tiers",
+                    prices.months,
+                    prices.ladder.len(),
+                    t.months(),
+                    ladder.len()
+                );
+                self.report("TIER_LADDER_MISMATCH", Ids { key: Some(keys::REWARD_PRICES), ..NONE }, m);
+            }
+        }
         if !self.availability_running {
-            for a in accounts.iter().filter(|a| a.reward_available != prices.affords(a.points.balance)) {
+            // (Summed over another window, the points must be what the current one gives then.)
+            let stale = |a: &&AccountRecord| {
+                a.tier.ms.is_some_and(|ms| {
+                    a.tier.id.as_deref() != prices.tier_for(a.tier_points)
+                        || (a.tier.months != prices.months
+                            && crate::core::ops::tiering::window_points(a, prices.months, ms) != a.tier_points)
+                })
+            };
+            for a in accounts.iter().filter(stale) {
+                let m = format!(
+                    "account {} is in tier {} with {} tier points over {} months, where the ladder puts it in tier {} over {} months",
+                    a.id,
+                    a.tier.id.as_deref().unwrap_or("(base)"),
+                    a.tier_points,
+                    a.tier.months,
+                    prices.tier_for(a.tier_points).unwrap_or("(base)"),
+                    prices.months
+                );
+                self.report("TIER_MISMATCH", Ids { account: Some(&a.id), ..NONE }, m);
+            }
+            for a in
+                accounts.iter().filter(|a| a.reward_available != prices.affords(a.points.balance, a.tier.id.as_deref()))
+            {
                 let m = format!(
                     "account {} shows rewardAvailable {} with a balance of {} and a lowest price of {}",
                     a.id,
                     a.reward_available,
                     a.points.balance,
-                    prices.lowest().map_or("none".into(), |l| l.to_string())
+                    prices.lowest(a.tier.id.as_deref()).map_or("none".into(), |l| l.to_string())
                 );
                 self.report("REWARD_AVAILABLE_MISMATCH", Ids { account: Some(&a.id), ..NONE }, m);
             }
@@ -677,6 +725,49 @@ impl Verifier {
     }
 
     #[inline(never)]
+    /// The account's points per month against its ledger's earns and adjustments per month
+    /// (after the carry of a record from before the window), as `tiering::add` keeps them.
+    fn check_window(&mut self, a: &AccountRecord, ledger: &[(String, TransactionRecord)]) {
+        use crate::core::time::month_index;
+        let mut months: Vec<(i64, i128)> = Vec::new();
+        let mut put = |m: i64, p: i128| match months.binary_search_by_key(&m, |(x, _)| *x) {
+            Ok(i) => {
+                if let Some(e) = months.get_mut(i) {
+                    e.1 += p;
+                }
+            }
+            Err(i) => months.insert(i, (m, p)),
+        };
+        let after = a.tier.carry.map_or(0, |(m, p, r)| {
+            put(m, p.into());
+            r
+        });
+        let mut last = None;
+        for (_, t) in ledger {
+            if matches!(t.transaction_type, TransactionType::Earn | TransactionType::Adjust)
+                && t.account_revision > after
+            {
+                let m = month_index(t.created_ms);
+                put(m, t.amount.into());
+                last = Some(m);
+            }
+        }
+        if let Some(last) = last {
+            months.retain(|(m, _)| *m > last - crate::core::ops::tiering::KEPT_MONTHS);
+        }
+        months.retain(|(_, p)| *p != 0);
+        let kept: Vec<(i64, i128)> = a.tier.window.iter().map(|(m, p)| (*m, i128::from(*p))).collect();
+        if kept != months {
+            let m = format!(
+                "account {} keeps {} months of tier points, its ledger makes {} months (or other sums)",
+                a.id,
+                kept.len(),
+                months.len()
+            );
+            self.report("TIER_WINDOW_MISMATCH", Ids { account: Some(&a.id), ..NONE }, m);
+        }
+    }
+
     fn check_account(&mut self, a: &AccountRecord, ledger: &[(String, TransactionRecord)]) {
         let id = Some(a.id.as_str());
         let p = &a.points;
@@ -706,17 +797,20 @@ impl Verifier {
             entries().filter(|t| kind.is_none_or(|k| t.transaction_type == k)).map(|t| i128::from(t.amount)).sum()
         };
         let redeemed = -sum(Some(TransactionType::Redeem)) - sum(Some(TransactionType::Refund));
+        let tier_points = match a.tier.ms {
+            // A record from before the window: lifetime points.
+            None => i128::from(p.earned) + i128::from(p.adjusted),
+            Some(ms) => {
+                self.check_window(a, ledger);
+                crate::core::ops::tiering::window_points(a, a.tier.months, ms).into()
+            }
+        };
         let checks: [(&str, &str, i128, i128); 5] = [
             ("LEDGER_SUM_MISMATCH", "balance", p.balance.into(), sum(None)),
             ("EARNED_MISMATCH", "points.earned", p.earned.into(), sum(Some(TransactionType::Earn))),
             ("ADJUSTED_MISMATCH", "points.adjusted", p.adjusted.into(), sum(Some(TransactionType::Adjust))),
             ("REDEEMED_MISMATCH", "points.redeemed", p.redeemed.into(), redeemed),
-            (
-                "TIER_POINTS_MISMATCH",
-                "tier.points",
-                a.tier_points.into(),
-                i128::from(p.earned) + i128::from(p.adjusted),
-            ),
+            ("TIER_POINTS_MISMATCH", "tier.points", a.tier_points.into(), tier_points),
         ];
         for (code, what, stored, derived) in checks {
             if stored != derived {

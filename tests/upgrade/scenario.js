@@ -61,8 +61,12 @@ export async function write(createLoyaltyBackend, storage) {
   return json({ program: loyaltyProgram, accounts, transactions: await ledger(loyalty), earns, rewards, coupons, redemption });
 }
 
+/** What the current package answers differently on purpose: `premiumFeatures.tiers` since tiers came. */
+const INTENDED = new Set(['program.premiumFeatures.tiers']);
+
 /** Every field of `old` has the same value in `now` (the current package may add fields). */
 function missing(old, now, path, problems) {
+  if (INTENDED.has(path)) return;
   if (old !== null && typeof old === 'object') {
     if (now === null || typeof now !== 'object') {
       problems.push(`${path}: was ${JSON.stringify(old)}, now ${JSON.stringify(now)}`);
@@ -130,8 +134,6 @@ export async function check(createLoyaltyBackend, storage, written) {
     expect(again.coupon._id === written.coupons[0]._id, 'retrying a stored redemption key answers its coupon');
     const omar = written.accounts[1];
     expect((await loyalty.accounts.getAccount(omar._id)).points.balance === omar.points.balance, 'and takes nothing');
-    // A store of that release has no reward-prices: flags read false until the first reward change.
-    expect(written.accounts.every((a) => a.rewardAvailable === false), 'the previous release stored no rewardAvailable');
   }
 
   // And the store keeps working: revisions, contact uniqueness, new accounts, new features.
@@ -156,6 +158,14 @@ export async function check(createLoyaltyBackend, storage, written) {
   expect(coupon.accountId === dana._id && spent.points.redeemed === 2 && spent.points.balance === dana.points.balance + 7 - 2, 'a stored account redeems points for a coupon');
   const refunded = await loyalty.refunds.refundLoyaltyCoupon(coupon._id);
   expect(refunded.coupon.status === 'ARCHIVED' && (await loyalty.accounts.getAccount(dana._id)).points.redeemed === 0, 'and gets them back with a refund');
+  // Tiers over the stored accounts: their lifetime tier points count in the month of their last
+  // activity (all of them this month here), and the recalculation job puts each in its tier.
+  const regular = await loyalty.tiers.createTier({ tierDefinition: { name: 'Regular' }, requiredPoints: 40 });
+  await loyalty.tiers.createTiersProgramSettings({ rollingWindow: { durationInMonths: 12 }, status: 'ACTIVE' });
+  for (const account of (await loyalty.accounts.queryLoyaltyAccounts().limit(100).find()).items) {
+    const points = account.points.earned + account.points.adjusted;
+    expect(account.tier.points === points && account.tier._id === (points >= 40 ? regular._id : undefined), `${account.contactId} with ${points} tier points is in tier ${account.tier._id}`);
+  }
   const report = await loyalty.verify();
   expect(report.ok, `verify() finds nothing: ${JSON.stringify(report.discrepancies.slice(0, 3))}`);
   return { problems, figures: { accounts: report.counts.accounts, transactions: report.counts.transactions } };

@@ -145,7 +145,7 @@ impl Machine for Adjust {
         let before = account.points.balance;
         let after = self.adjustment.apply(&account)?;
         let now_ms = apply_delta(&mut account, after - before, TransactionType::Adjust, self.at.now_ms)?;
-        let flipped = availability::settle(&mut account, &prices);
+        let flipped = availability::settle(&mut account, &prices, now_ms);
         let txn = transaction(&self.transaction_id, &account, before, after, self.description.as_deref(), now_ms);
         let mut writes = change_writes(&account, version, &txn)?;
         writes.push(availability::check(prices_version));

@@ -23,17 +23,25 @@ use super::events::{self, Entity, EventSpec};
 use crate::core::error::Result;
 use crate::core::protocol::{expect_scan, Io, ScanRequest, Stored, Write};
 use crate::core::query::fields::decode_reward;
-use crate::core::records::prices::counted_cost;
+use crate::core::records::prices::contribution;
 use crate::core::records::{self, keys, AccountRecord, PricesRecord};
 
 /// Job kind of the recomputation after a reward change.
 pub const KIND: &str = "rewardAvailability";
+/// Job kind of the recomputation after a tier change (see `ops::tiering`).
+pub const TIERS_KIND: &str = "tiersRecalculation";
+
+/// Whether a job of `kind` recomputes every account (no adjustment).
+pub fn is_recalculation(kind: &str) -> bool {
+    kind == KIND || kind == TIERS_KIND
+}
 
 /// Why a flag flipped (`updateTrigger`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
     Balance,
     Reward,
+    Tiers,
 }
 
 impl Trigger {
@@ -41,7 +49,17 @@ impl Trigger {
         match self {
             Trigger::Balance => "BALANCE_UPDATED",
             Trigger::Reward => "REWARD_UPDATED",
+            Trigger::Tiers => "TIERS_RECALCULATED",
         }
+    }
+}
+
+/// The trigger of the flips a recalculation job of `kind` writes.
+pub fn trigger_of(kind: &str) -> Trigger {
+    if kind == TIERS_KIND {
+        Trigger::Tiers
+    } else {
+        Trigger::Reward
     }
 }
 
@@ -73,9 +91,16 @@ pub fn check(version: u64) -> Write {
     Write::check(keys::REWARD_PRICES, version)
 }
 
+/// After a balance change at `now_ms`: works out the account's tier ([`super::tiering`]) and
+/// sets its flag; true when the flag flipped.
+pub fn settle(account: &mut AccountRecord, prices: &PricesRecord, now_ms: i64) -> bool {
+    super::tiering::settle(account, prices, now_ms);
+    flag(account, prices)
+}
+
 /// Sets the account's flag from its balance; true when it flipped.
-pub fn settle(account: &mut AccountRecord, prices: &PricesRecord) -> bool {
-    let now = prices.affords(account.points.balance);
+pub fn flag(account: &mut AccountRecord, prices: &PricesRecord) -> bool {
+    let now = prices.affords(account.points.balance, account.tier.id.as_deref());
     let flipped = now != account.reward_available;
     account.reward_available = now;
     flipped
@@ -121,8 +146,8 @@ impl Prices {
         let more = rows.len() as u32 == request.limit;
         let last = rows.last().map(|r| r.key.clone());
         for row in rows {
-            if let Some(cost) = counted_cost(&decode_reward(&row.key, &row.value)?) {
-                prices.add(cost);
+            if let Some(c) = contribution(&decode_reward(&row.key, &row.value)?) {
+                prices.add(&c);
             }
         }
         Ok(if more { Prices::Building(page(last), prices) } else { Prices::Ready(prices, 0) })
@@ -138,9 +163,9 @@ mod tests {
         let stored = |text: &str| Stored { value: text.into(), version: 3 };
         let five = stored(r#"{"schema":1,"costs":[[5,1]]}"#);
         let six = stored(r#"{"schema":1,"costs":[[6,1]]}"#);
-        assert_eq!(read(Some(&five)).map(|(p, v)| (p.lowest(), v)), Ok((Some(5), 3)));
-        assert_eq!(read(Some(&five)).map(|(p, _)| p.lowest()), Ok(Some(5)));
-        assert_eq!(read(Some(&six)).map(|(p, _)| p.lowest()), Ok(Some(6)), "same length, other text");
-        assert_eq!(read(None).map(|(p, v)| (p.lowest(), v)), Ok((None, 0)));
+        assert_eq!(read(Some(&five)).map(|(p, v)| (p.lowest(None), v)), Ok((Some(5), 3)));
+        assert_eq!(read(Some(&five)).map(|(p, _)| p.lowest(None)), Ok(Some(5)));
+        assert_eq!(read(Some(&six)).map(|(p, _)| p.lowest(None)), Ok(Some(6)), "same length, other text");
+        assert_eq!(read(None).map(|(p, v)| (p.lowest(None), v)), Ok((None, 0)));
     }
 }

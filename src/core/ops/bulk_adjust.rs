@@ -144,7 +144,7 @@ pub fn run_availability(job: JobRecord, prices: PricesRecord, prices_version: u6
 
 /// Continues a job found running (after a crash, or in another process).
 pub fn resume(job: JobRecord, version: u64, at: Stamp) -> Result<Step> {
-    let (filter, adjustment) = if job.kind == availability::KIND {
+    let (filter, adjustment) = if availability::is_recalculation(&job.kind) {
         (Filter::EVERYTHING, None)
     } else {
         let mut c = Check::default();
@@ -212,14 +212,33 @@ impl BulkAdjust {
         for (mut account, version) in accounts {
             job.processed += 1;
             let Some(adjustment) = self.adjustment else {
-                // The availability job: a flip is written with its event; the rest is checked.
+                // A recalculation job (availability, tiers): an account whose tier or flag moved
+                // is written with its events; the rest is checked.
                 job.succeeded += 1;
-                if availability::settle(&mut account, &self.prices) {
-                    // A flip of its own: the revision stays (it counts balance changes), the
-                    // account's event sequence moves on.
-                    account.flips += 1;
-                    if self.at.events {
-                        list.push(availability::event(&account, Trigger::Reward, self.at.now_ms)?);
+                let now = self.at.now_ms;
+                let tier_moved = super::tiering::settle(&mut account, &self.prices, now);
+                let flipped = availability::flag(&mut account, &self.prices);
+                if tier_moved || flipped {
+                    // Changes of its own: the revision stays (it counts balance changes), the
+                    // account's event sequence moves on, once per event.
+                    if tier_moved {
+                        account.flips += 1;
+                        if self.at.events {
+                            let spec = events::EventSpec::of(
+                                events::Entity::Account,
+                                "updated",
+                                &account.id,
+                                account.event_sequence(),
+                                now,
+                            );
+                            list.push(events::event(spec, "entity", &records::json::account_view(&account))?);
+                        }
+                    }
+                    if flipped {
+                        account.flips += 1;
+                        if self.at.events {
+                            list.push(availability::event(&account, availability::trigger_of(&job.kind), now)?);
+                        }
                     }
                     writes.push(Write::put(keys::account(&account.id), records::json::account(&account), version));
                 } else {
@@ -236,7 +255,7 @@ impl BulkAdjust {
             match applied {
                 Ok(txn) => {
                     job.succeeded += 1;
-                    let flipped = availability::settle(&mut account, &self.prices);
+                    let flipped = availability::settle(&mut account, &self.prices, txn.created_ms);
                     writes.extend(change_writes(&account, version, &txn)?);
                     if self.at.events {
                         let view_json = records::json::account_view(&account);

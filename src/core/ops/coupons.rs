@@ -264,10 +264,22 @@ impl Redeem {
             )
             .with_data(json!({ "rewardId": reward.id })));
         };
-        let Some(price) = coupon_reward.configs().iter().find(|c| c.tier_id.is_none()) else {
+        // The price at the account's tier, worked out now (the window may have rolled since its
+        // last change): the tier's own, else the base tier's.
+        let (prices, prices_version) = availability::read(prices.as_ref())?;
+        let now = self.at.now_ms.max(account.updated_ms);
+        super::tiering::settle(&mut account, &prices, now);
+        let configs = coupon_reward.configs();
+        let tier = account.tier.id.as_deref();
+        let own = tier.and_then(|t| configs.iter().find(|c| c.tier_id.as_deref() == Some(t)));
+        let Some(price) = own.or_else(|| configs.iter().find(|c| c.tier_id.is_none())) else {
             return Err(LoyaltyError::precondition(
                 "NO_PRICE_FOR_TIER",
-                format!("reward {} has no price for the account's tier (the base tier)", reward.id),
+                format!(
+                    "reward {} has no price for the account's tier ({}) nor for the base tier",
+                    reward.id,
+                    tier.unwrap_or("the base tier")
+                ),
             )
             .with_data(json!({ "rewardId": reward.id })));
         };
@@ -280,9 +292,8 @@ impl Redeem {
             let coupon = self.coupon_record(&account, &reward, &coupon_reward, cost, String::new());
             return self.reserve(coupon, reward_version);
         }
-        let (prices, prices_version) = availability::read(prices.as_ref())?;
         let now_ms = apply_delta(&mut account, -cost, TransactionType::Redeem, self.at.now_ms)?;
-        let flipped = availability::settle(&mut account, &prices);
+        let flipped = availability::settle(&mut account, &prices, now_ms);
         let (id, name) = (&self.transaction_id, reward.name.clone());
         let mut txn = ledger::entry(&account, id, now_ms, -cost, TransactionType::Redeem, name, id.clone());
         txn.redeem_info = Some(RedeemInfo {
@@ -600,7 +611,7 @@ impl Redeem {
         }
         let (prices, prices_version) = availability::read(prices.as_ref())?;
         let now_ms = apply_delta(&mut account, -coupon.cost, TransactionType::Redeem, self.at.now_ms)?;
-        let flipped = availability::settle(&mut account, &prices);
+        let flipped = availability::settle(&mut account, &prices, now_ms);
         let id = &self.transaction_id;
         let (cost, name) = (coupon.cost, coupon.reward_name.clone());
         let mut txn = ledger::entry(&account, id, now_ms, -cost, TransactionType::Redeem, name, id.clone());
@@ -967,7 +978,7 @@ impl Refund {
         let (mut account, version) = lookup::read_account(&coupon.account_id, values.first().and_then(Option::as_ref))?;
         let (prices, prices_version) = availability::read(values.get(1).and_then(Option::as_ref))?;
         let now_ms = apply_delta(&mut account, coupon.cost, TransactionType::Refund, self.at.now_ms)?;
-        let flipped = availability::settle(&mut account, &prices);
+        let flipped = availability::settle(&mut account, &prices, now_ms);
         let (id, name) = (&self.transaction_id, coupon.reward_name.clone());
         let mut txn = ledger::entry(&account, id, now_ms, coupon.cost, TransactionType::Refund, name, id.clone());
         txn.refund_info = Some(records::RefundInfo {

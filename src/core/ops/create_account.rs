@@ -177,6 +177,8 @@ fn commit(op: CreateAccount, contact: ContactSnapshot, program_version: Option<u
         // A new balance is 0, and every price is at least 1 point.
         reward_available: false,
         flips: 0,
+        // The base tier, worked out now: every threshold is at least 1 point.
+        tier: crate::core::records::TierState { ms: Some(op.at.now_ms), ..Default::default() },
         contact,
     };
     let index = json::index(&account.id);

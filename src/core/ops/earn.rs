@@ -94,7 +94,7 @@ impl Machine for Earn {
         lookup::require_active(&program, "earn points")?;
         let (prices, prices_version) = availability::read(prices.as_ref())?;
         let now_ms = apply_delta(&mut account, self.request.amount, TransactionType::Earn, self.at.now_ms)?;
-        let flipped = availability::settle(&mut account, &prices);
+        let flipped = availability::settle(&mut account, &prices, now_ms);
         let r = &self.request;
         let description = r.description.clone().unwrap_or_default();
         let (id, idem_key) = (&self.transaction_id, self.idempotency_key.clone());

@@ -41,9 +41,10 @@ pub fn apply_delta(account: &mut AccountRecord, delta: i64, kind: TransactionTyp
             p.redeemed = checked(p.redeemed.checked_sub(delta), "points.redeemed")?
         }
     }
-    // Tier points count what is earned and adjusted only.
+    // Tier points count what is earned and adjusted only (`availability::settle` then sums the
+    // window).
     if matches!(kind, TransactionType::Earn | TransactionType::Adjust) {
-        account.tier_points = checked(account.tier_points.checked_add(delta), "tier.points")?;
+        super::tiering::add(account, delta, now_ms);
     }
     account.revision += 1;
     account.updated_ms = now_ms;

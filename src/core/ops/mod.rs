@@ -21,6 +21,7 @@ pub mod program;
 pub mod query_accounts;
 pub mod rewards;
 pub mod settle;
+pub mod tiering;
 #[cfg(feature = "tiers")]
 pub mod tiers;
 pub mod transactions;

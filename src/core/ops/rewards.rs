@@ -29,7 +29,7 @@ use crate::core::query::filter::{Filter, Op};
 use crate::core::query::paging::{cursor_paging, CursorMetadata, MetadataV2, DEFAULT_LIMIT};
 use crate::core::query::scan::{self, Page, Query};
 use crate::core::query::sort::SortKey;
-use crate::core::records::prices::counted_cost;
+use crate::core::records::prices::{contribution, Contribution};
 use crate::core::records::reward::{boolean, details};
 use crate::core::records::{encode, keys, view, Details, JobRecord, PricesRecord, RewardRecord, RewardType, SCHEMA};
 use crate::core::validate::Check;
@@ -98,7 +98,7 @@ fn event(at: &Stamp, slug: &'static str, r: &RewardRecord, view_json: Option<&st
 
 /// `reward-prices` of a reward change: read, or the next page of rewards to scan to build it
 /// (a store written before it existed). `Ok(Err(step))`: scan on, with `op` holding `prices`.
-fn prices_or_scan<M: Machine + 'static>(
+pub(crate) fn prices_or_scan<M: Machine + 'static>(
     prices: Prices,
     op: M,
     keep: impl FnOnce(&mut M, Prices),
@@ -120,38 +120,57 @@ fn prices_or_scan<M: Machine + 'static>(
 #[allow(clippy::too_many_arguments)]
 fn commit_change(
     op: Box<dyn Machine>,
-    mut writes: Vec<Write>,
+    writes: Vec<Write>,
     before: PricesRecord,
     version: u64,
-    out: Option<i64>,
-    in_: &[i64],
+    out: Option<Contribution>,
+    in_: &[Contribution],
     outcome: Outcome,
     job_id: String,
     at: Stamp,
 ) -> Result<Step> {
     let mut after = before.clone();
-    if let Some(cost) = out {
-        if !after.remove(cost) {
+    if let Some(c) = out {
+        if !after.remove(&c) {
             return Err(LoyaltyError::corrupt(
                 keys::REWARD_PRICES,
-                format!("it lists no active reward at {cost} points, though one exists: run verify()"),
+                "it lacks the prices of an active reward: run verify()",
             ));
         }
     }
-    for cost in in_ {
-        after.add(*cost);
+    for c in in_ {
+        after.add(c);
     }
-    if version > 0 && after == before {
+    commit_prices(op, writes, &before, version, after, outcome, job_id, at, availability::KIND)
+}
+
+/// The commit of a change to `reward-prices` (`before` read at `version`, 0 = absent and just
+/// built): `after` with `writes`, and a recalculation job of `kind` (id `job_id`) in the same
+/// commit when what balance changes derive from it moved (the lowest price, the tier ladder, the
+/// window); the job runs once committed and the change answers after it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn commit_prices(
+    op: Box<dyn Machine>,
+    mut writes: Vec<Write>,
+    before: &PricesRecord,
+    version: u64,
+    after: PricesRecord,
+    outcome: Outcome,
+    job_id: String,
+    at: Stamp,
+    kind: &'static str,
+) -> Result<Step> {
+    if version > 0 && after == *before {
         writes.push(Write::check(keys::REWARD_PRICES, version));
         return Ok(Step { request: Request::Commit(writes, outcome), state: op, lock: Vec::new() });
     }
     writes.push(Write::put(keys::REWARD_PRICES, after.to_json(), version));
-    // Absent prices were read by balance changes as no active reward.
-    let lowest_before = if version == 0 { None } else { before.lowest() };
-    if after.lowest() == lowest_before {
+    // Absent prices were read by balance changes as no active reward and the base tier.
+    let empty = PricesRecord::empty();
+    if !after.moved_from(if version == 0 { &empty } else { before }) {
         return Ok(Step { request: Request::Commit(writes, outcome), state: op, lock: Vec::new() });
     }
-    let job = super::bulk_adjust::new_job(job_id, availability::KIND, Input::Object(Vec::new()), at.now_ms);
+    let job = super::bulk_adjust::new_job(job_id, kind, Input::Object(Vec::new()), at.now_ms);
     writes.push(Write::put(keys::job(&job.id), encode(&job)?, 0));
     let batch = Batch { events: outcome.events, progress: encode(&view::job(&job))? };
     let then = ThenJob { op, job, prices: after, prices_version: version + 1, answer: outcome.result, at };
@@ -207,10 +226,61 @@ pub struct Create {
     at: Stamp,
     /// `reward-prices` being built from the rewards (when absent).
     building: Option<Prices>,
+    /// The tiers there are, and the version of `tiers`, as read.
+    tiers: Option<(Vec<String>, u64)>,
+}
+
+impl Create {
+    /// A reward pricing a tier that does not exist is refused: the call fails, or in a bulk
+    /// that item does.
+    fn refuse_unknown_tiers(&mut self, known: &[String]) -> Result<()> {
+        let Created::Bulk(results) = &mut self.answer else {
+            return match self.rewards.first() {
+                Some(r) => unknown_tier(r, known, "reward"),
+                None => Ok(()),
+            };
+        };
+        let mut rewards = std::mem::take(&mut self.rewards).into_iter();
+        for (i, error) in results.iter_mut() {
+            if error.is_some() {
+                continue;
+            }
+            let Some(r) = rewards.next() else { break };
+            match unknown_tier(&r, known, &format!("rewards[{i}]")) {
+                Ok(()) => self.rewards.push(r),
+                Err(e) => *error = Some(e),
+            }
+        }
+        Ok(())
+    }
 }
 
 fn read_prices<M: Machine + 'static>(op: M) -> Step {
-    Step::new(Request::Read(vec![keys::REWARD_PRICES.into()]), op)
+    Step::new(Request::Read(vec![keys::REWARD_PRICES.into(), keys::TIERS.into()]), op)
+}
+
+/// The ids of the tiers there are, and the version of `tiers` (0: none).
+fn known_tiers(stored: Option<&Stored>) -> Result<(Vec<String>, u64)> {
+    match stored {
+        Some(s) => {
+            let tiers: crate::core::records::tier::TiersRecord = crate::core::records::decode(keys::TIERS, &s.value)?;
+            Ok((tiers.tiers.into_iter().map(|t| t.id).collect(), s.version))
+        }
+        None => Ok((Vec::new(), 0)),
+    }
+}
+
+/// `TIER_NOT_FOUND` when a price of `reward` (given at `field`) names a tier not in `known`.
+fn unknown_tier(reward: &RewardRecord, known: &[String], field: &str) -> Result<()> {
+    match reward.tier_ids().into_iter().find(|t| !known.iter().any(|k| k == t)) {
+        Some(t) => Err(LoyaltyError::invalid_field(
+            &format!("{field}.{}", reward.tier_price_path(t)),
+            "TIER_NOT_FOUND",
+            format!("prices tier {t}, which does not exist (listTiers names the tiers there are)"),
+        )
+        .with_data(json!({ "tierId": t }))),
+        None => Ok(()),
+    }
 }
 
 fn record(id: String, new: NewReward, now_ms: i64) -> RewardRecord {
@@ -243,6 +313,7 @@ pub fn create(args: &[Input], ctx: &Context) -> Result<Step> {
         job_id: ctx.fresh_id(1)?,
         at: ctx.stamp(),
         building: None,
+        tiers: None,
     };
     Ok(read_prices(op))
 }
@@ -285,12 +356,12 @@ pub fn bulk_create(args: &[Input], ctx: &Context) -> Result<Step> {
     if rewards.is_empty() {
         let answer = Created::Bulk(results);
         return commit_created(
-            Create { rewards, answer, job_id: String::new(), at: ctx.stamp(), building: None },
+            Create { rewards, answer, job_id: String::new(), at: ctx.stamp(), building: None, tiers: None },
             None,
         );
     }
     let job_id = ctx.fresh_id(MAX_BULK)?;
-    let op = Create { rewards, answer: Created::Bulk(results), job_id, at: ctx.stamp(), building: None };
+    let op = Create { rewards, answer: Created::Bulk(results), job_id, at: ctx.stamp(), building: None, tiers: None };
     Ok(read_prices(op))
 }
 
@@ -319,7 +390,13 @@ fn commit_created(create: Create, prices: Option<(PricesRecord, u64)>) -> Result
     let Some((before, version)) = prices.filter(|_| !writes.is_empty()) else {
         return Ok(Step::done(result));
     };
-    let costs: Vec<i64> = create.rewards.iter().filter_map(counted_cost).collect();
+    let costs: Vec<Contribution> = create.rewards.iter().filter_map(contribution).collect();
+    if let Some((_, tiers_version)) =
+        create.tiers.as_ref().filter(|_| create.rewards.iter().any(|r| !r.tier_ids().is_empty()))
+    {
+        // The tiers its prices name must still exist when it is stored.
+        writes.push(Write::check(keys::TIERS, *tiers_version));
+    }
     let outcome = Outcome { result, events: events::list(&event_list) };
     let job_id = create.job_id.clone();
     commit_change(Box::new(create), writes, before, version, None, &costs, outcome, job_id, *at)
@@ -329,7 +406,13 @@ impl Machine for Create {
     fn resume(mut self: Box<Self>, io: Io) -> Result<Step> {
         let prices = match self.building.take() {
             Some(building) => building.scanned(io)?,
-            None => Prices::from_read(expect_read(io, 1)?.first().and_then(Option::as_ref))?,
+            None => {
+                let values = expect_read(io, 2)?;
+                let (known, version) = known_tiers(values.get(1).and_then(Option::as_ref))?;
+                self.refuse_unknown_tiers(&known)?;
+                self.tiers = Some((known, version));
+                Prices::from_read(values.first().and_then(Option::as_ref))?
+            }
         };
         match prices_or_scan(prices, *self, |op, p| op.building = Some(p)) {
             Ok((op, prices, version)) => commit_created(op, Some((prices, version))),
@@ -391,15 +474,17 @@ pub struct Modify {
     at: Stamp,
     /// The reward as read, while `reward-prices` is built from the rewards (when absent).
     building: Option<(Option<Stored>, Prices)>,
+    /// The tiers there are, and the version of `tiers`, as read.
+    tiers: Option<(Vec<String>, u64)>,
 }
 
 fn read_modified(op: Modify) -> Step {
-    Step::new(Request::Read(vec![keys::reward(&op.id), keys::REWARD_PRICES.into()]), op)
+    Step::new(Request::Read(vec![keys::reward(&op.id), keys::REWARD_PRICES.into(), keys::TIERS.into()]), op)
 }
 
 fn modify(id: String, revision: u64, change: Change, ctx: &Context) -> Result<Step> {
     let key = keys::reward(&id);
-    let op = Modify { id, revision, change, job_id: ctx.fresh_id(0)?, at: ctx.stamp(), building: None };
+    let op = Modify { id, revision, change, job_id: ctx.fresh_id(0)?, at: ctx.stamp(), building: None, tiers: None };
     Ok(read_modified(op).locking(vec![key]))
 }
 
@@ -467,9 +552,11 @@ impl Machine for Modify {
         let (stored, prices) = match self.building.take() {
             Some((stored, building)) => (stored, building.scanned(io)?),
             None => {
-                let mut values = expect_read(io, 2)?.into_iter();
+                let mut values = expect_read(io, 3)?.into_iter();
                 let stored = values.next().flatten();
-                (stored, Prices::from_read(values.next().flatten().as_ref())?)
+                let prices = Prices::from_read(values.next().flatten().as_ref())?;
+                self.tiers = Some(known_tiers(values.next().flatten().as_ref())?);
+                (stored, prices)
             }
         };
         let kept = stored.clone();
@@ -491,7 +578,7 @@ impl Machine for Modify {
 impl Modify {
     fn decide(self, stored: Option<Stored>, prices: PricesRecord, prices_version: u64) -> Result<Step> {
         let (mut reward, version) = read_reward(&self.id, stored)?;
-        let cost_before = counted_cost(&reward);
+        let cost_before = contribution(&reward);
         if reward.revision != self.revision {
             return Err(LoyaltyError::revision_mismatch(
                 "revision",
@@ -535,8 +622,16 @@ impl Modify {
             }
         };
         let events = events::list(event_json.as_slice());
-        let writes = vec![Write::put(keys::reward(&reward.id), encode(&reward)?, version)];
-        let cost_after: Vec<i64> = counted_cost(&reward).into_iter().collect();
+        let mut writes = vec![Write::put(keys::reward(&reward.id), encode(&reward)?, version)];
+        if let Some((known, tiers_version)) = &self.tiers {
+            if matches!(self.change, Change::Update { details: Some(_), .. }) {
+                unknown_tier(&reward, known, "reward")?;
+                if !reward.tier_ids().is_empty() {
+                    writes.push(Write::check(keys::TIERS, *tiers_version));
+                }
+            }
+        }
+        let cost_after: Vec<Contribution> = contribution(&reward).into_iter().collect();
         let (job_id, at) = (self.job_id.clone(), self.at);
         let outcome = Outcome { result, events };
         commit_change(Box::new(self), writes, prices, prices_version, cost_before, &cost_after, outcome, job_id, at)

@@ -21,13 +21,18 @@
 //!   `DISABLED` at creation; `UNKNOWN` is refused. Updates replace: `status`, `rollingWindow`
 //!   and `revision` are required, and an omitted `baseTierDefinition` empties the base tier.
 //! * Tiers decide accounts' tiers only while the settings are `ACTIVE`.
+//! * A change that moves the ladder (thresholds, tiers, `ACTIVE` or not) or the window copies it
+//!   into `reward-prices` in the same commit, with a `tiersRecalculation` job that works out
+//!   every account's tier again (see [`super::tiering`]); the call answers once it has run.
 
 use super::arg;
+use super::availability::{Prices, TIERS_KIND};
 use super::events::{self, Entity, EventSpec};
 use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Write};
 use crate::core::records::tier::{Definition, Settings, Tier, TiersRecord, TiersStatus, MAX_REQUIRED, MAX_TIERS};
+use crate::core::records::PricesRecord;
 use crate::core::records::{decode, encode, keys, SCHEMA};
 use crate::core::validate::Check;
 use serde::Serialize;
@@ -209,16 +214,36 @@ enum Command {
 pub struct TiersOp {
     command: Command,
     at: Stamp,
+    /// The id of the `tiersRecalculation` job a change of the ladder creates.
+    job_id: String,
+    /// The tiers as read (with their version), while `reward-prices` is built from the rewards.
+    building: Option<(TiersRecord, u64, Prices)>,
 }
 
-fn begin(command: Command, ctx: &Context) -> Result<Step> {
+/// `job`: the index of the fresh id the job takes (`None`: the command never moves the ladder).
+fn begin(command: Command, ctx: &Context, job: Option<usize>) -> Result<Step> {
     let writes = !matches!(command, Command::Get(_) | Command::List | Command::GetSettings);
-    let op = TiersOp { command, at: ctx.stamp() };
-    Ok(read(op).locking(if writes { vec![keys::TIERS.to_string()] } else { vec![] }))
+    let job_id = match job {
+        Some(i) => ctx.fresh_id(i)?,
+        None => String::new(),
+    };
+    let op = TiersOp { command, at: ctx.stamp(), job_id, building: None };
+    Ok(read(op).locking(if writes { vec![keys::TIERS.to_string(), keys::REWARD_PRICES.to_string()] } else { vec![] }))
 }
 
 fn read(op: TiersOp) -> Step {
-    Step::new(Request::Read(vec![keys::TIERS.into()]), op)
+    Step::new(Request::Read(vec![keys::TIERS.into(), keys::REWARD_PRICES.into()]), op)
+}
+
+/// What balance changes need of `tiers`, into `prices`: the window, and the ladder while the
+/// tiers program is `ACTIVE`.
+fn copy_ladder(tiers: &TiersRecord, prices: &mut PricesRecord) {
+    prices.months = tiers.months();
+    prices.ladder = if tiers.active() {
+        tiers.tiers.iter().map(|t| (t.id.clone(), t.required_points)).collect()
+    } else {
+        Vec::new()
+    };
 }
 
 pub fn create(args: &[Input], ctx: &Context) -> Result<Step> {
@@ -226,7 +251,7 @@ pub fn create(args: &[Input], ctx: &Context) -> Result<Step> {
     let tier = new_tier(&mut c, "tier", arg(args, 0));
     c.finish()?;
     let (def, points) = tier.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked tier went missing"))?;
-    begin(Command::Create { items: vec![Ok((ctx.fresh_id(0)?, def, points))], bulk: false }, ctx)
+    begin(Command::Create { items: vec![Ok((ctx.fresh_id(0)?, def, points))], bulk: false }, ctx, Some(1))
 }
 
 pub fn bulk_create(args: &[Input], ctx: &Context) -> Result<Step> {
@@ -251,7 +276,7 @@ pub fn bulk_create(args: &[Input], ctx: &Context) -> Result<Step> {
             (Ok(()), None) => Err(LoyaltyError::internal("INVALID_STATE", "a checked tier went missing")),
         });
     }
-    begin(Command::Create { items: out, bulk: true }, ctx)
+    begin(Command::Create { items: out, bulk: true }, ctx, Some(MAX_BULK))
 }
 
 fn tier_id(c: &mut Check, field: &str, v: &Input) -> String {
@@ -262,11 +287,11 @@ pub fn get(args: &[Input], ctx: &Context) -> Result<Step> {
     let mut c = Check::default();
     let id = tier_id(&mut c, "tierId", arg(args, 0));
     c.finish()?;
-    begin(Command::Get(id), ctx)
+    begin(Command::Get(id), ctx, None)
 }
 
 pub fn list(_: &[Input], ctx: &Context) -> Result<Step> {
-    begin(Command::List, ctx)
+    begin(Command::List, ctx, None)
 }
 
 pub fn update(args: &[Input], ctx: &Context) -> Result<Step> {
@@ -285,7 +310,7 @@ pub fn update(args: &[Input], ctx: &Context) -> Result<Step> {
     c.finish()?;
     let ((revision, definition), points) =
         change.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked tier went missing"))?;
-    begin(Command::Update { id, revision, definition, points }, ctx)
+    begin(Command::Update { id, revision, definition, points }, ctx, Some(0))
 }
 
 pub fn delete(args: &[Input], ctx: &Context) -> Result<Step> {
@@ -295,7 +320,7 @@ pub fn delete(args: &[Input], ctx: &Context) -> Result<Step> {
     c.finish()?;
     let revision =
         revision.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked revision went missing"))?;
-    begin(Command::Delete { id, revision }, ctx)
+    begin(Command::Delete { id, revision }, ctx, Some(0))
 }
 
 fn settings_command(args: &[Input], update: bool) -> Result<(TiersStatus, u32, Definition, Option<u64>)> {
@@ -307,20 +332,20 @@ fn settings_command(args: &[Input], update: bool) -> Result<(TiersStatus, u32, D
 
 pub fn create_settings(args: &[Input], ctx: &Context) -> Result<Step> {
     let (status, months, base, _) = settings_command(args, false)?;
-    begin(Command::CreateSettings(status, months, base), ctx)
+    begin(Command::CreateSettings(status, months, base), ctx, Some(0))
 }
 
 pub fn update_settings(args: &[Input], ctx: &Context) -> Result<Step> {
     let (status, months, base, revision) = settings_command(args, true)?;
-    begin(Command::UpdateSettings(status, months, base, revision.unwrap_or(0)), ctx)
+    begin(Command::UpdateSettings(status, months, base, revision.unwrap_or(0)), ctx, Some(0))
 }
 
 pub fn get_settings(_: &[Input], ctx: &Context) -> Result<Step> {
-    begin(Command::GetSettings, ctx)
+    begin(Command::GetSettings, ctx, None)
 }
 
 pub fn program(_: &[Input], ctx: &Context) -> Result<Step> {
-    begin(Command::Program, ctx)
+    begin(Command::Program, ctx, Some(0))
 }
 
 /// Why a tier cannot join `tiers` (leaving out the tier `except`, the one being changed).
@@ -365,14 +390,56 @@ impl TiersOp {
         }
     }
 
-    /// The commit of `after` over the record read at `version`, answering `result`.
-    fn commit(self, after: &TiersRecord, version: u64, result: String, events: Vec<String>) -> Result<Step> {
+    /// The commit of `after` over the record read at `version`, answering `result`, with the
+    /// ladder copied into `reward-prices` (as read, with its version) and, when that moved it, a
+    /// `tiersRecalculation` job.
+    fn commit(
+        self,
+        after: &TiersRecord,
+        version: u64,
+        result: String,
+        events: Vec<String>,
+        prices: (PricesRecord, u64),
+    ) -> Result<Step> {
         let events = if self.at.events { events::list(&events) } else { "[]".into() };
         let writes = vec![Write::put(keys::TIERS, encode(after)?, version)];
-        Ok(Step::new(Request::Commit(writes, Outcome { result, events }), self))
+        let (before, prices_version) = prices;
+        let mut moved = before.clone();
+        copy_ladder(after, &mut moved);
+        let (job_id, at) = (self.job_id.clone(), self.at);
+        let outcome = Outcome { result, events };
+        super::rewards::commit_prices(
+            Box::new(self),
+            writes,
+            &before,
+            prices_version,
+            moved,
+            outcome,
+            job_id,
+            at,
+            TIERS_KIND,
+        )
     }
 
-    fn decide(self, mut record: TiersRecord, version: u64) -> Result<Step> {
+    /// Whether the command answers from the tiers as read, without writing.
+    fn reads_only(&self, record: &TiersRecord) -> bool {
+        match self.command {
+            Command::Get(_) | Command::List | Command::GetSettings => true,
+            Command::Program => record.settings.is_some(),
+            _ => false,
+        }
+    }
+
+    /// With `reward-prices` read, or being built from the rewards (a store from before it).
+    fn with_prices(self, record: TiersRecord, version: u64, prices: Prices) -> Result<Step> {
+        let kept = record.clone();
+        match super::rewards::prices_or_scan(prices, self, |op, p| op.building = Some((kept, version, p))) {
+            Ok((op, prices, prices_version)) => op.decide(record, version, (prices, prices_version)),
+            Err(scan) => Ok(scan),
+        }
+    }
+
+    fn decide(self, mut record: TiersRecord, version: u64, prices: (PricesRecord, u64)) -> Result<Step> {
         let now = self.at.now_ms;
         let fresh_settings =
             |status, months, base| Settings { status, months, base, revision: 1, created_ms: now, updated_ms: now };
@@ -394,7 +461,7 @@ impl TiersOp {
                 let settings = settings_json(s)?;
                 let result = format!("{{\"tiers\":{},\"programSettings\":{settings}}}", tiers_json(&record)?);
                 if created {
-                    self.commit(&record, version, result, vec![])
+                    self.commit(&record, version, result, vec![], prices)
                 } else {
                     Ok(Step::done(result))
                 }
@@ -410,7 +477,7 @@ impl TiersOp {
                 let s = fresh_settings(*status, *months, base.clone());
                 let result = format!("{{\"programSettings\":{}}}", settings_json(&s)?);
                 record.settings = Some(s);
-                self.commit(&record, version, result, vec![])
+                self.commit(&record, version, result, vec![], prices)
             }
             Command::UpdateSettings(status, months, base, revision) => {
                 let s = record.settings.as_mut().ok_or_else(no_settings)?;
@@ -430,7 +497,7 @@ impl TiersOp {
                 s.revision += 1;
                 s.updated_ms = now.max(s.updated_ms);
                 let result = format!("{{\"programSettings\":{}}}", settings_json(s)?);
-                self.commit(&record, version, result, vec![])
+                self.commit(&record, version, result, vec![], prices)
             }
             Command::Create { items, bulk } => {
                 let mut results = Vec::with_capacity(items.len());
@@ -485,7 +552,7 @@ impl TiersOp {
                 if made.is_empty() {
                     return Ok(Step::done(result));
                 }
-                self.commit(&record, version, result, events)
+                self.commit(&record, version, result, events, prices)
             }
             Command::Update { id, revision, definition, points } => {
                 let at = record.tiers.iter().position(|t| &t.id == id).ok_or_else(|| not_found(id))?;
@@ -519,7 +586,7 @@ impl TiersOp {
                 let event = self.tier_event("updated", &t, Some(&view))?;
                 record.tiers.push(t);
                 sort(&mut record.tiers);
-                self.commit(&record, version, format!("{{\"tier\":{view}}}"), vec![event])
+                self.commit(&record, version, format!("{{\"tier\":{view}}}"), vec![event], prices)
             }
             Command::Delete { id, revision } => {
                 let at = record.tiers.iter().position(|t| &t.id == id).ok_or_else(|| not_found(id))?;
@@ -531,24 +598,36 @@ impl TiersOp {
                 }
                 t.revision += 1;
                 let event = self.tier_event("deleted", &t, None)?;
-                self.commit(&record, version, "{}".into(), vec![event])
+                self.commit(&record, version, "{}".into(), vec![event], prices)
             }
         }
     }
 }
 
 impl Machine for TiersOp {
-    fn resume(self: Box<Self>, io: Io) -> Result<Step> {
-        let stored = expect_read(io, 1)?.into_iter().next().flatten();
-        let (record, version) = match stored {
+    fn resume(mut self: Box<Self>, io: Io) -> Result<Step> {
+        if let Some((record, version, building)) = self.building.take() {
+            let prices = building.scanned(io)?;
+            return self.with_prices(record, version, prices);
+        }
+        let values = expect_read(io, 2)?;
+        let (record, version) = match values.first().and_then(Option::as_ref) {
             Some(s) => (decode::<TiersRecord>(keys::TIERS, &s.value)?, s.version),
             None => (TiersRecord { schema: SCHEMA, ..TiersRecord::default() }, 0),
         };
-        self.decide(record, version)
+        if self.reads_only(&record) {
+            return self.decide(record, version, (PricesRecord::empty(), 0));
+        }
+        let prices = Prices::from_read(values.get(1).and_then(Option::as_ref))?;
+        self.with_prices(record, version, prices)
     }
 
-    /// Another tier change committed meanwhile: read the tiers again and decide anew.
-    fn conflict(self: Box<Self>, _key: &str) -> Result<Step> {
+    /// Another tier or reward change committed meanwhile: read both again and decide anew.
+    fn conflict(mut self: Box<Self>, key: &str) -> Result<Step> {
+        if key == keys::job(&self.job_id) {
+            return Err(super::ledger::id_collision(&self.job_id, "a job"));
+        }
+        self.building = None;
         Ok(read(*self))
     }
 }

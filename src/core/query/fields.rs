@@ -233,13 +233,14 @@ impl Fields for AccountRecord {
             8 => num(self.created_ms),
             9 => num(self.updated_ms),
             10 => self.last_activity_ms.map_or(Val::Null, num),
+            11 => opt(self.tier.id.as_deref()),
             12 => num(self.tier_points),
             14 => opt(c.name.as_deref()),
             15 => opt(c.email.as_deref()),
             16 => opt(c.name.as_deref().or(c.email.as_deref())),
             18 => num(0),
             19 => num(self.revision as i64),
-            // tier._id (the base tier) and pointsExpiration.expirationDate (no expiration yet).
+            // pointsExpiration.expirationDate (no expiration yet).
             _ => Val::Null,
         }
     }

@@ -40,6 +40,40 @@ pub struct ContactSnapshot {
     pub picture: Option<Picture>,
 }
 
+/// An account's tier: the tier it is in (`None`: the base tier), when that was last worked out,
+/// and the points it earned and adjusted per calendar month (UTC) of the last 36 months, which
+/// give `tier.points` for any window without reading the ledger (see `ops::tiering`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub struct TierState {
+    #[cfg_attr(test, serde(rename = "tierId", skip_serializing_if = "Option::is_none"))]
+    pub id: Option<String>,
+    #[cfg_attr(test, serde(rename = "tierMs", skip_serializing_if = "Option::is_none"))]
+    pub ms: Option<i64>,
+    /// The window (in months) `tier_points` was summed over at `ms` (12 unless written).
+    #[cfg_attr(test, serde(rename = "tierMonths", skip_serializing_if = "is_twelve"))]
+    pub months: u32,
+    /// `(month index, points)`, ascending by month (see `time::month_index`), without zeros.
+    #[cfg_attr(test, serde(skip_serializing_if = "Vec::is_empty"))]
+    pub window: Vec<(i64, i64)>,
+    /// In a record written before months were kept: `(month, points, revision)`, the lifetime
+    /// tier points it had at `revision`, counted in the month of its last activity then (what
+    /// `verify()` adds to the ledger's later months).
+    #[cfg_attr(test, serde(rename = "tierCarry", skip_serializing_if = "Option::is_none"))]
+    pub carry: Option<(i64, i64, u64)>,
+}
+
+impl Default for TierState {
+    fn default() -> Self {
+        TierState { id: None, ms: None, months: 12, window: Vec::new(), carry: None }
+    }
+}
+
+#[cfg(test)]
+fn is_twelve(n: &u32) -> bool {
+    *n == 12
+}
+
 /// An account. Written by `json::account` and read by `json::read_account` in that form; any
 /// other form is read through [`Input`] (one reader shared by the records read this way).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +84,8 @@ pub struct AccountRecord {
     pub id: String,
     pub contact_id: String,
     pub points: Points,
-    /// Points earned and adjusted inside the tiers window (all time until tiers exist).
+    /// Points earned and adjusted inside the tiers window, as of `tier.ms` (lifetime in records
+    /// written before the window was kept, which have no `tier.window`).
     pub tier_points: i64,
     pub revision: u64,
     pub created_ms: i64,
@@ -66,6 +101,8 @@ pub struct AccountRecord {
     /// revision): with the revision, they number the account's events (see `event_sequence`).
     #[cfg_attr(test, serde(skip_serializing_if = "is_zero"))]
     pub flips: u64,
+    #[cfg_attr(test, serde(flatten))]
+    pub tier: TierState,
     pub contact: ContactSnapshot,
 }
 
@@ -79,6 +116,13 @@ impl AccountRecord {
     /// announces one (a balance change moves the revision, a job's flip the flips).
     pub fn event_sequence(&self) -> u64 {
         self.revision.saturating_add(self.flips)
+    }
+}
+
+fn int_of(v: &Input) -> Option<i64> {
+    match v {
+        Input::Number(n) if n.fract() == 0.0 => Some(*n as i64),
+        _ => None,
     }
 }
 
@@ -117,6 +161,41 @@ pub fn account_from(v: &Input) -> Option<AccountRecord> {
             x if x.is_absent() => 0,
             _ => any_whole(v, "flips")?,
         },
+        tier: TierState {
+            id: opt_text(v, "tierId")?,
+            ms: match v.get("tierMs") {
+                x if x.is_absent() => None,
+                _ => Some(int(v, "tierMs")?),
+            },
+            months: match v.get("tierMonths") {
+                x if x.is_absent() => 12,
+                x => x.whole()?.min(u64::from(u32::MAX)) as u32,
+            },
+            window: match v.get("window") {
+                x if x.is_absent() => Vec::new(),
+                Input::Array(items) => {
+                    let mut window = Vec::with_capacity(items.len());
+                    for item in items {
+                        let Input::Array(pair) = item else { return None };
+                        let [Input::Number(m), Input::Number(p)] = pair.as_slice() else { return None };
+                        if m.fract() != 0.0 || p.fract() != 0.0 {
+                            return None;
+                        }
+                        window.push((*m as i64, *p as i64));
+                    }
+                    window
+                }
+                _ => return None,
+            },
+            carry: match v.get("tierCarry") {
+                x if x.is_absent() => None,
+                Input::Array(items) => match items.as_slice() {
+                    [m, p, r] => Some((int_of(m)?, int_of(p)?, r.whole()?)),
+                    _ => return None,
+                },
+                _ => return None,
+            },
+        },
         contact: ContactSnapshot {
             member_id: opt_text(c, "memberId")?,
             name: opt_text(c, "name")?,
@@ -153,13 +232,29 @@ impl Record for AccountRecord {
             ("createdMs", self.created_ms.into(), 0, TIME),
             ("updatedMs", self.updated_ms.into(), 0, TIME),
             ("lastActivityMs", self.last_activity_ms.unwrap_or(0).into(), 0, TIME),
+            ("tierMs", self.tier.ms.unwrap_or(0).into(), 0, TIME),
+            ("tierMonths", self.tier.months.into(), 1, 36),
+            ("window", self.tier.window.len() as i128, 0, 36),
         ])
+        .or_else(|| {
+            let w = &self.tier.window;
+            let ascending = w.iter().zip(w.iter().skip(1)).all(|(a, b)| a.0 < b.0);
+            let months = 10_000 * 12;
+            let limit = i128::from(crate::core::ops::tiering::MONTH_LIMIT);
+            let ranged = w.iter().all(|(m, p)| (0..months).contains(m) && (-limit..=limit).contains(&i128::from(*p)));
+            let carry = self.tier.carry.is_none_or(|(m, p, r)| {
+                (0..months).contains(&m) && (-SAFE..=SAFE).contains(&i128::from(p)) && i128::from(r) <= SAFE
+            });
+            (!ascending || !ranged || !carry)
+                .then(|| "window must hold months in ascending order with points in range".into())
+        })
         .or_else(|| {
             let member = self.contact.member_id.as_deref();
             first_non_guid(&[
                 ("id", &self.id),
                 ("contactId", &self.contact_id),
                 ("memberId", member.unwrap_or(&self.id)),
+                ("tierId", self.tier.id.as_deref().unwrap_or(&self.id)),
             ])
         })
     }

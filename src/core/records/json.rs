@@ -151,6 +151,23 @@ fn account_record(out: &mut Out, a: &AccountRecord) {
     if a.flips > 0 {
         out.field(name!("flips")).uint(a.flips);
     }
+    out.opt_str(name!("tierId"), a.tier.id.as_deref());
+    if let Some(ms) = a.tier.ms {
+        out.field(name!("tierMs")).int(ms);
+    }
+    if a.tier.months != 12 {
+        out.field(name!("tierMonths")).uint(a.tier.months.into());
+    }
+    if !a.tier.window.is_empty() {
+        out.field(name!("window")).raw("[");
+        for (i, (month, points)) in a.tier.window.iter().enumerate() {
+            out.raw(if i == 0 { "[" } else { ",[" }).int(*month).raw(",").int(*points).raw("]");
+        }
+        out.raw("]");
+    }
+    if let Some((month, points, revision)) = a.tier.carry {
+        out.field(name!("tierCarry")).raw("[").int(month).raw(",").int(points).raw(",").uint(revision).raw("]");
+    }
     let c = &a.contact;
     out.field(name!("contact")).open();
     out.opt_str(name!("memberId"), c.member_id.as_deref());
@@ -281,7 +298,11 @@ fn account_view_into(out: &mut Out, a: &AccountRecord) {
         out.field(name!("lastActivityDate")).int(ms);
     }
     out.field(name!("revision")).raw("\"").uint(a.revision).raw("\"");
-    out.field(name!("tier")).open().field(name!("points")).int(a.tier_points).close();
+    out.field(name!("tier")).open().opt_str(name!("_id"), a.tier.id.as_deref());
+    if let Some(ms) = a.tier.ms {
+        out.field(name!("_updatedDate")).int(ms);
+    }
+    out.field(name!("points")).int(a.tier_points).close();
     out.field(name!("contact")).open();
     out.field(name!("_id")).str(&a.contact_id);
     out.opt_str(name!("name"), c.name.as_deref());
@@ -329,10 +350,11 @@ pub fn transaction_view(t: &TransactionRecord) -> String {
 /// same object without parsing (`js/shapes.js`, `accountAnswer`). Packed form: decimal numbers
 /// separated by commas, a newline, then the strings back to back; the numbers are
 /// `1, flags, balance, earned, adjusted, redeemed, expired, created ms, updated ms, last
-/// activity ms, revision, tier points, picture height, picture width`, then the length in UTF-16
-/// units of each string: the id, the contact id, the member id, the name, the email, the picture
-/// URL and the transaction id (absent ones empty). Flags: 1 member id, 2 name, 4 email, 8 last
-/// activity, 16 transaction id, 32 reward available.
+/// activity ms, revision, tier points, picture height, picture width, tier ms`, then the length
+/// in UTF-16 units of each string: the id, the contact id, the member id, the name, the email, the
+/// picture URL, the transaction id and the tier id (absent ones empty). Flags: 1 member id, 2
+/// name, 4 email, 8 last activity, 16 transaction id, 32 reward available, 64 tier id, 128 tier
+/// ms.
 pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: bool) -> String {
     if !packed {
         let mut out = Out::with_capacity(640);
@@ -354,15 +376,18 @@ pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: b
         c.email.as_deref().unwrap_or_default(),
         picture.map_or("", |p| p.url.as_str()),
         transaction_id.unwrap_or_default(),
+        a.tier.id.as_deref().unwrap_or_default(),
     ];
     let flags = u64::from(c.member_id.is_some())
         | u64::from(c.name.is_some()) << 1
         | u64::from(c.email.is_some()) << 2
         | u64::from(a.last_activity_ms.is_some()) << 3
         | u64::from(transaction_id.is_some()) << 4
-        | u64::from(a.reward_available) << 5;
+        | u64::from(a.reward_available) << 5
+        | u64::from(a.tier.id.is_some()) << 6
+        | u64::from(a.tier.ms.is_some()) << 7;
     let p = &a.points;
-    let mut out = Packer::with_capacity(21, 192);
+    let mut out = Packer::with_capacity(23, 232);
     for n in [
         1,
         flags as i64,
@@ -378,6 +403,7 @@ pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: b
         a.tier_points,
         picture.map_or(0, |p| p.height).into(),
         picture.map_or(0, |p| p.width).into(),
+        a.tier.ms.unwrap_or(0),
     ] {
         out.int(n);
     }
@@ -562,6 +588,44 @@ pub fn read_account(text: &str) -> Option<AccountRecord> {
         Some(()) => r.uint()?,
         None => 0,
     };
+    let tier_id = match r.lit(concat!(",", name!("tierId"))) {
+        Some(()) => Some(r.str()?.to_owned()),
+        None => None,
+    };
+    let tier_ms = match r.lit(concat!(",", name!("tierMs"))) {
+        Some(()) => Some(r.int()?),
+        None => None,
+    };
+    let tier_months = match r.lit(concat!(",", name!("tierMonths"))) {
+        Some(()) => r.u32()?,
+        None => 12,
+    };
+    let mut window = Vec::new();
+    if r.lit(concat!(",", name!("window"), "[")).is_some() {
+        loop {
+            r.lit(if window.is_empty() { "[" } else { ",[" })?;
+            let month = r.int()?;
+            r.lit(",")?;
+            let points = r.int()?;
+            r.lit("]")?;
+            window.push((month, points));
+            if r.lit("]").is_some() {
+                break;
+            }
+        }
+    }
+    let carry = match r.lit(concat!(",", name!("tierCarry"), "[")) {
+        Some(()) => {
+            let month = r.int()?;
+            r.lit(",")?;
+            let points = r.int()?;
+            r.lit(",")?;
+            let revision = r.uint()?;
+            r.lit("]")?;
+            Some((month, points, revision))
+        }
+        None => None,
+    };
     r.lit(concat!(",", name!("contact"), "{"))?;
     let mut first = true;
     let member_id = r.opt_str(&mut first, name!("memberId"))?;
@@ -593,6 +657,7 @@ pub fn read_account(text: &str) -> Option<AccountRecord> {
         last_activity_ms,
         reward_available,
         flips,
+        tier: super::TierState { id: tier_id, ms: tier_ms, months: tier_months, window, carry },
         contact: super::ContactSnapshot {
             member_id: member_id.map(str::to_owned),
             name: name.map(str::to_owned),
@@ -715,7 +780,7 @@ mod tests {
 
     use super::super::{
         view, AccountRecord, AdjustInfo, ContactSnapshot, EarnInfo, EarnRequest, IdempotencyRecord, Picture, Points,
-        RedeemInfo, RefundInfo, TransactionRecord, TransactionType,
+        RedeemInfo, RefundInfo, TierState, TransactionRecord, TransactionType,
     };
 
     /// Strings that exercise every escaping rule: quotes, backslashes, each control character,
@@ -759,7 +824,14 @@ mod tests {
             (proptest::option::of(text()), proptest::option::of(text()), proptest::option::of(text()), picture)
                 .prop_map(|(member_id, name, email, picture)| ContactSnapshot { member_id, name, email, picture });
         let dates = (int(), int(), proptest::option::of(int()), any::<bool>(), prop_oneof![Just(0u64), any::<u64>()]);
-        (text(), text(), points, int(), any::<u64>(), dates, contact).prop_map(
+        let tier = (
+            proptest::option::of(text()),
+            proptest::option::of(int()),
+            proptest::collection::vec((int(), int()), 0..4),
+            proptest::option::of((int(), int(), any::<u64>())),
+        )
+            .prop_map(|(id, ms, window, carry)| TierState { id, ms, months: 12, window, carry });
+        (text(), text(), points, int(), any::<u64>(), dates, contact, tier).prop_map(
             |(
                 id,
                 contact_id,
@@ -768,6 +840,7 @@ mod tests {
                 revision,
                 (created_ms, updated_ms, last_activity_ms, reward_available, flips),
                 contact,
+                tier,
             )| {
                 AccountRecord {
                     schema: 1,
@@ -781,6 +854,7 @@ mod tests {
                     last_activity_ms,
                     reward_available,
                     flips,
+                    tier,
                     contact,
                 }
             },
@@ -933,6 +1007,18 @@ mod tests {
             if let Some(n) = a.last_activity_ms.as_mut() {
                 clamp(n);
             }
+            if let Some(n) = a.tier.ms.as_mut() {
+                clamp(n);
+            }
+            for (m, p) in a.tier.window.iter_mut() {
+                clamp(m);
+                clamp(p);
+            }
+            if let Some((m, p, r)) = a.tier.carry.as_mut() {
+                clamp(m);
+                clamp(p);
+                *r = (*r).min(MAX_SAFE as u64);
+            }
             a.revision = a.revision.min(MAX_SAFE as u64);
             a.flips = a.flips.min(MAX_SAFE as u64);
             prop_assert_eq!(serde_json::from_str::<AccountRecord>(&super::account(&a)).ok(), Some(a));
@@ -994,6 +1080,7 @@ mod tests {
             last_activity_ms: None,
             reward_available: false,
             flips: 0,
+            tier: TierState::default(),
             contact: ContactSnapshot::default(),
         });
         assert!(super::read_account(&a).is_some());

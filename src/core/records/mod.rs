@@ -21,7 +21,7 @@ pub mod tier;
 pub mod transaction;
 pub mod view;
 
-pub use account::{AccountRecord, ContactSnapshot, IndexRecord, Picture, Points};
+pub use account::{AccountRecord, ContactSnapshot, IndexRecord, Picture, Points, TierState};
 pub use coupon::{CouponIndex, CouponRecord, CouponStatus, RedeemRecord};
 pub use idempotency::{EarnRequest, IdempotencyRecord};
 pub use job::{JobRecord, JobStatus};

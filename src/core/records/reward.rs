@@ -259,6 +259,40 @@ impl RewardRecord {
         }
     }
 
+    /// `(tier id, costInPoints)` of its prices at named tiers (not the base tier's).
+    pub fn tier_costs(&self) -> Vec<(String, i64)> {
+        let coupon = self.coupon_reward.as_ref().filter(|_| self.kind == RewardType::CouponReward);
+        let discount = self.discount_amount.as_ref().filter(|_| self.kind == RewardType::DiscountAmount);
+        let pairs: Vec<(Option<&String>, u32)> = match (discount, coupon) {
+            (Some(d), _) => d.configs_by_tier.iter().map(|c| (c.tier_id.as_ref(), c.cost_in_points)).collect(),
+            (_, Some(c)) => c.configs().iter().map(|c| (c.tier_id.as_ref(), c.cost_in_points)).collect(),
+            _ => Vec::new(),
+        };
+        pairs.into_iter().filter_map(|(t, cost)| Some((t?.clone(), i64::from(cost)))).collect()
+    }
+
+    /// Where the price of tier `tier` is, as a field path below the reward:
+    /// `discountAmount.configsByTier[i].tierId` or `couponReward.<discount>.configsByTier[i].tierId`.
+    pub fn tier_price_path(&self, tier: &str) -> String {
+        let coupon = self.coupon_reward.as_ref().filter(|_| self.kind == RewardType::CouponReward);
+        let (at, ids): (&str, Vec<Option<&String>>) = match (&self.discount_amount, coupon) {
+            (_, Some(c)) => {
+                let kind = if c.fixed_amount.is_some() {
+                    "couponReward.fixedAmount"
+                } else if c.percentage.is_some() {
+                    "couponReward.percentage"
+                } else {
+                    "couponReward.freeShipping"
+                };
+                (kind, c.configs().iter().map(|c| c.tier_id.as_ref()).collect())
+            }
+            (Some(d), _) => ("discountAmount", d.configs_by_tier.iter().map(|c| c.tier_id.as_ref()).collect()),
+            _ => ("", Vec::new()),
+        };
+        let i = ids.iter().position(|t| t.is_some_and(|t| t == tier)).unwrap_or(0);
+        format!("{at}.configsByTier[{i}].tierId")
+    }
+
     /// The tier ids its prices name (the base tier: none).
     pub fn tier_ids(&self) -> Vec<&str> {
         let discount = self.discount_amount.iter().flat_map(|d| d.configs_by_tier.iter().map(|c| &c.tier_id));
@@ -347,24 +381,13 @@ fn is_decimal_amount(s: &str) -> bool {
         && s.bytes().any(|b| (b'1'..=b'9').contains(&b))
 }
 
-/// A config's `tierId`: absent, null or empty for the base tier. This engine has no tiers yet,
-/// so any other value names no tier.
+/// A config's `tierId`: absent, null or empty for the base tier, else a tier's id (that the tier
+/// exists is checked against the tiers when the reward is stored).
 fn tier_id(c: &mut Check, field: &str, v: &Input) -> Option<Option<String>> {
     match v {
         Input::String(s) if s.is_empty() => Some(None),
         v if v.is_absent() => Some(None),
-        Input::String(s) if crate::core::validate::is_guid(s) => {
-            c.fail(
-                field,
-                "TIER_NOT_FOUND",
-                format!(
-                    "names tier {}, but there are no tiers: only the base tier's price (no tierId) can be given",
-                    s.to_ascii_lowercase()
-                ),
-            );
-            None
-        }
-        _ => c.guid(field, v, false),
+        _ => c.guid(field, v, false).map(|t| t.map(|t| t.to_ascii_lowercase())),
     }
 }
 

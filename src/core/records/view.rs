@@ -167,14 +167,18 @@ pub struct AccountView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_activity_date: Option<i64>,
     pub revision: String,
-    pub tier: TierView,
+    pub tier: TierView<'a>,
     pub contact: ContactView<'a>,
     pub points_expiration: PointsExpirationView,
 }
 
 #[cfg(test)]
 #[derive(Serialize)]
-pub struct TierView {
+pub struct TierView<'a> {
+    #[serde(rename = "_id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<&'a str>,
+    #[serde(rename = "_updatedDate", skip_serializing_if = "Option::is_none")]
+    pub updated_date: Option<i64>,
     pub points: i64,
 }
 
@@ -224,7 +228,7 @@ pub fn account(a: &AccountRecord) -> AccountView<'_> {
         updated_date: a.updated_ms,
         last_activity_date: a.last_activity_ms,
         revision: a.revision.to_string(),
-        tier: TierView { points: a.tier_points },
+        tier: TierView { id: a.tier.id.as_deref(), updated_date: a.tier.ms, points: a.tier_points },
         contact: ContactView {
             id: &a.contact_id,
             name: contact.name.as_deref(),

@@ -1,0 +1,152 @@
+//! Which tier an account is in (spec §2.6, §3.2 `tier`), kept in O(1) per balance change.
+//!
+//! * **Tier points** are the points earned and adjusted (both signs) inside the tiers window:
+//!   the current calendar month (UTC, on the backend's clock) and the `durationInMonths − 1`
+//!   before it. Each account keeps its earned and adjusted points per month for the last 36
+//!   months (the longest window), so the sum for any window needs no ledger read, and a window
+//!   changed in the settings applies to the months already kept.
+//! * **The tier** is the one with the highest `requiredPoints` at most the tier points while the
+//!   tiers program is `ACTIVE`; else, or below every threshold, the base tier (`tier._id`
+//!   absent). `tier._updatedDate` is when it was last worked out.
+//! * **When**: on every balance change (from the ladder copied into `reward-prices`, which the
+//!   change reads and checks anyway, see [`super::availability`]), and for every account by a
+//!   `tiersRecalculation` job when a tier change moves the ladder or the window.
+//! * An account written before months were kept counts its lifetime tier points in the month of
+//!   its last activity the first time it is worked out.
+
+use crate::core::records::{AccountRecord, PricesRecord};
+use crate::core::time::month_index;
+
+/// Months of points kept per account: the longest window.
+pub const KEPT_MONTHS: i64 = 36;
+
+/// The most a month can hold either way (a month of adjustments up and redemptions can pass the
+/// safe range; this bound keeps every sum far inside `i64`).
+pub const MONTH_LIMIT: i64 = crate::core::validate::MAX_SAFE_INTEGER * 100;
+
+/// Moves `delta` earned or adjusted points into the month of `now_ms`, dropping months no
+/// window reaches.
+pub fn add(account: &mut AccountRecord, delta: i64, now_ms: i64) {
+    convert_legacy(account);
+    let month = month_index(now_ms);
+    let window = &mut account.tier.window;
+    match window.binary_search_by_key(&month, |(m, _)| *m) {
+        Ok(i) => {
+            if let Some(entry) = window.get_mut(i) {
+                entry.1 = (entry.1 + delta).clamp(-MONTH_LIMIT, MONTH_LIMIT);
+            }
+        }
+        Err(i) => window.insert(i, (month, delta)),
+    }
+    window.retain(|(m, p)| *m > month - KEPT_MONTHS && *p != 0);
+}
+
+/// A record from before months were kept: its lifetime tier points become its last active
+/// month's (`tier.ms` absent marks it; every account written since has it).
+fn convert_legacy(account: &mut AccountRecord) {
+    if account.tier.ms.is_none() && account.tier.window.is_empty() && account.tier.carry.is_none() {
+        let at = month_index(account.last_activity_ms.unwrap_or(account.updated_ms));
+        if account.tier_points != 0 {
+            account.tier.window.push((at, account.tier_points));
+        }
+        account.tier.carry = Some((at, account.tier_points, account.revision));
+    }
+}
+
+/// The points of the window of `months` months ending with the month of `now_ms`.
+pub fn window_points(account: &AccountRecord, months: u32, now_ms: i64) -> i64 {
+    let month = month_index(now_ms);
+    let from = month - i64::from(months.max(1)) + 1;
+    let sum: i128 =
+        account.tier.window.iter().filter(|(m, _)| (from..=month).contains(m)).map(|(_, p)| i128::from(*p)).sum();
+    let safe = i128::from(crate::core::validate::MAX_SAFE_INTEGER);
+    sum.clamp(-safe, safe) as i64
+}
+
+/// Works out the account's tier points and tier at `now_ms`; true when either changed, or the
+/// window they are summed over (the account then needs writing even without a balance change).
+pub fn settle(account: &mut AccountRecord, prices: &PricesRecord, now_ms: i64) -> bool {
+    convert_legacy(account);
+    let points = window_points(account, prices.months, now_ms);
+    let tier = prices.tier_for(points);
+    let changed =
+        points != account.tier_points || tier != account.tier.id.as_deref() || account.tier.months != prices.months;
+    account.tier.months = prices.months;
+    if tier != account.tier.id.as_deref() {
+        account.tier.id = tier.map(str::to_string);
+    }
+    account.tier_points = points;
+    account.tier.ms = Some(now_ms.max(account.tier.ms.unwrap_or(0)));
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::time::parse_iso;
+
+    fn at(s: &str) -> i64 {
+        parse_iso(s).unwrap_or_default()
+    }
+
+    fn account() -> AccountRecord {
+        crate::core::records::decode(
+            "acct/x",
+            r#"{"schema":1,"id":"00000000-0000-4000-8000-000000000001","contactId":"00000000-0000-4000-8000-000000000002","points":{"balance":0,"earned":0,"adjusted":0,"redeemed":0,"expired":0},"tierPoints":0,"revision":1,"createdMs":0,"updatedMs":0,"tierMs":0,"contact":{}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_window_counts_whole_calendar_months() {
+        let mut a = account();
+        add(&mut a, 100, at("2025-01-31T23:59:59Z"));
+        add(&mut a, 10, at("2025-02-01"));
+        add(&mut a, -3, at("2025-02-15"));
+        assert_eq!(a.tier.window.len(), 2);
+        assert_eq!(window_points(&a, 12, at("2025-12-31")), 107);
+        assert_eq!(window_points(&a, 12, at("2026-01-01")), 7, "January 2025 left a 12-month window");
+        assert_eq!(window_points(&a, 1, at("2025-02-28")), 7);
+        assert_eq!(window_points(&a, 36, at("2027-12-01")), 107);
+        add(&mut a, 1, at("2028-02-01"));
+        assert_eq!(a.tier.window, vec![(month_index(at("2028-02-01")), 1)], "older months are dropped");
+        add(&mut a, -1, at("2028-02-02"));
+        assert!(a.tier.window.is_empty(), "a month back at zero is dropped");
+    }
+
+    #[test]
+    fn the_tier_is_the_highest_threshold_met() {
+        let mut prices = PricesRecord::empty();
+        let (silver, gold) = ("00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b");
+        prices.ladder = vec![(silver.into(), 100), (gold.into(), 500)];
+        let mut a = account();
+        add(&mut a, 99, at("2025-03-01"));
+        assert!(settle(&mut a, &prices, at("2025-03-01")));
+        assert_eq!((a.tier.id.as_deref(), a.tier_points), (None, 99));
+        assert!(!settle(&mut a, &prices, at("2025-03-02")), "nothing moved");
+        add(&mut a, 1, at("2025-03-02"));
+        settle(&mut a, &prices, at("2025-03-02"));
+        assert_eq!(a.tier.id.as_deref(), Some(silver));
+        add(&mut a, 400, at("2025-04-02"));
+        settle(&mut a, &prices, at("2025-04-02"));
+        assert_eq!(a.tier.id.as_deref(), Some(gold));
+        // The window rolls past March: 400 points left, silver.
+        assert!(settle(&mut a, &prices, at("2026-03-01")));
+        assert_eq!((a.tier.id.as_deref(), a.tier_points), (Some(silver), 400));
+        assert_eq!(a.tier.ms, Some(at("2026-03-01")));
+    }
+
+    #[test]
+    fn a_record_from_before_the_window_counts_its_points_at_its_last_activity() {
+        let mut a = account();
+        a.tier.ms = None;
+        a.tier_points = 250;
+        a.last_activity_ms = Some(at("2025-06-10"));
+        settle(&mut a, &PricesRecord::empty(), at("2025-07-01"));
+        assert_eq!(a.tier.window, vec![(month_index(at("2025-06-10")), 250)]);
+        assert_eq!(a.tier.carry, Some((month_index(at("2025-06-10")), 250, 1)));
+        assert_eq!(a.tier_points, 250);
+        settle(&mut a, &PricesRecord::empty(), at("2026-06-01"));
+        assert_eq!(a.tier_points, 0, "and they leave the window a year on");
+    }
+}
