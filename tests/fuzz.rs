@@ -170,6 +170,12 @@ fn sample_records() -> Vec<(String, String)> {
         ]);
         let _ = b.call("updateReward", &[Input::String(id), update]).unwrap();
     }
+    // Tiers, ACTIVE, so that the tiers record, the ladder in reward-prices and the accounts' tier
+    // fields are there to mutate.
+    let tiers = r#"[{"tierDefinition":{"name":"S"},"requiredPoints":2},{"tierDefinition":{"name":"G","description":"d"},"requiredPoints":30}]"#;
+    b.call("bulkCreateTiers", &[serde_json::from_str(tiers).unwrap()]).unwrap();
+    let settings = r#"{"rollingWindow":{"durationInMonths":3},"status":"ACTIVE","baseTierDefinition":{"name":"B"}}"#;
+    b.call("createTiersProgramSettings", &[serde_json::from_str(settings).unwrap()]).unwrap();
     // A redemption (and its refund) on a reward of 1 point, for coupon records.
     let cheap = b.call("createReward", &[serde_json::from_str(r#"{"name":"c","active":true,"couponReward":{"fixedAmount":{"configsByTier":[{"costInPoints":1,"amount":2.5}]},"minimumSubtotal":3}}"#).unwrap()]).unwrap();
     let account = b

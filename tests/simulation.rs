@@ -163,6 +163,11 @@ enum Intent {
     Reprice {
         cost: i64,
     },
+    /// A new threshold for the tier (at the revision the client last read), which moves every
+    /// account's tier in a job racing the balance changes.
+    Threshold {
+        points: i64,
+    },
     /// settleCoupons() (seeds with hooks): what redemptions left half-way.
     Settle,
 }
@@ -202,6 +207,9 @@ struct Sim {
     refund_results: BTreeMap<String, BTreeSet<String>>,
     /// Reward price changes that succeeded.
     reprices: u64,
+    /// The tier whose threshold moves, and the threshold changes that succeeded.
+    tier: String,
+    thresholds: u64,
     /// With the host's coupon hooks (every other seed): its coupon system.
     shop: Option<(Rc<RefCell<Shop>>, Hooks)>,
     more_ids: driver::Ids,
@@ -213,6 +221,10 @@ struct Sim {
 impl Sim {
     fn context(&mut self) -> Context {
         self.now_ms += 1 + self.rng.below(3) as i64;
+        // Now and then the clock jumps 20 days: tier windows (one month here) roll mid-run.
+        if self.rng.chance(1) {
+            self.now_ms += 20 * 86_400_000;
+        }
         self.next_id += 3;
         // Half the time the client has a copy of the program, so createAccount commits without a read.
         let program = if self.rng.chance(50) {
@@ -258,6 +270,7 @@ impl Sim {
                 Intent::Refund { coupon: all[self.rng.below(all.len())].clone() }
             }
             9 if self.rng.chance(40) => Intent::Reprice { cost: 5 + self.rng.below(60) as i64 },
+            9 if self.rng.chance(30) => Intent::Threshold { points: 10 + self.rng.below(80) as i64 },
             9 if self.shop.is_some() && self.rng.chance(50) => Intent::Settle,
             _ => Intent::Query { contact },
         }
@@ -301,6 +314,16 @@ impl Sim {
             Intent::Refund { coupon } => ("refundLoyaltyCoupon", vec![json!(coupon)]),
             // Settles coupons left PENDING for more than 20 ms of the simulated clock.
             Intent::Settle => ("settleCoupons", vec![json!({ "olderThanMs": 20 })]),
+            Intent::Threshold { points } => {
+                let stored = &self.store.inner.entries.get("tiers")?.0;
+                let tiers = serde_json::from_str::<Value>(stored).ok()?;
+                let revision =
+                    tiers["tiers"].as_array()?.iter().find(|t| t["id"] == json!(self.tier))?["revision"].clone();
+                (
+                    "updateTier",
+                    vec![json!(self.tier), json!({ "revision": revision.to_string(), "requiredPoints": points })],
+                )
+            }
             Intent::Reprice { cost } => {
                 let stored = &self.store.inner.entries.get(&format!("reward/{}", self.reward))?.0;
                 let revision = serde_json::from_str::<Value>(stored).ok()?["revision"].clone();
@@ -417,6 +440,21 @@ impl Sim {
                 self.reprices += 1;
                 None
             }
+            (Intent::Threshold { .. }, Ok(_)) => {
+                self.thresholds += 1;
+                None
+            }
+            // (Another tier holds that threshold: TIER_POINTS_TAKEN.)
+            (Intent::Threshold { .. }, Err(e)) => {
+                assert!(
+                    matches!(
+                        e.reason,
+                        "REVISION_MISMATCH" | "STORAGE_ERROR" | "TOO_MANY_CONFLICTS" | "TIER_POINTS_TAKEN"
+                    ),
+                    "updateTier: {e}"
+                );
+                None
+            }
             // A job cut short by a fault stays running; resumeJobs() finishes it at the end.
             (Intent::Reprice { .. }, Err(e)) => {
                 assert!(
@@ -460,6 +498,7 @@ impl Sim {
 struct Figures {
     operations: u64,
     reprices: u64,
+    thresholds: u64,
     settles: u64,
     shop_failures: u64,
     redemptions: usize,
@@ -489,6 +528,8 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
         redeem_results: BTreeMap::new(),
         refund_results: BTreeMap::new(),
         reprices: 0,
+        tier: String::new(),
+        thresholds: 0,
         shop: (seed % 2 == 0).then(|| {
             let shop = Rc::new(RefCell::new(Shop::default()));
             let hooks = shop_hooks(&shop, seed);
@@ -517,6 +558,36 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
             sim.reward = created["reward"]["_id"].as_str().unwrap().to_string();
             break;
         }
+    }
+    // And tiers at 40 (moved by the clients) and 120 points over a one-month window, ACTIVE.
+    let tiers = json!([{ "tierDefinition": { "name": "Silver" }, "requiredPoints": 40 }, { "tierDefinition": { "name": "Gold" }, "requiredPoints": 120 }]);
+    let settings = json!({ "rollingWindow": { "durationInMonths": 1 }, "status": "ACTIVE" });
+    for (name, arg) in [("bulkCreateTiers", tiers), ("createTiersProgramSettings", settings)] {
+        loop {
+            let mut ctx = sim.context();
+            ctx.ids = (0..21).map(|i| guid((1 << 40) + sim.next_id * 32 + i)).collect();
+            let mut op = Operation::start(name, &[to_input(&arg)], &ctx).unwrap();
+            match op.run(&mut sim.store, &|_| Input::Null) {
+                Ok(o) => {
+                    let made: Value = serde_json::from_str(&o.result).unwrap();
+                    if let Some(id) = made["results"][0]["item"]["_id"].as_str() {
+                        sim.tier = id.to_string();
+                    }
+                    break;
+                }
+                // A commit applied but reported failed: the retry finds the tiers taken.
+                Err(e) if e.reason == "TIER_NAME_TAKEN" || e.reason == "TIERS_PROGRAM_SETTINGS_EXIST" => break,
+                Err(_) => {}
+            }
+        }
+    }
+    if sim.tier.is_empty() {
+        let stored = &sim.store.inner.entries["tiers"].0;
+        let tiers: Value = serde_json::from_str(stored).unwrap();
+        sim.tier = tiers["tiers"].as_array().unwrap().iter().find(|t| t["requiredPoints"] == 40).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
     }
     let mut in_flight: Vec<Option<InFlight>> = (0..clients).map(|_| None).collect();
     let none = |_: &str| Input::Null;
@@ -742,6 +813,7 @@ fn check(seed: u64, sim: &Sim) -> Figures {
     Figures {
         operations: sim.operations,
         reprices: sim.reprices,
+        thresholds: sim.thresholds,
         settles: sim.settles,
         shop_failures: sim.shop.as_ref().map_or(0, |(s, _)| s.borrow().failures),
         redemptions: redeems,
@@ -764,6 +836,7 @@ fn seeded_fault_simulation() {
     let mut total = Figures {
         operations: 0,
         reprices: 0,
+        thresholds: 0,
         settles: 0,
         shop_failures: 0,
         redemptions: 0,
@@ -778,6 +851,7 @@ fn seeded_fault_simulation() {
         let f = simulate(seed, 4, 600, trace);
         total.operations += f.operations;
         total.reprices += f.reprices;
+        total.thresholds += f.thresholds;
         total.settles += f.settles;
         total.shop_failures += f.shop_failures;
         total.ledger_entries += f.ledger_entries;
@@ -792,13 +866,14 @@ fn seeded_fault_simulation() {
     }
     let f = total.faults;
     println!(
-        "simulation: seeds {first}..{}, {} operations, {} ledger entries ({} redemptions, {} refunds, {} reward price changes; every other seed through coupon hooks failing {} times, {} settleCoupons), {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
+        "simulation: seeds {first}..{}, {} operations, {} ledger entries ({} redemptions, {} refunds, {} reward price changes, {} tier threshold changes; every other seed through coupon hooks failing {} times, {} settleCoupons), {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
         first + count - 1,
         total.operations,
         total.ledger_entries,
         total.redemptions,
         total.refunds,
         total.reprices,
+        total.thresholds,
         total.shop_failures,
         total.settles,
         f.total(),
@@ -810,5 +885,6 @@ fn seeded_fault_simulation() {
     );
     assert!(f.commits_ambiguous > 0 || count < 5, "the simulation must exercise ambiguous commits");
     assert!(total.reprices > 0 || count < 5, "the simulation must change reward prices");
+    assert!(total.thresholds > 0 || count < 5, "the simulation must change tier thresholds");
     assert!(total.shop_failures > 0 && total.settles > 0 || count < 5, "the simulation must fail hooks and settle");
 }

@@ -605,3 +605,21 @@ fn an_account_redeems_at_its_tier_price_and_its_flag_follows_that_price() {
     assert_eq!(flips[0]["data"], json!({ "rewardAvailable": false, "updateTrigger": "REWARD_UPDATED" }));
     assert_verified(&b);
 }
+
+/// Found by the fault simulation: a backend whose clock lags another's worked out the tier
+/// points at its own (earlier) time but kept the later time as when they were worked out.
+#[test]
+fn a_balance_change_on_a_lagging_clock_after_a_job_keeps_the_tier_consistent() {
+    let (mut b, _, gold) = ladder("ACTIVE", 1);
+    let a = account(&mut b, CONTACT_A);
+    adjust(&mut b, &a, 50);
+    // A process 40 days ahead moves a threshold: its job works the tier out in March.
+    b.now_ms = JAN_15 + 40 * DAY;
+    let g = b.ok("getTier", &[json!(gold)]);
+    b.ok("updateTier", &[json!(gold), json!({ "revision": g["revision"], "requiredPoints": 600 })]);
+    assert_eq!(tier_of(&mut b, &a), (None, 0), "January left the one-month window");
+    // A process still in January changes the balance.
+    b.now_ms = JAN_15 + 1000;
+    adjust(&mut b, &a, 1);
+    assert_verified(&b);
+}

@@ -67,6 +67,8 @@ pub fn window_points(account: &AccountRecord, months: u32, now_ms: i64) -> i64 {
 /// window they are summed over (the account then needs writing even without a balance change).
 pub fn settle(account: &mut AccountRecord, prices: &PricesRecord, now_ms: i64) -> bool {
     convert_legacy(account);
+    // Never earlier than the last time it was worked out (a job on a clock ahead of this one's).
+    let now_ms = now_ms.max(account.tier.ms.unwrap_or(now_ms));
     let points = window_points(account, prices.months, now_ms);
     let tier = prices.tier_for(points);
     let changed =
@@ -76,7 +78,7 @@ pub fn settle(account: &mut AccountRecord, prices: &PricesRecord, now_ms: i64) -
         account.tier.id = tier.map(str::to_string);
     }
     account.tier_points = points;
-    account.tier.ms = Some(now_ms.max(account.tier.ms.unwrap_or(0)));
+    account.tier.ms = Some(now_ms);
     changed
 }
 
