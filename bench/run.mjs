@@ -127,10 +127,11 @@ async function operations(api, queryPage, callers, coupons) {
 }
 
 /** The engine or the plain-JS baseline over `storage`, with an active program. */
-async function subject(kind, storage, callers) {
+async function subject(kind, storage, callers, setup = async () => {}) {
   if (kind === 'engine') {
     const loyalty = createLoyaltyBackend({ storage });
     await loyalty.programs.activateLoyaltyProgram();
+    await setup(loyalty);
     const coupons = { createReward: (r) => loyalty.rewards.createReward(r), redeem: (rewardId, id) => loyalty.coupons.redeemPointsForCoupon(rewardId, { loyaltyAccountId: id }) };
     return operations(loyalty.accounts, (id) => loyalty.transactions.queryLoyaltyTransactions().eq('accountId', id).limit(50).find(), callers, coupons);
   }
@@ -365,6 +366,26 @@ if (!QUICK) {
   results.figures['storage calls per operation'] = per;
   say('\nstorage calls per operation (engine, memoryStorage)');
   for (const [op, c] of Object.entries(per)) say(`  ${op.padEnd(14)} read ${c.read}  commit ${c.commit}  scan ${c.scan}  round trips ${c.roundTrips}`);
+}
+
+// ------------------------------------------------------------------ what tiers add
+{
+  // The same engine with an ACTIVE ladder of 20 tiers (every balance change works its tier out
+  // against it) and without tiers; accounts keep their months either way.
+  const ladder = async (loyalty) => {
+    await loyalty.tiers.bulkCreateTiers(Array.from({ length: 20 }, (_, i) => ({ tierDefinition: { name: `T${i}` }, requiredPoints: 50 * (i + 1) })));
+    await loyalty.tiers.createTiersProgramSettings({ rollingWindow: { durationInMonths: 12 }, status: 'ACTIVE' });
+  };
+  const rows = {};
+  for (const op of ['earnPoints', 'adjustPoints']) {
+    const withTiers = (await subject('engine', memoryStorage(), 1, ladder))[op];
+    const without = (await subject('engine', memoryStorage(), 1))[op];
+    const [t, w] = await measureBoth(withTiers, without, 1);
+    rows[op] = { withTiers: t, withoutTiers: w, ratio: +(t.opsPerSec / w.opsPerSec).toFixed(3) };
+  }
+  results.figures['tiers cost'] = rows;
+  say('\nwhat an ACTIVE ladder of 20 tiers costs a balance change (memoryStorage, 1 caller)');
+  for (const [op, r] of Object.entries(rows)) say(`  ${op.padEnd(14)} with tiers ${r.withTiers.opsPerSec} ops/s, without ${r.withoutTiers.opsPerSec} ops/s: ${r.ratio}×`);
 }
 
 // ------------------------------------------------------------------ PostgreSQL

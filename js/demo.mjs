@@ -165,6 +165,28 @@ await expectSdkFailure('an overdraft through the SDK', wix.accounts.adjustPoints
 const member = client(await loyalty.memberToken('0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6'));
 await expectSdkFailure("a site member's token reading Omar's account", member.accounts.getAccount(omar));
 
+step('Tiers: the points earned in a rolling window decide each customer\'s tier');
+let { tiers } = await loyalty.tiers.listTiers();
+if (!tiers.some((t) => t.tierDefinition.name === 'Gold')) {
+  await loyalty.tiers.bulkCreateTiers([
+    { tierDefinition: { name: 'Silver' }, requiredPoints: 150 },
+    { tierDefinition: { name: 'Gold', description: 'Free refills' }, requiredPoints: 300 },
+  ]);
+}
+const { programSettings } = await loyalty.tiers.getTiersProgram();
+if (programSettings.status !== 'ACTIVE') {
+  await loyalty.tiers.updateTiersProgramSettings({ revision: programSettings.revision, status: 'ACTIVE', rollingWindow: { durationInMonths: 12 }, baseTierDefinition: { name: 'Member' } });
+}
+({ tiers } = await loyalty.tiers.listTiers());
+console.log(`  ${tiers.map((t) => `${t.tierDefinition.name} from ${t.requiredPoints}`).join(', ')} Stars earned in 12 months (the tiers program is ACTIVE)`);
+const tierName = (account) => tiers.find((t) => t._id === account.tier._id)?.tierDefinition.name ?? 'Member';
+const catering = await loyalty.accounts.earnPoints(dana, { amount: 200, appId: 'coffee-shop', idempotencyKey: `order-${order(6)}`, description: 'Catering order' });
+console.log(`  Dana earns 200 → ${catering.account.tier.points} tier points in the window: ${tierName(catering.account)}`);
+// The same store, thirteen months later: the window has moved past every order above.
+const later = createLoyaltyBackend({ storage, contacts: async (contactId) => people[contactId] ?? null, now: () => Date.now() + 400 * 86_400_000 });
+const nextYear = await later.accounts.earnPoints(dana, { amount: 10, appId: 'coffee-shop', idempotencyKey: `order-${order(7)}`, description: 'Espresso, a year on' });
+console.log(`  thirteen months on, Dana earns 10 → ${nextYear.account.tier.points} tier points in the window: ${tierName(nextYear.account)} (her balance is ${nextYear.account.points.balance}: tiers count earning, not spending)`);
+
 step('Accounts');
 const { accounts } = await loyalty.accounts.listAccounts();
 table(accounts, [
@@ -173,6 +195,7 @@ table(accounts, [
   ['Earned', (a) => a.points.earned],
   ['Adjusted', (a) => a.points.adjusted],
   ['Redeemed', (a) => a.points.redeemed],
+  ['Tier', (a) => `${tierName(a)} (${a.tier.points})`],
   ['Revision', (a) => a.revision],
   ['Last activity', (a) => a.lastActivityDate?.toISOString().replace('T', ' ').slice(0, 19) ?? ''],
 ]);

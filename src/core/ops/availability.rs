@@ -19,6 +19,8 @@
 //! as "no active reward", and the first reward change builds the record from the rewards (a scan
 //! of them) and runs the job, which sets every account's flag.
 
+use std::rc::Rc;
+
 use super::events::{self, Entity, EventSpec};
 use crate::core::error::Result;
 use crate::core::protocol::{expect_scan, Io, ScanRequest, Stored, Write};
@@ -66,20 +68,23 @@ pub fn trigger_of(kind: &str) -> Trigger {
 thread_local! {
     /// The prices last decoded, with their text: every balance change reads them, and they
     /// change only with the catalogue (matched on the whole text, as the program is).
-    static PRICES: std::cell::RefCell<Option<(String, PricesRecord)>> = const { std::cell::RefCell::new(None) };
+    /// (Shared, not copied: the ladder of 20 tiers is 20 strings.)
+    static PRICES: std::cell::RefCell<Option<(String, Rc<PricesRecord>)>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The prices as read with their version (absent: no active reward, version 0).
-pub fn read(stored: Option<&Stored>) -> Result<(PricesRecord, u64)> {
-    let Some(s) = stored else { return Ok((PricesRecord::empty(), 0)) };
+pub fn read(stored: Option<&Stored>) -> Result<(Rc<PricesRecord>, u64)> {
+    let Some(s) = stored else { return Ok((Rc::new(PricesRecord::empty()), 0)) };
     let known = PRICES.with(|p| {
-        p.borrow().as_ref().and_then(|(text, prices)| crate::core::small::same(text, &s.value).then(|| prices.clone()))
+        p.borrow()
+            .as_ref()
+            .and_then(|(text, prices)| crate::core::small::same(text, &s.value).then(|| Rc::clone(prices)))
     });
     let prices = match known {
         Some(prices) => prices,
         None => {
-            let prices: PricesRecord = records::decode(keys::REWARD_PRICES, &s.value)?;
-            PRICES.with(|p| *p.borrow_mut() = Some((s.value.clone(), prices.clone())));
+            let prices: Rc<PricesRecord> = Rc::new(records::decode(keys::REWARD_PRICES, &s.value)?);
+            PRICES.with(|p| *p.borrow_mut() = Some((s.value.clone(), Rc::clone(&prices))));
             prices
         }
     };
@@ -134,7 +139,7 @@ impl Prices {
     /// From the read of `reward-prices`.
     pub fn from_read(stored: Option<&Stored>) -> Result<Prices> {
         match stored {
-            Some(_) => read(stored).map(|(p, v)| Prices::Ready(p, v)),
+            Some(_) => read(stored).map(|(p, v)| Prices::Ready(PricesRecord::clone(&p), v)),
             None => Ok(Prices::Building(page(None), PricesRecord::empty())),
         }
     }

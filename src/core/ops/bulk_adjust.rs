@@ -341,7 +341,7 @@ impl Machine for BulkAdjust {
                 self.job = records::decode(&key, &stored.value)?;
                 self.version = stored.version;
                 let (prices, version) = availability::read(prices.as_ref())?;
-                self.prices = prices;
+                self.prices = PricesRecord::clone(&prices);
                 self.prices_version = Some(version);
                 Ok(next(*self))
             }
