@@ -548,3 +548,26 @@ fn two_refunds_of_a_host_coupon_racing_give_its_points_back_once() {
     assert_eq!(balance(&mut b, &account), 100);
     assert_kept(&b, &shop, true);
 }
+
+#[test]
+fn a_tier_change_while_the_shop_creates_the_coupon_fails_it_at_the_old_price() {
+    let (mut b, shop, account, _) = setup(100, 30);
+    // Gold (at 50 points) pays 10 for a reward whose base price is 30.
+    let gold = b.ok("createTier", &[json!({ "tierDefinition": { "name": "Gold" }, "requiredPoints": 50 })]);
+    b.ok("createTiersProgramSettings", &[json!({ "rollingWindow": { "durationInMonths": 12 }, "status": "ACTIVE" })]);
+    let priced = json!({ "name": "Gold ship", "active": true, "couponReward": { "freeShipping": { "configsByTier": [{ "costInPoints": 30 }, { "costInPoints": 10, "tierId": gold["_id"] }] } } });
+    let reward = b.ok("createReward", &[priced])["_id"].as_str().unwrap().to_string();
+    b.ok("adjustPoints", &[json!(account), json!({ "amount": 1 })]); // worked out: Gold
+    let args = redeem_args(&reward, &account, None);
+    // While the shop creates the coupon (priced 10 at Gold), Gold moves out of reach.
+    let e = interrupted(&mut b, &args, 3, |b| {
+        b.ok("updateTier", &[gold["_id"].clone(), json!({ "revision": "1", "requiredPoints": 5000 })]);
+    })
+    .unwrap_err();
+    assert_eq!(e.reason, "REWARD_CHANGED", "{e}");
+    assert_eq!(balance(&mut b, &account), 101, "nothing taken at a price no longer the account's");
+    assert_kept(&b, &shop, true);
+    // Redeemed again, it pays the base price.
+    redeem(&mut b, &reward, &account, None).unwrap();
+    assert_eq!(balance(&mut b, &account), 71);
+}

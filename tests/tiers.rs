@@ -623,3 +623,48 @@ fn a_balance_change_on_a_lagging_clock_after_a_job_keeps_the_tier_consistent() {
     adjust(&mut b, &a, 1);
     assert_verified(&b);
 }
+
+#[test]
+fn a_tier_change_racing_a_reward_creation_makes_it_read_again_not_fail() {
+    let (mut b, silver, _) = ladder("ACTIVE", 12);
+    let none = |_: &str| wix_loyalty_wasm::core::input::Input::Null;
+    let args = [input(&priced("Silver ship", Some(30), &[(&silver, 20)]))];
+    let mut create = b.start("createReward", &args).unwrap();
+    // The creation has read the tiers and the prices; a tier rename commits meanwhile.
+    assert!(matches!(create.advance(&mut b.store, &none), wix_loyalty_wasm::core::driver::Progress::Pending));
+    let s = b.ok("getTier", &[json!(silver)]);
+    b.ok("updateTier", &[json!(silver), json!({ "revision": s["revision"], "tierDefinition": { "name": "Argent" } })]);
+    let outcome = loop {
+        if let wix_loyalty_wasm::core::driver::Progress::Finished(o) = create.advance(&mut b.store, &none) {
+            break o;
+        }
+    };
+    let made = b.finish(&create, outcome).unwrap();
+    assert_eq!(made["reward"]["name"], "Silver ship");
+    assert!(create.conflicts > 0, "the rename was seen");
+    assert_verified(&b);
+}
+
+#[test]
+fn a_legacy_account_counts_its_lifetime_points_at_its_last_activity_even_when_a_refund_comes_first() {
+    let (mut b, _, gold) = ladder("ACTIVE", 1);
+    let a = account(&mut b, CONTACT_A);
+    adjust(&mut b, &a, 500);
+    let r = b.ok("createReward", &[priced("Ship", Some(100), &[])]);
+    let coupon =
+        b.ok("redeemPointsForCoupon", &[r["_id"].clone(), json!({ "loyaltyAccountId": a })])["coupon"]["_id"].clone();
+    // As a release before the window wrote it.
+    let key = format!("acct/{a}");
+    let (text, version) = b.store.entries[&key].clone();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    for k in ["tierId", "tierMs", "window", "tierMonths"] {
+        v.as_object_mut().unwrap().remove(k);
+    }
+    b.store.entries.insert(key, (v.to_string(), version + 1));
+    // Ten months on, the first change is a refund.
+    b.now_ms = JAN_15 + 300 * DAY;
+    b.ok("refundLoyaltyCoupon", &[coupon]);
+    assert_eq!(tier_of(&mut b, &a), (None, 0), "January's points are not this month's");
+    let _ = gold;
+    assert_verified(&b);
+}

@@ -730,13 +730,15 @@ impl Verifier {
     fn check_window(&mut self, a: &AccountRecord, ledger: &[(String, TransactionRecord)]) {
         use crate::core::time::month_index;
         let mut months: Vec<(i64, i128)> = Vec::new();
+        // (A month stops at ±MONTH_LIMIT, as tiering::add keeps it.)
+        let limit = i128::from(crate::core::ops::tiering::MONTH_LIMIT);
         let mut put = |m: i64, p: i128| match months.binary_search_by_key(&m, |(x, _)| *x) {
             Ok(i) => {
                 if let Some(e) = months.get_mut(i) {
-                    e.1 += p;
+                    e.1 = (e.1 + p).clamp(-limit, limit);
                 }
             }
-            Err(i) => months.insert(i, (m, p)),
+            Err(i) => months.insert(i, (m, p.clamp(-limit, limit))),
         };
         let after = a.tier.carry.map_or(0, |(m, p, r)| {
             put(m, p.into());

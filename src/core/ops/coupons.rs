@@ -269,10 +269,8 @@ impl Redeem {
         let (prices, prices_version) = availability::read(prices.as_ref())?;
         let now = self.at.now_ms.max(account.updated_ms);
         super::tiering::settle(&mut account, &prices, now);
-        let configs = coupon_reward.configs();
         let tier = account.tier.id.as_deref();
-        let own = tier.and_then(|t| configs.iter().find(|c| c.tier_id.as_deref() == Some(t)));
-        let Some(price) = own.or_else(|| configs.iter().find(|c| c.tier_id.is_none())) else {
+        let Some(price) = coupon_reward.price_at(tier) else {
             return Err(LoyaltyError::precondition(
                 "NO_PRICE_FOR_TIER",
                 format!(
@@ -604,12 +602,27 @@ impl Redeem {
             return self.fail(LoyaltyError::precondition("REWARD_CHANGED", why));
         }
         let (mut coupon, coupon_version) = self.pending()?.clone();
+        // The reward is as it was; the account's tier, and so its price, may not be.
+        let (prices, prices_version) = availability::read(prices.as_ref())?;
+        let now = self.at.now_ms.max(account.updated_ms);
+        super::tiering::settle(&mut account, &prices, now);
+        let (priced, _) = super::rewards::read_reward(&self.reward_id, reward)?;
+        let price = match priced.details() {
+            Some(Details::Coupon(c)) => c.price_at(account.tier.id.as_deref()).map(|p| i64::from(p.cost_in_points)),
+            _ => None,
+        };
+        if price != Some(coupon.cost) {
+            let why = format!(
+                "the price of reward {} at the account's tier changed while its reference coupon was being created: redeem again",
+                self.reward_id
+            );
+            return self.fail(LoyaltyError::precondition("REWARD_CHANGED", why));
+        }
         let after = account.points.balance - coupon.cost;
         if after < 0 {
             let e = ledger::insufficient(&account, after);
             return self.fail(e);
         }
-        let (prices, prices_version) = availability::read(prices.as_ref())?;
         let now_ms = apply_delta(&mut account, -coupon.cost, TransactionType::Redeem, self.at.now_ms)?;
         let flipped = availability::settle(&mut account, &prices, now_ms);
         let id = &self.transaction_id;

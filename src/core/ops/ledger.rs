@@ -29,6 +29,8 @@ pub fn add(balance: i64, delta: i64) -> Result<i64> {
 /// change: never earlier than the account's last change, so an account's ledger stays in time
 /// order even when the clocks of several backends disagree a little.
 pub fn apply_delta(account: &mut AccountRecord, delta: i64, kind: TransactionType, now_ms: i64) -> Result<i64> {
+    // (A record from before tiers counts its lifetime tier points at its last activity before this.)
+    super::tiering::convert_legacy(account);
     let now_ms = now_ms.max(account.updated_ms);
     let p = &mut account.points;
     p.balance = add(p.balance, delta)?;

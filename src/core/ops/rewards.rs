@@ -423,7 +423,7 @@ impl Machine for Create {
     /// A reward change moved `reward-prices` meanwhile (read it again); or a fresh id already
     /// names a reward: the id generator repeated itself.
     fn conflict(mut self: Box<Self>, key: &str) -> Result<Step> {
-        if key == keys::REWARD_PRICES {
+        if key == keys::REWARD_PRICES || key == keys::TIERS {
             self.building = None;
             return Ok(read_prices(*self));
         }

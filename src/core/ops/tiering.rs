@@ -20,9 +20,10 @@ use crate::core::time::month_index;
 /// Months of points kept per account: the longest window.
 pub const KEPT_MONTHS: i64 = 36;
 
-/// The most a month can hold either way (a month of adjustments up and redemptions can pass the
-/// safe range; this bound keeps every sum far inside `i64`).
-pub const MONTH_LIMIT: i64 = crate::core::validate::MAX_SAFE_INTEGER * 100;
+/// The most a month can hold either way (a month of adjustments up and redemptions could pass the
+/// safe range: it stops there, so every stored number is exact as a JS number, and every sum far
+/// inside `i64`).
+pub const MONTH_LIMIT: i64 = crate::core::validate::MAX_SAFE_INTEGER;
 
 /// Moves `delta` earned or adjusted points into the month of `now_ms`, dropping months no
 /// window reaches.
@@ -43,7 +44,7 @@ pub fn add(account: &mut AccountRecord, delta: i64, now_ms: i64) {
 
 /// A record from before months were kept: its lifetime tier points become its last active
 /// month's (`tier.ms` absent marks it; every account written since has it).
-fn convert_legacy(account: &mut AccountRecord) {
+pub fn convert_legacy(account: &mut AccountRecord) {
     if account.tier.ms.is_none() && account.tier.window.is_empty() && account.tier.carry.is_none() {
         let at = month_index(account.last_activity_ms.unwrap_or(account.updated_ms));
         if account.tier_points != 0 {

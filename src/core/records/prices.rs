@@ -296,7 +296,7 @@ impl<'de> Deserialize<'de> for PricesRecord {
 
 fn valid(costs: &Costs) -> bool {
     let ascending = costs.iter().zip(costs.iter().skip(1)).all(|(a, b)| a.0 < b.0);
-    ascending && costs.iter().all(|(cost, count)| *cost >= 1 && *count >= 1)
+    ascending && costs.iter().all(|(cost, count)| *cost >= 1 && (1..=super::SAFE as u64).contains(count))
 }
 
 impl Record for PricesRecord {
@@ -309,7 +309,10 @@ impl Record for PricesRecord {
         let climbing = self.ladder.iter().zip(self.ladder.iter().skip(1)).all(|(a, b)| a.1 < b.1);
         let ids = self.ladder.iter().map(|(id, _)| id).chain(tiers.iter().map(|t| &t.tier_id));
         if !valid(&self.costs) || !tiers.iter().all(|t| valid(&t.own) && valid(&t.shadowed)) || !by_id {
-            Some("costs must be distinct prices ≥ 1 in ascending order, each with a count ≥ 1".to_string())
+            Some(
+                "costs must be distinct prices ≥ 1 in ascending order, each with a count from 1 to 2^53 − 1"
+                    .to_string(),
+            )
         } else if !(1..=36).contains(&self.months) {
             Some(format!("months is {}, outside 1..=36", self.months))
         } else if !climbing || self.ladder.iter().any(|(_, r)| *r < 1) {

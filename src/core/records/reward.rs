@@ -123,6 +123,13 @@ impl CouponReward {
             .or(self.free_shipping.as_ref())
             .map_or(&[], |c| c.configs_by_tier.as_slice())
     }
+
+    /// Its price at `tier` (`None`: the base tier): the tier's own, else the base tier's.
+    pub fn price_at(&self, tier: Option<&str>) -> Option<&CouponConfig> {
+        let configs = self.configs();
+        let own = tier.and_then(|t| configs.iter().find(|c| c.tier_id.as_deref() == Some(t)));
+        own.or_else(|| configs.iter().find(|c| c.tier_id.is_none()))
+    }
 }
 
 /// A reward's details: which of the two it is decides its type.

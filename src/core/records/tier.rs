@@ -125,11 +125,13 @@ impl Record for TiersRecord {
         let mut checks = Vec::new();
         for t in &self.tiers {
             checks.push(("requiredPoints", i128::from(t.required_points), 1, i128::from(MAX_REQUIRED)));
+            checks.push(("revision", i128::from(t.revision), 1, super::SAFE));
             checks.push(("createdMs", i128::from(t.created_ms), 0, TIME));
             checks.push(("updatedMs", i128::from(t.updated_ms), 0, TIME));
         }
         if let Some(s) = &self.settings {
             checks.push(("durationInMonths", i128::from(s.months), 1, 36));
+            checks.push(("revision", i128::from(s.revision), 1, super::SAFE));
             checks.push(("createdMs", i128::from(s.created_ms), 0, TIME));
             checks.push(("updatedMs", i128::from(s.updated_ms), 0, TIME));
         }
