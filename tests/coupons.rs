@@ -116,7 +116,7 @@ fn refused_redemptions_take_nothing() {
     let commits = b.store.commits;
     let e = redeem(&mut b, &reward, &account).unwrap_err();
     assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "INSUFFICIENT_POINTS"));
-    assert_eq!(e.data["balance"], 20);
+    assert_eq!(e.data()["balance"], 20);
 
     let unknown = "00000000-0000-4000-8000-00000000dead";
     assert_eq!(redeem(&mut b, unknown, &account).unwrap_err().reason, "REWARD_NOT_FOUND");

@@ -230,7 +230,7 @@ fn update_needs_the_current_revision_and_keeps_what_it_does_not_name() {
 
     let e = b.err("updateReward", &[id.clone(), json!({ "name": "x", "revision": "1" })]);
     assert_eq!((e.code, e.reason), (Code::Aborted, "REVISION_MISMATCH"));
-    assert_eq!(e.data["currentRevision"], "2");
+    assert_eq!(e.data()["currentRevision"], "2");
 
     let repriced = b.ok(
         "updateReward",

@@ -109,7 +109,7 @@ fn one_account_per_contact_and_contact_ids_are_case_insensitive() {
     let (mut b, id) = active_with_account();
     let e = b.err("createAccount", &[CONTACT_A.to_uppercase().into()]);
     assert_eq!((e.code, e.reason), (Code::AlreadyExists, "ACCOUNT_ALREADY_EXISTS"));
-    assert_eq!(e.data["accountId"], id.as_str());
+    assert_eq!(e.data()["accountId"], id.as_str());
     let found = b.ok("getAccountBySecondaryId", &[json!({ "contactId": CONTACT_A })]);
     assert_eq!(found["account"]["_id"], id.as_str());
 }
@@ -225,7 +225,7 @@ fn earn_needs_an_active_program() {
     b.ok("pauseLoyaltyProgram", &[]);
     let e = b.err("earnPoints", &[id.clone().into(), earn(json!(5), "k")]);
     assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "PROGRAM_NOT_ACTIVE"));
-    assert_eq!(e.data["status"], "PAUSED");
+    assert_eq!(e.data()["status"], "PAUSED");
     // A refused earn does not burn its idempotency key.
     b.ok("activateLoyaltyProgram", &[]);
     b.ok("earnPoints", &[id.clone().into(), earn(json!(5), "k")]);
@@ -374,7 +374,7 @@ fn revision_goes_up_by_one_and_a_stale_one_is_refused() {
     assert_eq!(r["account"]["revision"], "2");
     let e = b.err("adjustPoints", &[id.clone().into(), json!({ "amount": 5, "revision": "1" })]);
     assert_eq!((e.code, e.reason), (Code::Aborted, "REVISION_MISMATCH"));
-    assert_eq!(e.data["currentRevision"], "2");
+    assert_eq!(e.data()["currentRevision"], "2");
     let r = b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 5, "revision": 2 })]);
     assert_eq!(r["account"]["revision"], "3", "a whole-number revision is accepted too");
     b.ok("earnPoints", &[id.clone().into(), earn(json!(1), "k")]);
@@ -643,7 +643,7 @@ fn create_without_a_read_still_refuses_a_taken_contact() {
     let cached = Some(current_program(&b));
     let e = create_with_cached_program(&mut b, CONTACT_A, cached).unwrap_err();
     assert_eq!((e.code, e.reason), (Code::AlreadyExists, "ACCOUNT_ALREADY_EXISTS"));
-    assert_eq!(e.data["accountId"], first["account"]["_id"]);
+    assert_eq!(e.data()["accountId"], first["account"]["_id"]);
     // A copy of a DRAFT program never skips the read.
     let mut draft = Backend::default();
     draft.ok("updateLoyaltyProgram", &[json!({ "name": "Draft club" })]);

@@ -545,7 +545,7 @@ fn rewards_price_only_tiers_that_exist() {
     let nowhere = "00000000-0000-4000-8000-00000000dead";
     let e = b.err("createReward", &[priced("r", Some(10), &[(nowhere, 5)])]);
     assert_eq!(rules(&e), [("reward.couponReward.freeShipping.configsByTier[1].tierId".to_string(), "TIER_NOT_FOUND")]);
-    assert_eq!(e.data["tierId"], nowhere);
+    assert_eq!(e.data()["tierId"], nowhere);
     let r = b.ok("createReward", &[priced("r", Some(10), &[(&silver, 8), (&gold.to_uppercase(), 5)])]);
     assert_eq!(
         r["couponReward"]["freeShipping"]["configsByTier"][2]["tierId"],

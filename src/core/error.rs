@@ -3,7 +3,6 @@
 //! `validationError` (field violations) or an `applicationError`.
 
 use serde::Serialize;
-use serde_json::{json, Value};
 
 /// Wix's canonical error codes (the subset this engine produces).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -85,20 +84,30 @@ pub struct LoyaltyError {
     pub description: String,
     /// Non-empty for validation errors.
     pub violations: Vec<FieldViolation>,
-    /// Extra data for application errors (ids, current values): always an object.
-    pub data: Value,
+    /// Extra data for application errors (ids, current values): the JSON text of an object.
+    pub data: String,
 }
 
 pub type Result<T, E = LoyaltyError> = std::result::Result<T, E>;
 
 impl LoyaltyError {
     pub fn new(code: Code, reason: &'static str, description: impl Into<String>) -> Self {
-        LoyaltyError { code, reason, description: description.into(), violations: Vec::new(), data: json!({}) }
+        LoyaltyError { code, reason, description: description.into(), violations: Vec::new(), data: "{}".into() }
     }
 
-    /// Sets the data of an application error (an object; anything else is wrapped).
-    pub fn with_data(mut self, data: Value) -> Self {
-        self.data = if data.is_object() { data } else { json!({ "value": data }) };
+    /// Sets the data of an application error: an object of these fields.
+    pub fn with_data(mut self, fields: &[(&str, &dyn DataValue)]) -> Self {
+        let mut data = String::from("{");
+        for (i, (name, value)) in fields.iter().enumerate() {
+            if i > 0 {
+                data.push(',');
+            }
+            name.push_json(&mut data);
+            data.push(':');
+            value.push_json(&mut data);
+        }
+        data.push('}');
+        self.data = data;
         self
     }
 
@@ -109,7 +118,7 @@ impl LoyaltyError {
         let reason = violations.first().map_or("INVALID_ARGUMENT", |v| v.rule_name);
         let description =
             violations.iter().map(|v| format!("\"{}\" {}", v.field, v.description)).collect::<Vec<_>>().join(", ");
-        LoyaltyError { code: Code::InvalidArgument, reason, description, violations, data: json!({}) }
+        LoyaltyError { code: Code::InvalidArgument, reason, description, violations, data: "{}".into() }
     }
 
     pub fn invalid_field(field: &str, rule_name: &'static str, description: impl Into<String>) -> Self {
@@ -131,27 +140,26 @@ impl LoyaltyError {
     /// A stale revision: `given` (from `field`) where the entity (`what`, with `id` under
     /// `id_key` in the data; `id` empty for a singleton) is at `current`.
     pub fn revision_mismatch(field: &str, what: &str, id_key: &str, id: &str, given: u64, current: u64) -> Self {
-        let mut data = serde_json::Map::new();
-        if !id.is_empty() {
-            data.insert(id_key.into(), id.into());
-        }
-        data.insert("expectedRevision".into(), given.to_string().into());
-        data.insert("currentRevision".into(), current.to_string().into());
-        Self::new(
+        let (given_text, current_text) = (given.to_string(), current.to_string());
+        let e = Self::new(
             Code::Aborted,
             "REVISION_MISMATCH",
             format!(
                 "{field} is {given} but {what}{}{id} is at revision {current}: read it again and retry",
                 if id.is_empty() { "" } else { " " }
             ),
-        )
-        .with_data(Value::Object(data))
+        );
+        if id.is_empty() {
+            e.with_data(&[("expectedRevision", &given_text), ("currentRevision", &current_text)])
+        } else {
+            e.with_data(&[(id_key, &id), ("expectedRevision", &given_text), ("currentRevision", &current_text)])
+        }
     }
 
     /// A record read back from storage that this engine cannot use.
     pub fn corrupt(key: &str, why: impl std::fmt::Display) -> Self {
         Self::internal("CORRUPT_RECORD", format!("storage record \"{key}\" is corrupted or foreign: {why}"))
-            .with_data(json!({ "key": key }))
+            .with_data(&[("key", &key)])
     }
 
     /// The storage adapter broke the storage contract (wrong shapes, wrong lengths).
@@ -166,58 +174,82 @@ impl LoyaltyError {
 
     /// The Wix-shaped error as JSON text: `{ code, reason, status, message, details }`.
     pub fn to_json(&self) -> String {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Violation<'a> {
-            field: &'a str,
-            description: &'a str,
-            rule_name: &'a str,
-        }
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        enum Details<'a> {
-            ApplicationError {
-                code: &'a str,
-                description: &'a str,
-                data: &'a Value,
-            },
-            ValidationError {
-                #[serde(rename = "fieldViolations")]
-                field_violations: Vec<Violation<'a>>,
-            },
-        }
-        #[derive(Serialize)]
-        struct Json<'a> {
-            code: Code,
-            reason: &'a str,
-            status: u16,
-            message: String,
-            details: Details<'a>,
-        }
+        use crate::core::input::quoted;
         let details = if self.violations.is_empty() {
-            Details::ApplicationError { code: self.reason, description: &self.description, data: &self.data }
-        } else {
-            Details::ValidationError {
-                field_violations: self
-                    .violations
-                    .iter()
-                    .map(|v| Violation { field: &v.field, description: &v.description, rule_name: v.rule_name })
-                    .collect(),
-            }
-        };
-        let json = Json {
-            code: self.code,
-            reason: self.reason,
-            status: self.code.http_status(),
-            message: self.message(),
-            details,
-        };
-        serde_json::to_string(&json).unwrap_or_else(|_| {
             format!(
-                "{{\"code\":\"INTERNAL\",\"reason\":\"ENCODE_FAILED\",\"message\":{}}}",
-                crate::core::input::quoted(&self.message())
+                "{{\"applicationError\":{{\"code\":{},\"description\":{},\"data\":{}}}}}",
+                quoted(self.reason),
+                quoted(&self.description),
+                self.data
             )
-        })
+        } else {
+            format!("{{\"validationError\":{{\"fieldViolations\":{}}}}}", self.violations_json())
+        };
+        format!(
+            "{{\"code\":\"{}\",\"reason\":{},\"status\":{},\"message\":{},\"details\":{details}}}",
+            self.code.as_str(),
+            quoted(self.reason),
+            self.code.http_status(),
+            quoted(&self.message())
+        )
+    }
+
+    /// The violations as a JSON array of `{ field, description, ruleName }`.
+    pub fn violations_json(&self) -> String {
+        use crate::core::input::quoted;
+        let items: Vec<String> = self
+            .violations
+            .iter()
+            .map(|v| {
+                format!(
+                    "{{\"field\":{},\"description\":{},\"ruleName\":{}}}",
+                    quoted(&v.field),
+                    quoted(&v.description),
+                    quoted(v.rule_name)
+                )
+            })
+            .collect();
+        format!("[{}]", items.join(","))
+    }
+
+    /// The data as a JSON value (for tests and hosts that inspect it natively).
+    pub fn data(&self) -> serde_json::Value {
+        serde_json::from_str(&self.data).unwrap_or_default()
+    }
+}
+
+/// A value in an error's data: text or a whole number.
+pub trait DataValue {
+    fn push_json(&self, out: &mut String);
+}
+
+impl DataValue for str {
+    fn push_json(&self, out: &mut String) {
+        out.push_str(&crate::core::input::quoted(self));
+    }
+}
+
+impl DataValue for String {
+    fn push_json(&self, out: &mut String) {
+        self.as_str().push_json(out);
+    }
+}
+
+impl DataValue for i64 {
+    fn push_json(&self, out: &mut String) {
+        out.push_str(&crate::core::small::wide((*self).into()));
+    }
+}
+
+impl DataValue for u64 {
+    fn push_json(&self, out: &mut String) {
+        out.push_str(&crate::core::small::wide((*self).into()));
+    }
+}
+
+impl<T: DataValue + ?Sized> DataValue for &T {
+    fn push_json(&self, out: &mut String) {
+        (**self).push_json(out);
     }
 }
 

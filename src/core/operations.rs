@@ -823,7 +823,7 @@ pub fn start(name: &str, args: &[Input], ctx: &Context) -> Result<Step> {
             "ADMIN_ONLY",
             format!("{name} is an admin method; member {member} may not call it"),
         )
-        .with_data(serde_json::json!({ "method": name, "memberId": member })));
+        .with_data(&[("method", &name), ("memberId", &member)]));
     }
     let Some(start) = op.start else {
         return Err(LoyaltyError::new(
@@ -831,7 +831,7 @@ pub fn start(name: &str, args: &[Input], ctx: &Context) -> Result<Step> {
             "NOT_IMPLEMENTED",
             format!("{}.{name} is not implemented by this engine yet", module_name(op.module)),
         )
-        .with_data(serde_json::json!({ "method": name })));
+        .with_data(&[("method", &name)]));
     };
     start(args, ctx)
 }

@@ -24,19 +24,19 @@
 //!
 //! A value written under several keys (a transaction's three copies) is sent once.
 
-use serde_json::{json, Map, Value};
-
-use crate::core::error::{LoyaltyError, Result};
+use crate::core::error::Result;
 use crate::core::protocol::{Request, Write};
+use crate::core::records::json::Out;
 
 /// The version of the format; `js/step.js` checks it.
 pub const STEP_FORMAT: u32 = 1;
 
 pub(crate) use crate::core::small::utf16_len;
 
-fn writes<'a>(list: &'a [Write], segments: &mut Vec<&'a str>) -> Value {
-    let mut out = Vec::with_capacity(list.len());
-    for w in list {
+/// `"w"`: `[key, version, segment]` per write; a value already among the segments is named again.
+fn writes<'a>(out: &mut Out, list: &'a [Write], segments: &mut Vec<&'a str>) {
+    out.raw(",\"w\":[");
+    for (i, w) in list.iter().enumerate() {
         let index = match &w.value {
             None => -1,
             Some(value) => match segments.iter().skip(2).position(|s| s == value) {
@@ -47,73 +47,81 @@ fn writes<'a>(list: &'a [Write], segments: &mut Vec<&'a str>) -> Value {
                 }
             },
         };
-        out.push(json!([w.key, w.version, index]));
+        out.raw(if i == 0 { "[" } else { ",[" }).str(&w.key).raw(",").uint(w.version).raw(",").int(index).raw("]");
     }
-    Value::Array(out)
+    out.raw("]");
 }
 
-/// Packs a step (`h` is the handle of the operation's state).
+fn strings(out: &mut Out, list: &[String]) {
+    out.raw("[");
+    for (i, k) in list.iter().enumerate() {
+        if i > 0 {
+            out.raw(",");
+        }
+        out.str(k);
+    }
+    out.raw("]");
+}
+
+/// Packs a step (`h` is the handle of the operation's state, a whole number).
 pub fn pack(request: &Request, lock: &[String], h: f64) -> Result<String> {
     let mut segments: Vec<&str> = Vec::new();
-    let mut header = Map::new();
-    header.insert("v".into(), STEP_FORMAT.into());
-    header.insert("h".into(), h.into());
+    let mut out = Out::with_capacity(160);
+    out.raw("{\"v\":").uint(STEP_FORMAT.into()).raw(",\"h\":").uint(h as u64);
     if !lock.is_empty() {
-        header.insert("lock".into(), lock.into());
+        out.raw(",\"lock\":");
+        strings(&mut out, lock);
     }
-    let mut put = |k: &str, v: Value| {
-        header.insert(k.into(), v);
-    };
     match request {
         Request::Read(keys) => {
-            put("t", "read".into());
-            put("keys", keys.clone().into());
+            out.raw(",\"t\":\"read\",\"keys\":");
+            strings(&mut out, keys);
         }
         Request::Scan(scan) => {
-            put("t", "scan".into());
-            put("prefix", scan.prefix.as_str().into());
+            out.raw(",\"t\":\"scan\",\"prefix\":").str(&scan.prefix);
             if let Some(after) = &scan.after {
-                put("after", after.as_str().into());
+                out.raw(",\"after\":").str(after);
             }
-            put("limit", scan.limit.into());
-            put("reverse", scan.reverse.into());
+            out.raw(",\"limit\":").uint(scan.limit.into()).raw(",\"reverse\":").bool(scan.reverse);
         }
         Request::Contact(id) => {
-            put("t", "contact".into());
-            put("contactId", id.as_str().into());
+            out.raw(",\"t\":\"contact\",\"contactId\":").str(id);
         }
         Request::Ids(n) => {
-            put("t", "ids".into());
-            put("count", (*n).into());
+            out.raw(",\"t\":\"ids\",\"count\":").uint((*n).into());
         }
         Request::Hook(name, payload) => {
-            put("t", "hook".into());
-            put("hook", (*name).into());
+            out.raw(",\"t\":\"hook\",\"hook\":").str(name);
             segments.push(payload);
         }
         Request::Commit(list, outcome) => {
-            put("t", "commit".into());
+            out.raw(",\"t\":\"commit\"");
             segments.push(&outcome.result);
             segments.push(&outcome.events);
-            put("w", writes(list, &mut segments));
+            writes(&mut out, list, &mut segments);
         }
         Request::Batch(list, batch) => {
-            put("t", "batch".into());
+            out.raw(",\"t\":\"batch\"");
             segments.push(&batch.progress);
             segments.push(&batch.events);
-            put("w", writes(list, &mut segments));
+            writes(&mut out, list, &mut segments);
         }
         Request::Done(outcome) => {
-            put("t", "done".into());
+            out.raw(",\"t\":\"done\"");
             segments.push(&outcome.result);
             segments.push(&outcome.events);
         }
     }
-    put("n", segments.iter().map(|s| utf16_len(s)).collect::<Vec<_>>().into());
-    let mut packed =
-        serde_json::to_string(&header).map_err(|e| LoyaltyError::internal("ENCODE_FAILED", e.to_string()))?;
-    packed.reserve(segments.iter().map(|s| s.len()).sum::<usize>() + 1);
-    packed.push('\n');
+    out.raw(",\"n\":[");
+    for (i, s) in segments.iter().enumerate() {
+        if i > 0 {
+            out.raw(",");
+        }
+        out.uint(utf16_len(s) as u64);
+    }
+    out.raw("]}\n");
+    let mut packed = out.finish();
+    packed.reserve(segments.iter().map(|s| s.len()).sum::<usize>());
     for s in &segments {
         packed.push_str(s);
     }

@@ -28,8 +28,6 @@
 //! the redemption itself or by `settleCoupons()` ([`super::settle`]), which commits `FAILED`
 //! before it voids, so a redemption and a settle never both win.
 
-use serde_json::json;
-
 use super::availability::{self, Trigger};
 use super::events::{self, Entity, EventSpec};
 use super::get_account::member_required;
@@ -214,7 +212,7 @@ impl Redeem {
                     record.coupon_id
                 ),
             )
-            .with_data(json!({ "idempotencyKey": key, "couponId": record.coupon_id })));
+            .with_data(&[("idempotencyKey", &key), ("couponId", &record.coupon_id)]));
         }
         // A redemption through the host's hooks has no answer until it took the points: its
         // coupon tells where it is.
@@ -251,7 +249,7 @@ impl Redeem {
         let (reward, _) = super::rewards::read_reward(&self.reward_id, reward)?;
         if !reward.active {
             return Err(LoyaltyError::precondition("REWARD_NOT_ACTIVE", format!("reward {} is not active", reward.id))
-                .with_data(json!({ "rewardId": reward.id })));
+                .with_data(&[("rewardId", &reward.id)]));
         }
         let Some(Details::Coupon(coupon_reward)) = reward.details() else {
             return Err(LoyaltyError::precondition(
@@ -262,7 +260,7 @@ impl Redeem {
                     reward.kind.as_str()
                 ),
             )
-            .with_data(json!({ "rewardId": reward.id })));
+            .with_data(&[("rewardId", &reward.id)]));
         };
         // The price at the account's tier, worked out now (the window may have rolled since its
         // last change): the tier's own, else the base tier's.
@@ -279,7 +277,7 @@ impl Redeem {
                     tier.unwrap_or("the base tier")
                 ),
             )
-            .with_data(json!({ "rewardId": reward.id })));
+            .with_data(&[("rewardId", &reward.id)]));
         };
         let cost = i64::from(price.cost_in_points);
         let after = account.points.balance - cost;
@@ -792,7 +790,7 @@ impl Machine for Redeem {
 
 fn not_found(id: &str) -> LoyaltyError {
     LoyaltyError::not_found("COUPON_NOT_FOUND", format!("loyalty coupon {id} does not exist"))
-        .with_data(json!({ "loyaltyCouponId": id }))
+        .with_data(&[("loyaltyCouponId", &id)])
 }
 
 /// The coupon stored at `coupon/<id>` and its version, unless absent or deleted.
@@ -865,7 +863,7 @@ impl Machine for Delete {
                     coupon.id
                 ),
             )
-            .with_data(json!({ "loyaltyCouponId": coupon.id })));
+            .with_data(&[("loyaltyCouponId", &coupon.id)]));
         }
         if coupon.revision != self.revision {
             return Err(LoyaltyError::revision_mismatch(
@@ -969,7 +967,7 @@ impl Refund {
                     coupon.status.as_str()
                 ),
             )
-            .with_data(json!({ "loyaltyCouponId": coupon.id, "status": coupon.status.as_str() })));
+            .with_data(&[("loyaltyCouponId", &coupon.id), ("status", &coupon.status.as_str())]));
         }
         if let Some(expected) = self.revision.filter(|r| *r != coupon.revision) {
             return Err(LoyaltyError::revision_mismatch(

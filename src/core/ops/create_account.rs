@@ -3,8 +3,6 @@
 //! Once the host has seen the program ACTIVE, the account is committed without a read, on
 //! condition that the program is still at the version seen.
 
-use serde_json::json;
-
 use super::events::{self, Entity, EventSpec};
 use super::ledger::id_collision;
 use super::{arg, lookup};
@@ -75,7 +73,7 @@ pub fn decode_contact(contact_id: &str, value: &Input) -> Result<ContactSnapshot
             "CONTACT_NOT_FOUND",
             format!("contact {contact_id} does not exist (the contacts resolver returned no contact)"),
         )
-        .with_data(json!({ "contactId": contact_id })));
+        .with_data(&[("contactId", &contact_id)]));
     }
     let mut c = Check::default();
     let mut snapshot = ContactSnapshot::default();
@@ -136,7 +134,7 @@ impl Machine for CreateAccount {
                 "ACCOUNT_ALREADY_EXISTS",
                 format!("contact {} already has loyalty account {}", self.contact_id, index.account_id),
             )
-            .with_data(json!({ "contactId": self.contact_id, "accountId": index.account_id })));
+            .with_data(&[("contactId", &self.contact_id), ("accountId", &index.account_id)]));
         }
         if let (Some(member), Some(existing)) = (&contact.member_id, values.next().flatten()) {
             let index: IndexRecord = records::decode(&keys::member_index(member), &existing.value)?;
@@ -145,7 +143,7 @@ impl Machine for CreateAccount {
                 "MEMBER_ALREADY_HAS_ACCOUNT",
                 format!("member {member} already has loyalty account {}", index.account_id),
             )
-            .with_data(json!({ "memberId": member, "accountId": index.account_id })));
+            .with_data(&[("memberId", &member), ("accountId", &index.account_id)]));
         }
         commit(*self, contact, None)
     }

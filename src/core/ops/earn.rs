@@ -4,8 +4,6 @@
 //! different request is `FAILED_PRECONDITION` / `IDEMPOTENCY_KEY_REUSED`. Keys are scoped to the
 //! whole program.
 
-use serde_json::json;
-
 use super::availability;
 use super::ledger::{self, apply_delta, change_outcome};
 use super::{arg, lookup};
@@ -84,7 +82,7 @@ impl Machine for Earn {
                         record.transaction_id
                     ),
                 )
-                .with_data(json!({ "idempotencyKey": self.idempotency_key, "transactionId": record.transaction_id })));
+                .with_data(&[("idempotencyKey", &self.idempotency_key), ("transactionId", &record.transaction_id)]));
             }
             let answer = json::account_answer(&record.account, Some(&record.transaction_id), self.at.packed);
             return Ok(Step::done(answer));

@@ -2,8 +2,6 @@
 //! left running (by a crash, or a process that stopped) and runs each to its end. Running a
 //! job from two processes at once is safe (see [`super::bulk_adjust`]).
 
-use serde_json::json;
-
 use super::{arg, bulk_adjust};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::{quoted, Input};
@@ -26,7 +24,7 @@ impl Machine for GetJob {
         let key = keys::job(&self.0);
         let Some(stored) = expect_read(io, 1)?.into_iter().next().flatten() else {
             return Err(LoyaltyError::not_found("JOB_NOT_FOUND", format!("job {} does not exist", self.0))
-                .with_data(json!({ "jobId": self.0 })));
+                .with_data(&[("jobId", &self.0)]));
         };
         let job: JobRecord = records::decode(&key, &stored.value)?;
         Ok(Step::done(format!("{{\"job\":{}}}", encode(&view::job(&job))?)))

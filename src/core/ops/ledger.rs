@@ -1,8 +1,6 @@
 //! How points move: every balance change updates the account (counters, revision, dates) and
 //! writes one transaction in its three places (by id, in the account's ledger, in time order).
 
-use serde_json::json;
-
 use super::events;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::quoted;
@@ -94,7 +92,7 @@ pub fn insufficient(account: &AccountRecord, after: i64) -> LoyaltyError {
             before - after
         ),
     )
-    .with_data(json!({ "accountId": account.id, "balance": before, "amount": after - before }))
+    .with_data(&[("accountId", &account.id), ("balance", &before), ("amount", &(after - before))])
 }
 
 /// The writes of one balance change: the account (conditional on `version`) and the
@@ -157,7 +155,7 @@ pub fn corrupt_store(key: &str, account_id: &str) -> LoyaltyError {
             quoted(key)
         ),
     )
-    .with_data(json!({ "key": key, "accountId": account_id }))
+    .with_data(&[("key", &key), ("accountId", &account_id)])
 }
 
 /// After a conflict on `key` of a single-account change: a changed account (or a concurrent

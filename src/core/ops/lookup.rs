@@ -3,8 +3,6 @@
 
 use std::cell::RefCell;
 
-use serde_json::json;
-
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::protocol::Stored;
 use crate::core::records::{self, keys, AccountRecord, ProgramRecord, ProgramStatus};
@@ -44,7 +42,7 @@ pub fn require_active(program: &ProgramRecord, action: &str) -> Result<()> {
         "PROGRAM_NOT_ACTIVE",
         format!("the loyalty program is {status}: it must be ACTIVE to {action}"),
     )
-    .with_data(json!({ "status": status })))
+    .with_data(&[("status", &status)]))
 }
 
 /// Slots of [`MEMO`].
@@ -126,7 +124,7 @@ pub fn with_account<T>(id: &str, stored: Option<&Stored>, f: impl FnOnce(&Accoun
 
 pub fn account_not_found(id: &str) -> LoyaltyError {
     LoyaltyError::not_found("ACCOUNT_NOT_FOUND", format!("loyalty account {id} does not exist"))
-        .with_data(json!({ "accountId": id }))
+        .with_data(&[("accountId", &id)])
 }
 
 #[cfg(test)]

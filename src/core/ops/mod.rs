@@ -41,8 +41,7 @@ pub fn bulk_results(
     results: &[(usize, Option<crate::core::error::LoyaltyError>)],
     made: &[(&str, &str)],
 ) -> crate::core::error::Result<String> {
-    use crate::core::records::encode;
-    use serde_json::json;
+    use crate::core::input::quoted;
     let mut made = made.iter();
     let mut items = Vec::with_capacity(results.len());
     for (i, error) in results {
@@ -51,11 +50,16 @@ pub fn bulk_results(
                 let (id, view) = made.next().ok_or_else(|| {
                     crate::core::error::LoyaltyError::internal("INVALID_STATE", "a created item went missing")
                 })?;
-                format!("{{\"itemMetadata\":{},\"item\":{view}}}", encode(&json!({ "_id": id, "originalIndex": i, "success": true }))?)
+                format!("{{\"itemMetadata\":{{\"_id\":{},\"originalIndex\":{i},\"success\":true}},\"item\":{view}}}", quoted(id))
             }
             Some(e) => {
-                let error = json!({ "code": e.code.as_str(), "description": e.message(), "data": { "reason": e.reason, "violations": e.violations.iter().map(|v| json!({ "field": v.field, "description": v.description, "ruleName": v.rule_name })).collect::<Vec<_>>() } });
-                format!("{{\"itemMetadata\":{}}}", encode(&json!({ "originalIndex": i, "success": false, "error": error }))?)
+                format!(
+                    "{{\"itemMetadata\":{{\"originalIndex\":{i},\"success\":false,\"error\":{{\"code\":\"{}\",\"description\":{},\"data\":{{\"reason\":{},\"violations\":{}}}}}}}}}",
+                    e.code.as_str(),
+                    quoted(&e.message()),
+                    quoted(e.reason),
+                    e.violations_json()
+                )
             }
         });
     }

@@ -15,8 +15,6 @@
 //! * Rewards work in every program status; `listRewards` shows members active rewards only.
 //! * `bulkGetRewards` answers this site's rewards (there is one site), without `metaSiteId`.
 
-use serde_json::json;
-
 use super::arg;
 use super::availability::{self, Prices};
 use super::events::{self, Entity, EventSpec};
@@ -67,8 +65,7 @@ fn view_json(r: &RewardRecord) -> Result<String> {
 }
 
 fn not_found(id: &str) -> LoyaltyError {
-    LoyaltyError::not_found("REWARD_NOT_FOUND", format!("reward {id} does not exist"))
-        .with_data(json!({ "rewardId": id }))
+    LoyaltyError::not_found("REWARD_NOT_FOUND", format!("reward {id} does not exist")).with_data(&[("rewardId", &id)])
 }
 
 /// The reward stored at `reward/<id>` and its version, unless absent or deleted.
@@ -278,7 +275,7 @@ fn unknown_tier(reward: &RewardRecord, known: &[String], field: &str) -> Result<
             "TIER_NOT_FOUND",
             format!("prices tier {t}, which does not exist (listTiers names the tiers there are)"),
         )
-        .with_data(json!({ "tierId": t }))),
+        .with_data(&[("tierId", &t)])),
         None => Ok(()),
     }
 }
@@ -433,7 +430,7 @@ impl Machine for Create {
             "REWARD_ALREADY_EXISTS",
             format!("reward {id} already exists: the id generator (option newId) returned an id in use"),
         )
-        .with_data(json!({ "rewardId": id })))
+        .with_data(&[("rewardId", &id)]))
     }
 }
 

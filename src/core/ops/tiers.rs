@@ -36,7 +36,6 @@ use crate::core::records::PricesRecord;
 use crate::core::records::{decode, encode, keys, SCHEMA};
 use crate::core::validate::Check;
 use serde::Serialize;
-use serde_json::json;
 
 /// Tiers per `bulkCreateTiers` call.
 pub const MAX_BULK: usize = 20;
@@ -105,7 +104,7 @@ fn tiers_json(record: &TiersRecord) -> Result<String> {
 }
 
 fn not_found(id: &str) -> LoyaltyError {
-    LoyaltyError::not_found("TIER_NOT_FOUND", format!("tier {id} does not exist")).with_data(json!({ "tierId": id }))
+    LoyaltyError::not_found("TIER_NOT_FOUND", format!("tier {id} does not exist")).with_data(&[("tierId", &id)])
 }
 
 fn no_settings() -> LoyaltyError {
@@ -363,7 +362,7 @@ fn clash(tiers: &[Tier], except: &str, name: Option<&str>, points: i64) -> Optio
                         crate::core::input::quoted(name)
                     ),
                 )
-                .with_data(json!({ "tierId": t.id })),
+                .with_data(&[("tierId", &t.id)]),
             );
         }
     }
@@ -373,7 +372,7 @@ fn clash(tiers: &[Tier], except: &str, name: Option<&str>, points: i64) -> Optio
             "TIER_POINTS_TAKEN",
             format!("tier {} already requires {points} points: each tier needs a different requiredPoints", t.id),
         )
-        .with_data(json!({ "tierId": t.id }))
+        .with_data(&[("tierId", &t.id)])
     })
 }
 

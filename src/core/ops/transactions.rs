@@ -6,8 +6,6 @@
 //! any other order (every field is sortable) reads the whole family scanned (see
 //! [`crate::core::query::scan`]).
 
-use serde_json::json;
-
 use super::arg;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
@@ -37,7 +35,7 @@ impl Machine for GetTransaction {
                 "TRANSACTION_NOT_FOUND",
                 format!("loyalty transaction {id} does not exist"),
             )
-            .with_data(json!({ "loyaltyTransactionId": id })));
+            .with_data(&[("loyaltyTransactionId", &id)]));
         };
         let txn: TransactionRecord = records::decode(&keys::transaction(id), &stored.value)?;
         Ok(Step::done(format!("{{\"loyaltyTransaction\":{}}}", records::json::transaction_view(&txn))))

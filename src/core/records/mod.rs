@@ -189,7 +189,7 @@ fn schema_error(key: &str, schema: u64) -> LoyaltyError {
                 "storage record \"{key}\" has schema version {schema}, written by a newer engine; this engine reads versions up to {SCHEMA}"
             ),
         )
-        .with_data(serde_json::json!({ "key": key, "schema": schema }))
+        .with_data(&[("key", &key), ("schema", &schema)])
     } else {
         LoyaltyError::corrupt(key, format!("schema must be a version number from 1, found {schema}"))
     }
