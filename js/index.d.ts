@@ -376,7 +376,8 @@ export interface Accounts {
   getAccountBySecondaryId(options: { contactId: string } | { memberId: string }): Promise<{ account: LoyaltyAccount }>;
   /** The calling member's account (a member backend, or a member token over REST). */
   getCurrentMemberAccount(): Promise<{ account: LoyaltyAccount }>;
-  getProgramTotals: NotImplemented;
+  /** Sums of every account's points, and the accounts in each tier (the base tier's `_id` null, first). */
+  getProgramTotals(): Promise<{ points: { balance: number; earned: number; adjusted: number; redeemed: number; expired: number }; tierTotals: { _id: string | null; numberOfAccounts: number }[] }>;
   /** Deprecated in Wix in favour of queryLoyaltyAccounts; kept for existing code. */
   listAccounts(options?: ListAccountsOptions): Promise<ListAccountsResponse>;
   queryLoyaltyAccounts(): QueryBuilder<LoyaltyAccount, AccountField>;

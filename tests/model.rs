@@ -94,6 +94,8 @@ enum Op {
     },
     /// The clock moves on this many days (no call).
     Clock(i64),
+    /// getProgramTotals.
+    Totals,
 }
 
 fn rev() -> impl Strategy<Value = Rev> {
@@ -130,6 +132,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..3usize).prop_map(Op::DeleteTier),
         2 => (any::<bool>(), prop::sample::select(vec![1u32, 3, 12])).prop_map(|(active, months)| Op::TiersSettings { active, months }),
         2 => prop::sample::select(vec![3i64, 20, 45, 200]).prop_map(Op::Clock),
+        1 => Just(Op::Totals),
     ]
 }
 
@@ -455,6 +458,7 @@ impl Model {
                 }
             }
             Op::Clock(_) => ("", vec![]),
+            Op::Totals => ("getProgramTotals", vec![]),
         }
     }
 
@@ -681,6 +685,23 @@ impl Model {
                 )
             }
             Op::Clock(_) => Ok(json!(null)),
+            Op::Totals => {
+                let sum = |f: fn(&Account) -> i64| self.accounts.iter().map(f).sum::<i64>();
+                let mut tiers: Vec<(Option<String>, i64)> = vec![(None, 0)];
+                let mut ladder: Vec<&Tier> = self.tiers.tiers.iter().collect();
+                ladder.sort_by_key(|t| t.points);
+                tiers.extend(ladder.iter().map(|t| (Some(t.id.clone()), 0)));
+                for a in &self.accounts {
+                    match tiers.iter_mut().find(|(id, _)| *id == a.tier) {
+                        Some(entry) => entry.1 += 1,
+                        None => tiers.push((a.tier.clone(), 1)),
+                    }
+                }
+                Ok(json!({
+                    "points": [sum(|a| a.balance), sum(|a| a.earned), sum(|a| a.adjusted), sum(|a| a.redeemed)],
+                    "tiers": tiers.iter().map(|(id, n)| json!([id, n])).collect::<Vec<_>>(),
+                }))
+            }
             Op::Refund(c) => {
                 let Some(coupon) = self.coupons.get(c) else { return Err("COUPON_NOT_FOUND") };
                 if let Some(refund) = &coupon.refund {
@@ -782,6 +803,12 @@ fn observe(op: &Op, answer: Result<Value, wix_loyalty_wasm::core::error::Loyalty
             json!({ "id": v["_id"], "points": v["requiredPoints"], "revision": v["revision"] })
         }
         Op::DeleteTier(_) | Op::Clock(_) => v,
+        Op::Totals => {
+            let p = &v["points"];
+            let tiers: Vec<Value> =
+                v["tierTotals"].as_array().unwrap().iter().map(|t| json!([t["_id"], t["numberOfAccounts"]])).collect();
+            json!({ "points": [p["balance"], p["earned"], p["adjusted"], p["redeemed"]], "tiers": tiers })
+        }
         Op::TiersSettings { .. } => {
             let s = &v["programSettings"];
             json!({ "status": s["status"], "months": s["rollingWindow"]["durationInMonths"], "revision": s["revision"] })

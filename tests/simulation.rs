@@ -703,11 +703,20 @@ fn check(seed: u64, sim: &Sim) -> Figures {
     let mut redeems = 0;
     let mut refunds = 0;
     let mut entries = 0;
+    // balance, earned, adjusted, redeemed: what getProgramTotals must answer.
+    let mut sums = [0i64; 4];
     for (key, (value, _)) in
         sim.store.inner.entries.range("txn/".to_string()..).take_while(|(k, _)| k.starts_with("txn/"))
     {
         let t: Value = serde_json::from_str(value).unwrap();
         entries += 1;
+        let amount = t["amount"].as_i64().unwrap();
+        sums[0] += amount;
+        match t["transactionType"].as_str().unwrap() {
+            "EARN" => sums[1] += amount,
+            "ADJUST" => sums[2] += amount,
+            _ => sums[3] -= amount,
+        }
         let id = t["id"].as_str().unwrap().to_string();
         match t["transactionType"].as_str().unwrap() {
             "EARN" => {
@@ -724,6 +733,24 @@ fn check(seed: u64, sim: &Sim) -> Figures {
                 }
             }
         }
+    }
+    // The program's totals are the ledger's, as a recomputation from it makes them.
+    let mut store = sim.store.inner.clone();
+    let ctx = Context { now_ms: sim.now_ms + 1, ..Context::admin(sim.now_ms + 1) };
+    let totals = Operation::start("getProgramTotals", &[], &ctx).unwrap().run(&mut store, &|_| Input::Null);
+    let totals: Value =
+        serde_json::from_str(&totals.unwrap_or_else(|e| fail(format!("getProgramTotals: {e}"))).result).unwrap();
+    let p = &totals["points"];
+    let answered = [&p["balance"], &p["earned"], &p["adjusted"], &p["redeemed"]].map(|v| v.as_i64().unwrap());
+    if answered != sums {
+        fail(format!(
+            "getProgramTotals answered {answered:?} (balance, earned, adjusted, redeemed), the ledger sums to {sums:?}"
+        ));
+    }
+    let counted: u64 =
+        totals["tierTotals"].as_array().unwrap().iter().map(|t| t["numberOfAccounts"].as_u64().unwrap()).sum();
+    if counted != sim.accounts.len() as u64 {
+        fail(format!("getProgramTotals counts {counted} accounts in tiers, there are {}", sim.accounts.len()));
     }
     for (key, seen) in &sim.earn_results {
         let Some((id, _)) = earns.get(key) else {

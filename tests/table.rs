@@ -57,7 +57,7 @@ fn sample(name: &str) -> Option<Vec<Value>> {
         "getTier" => vec![json!("{tier}")],
         "updateTier" => vec![json!("{tier}"), json!({ "revision": "1", "requiredPoints": 150 })],
         "deleteTier" => vec![json!("{tier}"), json!("1")],
-        "listTiers" | "getTiersProgram" | "getTiersProgramSettings" => vec![],
+        "listTiers" | "getTiersProgram" | "getTiersProgramSettings" | "getProgramTotals" => vec![],
         "createTiersProgramSettings" => vec![json!({ "rollingWindow": { "durationInMonths": 12 } })],
         "updateTiersProgramSettings" => {
             vec![json!({ "revision": "1", "status": "ACTIVE", "rollingWindow": { "durationInMonths": 6 } })]

@@ -668,3 +668,57 @@ fn a_legacy_account_counts_its_lifetime_points_at_its_last_activity_even_when_a_
     let _ = gold;
     assert_verified(&b);
 }
+
+// ------------------------------------------------------------------ program totals
+
+#[test]
+fn program_totals_sum_every_account_and_count_every_tier() {
+    let (mut b, silver, gold) = ladder("ACTIVE", 12);
+    let empty = b.ok("getProgramTotals", &[]);
+    assert_eq!(
+        empty,
+        json!({ "points": { "balance": 0, "earned": 0, "adjusted": 0, "redeemed": 0, "expired": 0 }, "tierTotals": [
+            { "_id": null, "numberOfAccounts": 0 }, { "_id": silver, "numberOfAccounts": 0 }, { "_id": gold, "numberOfAccounts": 0 }
+        ] })
+    );
+    // 1,201 accounts (three scans): i earned, every third adjusted down by 1, one redemption.
+    let mut want = [0i64; 4]; // balance, earned, adjusted, redeemed
+    let mut tiers = [0u64; 3];
+    let r = b.ok("createReward", &[priced("Ship", Some(40), &[])]);
+    for i in 0..1201i64 {
+        let a = account(&mut b, &format!("00000000-0000-4000-8000-{i:012}"));
+        if i > 0 {
+            b.ok("earnPoints", &[json!(a), json!({ "amount": i, "appId": "shop", "idempotencyKey": format!("k{i}") })]);
+            want[1] += i;
+        }
+        let mut points = i;
+        if i % 3 == 0 && i > 0 {
+            adjust(&mut b, &a, -1);
+            want[2] -= 1;
+            points -= 1;
+        }
+        if i == 1000 {
+            b.ok("redeemPointsForCoupon", &[r["_id"].clone(), json!({ "loyaltyAccountId": a })]);
+            want[3] += 40;
+        }
+        tiers[usize::from(points >= 100) + usize::from(points >= 500)] += 1;
+    }
+    want[0] = want[1] + want[2] - want[3];
+    let t = b.ok("getProgramTotals", &[]);
+    let p = &t["points"];
+    assert_eq!(
+        [
+            p["balance"].as_i64(),
+            p["earned"].as_i64(),
+            p["adjusted"].as_i64(),
+            p["redeemed"].as_i64(),
+            p["expired"].as_i64()
+        ],
+        [Some(want[0]), Some(want[1]), Some(want[2]), Some(want[3]), Some(0)]
+    );
+    let counts: Vec<u64> =
+        t["tierTotals"].as_array().unwrap().iter().map(|c| c["numberOfAccounts"].as_u64().unwrap()).collect();
+    assert_eq!(counts, tiers);
+    assert_eq!(t["tierTotals"][2]["_id"], json!(gold));
+    assert_verified(&b);
+}

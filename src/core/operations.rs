@@ -19,7 +19,8 @@ use super::ops::settle;
 #[cfg(feature = "tiers")]
 use super::ops::tiers;
 use super::ops::{
-    adjust, bulk_adjust, create_account, earn, get_account, jobs, list_accounts, program, query_accounts, transactions,
+    adjust, bulk_adjust, create_account, earn, get_account, jobs, list_accounts, program, query_accounts, totals,
+    transactions,
 };
 use super::protocol::{Caller, Context, Io, Machine, Step};
 
@@ -366,11 +367,13 @@ pub const OPERATIONS: &[Operation] = &[
         )
         .members()
         .start(get_account::current_member),
-    op(Accounts, "getProgramTotals").rest(
-        Get,
-        "/loyalty-accounts/v1/accounts/program-totals",
-        "com.wixpress.loyalty.account.LoyaltyAccounts.GetProgramTotals",
-    ),
+    op(Accounts, "getProgramTotals")
+        .rest(
+            Get,
+            "/loyalty-accounts/v1/accounts/program-totals",
+            "com.wixpress.loyalty.account.LoyaltyAccounts.GetProgramTotals",
+        )
+        .start(totals::start),
     op(Accounts, "listAccounts")
         .rest(Get, "/loyalty-accounts/v1/accounts", "com.wixpress.loyalty.account.LoyaltyAccounts.ListAccounts")
         .args(&[rest("options")])

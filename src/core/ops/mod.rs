@@ -24,6 +24,7 @@ pub mod settle;
 pub mod tiering;
 #[cfg(feature = "tiers")]
 pub mod tiers;
+pub mod totals;
 pub mod transactions;
 
 use crate::core::input::Input;
