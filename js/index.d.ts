@@ -397,7 +397,7 @@ export interface Transactions {
 
 export type RewardType = 'UNDEFINED' | 'DISCOUNT_AMOUNT' | 'COUPON_REWARD';
 
-/** One tier's price: `tierId` absent, null or empty for the base tier (the only one until tiers exist). */
+/** One tier's price: `tierId` absent, null or empty for the base tier, else an existing tier's id. */
 export interface TierPrice {
   tierId?: string | null;
   /** 1 to 9,999,999. */

@@ -1,5 +1,5 @@
-//! `rewardAvailable`: whether an account's balance affords at least one active reward (its
-//! base-tier price, until tiers exist). It is stored in the account and changed, with an
+//! `rewardAvailable`: whether an account's balance affords at least one active reward (at its
+//! price for the account's tier, see `records::prices`). It is stored in the account and changed, with an
 //! `account_reward_availability_updated` event, exactly when it flips:
 //!
 //! * **On a balance change** (earn, adjust, redeem, refund, bulk adjust): the change reads

@@ -14,7 +14,7 @@
 //!
 //! Our decisions where the spec is silent: the program must be `ACTIVE`, the reward active and a
 //! coupon reward (a `DISCOUNT_AMOUNT` reward is spent at checkout, not for a coupon:
-//! `REWARD_NOT_A_COUPON`); the price is the base tier's (this engine has no tiers yet). The
+//! `REWARD_NOT_A_COUPON`); the price is the reward's at the account's tier, else its base price. The
 //! `REDEEM` transaction's amount is minus the price, its description the reward's name, its
 //! `idempotencyKey` its own id, and `redeemInfo.referenceEntityId` the reference coupon's id. An
 //! optional `idempotencyKey` (an extension) makes a retry answer the first redemption's coupon;

@@ -5,9 +5,9 @@
 //! * A reward is a discount amount or a coupon: exactly one of `discountAmount` and
 //!   `couponReward`, which decides `type`; a `type` given must agree (`UNDEFINED` is refused).
 //!   `type` never changes afterwards.
-//! * Every kind needs 1 to 21 prices in `configsByTier`, each tier at most once. Until tiers
-//!   exist in this engine, only the base tier's price can be given (`tierId` absent, null or
-//!   empty); a `tierId` names no tier (`TIER_NOT_FOUND`).
+//! * Every kind needs 1 to 21 prices in `configsByTier`, each tier at most once: the base
+//!   tier's (`tierId` absent, null or empty) and those of tiers that exist (`TIER_NOT_FOUND`
+//!   otherwise, checked against `tiers` when the reward is stored).
 //! * `updateReward` needs `name` and the current `revision`; `active` and the details replace
 //!   what they name when given and are kept when absent (a rename does not deactivate).
 //! * `deleteReward` leaves a tombstone (see [`crate::core::records::reward`]): the reward is

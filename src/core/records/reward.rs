@@ -239,7 +239,7 @@ impl RewardRecord {
         }
     }
 
-    /// The base tier's `costInPoints` (the price until tiers exist), whichever kind it is.
+    /// The base tier's `costInPoints`, whichever kind it is.
     pub fn base_cost(&self) -> Option<i64> {
         let coupon = self.coupon_reward.as_ref().filter(|_| self.kind == RewardType::CouponReward);
         let discount = self.discount_amount.as_ref().filter(|_| self.kind == RewardType::DiscountAmount);
