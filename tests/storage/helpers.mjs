@@ -38,7 +38,7 @@ export const contactOf = (n) => `cccccccc-0000-4000-8000-${String(n).padStart(12
  * Scans the whole store and checks: per account, balance = earned + adjusted − redeemed −
  * expired = sum of its ledger, earned = sum of EARN, adjusted = sum of ADJUST, balance ≥ 0,
  * revision = 1 + ledger entries; one account per contact; every idempotency key credited once,
- * for the amount its requests asked. Returns totals.
+ * for the amount its requests asked; getProgramTotals equal to the ledgers' sums. Returns totals.
  */
 export async function verifyStore(storage, { contacts = [] } = {}) {
   const loyalty = createLoyaltyBackend({ storage });
@@ -63,6 +63,8 @@ export async function verifyStore(storage, { contacts = [] } = {}) {
   const keys = new Map();
   let entries = 0;
   let points = 0;
+  // What getProgramTotals must answer: the ledgers' sums (balance, earned, adjusted, redeemed).
+  const ledgers = [0, 0, 0, 0];
   for (const a of accounts) {
     const ledger = [];
     let q = await loyalty.transactions.queryLoyaltyTransactions().eq('accountId', a._id).ascending('_createdDate').limit(100).find();
@@ -92,7 +94,15 @@ export async function verifyStore(storage, { contacts = [] } = {}) {
     }
     entries += ledger.length;
     points += p.balance;
+    ledgers[0] += sum();
+    ledgers[1] += sum('EARN');
+    ledgers[2] += sum('ADJUST');
+    ledgers[3] += -sum('REDEEM') - sum('REFUND');
   }
+  const totals = await loyalty.accounts.getProgramTotals();
+  const t = totals.points;
+  assert.deepEqual([t.balance, t.earned, t.adjusted, t.redeemed], ledgers, 'getProgramTotals = the sums of every ledger');
+  assert.equal(totals.tierTotals.reduce((n, x) => n + x.numberOfAccounts, 0), accounts.length, 'getProgramTotals counts every account in a tier');
   return { accounts: accounts.length, entries, points, earnKeys: keys };
 }
 
