@@ -169,6 +169,17 @@ impl Check {
     }
 
     /// A revision: a decimal string (or a whole number) of at least 1.
+    /// A revision that must be given: `REQUIRED_FIELD` naming `what` it is when absent.
+    pub fn required_revision(&mut self, field: &str, value: &Input, what: &str) -> Option<u64> {
+        match self.revision(field, value) {
+            Some(None) => {
+                self.fail(field, "REQUIRED_FIELD", format!("is required: {what}"));
+                None
+            }
+            r => r.flatten(),
+        }
+    }
+
     pub fn revision(&mut self, field: &str, value: &Input) -> Option<Option<u64>> {
         let parsed = match value {
             v if v.is_absent() => return Some(None),

@@ -395,11 +395,7 @@ impl Verifier {
         // (Absent prices mean no active reward, as balance changes read them.)
         let prices = self.prices.clone().unwrap_or_else(model::PricesRecord::empty);
         if let Some(t) = &self.tiers {
-            let ladder: Vec<(String, i64)> = if t.active() {
-                t.tiers.iter().map(|t| (t.id.clone(), t.required_points)).collect()
-            } else {
-                Vec::new()
-            };
+            let ladder = t.ladder();
             if ladder != prices.ladder || t.months() != prices.months {
                 let m = format!(
                     "reward-prices holds a window of {} months and {} tiers, the tiers program makes {} months and {} tiers",

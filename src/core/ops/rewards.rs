@@ -485,16 +485,6 @@ fn modify(id: String, revision: u64, change: Change, ctx: &Context) -> Result<St
     Ok(read_modified(op).locking(vec![key]))
 }
 
-fn required_revision(c: &mut Check, field: &str, v: &Input) -> Option<u64> {
-    match c.revision(field, v) {
-        Some(None) => {
-            c.fail(field, "REQUIRED_FIELD", "is required: the reward's current revision");
-            None
-        }
-        r => r.flatten(),
-    }
-}
-
 pub fn update(args: &[Input], ctx: &Context) -> Result<Step> {
     let mut c = Check::default();
     let id = c.required_guid("_id", arg(args, 0));
@@ -502,7 +492,7 @@ pub fn update(args: &[Input], ctx: &Context) -> Result<Step> {
     let mut revision = None;
     if let Some(r) = c.object("reward", arg(args, 1), true) {
         let name = c.required_string("reward.name", r.get("name"), 1, 50);
-        revision = required_revision(&mut c, "reward.revision", r.get("revision"));
+        revision = c.required_revision("reward.revision", r.get("revision"), "the reward's current revision");
         let active = boolean(&mut c, "reward.active", r.get("active"));
         let details = details(&mut c, "reward", r, false);
         if let (Some(name), Some(active), Some(details)) = (name, active, details) {
@@ -524,7 +514,7 @@ pub fn update(args: &[Input], ctx: &Context) -> Result<Step> {
 pub fn delete(args: &[Input], ctx: &Context) -> Result<Step> {
     let mut c = Check::default();
     let id = c.required_guid("_id", arg(args, 0));
-    let revision = required_revision(&mut c, "revision", arg(args, 1));
+    let revision = c.required_revision("revision", arg(args, 1), "the reward's current revision");
     c.finish()?;
     match (id, revision) {
         (Some(id), Some(revision)) => modify(id, revision, Change::Delete, ctx),

@@ -27,8 +27,8 @@ pub const MONTH_LIMIT: i64 = crate::core::validate::MAX_SAFE_INTEGER;
 
 /// Moves `delta` earned or adjusted points into the month of `now_ms`, dropping months no
 /// window reaches.
+/// (`ledger::apply_delta`, its one caller, has converted a record from before months were kept.)
 pub fn add(account: &mut AccountRecord, delta: i64, now_ms: i64) {
-    convert_legacy(account);
     let month = month_index(now_ms);
     let window = &mut account.tier.window;
     match window.binary_search_by_key(&month, |(m, _)| *m) {

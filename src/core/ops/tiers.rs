@@ -136,17 +136,6 @@ fn new_tier(c: &mut Check, field: &str, v: &Input) -> Option<(Definition, i64)> 
     Some((def?, points??))
 }
 
-fn required_revision(c: &mut Check, field: &str, v: &Input) -> Option<u64> {
-    match c.revision(field, v) {
-        Some(Some(r)) => Some(r),
-        Some(None) => {
-            c.fail(field, "REQUIRED_FIELD", "is required: the current revision");
-            None
-        }
-        None => None,
-    }
-}
-
 fn new_settings(c: &mut Check, v: &Input, update: bool) -> Option<(TiersStatus, u32, Definition, Option<u64>)> {
     let s = c.object("programSettings", v, true)?;
     let status = match s.get("status") {
@@ -176,8 +165,11 @@ fn new_settings(c: &mut Check, v: &Input, update: bool) -> Option<(TiersStatus, 
         x if x.is_absent() => Some(Definition::default()),
         x => definition(c, "programSettings.baseTierDefinition", x, false),
     };
-    let revision =
-        if update { required_revision(c, "programSettings.revision", s.get("revision")).map(Some) } else { Some(None) };
+    let revision = if update {
+        c.required_revision("programSettings.revision", s.get("revision"), "the current revision").map(Some)
+    } else {
+        Some(None)
+    };
     Some((status?, months? as u32, base?, revision?))
 }
 
@@ -221,28 +213,27 @@ pub struct TiersOp {
 
 /// `job`: the index of the fresh id the job takes (`None`: the command never moves the ladder).
 fn begin(command: Command, ctx: &Context, job: Option<usize>) -> Result<Step> {
-    let writes = !matches!(command, Command::Get(_) | Command::List | Command::GetSettings);
     let job_id = match job {
         Some(i) => ctx.fresh_id(i)?,
         None => String::new(),
     };
     let op = TiersOp { command, at: ctx.stamp(), job_id, building: None };
-    Ok(read(op).locking(if writes { vec![keys::TIERS.to_string(), keys::REWARD_PRICES.to_string()] } else { vec![] }))
+    let lock = if op.only_reads() { vec![] } else { vec![keys::TIERS.to_string(), keys::REWARD_PRICES.to_string()] };
+    Ok(read(op).locking(lock))
 }
 
+/// Reading the tiers, and `reward-prices` for a command that may change them.
 fn read(op: TiersOp) -> Step {
-    Step::new(Request::Read(vec![keys::TIERS.into(), keys::REWARD_PRICES.into()]), op)
+    let keys =
+        if op.only_reads() { vec![keys::TIERS.into()] } else { vec![keys::TIERS.into(), keys::REWARD_PRICES.into()] };
+    Step::new(Request::Read(keys), op)
 }
 
 /// What balance changes need of `tiers`, into `prices`: the window, and the ladder while the
 /// tiers program is `ACTIVE`.
 fn copy_ladder(tiers: &TiersRecord, prices: &mut PricesRecord) {
     prices.months = tiers.months();
-    prices.ladder = if tiers.active() {
-        tiers.tiers.iter().map(|t| (t.id.clone(), t.required_points)).collect()
-    } else {
-        Vec::new()
-    };
+    prices.ladder = tiers.ladder();
 }
 
 pub fn create(args: &[Input], ctx: &Context) -> Result<Step> {
@@ -279,7 +270,7 @@ pub fn bulk_create(args: &[Input], ctx: &Context) -> Result<Step> {
 }
 
 fn tier_id(c: &mut Check, field: &str, v: &Input) -> String {
-    c.required_guid(field, v).map(|id| id.to_ascii_lowercase()).unwrap_or_default()
+    c.required_guid(field, v).unwrap_or_default()
 }
 
 pub fn get(args: &[Input], ctx: &Context) -> Result<Step> {
@@ -298,7 +289,7 @@ pub fn update(args: &[Input], ctx: &Context) -> Result<Step> {
     let id = tier_id(&mut c, "_id", arg(args, 0));
     let mut change = None;
     if let Some(t) = c.object("tier", arg(args, 1), true) {
-        let revision = required_revision(&mut c, "tier.revision", t.get("revision"));
+        let revision = c.required_revision("tier.revision", t.get("revision"), "the current revision");
         let def = match t.get("tierDefinition") {
             x if x.is_absent() => Some(Definition::default()),
             x => definition(&mut c, "tier.tierDefinition", x, false),
@@ -315,7 +306,7 @@ pub fn update(args: &[Input], ctx: &Context) -> Result<Step> {
 pub fn delete(args: &[Input], ctx: &Context) -> Result<Step> {
     let mut c = Check::default();
     let id = tier_id(&mut c, "tierId", arg(args, 0));
-    let revision = required_revision(&mut c, "revision", arg(args, 1));
+    let revision = c.required_revision("revision", arg(args, 1), "the current revision");
     c.finish()?;
     let revision =
         revision.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked revision went missing"))?;
@@ -420,13 +411,9 @@ impl TiersOp {
         )
     }
 
-    /// Whether the command answers from the tiers as read, without writing.
-    fn reads_only(&self, record: &TiersRecord) -> bool {
-        match self.command {
-            Command::Get(_) | Command::List | Command::GetSettings => true,
-            Command::Program => record.settings.is_some(),
-            _ => false,
-        }
+    /// Whether the command never writes (it reads the tiers only).
+    fn only_reads(&self) -> bool {
+        matches!(self.command, Command::Get(_) | Command::List | Command::GetSettings)
     }
 
     /// With `reward-prices` read, or being built from the rewards (a store from before it).
@@ -609,12 +596,13 @@ impl Machine for TiersOp {
             let prices = building.scanned(io)?;
             return self.with_prices(record, version, prices);
         }
-        let values = expect_read(io, 2)?;
+        let values = expect_read(io, if self.only_reads() { 1 } else { 2 })?;
         let (record, version) = match values.first().and_then(Option::as_ref) {
             Some(s) => (decode::<TiersRecord>(keys::TIERS, &s.value)?, s.version),
             None => (TiersRecord { schema: SCHEMA, ..TiersRecord::default() }, 0),
         };
-        if self.reads_only(&record) {
+        // (getTiersProgram writes only when there are no settings yet.)
+        if self.only_reads() || (self.command == Command::Program && record.settings.is_some()) {
             return self.decide(record, version, (PricesRecord::empty(), 0));
         }
         let prices = Prices::from_read(values.get(1).and_then(Option::as_ref))?;

@@ -394,7 +394,7 @@ fn tier_id(c: &mut Check, field: &str, v: &Input) -> Option<Option<String>> {
     match v {
         Input::String(s) if s.is_empty() => Some(None),
         v if v.is_absent() => Some(None),
-        _ => c.guid(field, v, false).map(|t| t.map(|t| t.to_ascii_lowercase())),
+        _ => c.guid(field, v, false),
     }
 }
 

@@ -105,6 +105,15 @@ impl TiersRecord {
         self.tiers.iter().rev().find(|t| t.required_points <= points)
     }
 
+    /// What decides accounts' tiers: `(tier id, requiredPoints)` lowest first while the tiers
+    /// program is `ACTIVE`, else none (copied into `reward-prices`).
+    pub fn ladder(&self) -> Vec<(String, i64)> {
+        if !self.active() {
+            return Vec::new();
+        }
+        self.tiers.iter().map(|t| (t.id.clone(), t.required_points)).collect()
+    }
+
     /// The window in months (12 until settings exist).
     pub fn months(&self) -> u32 {
         self.settings.as_ref().map_or(12, |s| s.months)
