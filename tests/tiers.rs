@@ -722,3 +722,38 @@ fn program_totals_sum_every_account_and_count_every_tier() {
     assert_eq!(t["tierTotals"][2]["_id"], json!(gold));
     assert_verified(&b);
 }
+
+#[test]
+fn a_recalculation_that_moves_an_account_off_its_tier_price_flips_its_flag_with_tiers_recalculated() {
+    let (mut b, silver, _) = ladder("ACTIVE", 12);
+    b.ok("createReward", &[priced("Ship", Some(200), &[(&silver, 50)])]);
+    let a = account(&mut b, CONTACT_A);
+    let silvered = adjust(&mut b, &a, 120);
+    assert_eq!(
+        (silvered["tier"]["_id"].as_str(), silvered["rewardAvailable"].as_bool()),
+        (Some(silver.as_str()), Some(true))
+    );
+    b.events.clear();
+    // Silver moves out of reach: the account falls to the base tier, where the reward costs 200.
+    let s = b.ok("getTier", &[json!(silver)]);
+    b.ok("updateTier", &[json!(silver), json!({ "revision": s["revision"], "requiredPoints": 150 })]);
+    let now = b.ok("getAccount", &[json!(a)]);
+    assert_eq!((now["tier"].get("_id"), now["rewardAvailable"].as_bool()), (None, Some(false)));
+    let flips: Vec<&Value> = b
+        .events
+        .iter()
+        .filter(|e| e["metadata"]["eventType"] == "wix.loyalty.v1.account_reward_availability_updated")
+        .collect();
+    assert_eq!(flips.len(), 1);
+    assert_eq!(flips[0]["data"], json!({ "rewardAvailable": false, "updateTrigger": "TIERS_RECALCULATED" }));
+    let updated = b.events.iter().filter(|e| e["metadata"]["eventType"] == "wix.loyalty.v1.account_updated").count();
+    assert_eq!(updated, 1, "the tier move is announced too");
+    let sequences: Vec<u64> = b
+        .events
+        .iter()
+        .filter(|e| e["metadata"]["entityId"] == json!(a))
+        .map(|e| e["metadata"]["entityEventSequence"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(sequences.windows(2).all(|w| w[0] < w[1]), "each event numbered higher: {sequences:?}");
+    assert_verified(&b);
+}
