@@ -214,15 +214,18 @@ export function createLoyaltyBackend(options) {
     }
   }
 
-  function reportProgress(json) {
-    if (typeof onProgress !== 'function') return;
+  /** Hands a progress report to `listener`, if any; its failures are logged, never thrown. */
+  function notify(listener, json) {
+    if (typeof listener !== 'function') return;
     try {
-      const r = onProgress(parseAnswer(json));
+      const r = listener(parseAnswer(json));
       if (r && typeof r.then === 'function') r.then(undefined, (e) => console.error('wix-loyalty-wasm: onProgress failed:', e));
     } catch (e) {
       console.error('wix-loyalty-wasm: onProgress failed:', e);
     }
   }
+
+  const reportProgress = (json) => notify(onProgress, json);
 
   /** Commits a step's writes; resolves to true, or to the conflicting key. */
   async function commit(step) {
@@ -238,8 +241,8 @@ export function createLoyaltyBackend(options) {
     return outcome.conflict;
   }
 
-  /** Drives an operation's steps to its result (JSON text). */
-  async function drive(step, born) {
+  /** Drives an operation's steps to its result (JSON text); `report` hears each batch's progress. */
+  async function drive(step, born, report) {
     let attempts = 1;
     for (;;) {
       switch (step.t) {
@@ -267,7 +270,7 @@ export function createLoyaltyBackend(options) {
           if (result === true) {
             hub.deliver(step.events);
             if (step.t === 'commit') return step.result;
-            reportProgress(step.progress);
+            report(step.progress);
             attempts = 1;
             step = advance(step, 'committed', undefined, born);
             break;
@@ -312,11 +315,11 @@ export function createLoyaltyBackend(options) {
   }
 
   /** Drives one attempt; starts over when a trap recovery took the operation's wasm state. */
-  async function attempt(name, args, t, ids, member, packed, first) {
+  async function attempt(name, args, t, ids, member, packed, first, report) {
     for (let step = first; ; step = begin(name, args, t, ids, member, packed)) {
       const born = step.gen;
       try {
-        return await drive(step, born);
+        return await drive(step, born, report);
       } catch (e) {
         if (e !== RESTART) throw e;
       } finally {
@@ -329,7 +332,7 @@ export function createLoyaltyBackend(options) {
    * Runs `name` on the default store in one synchronous call; goes on on the generic path only
    * when the operation must wait on the host (a contacts resolver, a job's batches).
    */
-  function runLocal(name, args, t, ids, member, packed) {
+  function runLocal(name, args, t, ids, member, packed, report) {
     let out;
     try {
       if (trapBefore.has(name)) testingTrap();
@@ -347,7 +350,7 @@ export function createLoyaltyBackend(options) {
       hub.deliver(step.events);
       return step.result;
     }
-    return attempt(name, args, t, ids, member, packed, step);
+    return attempt(name, args, t, ids, member, packed, step, report);
   }
 
   /**
@@ -355,21 +358,21 @@ export function createLoyaltyBackend(options) {
    * with `packed` possibly a packed account answer: see parseAnswer), or a promise of it (on the
    * default store the answer is ready when this returns).
    */
-  function run(name, args, member, packed) {
+  function run(name, args, member, packed, report = reportProgress) {
     const t = clock();
     const row = rows.get(name);
     const ids = row?.implemented ? freshIds(row.ids) : [];
-    if (local !== null) return runLocal(name, args, t, ids, member, packed);
-    return runGeneric(name, args, t, ids, member, packed);
+    if (local !== null) return runLocal(name, args, t, ids, member, packed, report);
+    return runGeneric(name, args, t, ids, member, packed, report);
   }
 
   /** Runs `name` over the host's storage, queued behind earlier holders of its keys. */
-  async function runGeneric(name, args, t, ids, member, packed) {
+  async function runGeneric(name, args, t, ids, member, packed, report) {
     const step = begin(name, args, t, ids, member, packed);
-    if (!step.lock) return attempt(name, args, t, ids, member, packed, step);
+    if (!step.lock) return attempt(name, args, t, ids, member, packed, step, report);
     const unlock = await queue.acquireAll(step.lock);
     try {
-      return await attempt(name, args, t, ids, member, packed, step);
+      return await attempt(name, args, t, ids, member, packed, step, report);
     } finally {
       unlock();
     }
@@ -405,6 +408,7 @@ export function createLoyaltyBackend(options) {
       }
     };
     const modules = buildModules(table, invoke, (type, handler) => hub.subscribe(type, handler));
+    if (member === undefined) modules.jobs.runScheduledWork = runScheduledWork;
     return {
       ...modules,
       // The legacy `wix-loyalty-backend` modules: `program` answers as `programs` does; `account`
@@ -447,8 +451,32 @@ export function createLoyaltyBackend(options) {
     }
   }
 
+  /**
+   * Expires due points and rolls due tier windows (see README, "Points expiration and scheduled
+   * work"); `options.onProgress` (and the backend's) hears each committed batch.
+   */
+  async function runScheduledWork(options) {
+    if (options !== undefined && options !== null && typeof options !== 'object') {
+      throw loyaltyError('INVALID_ARGUMENT', 'INVALID_ARGUMENT', `runScheduledWork: options must be an object (got ${describe(options)})`);
+    }
+    const { onProgress: each, ...rest } = options ?? {};
+    if (each !== undefined && each !== null && typeof each !== 'function') {
+      throw loyaltyError('INVALID_ARGUMENT', 'INVALID_ARGUMENT', `runScheduledWork: options.onProgress must be a function (got ${describe(each)})`);
+    }
+    const report = (json) => {
+      reportProgress(json);
+      notify(each, json);
+    };
+    try {
+      return parseAnswer(await run('runScheduledWork', [rest], undefined, false, report));
+    } catch (e) {
+      throw failure(e);
+    }
+  }
+
   const members = new Map();
   const backend = {
+    runScheduledWork,
     ...modulesFor(undefined),
     /**
      * The same modules acting as site member `memberId`: member methods (`getCurrentMemberAccount`,

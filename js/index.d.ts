@@ -624,6 +624,18 @@ export interface Jobs {
   resumeJobs(): Promise<{ resumed: string[] }>;
   /** Ends redemptions that the coupon hooks left half-way (see README, "Reference coupons"). */
   settleCoupons(options?: { olderThanMs?: number }): Promise<{ settled: string[]; waiting: number; failed: number }>;
+  /** Expires due points and rolls due tier windows (see README, "Points expiration and scheduled work"). */
+  runScheduledWork(options?: { onProgress?: (progress: ScheduledWork) => void }): Promise<ScheduledWork>;
+}
+
+/** What a `runScheduledWork()` run did (so far, in a progress report). */
+export interface ScheduledWork {
+  /** Accounts the run found in the due index up to now (due or moved on since). */
+  checkedAccounts: number;
+  expiredAccounts: number;
+  expiredPoints: number;
+  /** Accounts whose tier window rolled (or whose expiration settings moved) without expiring. */
+  updatedAccounts: number;
 }
 
 /** The engine's own: refunds of coupons (not part of Wix's API). */
@@ -685,6 +697,11 @@ export interface LoyaltyBackend extends LoyaltyModules {
   memberToken(memberId: string): Promise<string>;
   /** Audits the whole store: recomputes every account from its ledger and checks every index. */
   verify(): Promise<VerifyReport>;
+  /**
+   * Expires due points and rolls due tier windows, on the backend's clock: run it on a timer
+   * (`serve` does, every minute). The same as `jobs.runScheduledWork`.
+   */
+  runScheduledWork(options?: { onProgress?: (progress: ScheduledWork) => void }): Promise<ScheduledWork>;
 }
 
 export type ErrorCode =

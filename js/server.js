@@ -1,7 +1,8 @@
 // serve(): the Wix Loyalty REST API over node:http, from a backend (the handler is
 // createWixFetch's). Loopback unless a host is given, and then an API key is required; a
-// request body limit; one log line per request; close() stops accepting, lets the requests in
-// flight finish, then resolves.
+// request body limit; one log line per request; runScheduledWork() every `scheduledWorkMs` (60 s
+// by default, 0: never), one run at a time; close() stops accepting, lets the requests in flight
+// (and a scheduled run) finish, then resolves.
 import { createServer } from 'node:http';
 import { createWixFetch } from './rest.js';
 
@@ -13,11 +14,14 @@ function wixError(status, code, reason, description) {
 
 /**
  * @param {{ loyalty: import('./index').LoyaltyBackend, port?: number, host?: string, apiKey?: string,
- *   bodyLimit?: number, log?: (line: string) => void }} options
+ *   bodyLimit?: number, scheduledWorkMs?: number, log?: (line: string) => void }} options
  * @returns {Promise<{ url: string, port: number, close(): Promise<void>, inFlight(): number }>}
  */
 export async function serve(options) {
-  const { loyalty, port = 8080, host = '127.0.0.1', apiKey, bodyLimit = 1024 * 1024, log = (line) => console.log(line) } = options;
+  const { loyalty, port = 8080, host = '127.0.0.1', apiKey, bodyLimit = 1024 * 1024, scheduledWorkMs = 60_000, log = (line) => console.log(line) } = options;
+  if (typeof scheduledWorkMs !== 'number' || !(scheduledWorkMs >= 0)) {
+    throw new Error(`scheduledWorkMs must be a number of milliseconds ≥ 0 (0: never), got ${String(scheduledWorkMs)}`);
+  }
   if (!LOOPBACK.has(host) && !apiKey) {
     throw new Error(`serving on ${host} (beyond loopback) needs an API key: pass --api-key (or WIX_LOYALTY_API_KEY)`);
   }
@@ -83,6 +87,24 @@ export async function serve(options) {
       resolve();
     });
   });
+  // Expired points and rolled tier windows, on the backend's clock; one run at a time.
+  let running = null;
+  const scheduled = () => {
+    running ??= loyalty
+      .runScheduledWork()
+      .then((r) => {
+        if (r.expiredAccounts > 0 || r.updatedAccounts > 0) {
+          log(`${new Date().toISOString()} scheduled work: ${r.expiredAccounts} accounts expired ${r.expiredPoints} points, ${r.updatedAccounts} accounts updated`);
+        }
+      })
+      .catch((e) => log(`${new Date().toISOString()} scheduled work failed: ${e?.message ?? e}`))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = scheduledWorkMs > 0 ? setInterval(scheduled, scheduledWorkMs) : null;
+  timer?.unref();
+  if (timer) scheduled();
   const address = server.address();
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
@@ -92,8 +114,9 @@ export async function serve(options) {
     inFlight: () => inFlight,
     /** Stops accepting connections, finishes the requests in flight, then resolves. */
     close() {
+      if (timer) clearInterval(timer);
       closing ??= new Promise((resolve) => {
-        const done = () => server.close(() => resolve());
+        const done = () => server.close(() => Promise.resolve(running).then(() => resolve()));
         drained = () => {
           server.closeAllConnections();
           done();

@@ -35,9 +35,9 @@ export function parseAnswer(text) {
  */
 function accountAnswer(packed) {
   // The numbers, read in place (no split, no substrings): whole numbers, a '-' before negatives.
-  const n = new Array(23);
+  const n = new Array(25);
   let at = 0;
-  for (let i = 0; i < 23; i++) {
+  for (let i = 0; i < 25; i++) {
     let c = packed.charCodeAt(at++);
     const negative = c === 45; /* - */
     if (negative) c = packed.charCodeAt(at++);
@@ -76,7 +76,7 @@ function accountAnswer(packed) {
   if (flags & 6) contact.displayName = flags & 2 ? name : email;
   contact.picture = { _id: '', url, height: n[12], width: n[13] };
   account.contact = contact;
-  account.pointsExpiration = { expiringPointsAmount: 0 };
+  account.pointsExpiration = flags & 256 ? { expirationDate: new Date(n[23]), expiringPointsAmount: n[24] } : { expiringPointsAmount: 0 };
   return flags & 16 ? { account, transactionId } : { account };
 }
 

@@ -676,7 +676,7 @@ fn premium_features_bulk_get_and_expiration_settings() {
     let mut b = Backend::default();
     assert_eq!(
         b.ok("getLoyaltyProgramPremiumFeatures", &[]),
-        json!({ "loyaltyProgram": true, "tiers": true, "pointsExpiration": false })
+        json!({ "loyaltyProgram": true, "tiers": true, "pointsExpiration": true })
     );
     let bulk = b.ok("bulkGetLoyaltyProgram", &[]);
     assert_eq!(bulk["programInSites"][0]["loyaltyProgram"]["status"], "DRAFT");

@@ -19,8 +19,8 @@ use super::ops::settle;
 #[cfg(feature = "tiers")]
 use super::ops::tiers;
 use super::ops::{
-    adjust, bulk_adjust, create_account, earn, get_account, jobs, list_accounts, program, query_accounts, totals,
-    transactions,
+    adjust, bulk_adjust, create_account, earn, get_account, jobs, list_accounts, program, query_accounts, schedule,
+    totals, transactions,
 };
 use super::protocol::{Caller, Context, Io, Machine, Step};
 
@@ -272,7 +272,7 @@ pub const OPERATIONS: &[Operation] = &[
             "/loyalty-programs/v1/program/points-expiration/disable",
             "com.wixpress.loyalty.program.LoyaltyPrograms.DisablePointsExpiration",
         )
-        .mutates(0)
+        .mutates(1)
         .start(program::disable_expiration),
     op(Programs, "enablePointsExpiration")
         .rest(
@@ -280,7 +280,7 @@ pub const OPERATIONS: &[Operation] = &[
             "/loyalty-programs/v1/program/points-expiration/enable",
             "com.wixpress.loyalty.program.LoyaltyPrograms.EnablePointsExpiration",
         )
-        .mutates(0)
+        .mutates(1)
         .start(program::enable_expiration),
     op(Programs, "getLoyaltyProgram")
         .rest(Get, "/loyalty-programs/v1/program", "com.wixpress.loyalty.program.LoyaltyPrograms.GetLoyaltyProgram")
@@ -307,7 +307,7 @@ pub const OPERATIONS: &[Operation] = &[
             "com.wixpress.loyalty.program.LoyaltyPrograms.UpdateLoyaltyProgram",
         )
         .args(&[field("loyaltyProgram")])
-        .mutates(0)
+        .mutates(1)
         .start(program::update),
     // ------------------------------------------------------------------ accounts
     op(Accounts, "adjustPoints")
@@ -727,6 +727,7 @@ pub const OPERATIONS: &[Operation] = &[
     // ------------------------------------------------------------------ the engine's own
     op(Jobs, "getJob").args(&[field("jobId")]).start(jobs::get),
     op(Jobs, "resumeJobs").mutates(0).start(jobs::resume_all),
+    op(Jobs, "runScheduledWork").args(&[rest("options")]).mutates(0).start(schedule::run),
     op(Jobs, "settleCoupons").args(&[rest("options")]).mutates(0).start_gated(gated!("coupons", settle::start)),
     op(Refunds, "refundLoyaltyCoupon")
         .args(&[field("loyaltyCouponId"), rest("options")])

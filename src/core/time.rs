@@ -29,6 +29,31 @@ pub fn month_index(ms: i64) -> i64 {
     year * 12 + month - 1
 }
 
+/// Milliseconds in a day.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// The first instant (UTC) of month `month` (a [`month_index`]).
+pub fn month_start(month: i64) -> i64 {
+    days_from_civil(month.div_euclid(12), month.rem_euclid(12) + 1, 1) * DAY_MS
+}
+
+/// The first midnight (UTC) after `ms`.
+pub fn next_midnight(ms: i64) -> i64 {
+    (ms.div_euclid(DAY_MS) + 1) * DAY_MS
+}
+
+/// `ms` moved on by `months` calendar months (UTC), the time of day kept and the day of the
+/// month cut to the length of the month reached (January 31 + 1 month = February 28 or 29).
+pub fn add_months(ms: i64, months: i64) -> i64 {
+    let month = month_index(ms);
+    let target = month + months;
+    let length = month_start(target + 1) - month_start(target);
+    let into = ms - month_start(month);
+    // Past the end of the shorter month: its last day, at the same time of day.
+    let into = if into >= length { length - DAY_MS + ms.rem_euclid(DAY_MS) } else { into };
+    month_start(target) + into
+}
+
 /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)` or a bare `YYYY-MM-DD` (UTC midnight).
 pub fn parse_iso(s: &str) -> Option<i64> {
     let b = s.as_bytes();
@@ -101,6 +126,21 @@ mod tests {
         assert_eq!(m("2024-02-29T12:00:00Z"), 2024 * 12 + 1);
         assert_eq!(m("2024-03-01"), 2024 * 12 + 2);
         assert_eq!(month_index(-1), 1969 * 12 + 11);
+    }
+
+    #[test]
+    fn months_and_days_move_on_the_calendar() {
+        let at = |s: &str| parse_iso(s).unwrap();
+        assert_eq!(month_start(month_index(at("2024-02-29T12:00:00Z"))), at("2024-02-01"));
+        assert_eq!(month_start(2027 * 12), at("2027-01-01"));
+        assert_eq!(next_midnight(at("2026-03-15T10:00:00Z")), at("2026-03-16"));
+        assert_eq!(next_midnight(at("2026-03-16")), at("2026-03-17"), "strictly after");
+        assert_eq!(add_months(at("2026-03-15T10:00:00Z"), 3), at("2026-06-15T10:00:00Z"));
+        assert_eq!(add_months(at("2026-01-31T23:30:00Z"), 1), at("2026-02-28T23:30:00Z"));
+        assert_eq!(add_months(at("2024-01-31T08:00:00Z"), 1), at("2024-02-29T08:00:00Z"));
+        assert_eq!(add_months(at("2026-11-30T00:00:00Z"), 12), at("2027-11-30"));
+        assert_eq!(add_months(at("2026-12-31T05:00:00Z"), 2), at("2027-02-28T05:00:00Z"));
+        assert_eq!(add_months(at("2026-08-31T05:00:00Z"), 1), at("2026-09-30T05:00:00Z"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::records::{
 use super::small::wide;
 
 /// The key families to scan, in order.
-pub const PREFIXES: [&str; 18] = [
+pub const PREFIXES: [&str; 20] = [
     "program",
     "acct/",
     "contact/",
@@ -37,6 +37,8 @@ pub const PREFIXES: [&str; 18] = [
     "coupon-pending/",
     "coupon-pending-cursor",
     "tiers",
+    "due/",
+    "due-cursor",
 ];
 
 /// Discrepancies listed at most; the count of the rest is still reported.
@@ -118,6 +120,10 @@ pub struct Verifier {
     availability_running: bool,
     /// The `tiers` record, when there is one.
     tiers: Option<crate::core::records::tier::TiersRecord>,
+    /// The program's expiration settings while enabled (`None`: disabled, or no program).
+    expiration: Option<(u32, u32)>,
+    /// `(account id, due ms)` of every `due/` entry.
+    due: Vec<(String, i64)>,
 }
 
 /// The item of `items` (sorted by `key`) whose key is `k`.
@@ -221,7 +227,19 @@ impl Verifier {
         self.counts.records += 1;
         let key = row.key.as_str();
         if key == keys::PROGRAM {
-            let _ = self.decode::<model::ProgramRecord>(row);
+            if let Some(p) = self.decode::<model::ProgramRecord>(row) {
+                self.expiration = (p.expiration_status == model::ExpirationStatus::Enabled)
+                    .then_some((p.months_of_inactivity, p.expiring_points_percentage));
+            }
+        } else if key.starts_with(keys::DUE_PREFIX) {
+            match crate::core::ops::expiry::parse_key(key) {
+                Some((ms, account)) => self.due.push((account.to_string(), ms)),
+                None => {
+                    self.report("CORRUPT_RECORD", Ids { key: Some(key), ..NONE }, format!("{key} is not a due entry"))
+                }
+            }
+        } else if key == keys::DUE_CURSOR {
+            // (Read by runScheduledWork, which refuses one without a cursor.)
         } else if key == keys::TIERS {
             // Decoding checks the ladder: at most 20 tiers, distinct thresholds in order, ids.
             self.tiers = self.decode::<crate::core::records::tier::TiersRecord>(row);
@@ -407,7 +425,26 @@ impl Verifier {
                 self.report("TIER_LADDER_MISMATCH", Ids { key: Some(keys::REWARD_PRICES), ..NONE }, m);
             }
         }
+        if prices.expiration != self.expiration {
+            let m = "reward-prices and the program disagree on the expiration settings".to_string();
+            self.report("EXPIRATION_SETTINGS_MISMATCH", Ids { key: Some(keys::REWARD_PRICES), ..NONE }, m);
+        }
+        sort_by_str(&mut self.due, first_of);
+        for a in &accounts {
+            let indexed = a.due_ms.is_none_or(|ms| {
+                let at = self.due.partition_point(|(id, _)| id.as_str() < a.id.as_str());
+                self.due.iter().skip(at).take_while(|(id, _)| *id == a.id).any(|(_, d)| *d == ms)
+            });
+            if !indexed {
+                let m = format!("account {} is due at {}, and no due/ entry says so", a.id, a.due_ms.unwrap_or(0));
+                self.report("DUE_NOT_INDEXED", Ids { account: Some(&a.id), ..NONE }, m);
+            }
+        }
         if !self.availability_running {
+            for a in accounts.iter().filter(|a| a.expiring != crate::core::ops::expiry::expiring(a, &prices)) {
+                let m = format!("account {}: pointsExpiration is not what its balance and last activity make", a.id);
+                self.report("EXPIRATION_MISMATCH", Ids { account: Some(&a.id), ..NONE }, m);
+            }
             // (Summed over another window, the points must be what the current one gives then.)
             let stale = |a: &&AccountRecord| {
                 a.tier.ms.is_some_and(|ms| {

@@ -54,6 +54,16 @@ export async function runLoad({ spec, workers, seconds, kill = 0, label }) {
 
 const redeemer = fileURLToPath(new URL('./redeemer.mjs', import.meta.url));
 
+/** Runs `script` with `args` in a child process: the child, and its exit with all it printed. */
+function spawnScript(script, args) {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  return { child, finished: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, out, err }))) };
+}
+
 /**
  * `processes` processes redeem one reward of `cost` from one account holding `balance` points
  * until it can afford no more; with `kill`, that many are killed with SIGKILL once they have
@@ -68,14 +78,7 @@ export async function redeemRace({ spec, processes, balance, cost, kill = 0 }) {
   const { account } = await loyalty.accounts.createAccount(contact);
   await loyalty.accounts.adjustPoints(account._id, { balance });
   const reward = await loyalty.rewards.createReward({ name: 'Race', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: cost }] } } });
-  const spawnOne = () => {
-    const child = spawn(process.execPath, [redeemer, spec, account._id, reward._id], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    return { child, finished: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, out, err }))) };
-  };
+  const spawnOne = () => spawnScript(redeemer, [spec, account._id, reward._id]);
   const running = Array.from({ length: processes }, spawnOne);
   if (kill > 0) {
     // Once the first coupons exist (the processes are under way), kill some mid-flight.
@@ -119,5 +122,72 @@ export function checkRace(race, kill) {
   assert.ok(race.seen.every((id) => race.coupons.includes(id)), 'every coupon a caller got exists');
   assert.equal(new Set(race.seen).size, race.seen.length);
   if (!kill) assert.equal(race.seen.length, 100, 'without kills, the callers saw all 100');
+  assert.deepEqual(race.audit.discrepancies, [], 'verify() finds nothing wrong');
+}
+
+const scheduler = fileURLToPath(new URL('./scheduler.mjs', import.meta.url));
+
+/**
+ * `accounts` accounts of 100 points each, their points due to expire (100 %, one month of
+ * inactivity); `processes` processes run the scheduled work at once 40 days on; with `kill`,
+ * that many are killed with SIGKILL once the first points have expired, and as many fresh ones
+ * take over. Resolves to the runs' reports and the store afterwards.
+ */
+export async function expireRace({ spec, processes, accounts, kill = 0 }) {
+  const t0 = Date.UTC(2025, 0, 15, 10);
+  const storage = await openStorage(spec);
+  const loyalty = createLoyaltyBackend({ storage, now: () => t0 });
+  await loyalty.programs.activateLoyaltyProgram();
+  const ids = [];
+  for (let i = 0; i < accounts; i += 50) {
+    const made = await Promise.all(Array.from({ length: Math.min(50, accounts - i) }, async (_, j) => {
+      const contact = `eeeeeeee-0000-4000-8000-${String(i + j).padStart(12, '0')}`;
+      const { account } = await loyalty.accounts.createAccount(contact);
+      await loyalty.accounts.adjustPoints(account._id, { amount: 100 });
+      return account._id;
+    }));
+    ids.push(...made);
+  }
+  await loyalty.programs.updateLoyaltyProgram({ pointsExpiration: { monthsOfInactivity: 1, expiringPointsPercentage: 100 } });
+  await loyalty.programs.enablePointsExpiration();
+  const later = t0 + 40 * 86_400_000;
+  const spawnOne = () => spawnScript(scheduler, [spec, String(later)]);
+  const running = Array.from({ length: processes }, spawnOne);
+  if (kill > 0) {
+    for (let i = 0; i < 500; i++) {
+      const rows = await storage.scan({ prefix: 'due-cursor', limit: 1 });
+      const expired = (await loyalty.transactions.queryLoyaltyTransactions().eq('transactionType', 'EXPIRE').limit(1).find()).items.length;
+      if (rows.length > 0 || expired > 0) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    for (const w of running.slice(0, kill)) w.child.kill('SIGKILL');
+    for (let i = 0; i < kill; i++) running.push(spawnOne());
+  }
+  const results = await Promise.all(running.map((w) => w.finished));
+  const runs = [];
+  for (const r of results) {
+    if (r.signal === 'SIGKILL') continue;
+    assert.equal(r.code, 0, `a scheduler failed: ${r.err}`);
+    runs.push(JSON.parse(r.out.trim().split('\n').pop()));
+  }
+  const expires = new Map();
+  for (let page = await loyalty.transactions.queryLoyaltyTransactions().eq('transactionType', 'EXPIRE').limit(100).find(); ; page = await page.next()) {
+    for (const t of page.items) expires.set(t.accountId, (expires.get(t.accountId) ?? 0) + 1);
+    if (!page.hasNext()) break;
+  }
+  const totals = await loyalty.accounts.getProgramTotals();
+  const audit = await loyalty.verify();
+  await storage.close();
+  return { ids, runs, expires, totals, audit, killed: results.filter((r) => r.signal === 'SIGKILL').length };
+}
+
+/** The race's checks, for every storage: every due account expired exactly once. */
+export function checkExpireRace(race, kill) {
+  assert.equal(race.killed, kill, 'the processes to kill were killed mid-run');
+  for (const id of race.ids) assert.equal(race.expires.get(id), 1, `account ${id} expired once`);
+  assert.equal(race.expires.size, race.ids.length);
+  assert.equal(race.totals.points.expired, race.ids.length * 100);
+  assert.equal(race.totals.points.balance, 0);
+  if (!kill) assert.equal(race.runs.reduce((n, r) => n + r.expiredAccounts, 0), race.ids.length, 'the runs together expired each account once');
   assert.deepEqual(race.audit.discrepancies, [], 'verify() finds nothing wrong');
 }

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { createLoyaltyBackend } from 'wix-loyalty-wasm';
 import { postgresStorage } from 'wix-loyalty-wasm/storage/postgres';
 import { runStorageConformance } from 'wix-loyalty-wasm/conformance';
-import { runLoad, redeemRace, checkRace } from './load.mjs';
+import { runLoad, redeemRace, checkRace, expireRace, checkExpireRace } from './load.mjs';
 import { postgresUrl, verifyStore, checkRedemptions } from './helpers.mjs';
 
 const url = postgresUrl();
@@ -148,5 +148,13 @@ for (const kill of [0, 2]) {
     process.env.WIX_LOYALTY_PG_TABLE = `race_${process.pid}_${kill}`;
     const race = await redeemRace({ spec: `postgres:${url}`, processes: 4, balance: 1000, cost: 10, kill });
     checkRace(race, kill);
+  });
+}
+
+for (const kill of [0, 1]) {
+  test(`postgres: 3 processes run the scheduled work at once over 300 due accounts${kill ? ', 1 killed with SIGKILL mid-run and replaced' : ''}: every account expired exactly once`, async () => {
+    process.env.WIX_LOYALTY_PG_TABLE = `expire_${process.pid}_${kill}`;
+    const race = await expireRace({ spec: `postgres:${url}`, processes: 3, accounts: 300, kill });
+    checkExpireRace(race, kill);
   });
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createLoyaltyBackend } from 'wix-loyalty-wasm';
 import { sqliteStorage } from 'wix-loyalty-wasm/storage/sqlite';
 import { runStorageConformance } from 'wix-loyalty-wasm/conformance';
-import { runLoad, redeemRace, checkRace } from './load.mjs';
+import { runLoad, redeemRace, checkRace, expireRace, checkExpireRace } from './load.mjs';
 import { verifyStore, checkRedemptions } from './helpers.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'wix-loyalty-sqlite-'));
@@ -90,5 +90,12 @@ for (const kill of [0, 2]) {
   test(`sqlite: 4 processes redeem from one account until it is spent${kill ? ', 2 killed with SIGKILL mid-flight and replaced' : ''}: exactly the affordable coupons, each paid once`, async () => {
     const race = await redeemRace({ spec: `sqlite:${fresh()}`, processes: 4, balance: 1000, cost: 10, kill });
     checkRace(race, kill);
+  });
+}
+
+for (const kill of [0, 1]) {
+  test(`sqlite: 3 processes run the scheduled work at once over 300 due accounts${kill ? ', 1 killed with SIGKILL mid-run and replaced' : ''}: every account expired exactly once`, async () => {
+    const race = await expireRace({ spec: `sqlite:${fresh()}`, processes: 3, accounts: 300, kill });
+    checkExpireRace(race, kill);
   });
 }

@@ -145,11 +145,11 @@ impl Machine for Adjust {
         let before = account.points.balance;
         let after = self.adjustment.apply(&account)?;
         let now_ms = apply_delta(&mut account, after - before, TransactionType::Adjust, self.at.now_ms)?;
-        let flipped = availability::settle(&mut account, &prices, now_ms);
+        let settled = availability::settle(&mut account, &prices, now_ms);
         let txn = transaction(&self.transaction_id, &account, before, after, self.description.as_deref(), now_ms);
-        let mut writes = change_writes(&account, version, &txn)?;
+        let mut writes = change_writes(&account, version, &txn, settled.due_moved)?;
         writes.push(availability::check(prices_version));
-        let (result, events) = change_outcome(&account, &txn, flipped, self.at)?;
+        let (result, events) = change_outcome(&account, &txn, settled.flipped, self.at)?;
         Ok(Step::new(Request::Commit(writes, Outcome { result, events }), *self))
     }
 

@@ -35,7 +35,7 @@ pub const TIERS_KIND: &str = "tiersRecalculation";
 
 /// Whether a job of `kind` recomputes every account (no adjustment).
 pub fn is_recalculation(kind: &str) -> bool {
-    kind == KIND || kind == TIERS_KIND
+    kind == KIND || kind == TIERS_KIND || kind == super::expiry::KIND
 }
 
 /// Why a flag flipped (`updateTrigger`).
@@ -96,11 +96,21 @@ pub fn check(version: u64) -> Write {
     Write::check(keys::REWARD_PRICES, version)
 }
 
-/// After a balance change at `now_ms`: works out the account's tier ([`super::tiering`]) and
-/// sets its flag; true when the flag flipped.
-pub fn settle(account: &mut AccountRecord, prices: &PricesRecord, now_ms: i64) -> bool {
+/// What [`settle`] changed besides the balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    /// `rewardAvailable` flipped.
+    pub flipped: bool,
+    /// The account's due time moved: its commit writes the `due/` entry (see `ops::expiry`).
+    pub due_moved: bool,
+}
+
+/// After a balance change at `now_ms`: works out the account's tier ([`super::tiering`]), sets
+/// its flag, and plans its expiration and next tier roll ([`super::expiry::plan`]).
+pub fn settle(account: &mut AccountRecord, prices: &PricesRecord, now_ms: i64) -> Settled {
     super::tiering::settle(account, prices, now_ms);
-    flag(account, prices)
+    let flipped = flag(account, prices);
+    Settled { flipped, due_moved: super::expiry::plan(account, prices, now_ms) }
 }
 
 /// Sets the account's flag from its balance; true when it flipped.
@@ -109,6 +119,34 @@ pub fn flag(account: &mut AccountRecord, prices: &PricesRecord) -> bool {
     let flipped = now != account.reward_available;
     account.reward_available = now;
     flipped
+}
+
+/// An account a recalculation (a job, or the scheduled work) changed without a balance change:
+/// its revision stays (it counts balance changes) and its event sequence moves on once per
+/// event, and once at least (it numbers the account's `due/` entry). `updated`: its tier or
+/// `pointsExpiration` moved (`account_updated`); `flipped`: its flag flipped.
+pub fn recalculated(
+    account: &mut AccountRecord,
+    updated: bool,
+    flipped: bool,
+    trigger: Trigger,
+    at: crate::core::protocol::Stamp,
+    list: &mut Vec<String>,
+) -> Result<()> {
+    if updated || !flipped {
+        account.flips += 1;
+    }
+    if updated && at.events {
+        let spec = EventSpec::of(Entity::Account, "updated", &account.id, account.event_sequence(), at.now_ms);
+        list.push(events::event(spec, "entity", &records::json::account_view(account))?);
+    }
+    if flipped {
+        account.flips += 1;
+        if at.events {
+            list.push(event(account, trigger, at.now_ms)?);
+        }
+    }
+    Ok(())
 }
 
 /// `account_reward_availability_updated` of a flip, at the account's revision.

@@ -212,35 +212,22 @@ impl BulkAdjust {
         for (mut account, version) in accounts {
             job.processed += 1;
             let Some(adjustment) = self.adjustment else {
-                // A recalculation job (availability, tiers): an account whose tier or flag moved
-                // is written with its events; the rest is checked.
+                // A recalculation job (availability, tiers, expiration): an account whose tier,
+                // flag or pointsExpiration moved is written with its events; the rest is checked.
                 job.succeeded += 1;
                 let now = self.at.now_ms;
+                let expiring = account.expiring;
                 let tier_moved = super::tiering::settle(&mut account, &self.prices, now);
                 let flipped = availability::flag(&mut account, &self.prices);
-                if tier_moved || flipped {
-                    // Changes of its own: the revision stays (it counts balance changes), the
-                    // account's event sequence moves on, once per event.
-                    if tier_moved {
-                        account.flips += 1;
-                        if self.at.events {
-                            let spec = events::EventSpec::of(
-                                events::Entity::Account,
-                                "updated",
-                                &account.id,
-                                account.event_sequence(),
-                                now,
-                            );
-                            list.push(events::event(spec, "entity", &records::json::account_view(&account))?);
-                        }
-                    }
-                    if flipped {
-                        account.flips += 1;
-                        if self.at.events {
-                            list.push(availability::event(&account, availability::trigger_of(&job.kind), now)?);
-                        }
-                    }
+                let due_moved = super::expiry::plan(&mut account, &self.prices, now);
+                let updated = tier_moved || account.expiring != expiring;
+                if updated || flipped || due_moved {
+                    let trigger = availability::trigger_of(&job.kind);
+                    availability::recalculated(&mut account, updated, flipped, trigger, self.at, &mut list)?;
                     writes.push(Write::put(keys::account(&account.id), records::json::account(&account), version));
+                    if due_moved {
+                        writes.extend(super::expiry::index(&account));
+                    }
                 } else {
                     writes.push(Write::check(keys::account(&account.id), version));
                 }
@@ -255,8 +242,8 @@ impl BulkAdjust {
             match applied {
                 Ok(txn) => {
                     job.succeeded += 1;
-                    let flipped = availability::settle(&mut account, &self.prices, txn.created_ms);
-                    writes.extend(change_writes(&account, version, &txn)?);
+                    let settled = availability::settle(&mut account, &self.prices, txn.created_ms);
+                    writes.extend(change_writes(&account, version, &txn, settled.due_moved)?);
                     if self.at.events {
                         let view_json = records::json::account_view(&account);
                         list.extend(events::points_changed(
@@ -265,7 +252,7 @@ impl BulkAdjust {
                             txn.created_ms,
                             &view_json,
                         )?);
-                        if flipped {
+                        if settled.flipped {
                             list.push(availability::event(&account, Trigger::Balance, txn.created_ms)?);
                         }
                     }

@@ -289,7 +289,7 @@ impl Redeem {
             return self.reserve(coupon, reward_version);
         }
         let now_ms = apply_delta(&mut account, -cost, TransactionType::Redeem, self.at.now_ms)?;
-        let flipped = availability::settle(&mut account, &prices, now_ms);
+        let settled = availability::settle(&mut account, &prices, now_ms);
         let (id, name) = (&self.transaction_id, reward.name.clone());
         let mut txn = ledger::entry(&account, id, now_ms, -cost, TransactionType::Redeem, name, id.clone());
         txn.redeem_info = Some(RedeemInfo {
@@ -301,7 +301,7 @@ impl Redeem {
         coupon.status = CouponStatus::Active;
         coupon.created_ms = now_ms;
         coupon.updated_ms = now_ms;
-        self.paid(account, account_version, txn, coupon, 0, (prices_version, reward_version), flipped)
+        self.paid(account, account_version, txn, coupon, 0, (prices_version, reward_version), settled)
     }
 
     /// The commit that takes the points: the account (conditional on `account_version`), the
@@ -317,13 +317,13 @@ impl Redeem {
         coupon: CouponRecord,
         coupon_version: u64,
         (prices_version, reward_version): (u64, u64),
-        flipped: bool,
+        settled: availability::Settled,
     ) -> Result<Step> {
         let now_ms = txn.created_ms;
         let coupon_view = encode(&view::coupon(&coupon))?;
         let result = format!("{{\"coupon\":{coupon_view}}}");
         let index = coupon_index(&coupon.id)?;
-        let mut writes = ledger::change_writes(&account, account_version, &txn)?;
+        let mut writes = ledger::change_writes(&account, account_version, &txn, settled.due_moved)?;
         writes.push(Write::put(keys::coupon(&coupon.id), encode(&coupon)?, coupon_version));
         writes.push(Write::put(keys::coupon_code(&coupon.coupon_reference.code), index.clone(), 0));
         if coupon_version == 0 {
@@ -339,7 +339,7 @@ impl Redeem {
             let mut list = vec![events::event(spec, "entity", &coupon_view)?];
             let account_view = record_json::account_view(&account);
             list.extend(events::points_changed(&account.id, account.event_sequence(), now_ms, &account_view)?);
-            if flipped {
+            if settled.flipped {
                 list.push(availability::event(&account, Trigger::Balance, now_ms)?);
             }
             events::list(&list)
@@ -622,7 +622,7 @@ impl Redeem {
             return self.fail(e);
         }
         let now_ms = apply_delta(&mut account, -coupon.cost, TransactionType::Redeem, self.at.now_ms)?;
-        let flipped = availability::settle(&mut account, &prices, now_ms);
+        let settled = availability::settle(&mut account, &prices, now_ms);
         let id = &self.transaction_id;
         let (cost, name) = (coupon.cost, coupon.reward_name.clone());
         let mut txn = ledger::entry(&account, id, now_ms, -cost, TransactionType::Redeem, name, id.clone());
@@ -634,7 +634,7 @@ impl Redeem {
         coupon.coupon_reference.code = self.code.clone();
         let coupon = moved(coupon, CouponStatus::Active, false, now_ms);
         let reward_version = self.reward_version;
-        self.paid(account, account_version, txn, coupon, coupon_version, (prices_version, reward_version), flipped)
+        self.paid(account, account_version, txn, coupon, coupon_version, (prices_version, reward_version), settled)
     }
 }
 
@@ -989,7 +989,7 @@ impl Refund {
         let (mut account, version) = lookup::read_account(&coupon.account_id, values.first().and_then(Option::as_ref))?;
         let (prices, prices_version) = availability::read(values.get(1).and_then(Option::as_ref))?;
         let now_ms = apply_delta(&mut account, coupon.cost, TransactionType::Refund, self.at.now_ms)?;
-        let flipped = availability::settle(&mut account, &prices, now_ms);
+        let settled = availability::settle(&mut account, &prices, now_ms);
         let (id, name) = (&self.transaction_id, coupon.reward_name.clone());
         let mut txn = ledger::entry(&account, id, now_ms, coupon.cost, TransactionType::Refund, name, id.clone());
         txn.refund_info = Some(records::RefundInfo {
@@ -1002,7 +1002,7 @@ impl Refund {
         coupon.refund_transaction_id = Some(txn.id.clone());
         coupon.revision += 1;
         coupon.updated_ms = now_ms.max(coupon.updated_ms);
-        let mut writes = ledger::change_writes(&account, version, &txn)?;
+        let mut writes = ledger::change_writes(&account, version, &txn, settled.due_moved)?;
         if coupon.external {
             // The host's coupon is voided after this commit (or by settleCoupons()): listed anew.
             coupon.void_pending = true;
@@ -1016,7 +1016,7 @@ impl Refund {
         let events = if self.at.events {
             let view = record_json::account_view(&account);
             let mut list = events::points_changed(&account.id, account.event_sequence(), now_ms, &view)?;
-            if flipped {
+            if settled.flipped {
                 list.push(availability::event(&account, Trigger::Balance, now_ms)?);
             }
             events::list(&list)

@@ -177,6 +177,9 @@ fn commit(op: CreateAccount, contact: ContactSnapshot, program_version: Option<u
         flips: 0,
         // The base tier, worked out now: every threshold is at least 1 point.
         tier: crate::core::records::TierState { ms: Some(op.at.now_ms), ..Default::default() },
+        // No points yet: nothing to expire, no month to roll.
+        expiring: None,
+        due_ms: None,
         contact,
     };
     let index = json::index(&account.id);

@@ -92,7 +92,7 @@ impl Machine for Earn {
         lookup::require_active(&program, "earn points")?;
         let (prices, prices_version) = availability::read(prices.as_ref())?;
         let now_ms = apply_delta(&mut account, self.request.amount, TransactionType::Earn, self.at.now_ms)?;
-        let flipped = availability::settle(&mut account, &prices, now_ms);
+        let settled = availability::settle(&mut account, &prices, now_ms);
         let r = &self.request;
         let description = r.description.clone().unwrap_or_default();
         let (id, idem_key) = (&self.transaction_id, self.idempotency_key.clone());
@@ -106,10 +106,10 @@ impl Machine for Earn {
         // The idempotency record holds the account as written for its own key: written once.
         let account_json = json::account(&account);
         let idem = json::idempotency_of(SCHEMA, &self.request, &txn.id, &account_json);
-        let mut writes = ledger::change_writes_with(&account, account_json, version, &txn)?;
+        let mut writes = ledger::change_writes_with(&account, account_json, version, &txn, settled.due_moved)?;
         writes.push(Write::put(key, idem, 0));
         writes.push(availability::check(prices_version));
-        let (result, events) = change_outcome(&account, &txn, flipped, self.at)?;
+        let (result, events) = change_outcome(&account, &txn, settled.flipped, self.at)?;
         Ok(Step::new(Request::Commit(writes, Outcome { result, events }), *self))
     }
 

@@ -71,9 +71,10 @@ impl ResumeJobs {
     fn advance(mut self) -> Result<Step> {
         while let Some((job, version)) = self.queue.pop() {
             let step = match job.kind.as_str() {
-                bulk_adjust::KIND | super::availability::KIND | super::availability::TIERS_KIND => {
-                    bulk_adjust::resume(job.clone(), version, self.at)?
-                }
+                bulk_adjust::KIND
+                | super::availability::KIND
+                | super::availability::TIERS_KIND
+                | super::expiry::KIND => bulk_adjust::resume(job.clone(), version, self.at)?,
                 other => {
                     return Err(LoyaltyError::internal(
                         "UNKNOWN_JOB",

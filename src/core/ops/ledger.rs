@@ -40,6 +40,7 @@ pub fn apply_delta(account: &mut AccountRecord, delta: i64, kind: TransactionTyp
         TransactionType::Redeem | TransactionType::Refund => {
             p.redeemed = checked(p.redeemed.checked_sub(delta), "points.redeemed")?
         }
+        TransactionType::Expire => p.expired = checked(p.expired.checked_sub(delta), "points.expired")?,
     }
     // Tier points count what is earned and adjusted only (`availability::settle` then sums the
     // window).
@@ -95,10 +96,16 @@ pub fn insufficient(account: &AccountRecord, after: i64) -> LoyaltyError {
     .with_data(&[("accountId", &account.id), ("balance", &before), ("amount", &(after - before))])
 }
 
-/// The writes of one balance change: the account (conditional on `version`) and the
-/// transaction in its three places.
-pub fn change_writes(account: &AccountRecord, version: u64, txn: &TransactionRecord) -> Result<Vec<Write>> {
-    change_writes_with(account, json::account(account), version, txn)
+/// The writes of one balance change: the account (conditional on `version`), the transaction in
+/// its three places, and the account's `due/` entry when its due time moved (`due_moved`, from
+/// `availability::settle`).
+pub fn change_writes(
+    account: &AccountRecord,
+    version: u64,
+    txn: &TransactionRecord,
+    due_moved: bool,
+) -> Result<Vec<Write>> {
+    change_writes_with(account, json::account(account), version, txn, due_moved)
 }
 
 /// [`change_writes`] with the account's record text already written (`json::account`).
@@ -107,16 +114,21 @@ pub fn change_writes_with(
     account_json: String,
     version: u64,
     txn: &TransactionRecord,
+    due_moved: bool,
 ) -> Result<Vec<Write>> {
     let txn_json = json::transaction(txn);
     // The next call on this account reads back exactly this text: it need not parse it.
     super::lookup::remember_account(&account_json, account);
-    Ok(vec![
+    let mut writes = vec![
         Write::put(keys::account(&account.id), account_json, version),
         Write::put(keys::transaction(&txn.id), txn_json.clone(), 0),
         Write::put(keys::account_ledger(&account.id, account.revision), txn_json.clone(), 0),
         Write::put(keys::time_ledger(txn.created_ms, &account.id, account.revision), txn_json, 0),
-    ])
+    ];
+    if due_moved {
+        writes.extend(super::expiry::index(account));
+    }
+    Ok(writes)
 }
 
 /// The result (`{ account, transactionId }`) and events of one balance change; `flipped`: its

@@ -12,6 +12,7 @@ pub mod coupons;
 pub mod create_account;
 pub mod earn;
 pub mod events;
+pub mod expiry;
 pub mod get_account;
 pub mod jobs;
 pub mod ledger;
@@ -20,6 +21,7 @@ pub mod lookup;
 pub mod program;
 pub mod query_accounts;
 pub mod rewards;
+pub mod schedule;
 pub mod settle;
 pub mod tiering;
 #[cfg(feature = "tiers")]

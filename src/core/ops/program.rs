@@ -6,16 +6,21 @@
 //! * `pauseLoyaltyProgram`: `ACTIVE` → `PAUSED`; on a `PAUSED` program it succeeds and changes
 //!   nothing; on a `DRAFT` program it fails with `FAILED_PRECONDITION` / `PROGRAM_NOT_ACTIVE`
 //!   (a program that never went live cannot be paused).
-//! * `enablePointsExpiration` / `disablePointsExpiration` set `pointsExpiration.status` (a
-//!   setting: this version expires no points yet); a repeat changes nothing.
+//! * `enablePointsExpiration` / `disablePointsExpiration` set `pointsExpiration.status`; a
+//!   repeat changes nothing. Each change of the expiration settings (these two, and
+//!   `monthsOfInactivity` / `expiringPointsPercentage` through `updateLoyaltyProgram`) is copied
+//!   into `reward-prices` in the same commit and runs a `pointsExpiration` job that works out
+//!   every account's `pointsExpiration` (see `ops::expiry`); the call answers once it has
+//!   finished.
 //! * `updateLoyaltyProgram` and reads work in every status.
 
+use super::availability::Prices;
 use super::events::{self, Entity, EventSpec};
 use super::{arg, lookup};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Write};
-use crate::core::records::{encode, keys, view, ExpirationStatus, ProgramRecord, ProgramStatus};
+use crate::core::records::{encode, keys, view, ExpirationStatus, PricesRecord, ProgramRecord, ProgramStatus};
 use crate::core::validate::Check;
 
 /// The fields `updateLoyaltyProgram` may change; `None` leaves a field as it is.
@@ -43,17 +48,53 @@ pub enum Command {
 pub struct ProgramOp {
     command: Command,
     at: Stamp,
+    /// The id of the `pointsExpiration` job a change of the expiration settings runs.
+    job_id: String,
+    /// The program as read, while `reward-prices` is built from the rewards (absent).
+    building: Option<(ProgramRecord, u64, Prices)>,
+}
+
+impl ProgramOp {
+    /// Whether the command may change the expiration settings (and so `reward-prices`): an
+    /// update of the name or the points' name does not read `reward-prices`.
+    fn touches_expiration(&self) -> bool {
+        match &self.command {
+            Command::Update(p) => p.months_of_inactivity.is_some() || p.expiring_points_percentage.is_some(),
+            Command::Expiration(_) => true,
+            _ => false,
+        }
+    }
 }
 
 fn begin(command: Command, ctx: &Context) -> Result<Step> {
-    let lock =
-        if matches!(command, Command::Get | Command::BulkGet) { vec![] } else { vec![keys::PROGRAM.to_string()] };
-    Ok(read(ProgramOp { command, at: ctx.stamp() }).locking(lock))
+    let op = ProgramOp { command, at: ctx.stamp(), job_id: String::new(), building: None };
+    let mut lock = vec![];
+    if !matches!(op.command, Command::Get | Command::BulkGet) {
+        lock.push(keys::PROGRAM.to_string());
+    }
+    let op = if op.touches_expiration() {
+        lock.push(keys::REWARD_PRICES.to_string());
+        ProgramOp { job_id: ctx.fresh_id(0)?, ..op }
+    } else {
+        op
+    };
+    Ok(read(op).locking(lock))
 }
 
-/// Reading the program (first, and again after a conflict).
+/// Reading the program, and `reward-prices` for a command that may change the expiration
+/// settings (first, and again after a conflict).
 fn read(op: ProgramOp) -> Step {
-    Step::new(Request::Read(vec![keys::PROGRAM.into()]), op)
+    let mut keys = vec![keys::PROGRAM.to_string()];
+    if op.touches_expiration() {
+        keys.push(keys::REWARD_PRICES.into());
+    }
+    Step::new(Request::Read(keys), op)
+}
+
+/// What balance changes need of the program: the expiration settings while enabled.
+fn expiration_of(program: &ProgramRecord) -> Option<(u32, u32)> {
+    (program.expiration_status == ExpirationStatus::Enabled)
+        .then_some((program.months_of_inactivity, program.expiring_points_percentage))
 }
 
 pub fn get(_: &[Input], ctx: &Context) -> Result<Step> {
@@ -129,9 +170,39 @@ fn program_body(program: &ProgramRecord) -> Result<String> {
 }
 
 impl Machine for ProgramOp {
-    fn resume(self: Box<Self>, io: Io) -> Result<Step> {
-        let values = expect_read(io, 1)?;
-        let (mut program, version) = lookup::read_program(values.first().and_then(Option::as_ref))?;
+    fn resume(mut self: Box<Self>, io: Io) -> Result<Step> {
+        if let Some((program, version, building)) = self.building.take() {
+            let prices = building.scanned(io)?;
+            return self.with_prices(program, version, prices);
+        }
+        let values = expect_read(io, if self.touches_expiration() { 2 } else { 1 })?;
+        let (program, version) = lookup::read_program(values.first().and_then(Option::as_ref))?;
+        if !self.touches_expiration() {
+            return self.decide(program, version, None);
+        }
+        let prices = Prices::from_read(values.get(1).and_then(Option::as_ref))?;
+        self.with_prices(program, version, prices)
+    }
+
+    fn conflict(mut self: Box<Self>, key: &str) -> Result<Step> {
+        if key == keys::job(&self.job_id) {
+            return Err(super::ledger::id_collision(&self.job_id, "a job"));
+        }
+        self.building = None;
+        Ok(read(*self))
+    }
+}
+
+impl ProgramOp {
+    fn with_prices(self, program: ProgramRecord, version: u64, prices: Prices) -> Result<Step> {
+        let kept = program.clone();
+        match super::rewards::prices_or_scan(prices, self, |op, p| op.building = Some((kept, version, p))) {
+            Ok((op, prices, prices_version)) => op.decide(program, version, Some((prices, prices_version))),
+            Err(scan) => Ok(scan),
+        }
+    }
+
+    fn decide(self, mut program: ProgramRecord, version: u64, prices: Option<(PricesRecord, u64)>) -> Result<Step> {
         let unchanged = program.clone();
         match &self.command {
             Command::Get => return Ok(Step::done(program_body(&program)?)),
@@ -154,8 +225,11 @@ impl Machine for ProgramOp {
             },
             Command::Expiration(status) => program.expiration_status = *status,
         }
-        // A repeated activate, pause or expiration toggle changes nothing: no write, no event.
-        if program == unchanged && !matches!(self.command, Command::Update(_)) {
+        // A repeated activate, pause or expiration toggle changes nothing: no write, no event
+        // (unless `reward-prices` lacks the settings: a store whose program enabled expiration
+        // before points expired takes them on with a repeated enable).
+        let synced = prices.as_ref().is_none_or(|(p, v)| *v > 0 && p.expiration == expiration_of(&program));
+        if program == unchanged && synced && !matches!(self.command, Command::Update(_)) {
             return Ok(Step::done(program_body(&program)?));
         }
         let now = self.at.now_ms;
@@ -170,11 +244,24 @@ impl Machine for ProgramOp {
             "[]".into()
         };
         let writes = vec![Write::put(keys::PROGRAM, encode(&program)?, version)];
-        Ok(Step::new(Request::Commit(writes, Outcome { result, events }), *self))
-    }
-
-    fn conflict(self: Box<Self>, _key: &str) -> Result<Step> {
-        Ok(read(*self))
+        let outcome = Outcome { result, events };
+        let Some((before, prices_version)) = prices else {
+            return Ok(Step::new(Request::Commit(writes, outcome), self));
+        };
+        let mut after = before.clone();
+        after.expiration = expiration_of(&program);
+        let (job_id, at) = (self.job_id.clone(), self.at);
+        super::rewards::commit_prices(
+            Box::new(self),
+            writes,
+            &before,
+            prices_version,
+            after,
+            outcome,
+            job_id,
+            at,
+            super::expiry::KIND,
+        )
     }
 }
 

@@ -238,9 +238,9 @@ impl Fields for AccountRecord {
             14 => opt(c.name.as_deref()),
             15 => opt(c.email.as_deref()),
             16 => opt(c.name.as_deref().or(c.email.as_deref())),
-            18 => num(0),
+            17 => self.expiring.map_or(Val::Null, |e| num(e.0)),
+            18 => num(self.expiring.map_or(0, |e| e.1)),
             19 => num(self.revision as i64),
-            // pointsExpiration.expirationDate (no expiration yet).
             _ => Val::Null,
         }
     }

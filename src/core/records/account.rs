@@ -103,6 +103,14 @@ pub struct AccountRecord {
     pub flips: u64,
     #[cfg_attr(test, serde(flatten))]
     pub tier: TierState,
+    /// `pointsExpiration`: when points next expire and how many, while expiration is enabled
+    /// and the balance is positive (see `ops::expiry`).
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
+    pub expiring: Option<(i64, i64)>,
+    /// When the scheduled work must next look at the account (points expire, or a month with
+    /// points leaves the tiers window): the time of its entry in the `due/` index.
+    #[cfg_attr(test, serde(rename = "dueMs", skip_serializing_if = "Option::is_none"))]
+    pub due_ms: Option<i64>,
     pub contact: ContactSnapshot,
 }
 
@@ -196,6 +204,18 @@ pub fn account_from(v: &Input) -> Option<AccountRecord> {
                 _ => return None,
             },
         },
+        expiring: match v.get("expiring") {
+            x if x.is_absent() => None,
+            Input::Array(items) => match items.as_slice() {
+                [ms, amount] => Some((int_of(ms)?, int_of(amount)?)),
+                _ => return None,
+            },
+            _ => return None,
+        },
+        due_ms: match v.get("dueMs") {
+            x if x.is_absent() => None,
+            _ => Some(int(v, "dueMs")?),
+        },
         contact: ContactSnapshot {
             member_id: opt_text(c, "memberId")?,
             name: opt_text(c, "name")?,
@@ -233,6 +253,9 @@ impl Record for AccountRecord {
             ("updatedMs", self.updated_ms.into(), 0, TIME),
             ("lastActivityMs", self.last_activity_ms.unwrap_or(0).into(), 0, TIME),
             ("tierMs", self.tier.ms.unwrap_or(0).into(), 0, TIME),
+            ("expiring[0]", self.expiring.map_or(0, |e| e.0).into(), 0, TIME),
+            ("expiring[1]", self.expiring.map_or(0, |e| e.1).into(), 0, SAFE),
+            ("dueMs", self.due_ms.unwrap_or(0).into(), 0, TIME),
             ("tierMonths", self.tier.months.into(), 1, 36),
             ("window", self.tier.window.len() as i128, 0, 36),
         ])

@@ -168,6 +168,12 @@ fn account_record(out: &mut Out, a: &AccountRecord) {
     if let Some((month, points, revision)) = a.tier.carry {
         out.field(name!("tierCarry")).raw("[").int(month).raw(",").int(points).raw(",").uint(revision).raw("]");
     }
+    if let Some((ms, amount)) = a.expiring {
+        out.field(name!("expiring")).raw("[").int(ms).raw(",").int(amount).raw("]");
+    }
+    if let Some(ms) = a.due_ms {
+        out.field(name!("dueMs")).int(ms);
+    }
     let c = &a.contact;
     out.field(name!("contact")).open();
     out.opt_str(name!("memberId"), c.member_id.as_deref());
@@ -192,7 +198,12 @@ pub fn account(a: &AccountRecord) -> String {
 
 /// `adjustInfo`, `redeemInfo` and `refundInfo`, where present (the same in the record and the view).
 fn adjust_info(out: &mut Out, t: &TransactionRecord) {
-    if let Some(i) = &t.adjust_info {
+    if let (Some(i), TransactionType::Expire) = (&t.adjust_info, t.transaction_type) {
+        out.field(name!("expireInfo")).open();
+        out.field(name!("amountBefore")).int(i.amount_before);
+        out.field(name!("amountAfter")).int(i.amount_after);
+        out.close();
+    } else if let Some(i) = &t.adjust_info {
         out.field(name!("adjustInfo")).open();
         out.field(name!("appId")).str(&i.app_id);
         out.field(name!("amountBefore")).int(i.amount_before);
@@ -315,7 +326,11 @@ fn account_view_into(out: &mut Out, a: &AccountRecord) {
     out.field(name!("height")).uint(picture.map_or(0, |p| p.height).into());
     out.field(name!("width")).uint(picture.map_or(0, |p| p.width).into());
     out.close().close();
-    out.field(name!("pointsExpiration")).open().field(name!("expiringPointsAmount")).int(0).close();
+    out.field(name!("pointsExpiration")).open();
+    if let Some((ms, _)) = a.expiring {
+        out.field(name!("expirationDate")).int(ms);
+    }
+    out.field(name!("expiringPointsAmount")).int(a.expiring.map_or(0, |e| e.1)).close();
     out.close();
 }
 
@@ -354,7 +369,8 @@ pub fn transaction_view(t: &TransactionRecord) -> String {
 /// in UTF-16 units of each string: the id, the contact id, the member id, the name, the email, the
 /// picture URL, the transaction id and the tier id (absent ones empty). Flags: 1 member id, 2
 /// name, 4 email, 8 last activity, 16 transaction id, 32 reward available, 64 tier id, 128 tier
-/// ms.
+/// ms, 256 expiration date; then (after the strings' lengths) the expiration date and the expiring
+/// points.
 pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: bool) -> String {
     if !packed {
         let mut out = Out::with_capacity(640);
@@ -385,9 +401,10 @@ pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: b
         | u64::from(transaction_id.is_some()) << 4
         | u64::from(a.reward_available) << 5
         | u64::from(a.tier.id.is_some()) << 6
-        | u64::from(a.tier.ms.is_some()) << 7;
+        | u64::from(a.tier.ms.is_some()) << 7
+        | u64::from(a.expiring.is_some()) << 8;
     let p = &a.points;
-    let mut out = Packer::with_capacity(23, 232);
+    let mut out = Packer::with_capacity(25, 232);
     for n in [
         1,
         flags as i64,
@@ -410,6 +427,8 @@ pub fn account_answer(a: &AccountRecord, transaction_id: Option<&str>, packed: b
     for s in strings {
         out.text(s);
     }
+    out.int(a.expiring.map_or(0, |e| e.0));
+    out.int(a.expiring.map_or(0, |e| e.1));
     out.finish()
 }
 
@@ -626,6 +645,20 @@ pub fn read_account(text: &str) -> Option<AccountRecord> {
         }
         None => None,
     };
+    let expiring = match r.lit(concat!(",", name!("expiring"), "[")) {
+        Some(()) => {
+            let ms = r.int()?;
+            r.lit(",")?;
+            let amount = r.int()?;
+            r.lit("]")?;
+            Some((ms, amount))
+        }
+        None => None,
+    };
+    let due_ms = match r.lit(concat!(",", name!("dueMs"))) {
+        Some(()) => Some(r.int()?),
+        None => None,
+    };
     r.lit(concat!(",", name!("contact"), "{"))?;
     let mut first = true;
     let member_id = r.opt_str(&mut first, name!("memberId"))?;
@@ -658,6 +691,8 @@ pub fn read_account(text: &str) -> Option<AccountRecord> {
         reward_available,
         flips,
         tier: super::TierState { id: tier_id, ms: tier_ms, months: tier_months, window, carry },
+        expiring,
+        due_ms,
         contact: super::ContactSnapshot {
             member_id: member_id.map(str::to_owned),
             name: name.map(str::to_owned),
@@ -683,6 +718,7 @@ pub fn read_transaction(text: &str) -> Option<TransactionRecord> {
     r.lit(concat!(",", name!("amount")))?;
     let amount = r.int()?;
     r.lit(concat!(",", name!("transactionType")))?;
+    // (An `EXPIRE`, rare, is left to the general reader.)
     let transaction_type = match r.str()? {
         "EARN" => TransactionType::Earn,
         "ADJUST" => TransactionType::Adjust,
@@ -855,6 +891,8 @@ mod tests {
                     reward_available,
                     flips,
                     tier,
+                    expiring: None,
+                    due_ms: None,
                     contact,
                 }
             },
@@ -1081,6 +1119,8 @@ mod tests {
             reward_available: false,
             flips: 0,
             tier: TierState::default(),
+            expiring: None,
+            due_ms: None,
             contact: ContactSnapshot::default(),
         });
         assert!(super::read_account(&a).is_some());

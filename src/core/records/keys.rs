@@ -19,6 +19,8 @@
 //! | `redeem/<accountId>/<idempotencyKey>` | a redemption of the account made with that key, for retries |
 //! | `coupon-pending/<createdMs, 15 digits>/<couponId>` | index: a coupon a host's hook was asked to create, in time order, for `settleCoupons()` |
 //! | `coupon-pending-cursor` | how far `settleCoupons()` has settled that index |
+//! | `due/<dueMs, 15 digits>/<accountId>/<event sequence>` | index: when the scheduled work must look at an account (see `ops::expiry`) |
+//! | `due-cursor` | how far `runScheduledWork()` has walked that index |
 //! | `reward-prices` | the prices of the active rewards, which decide `rewardAvailable` (absent until a reward change) |
 
 pub const PROGRAM: &str = "program";
@@ -36,6 +38,8 @@ pub const ACCOUNT_COUPON_PREFIX: &str = "account-coupon/";
 pub const REDEEM_PREFIX: &str = "redeem/";
 pub const PENDING_PREFIX: &str = "coupon-pending/";
 pub const PENDING_CURSOR: &str = "coupon-pending-cursor";
+pub const DUE_PREFIX: &str = "due/";
+pub const DUE_CURSOR: &str = "due-cursor";
 
 use crate::core::small::push_decimal;
 
@@ -54,6 +58,16 @@ pub fn pending_coupon(created_ms: i64, coupon_id: &str) -> String {
     push_decimal(&mut k, created_ms.max(0) as u64, 15);
     k.push('/');
     k.push_str(coupon_id);
+    k
+}
+
+pub fn due(due_ms: i64, account_id: &str, sequence: u64) -> String {
+    let mut k = key(&[DUE_PREFIX]);
+    push_decimal(&mut k, due_ms.max(0) as u64, 15);
+    k.push('/');
+    k.push_str(account_id);
+    k.push('/');
+    push_decimal(&mut k, sequence, 1);
     k
 }
 
@@ -143,6 +157,7 @@ mod tests {
         assert_eq!(super::account_coupon(id, "c"), format!("account-coupon/{id}/c"));
         assert!(super::account_coupon(id, "c").starts_with(&super::account_coupons(id)));
         assert_eq!(super::redeem(id, "k/1"), format!("redeem/{id}/k/1"));
+        assert_eq!(super::due(1_795_843_612_845, id, 7), format!("due/001795843612845/{id}/7"));
         assert_eq!(super::account_ledger_prefix(id), format!("ledger/{id}/"));
         for revision in [0, 1, 36063, u64::MAX] {
             assert_eq!(super::account_ledger(id, revision), format!("ledger/{id}/{revision:020}"));

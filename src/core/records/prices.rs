@@ -12,6 +12,11 @@
 //!   `ACTIVE`, the tier ids with their thresholds, lowest first; copied from `tiers` by each tier
 //!   change in the same commit (see `ops::tiering`).
 //!
+//! * `expire`: while points expiration is `ENABLED`, the program's `[monthsOfInactivity,
+//!   expiringPointsPercentage]`; copied from `program` by each change of the setting in the same
+//!   commit, so every balance change works out the account's `pointsExpiration` from the record
+//!   it reads anyway (see `ops::expiry`).
+//!
 //! An account can afford a reward when its balance reaches the lowest price at its tier. Every
 //! reward change updates the record in the same commit as the reward (conditionally on the
 //! version read), so it always equals a recomputation from the rewards and the tiers;
@@ -79,6 +84,8 @@ pub struct PricesRecord {
     /// `(tier id, requiredPoints)` of every tier, ascending, while the tiers program is
     /// `ACTIVE`; empty otherwise (every account is in the base tier).
     pub ladder: Vec<(String, i64)>,
+    /// `(monthsOfInactivity, expiringPointsPercentage)` while points expiration is enabled.
+    pub expiration: Option<(u32, u32)>,
 }
 
 impl PricesRecord {
@@ -89,6 +96,7 @@ impl PricesRecord {
             tier_costs: Vec::new(),
             months: 12,
             ladder: Vec::new(),
+            expiration: None,
         }
     }
 
@@ -134,7 +142,7 @@ impl PricesRecord {
     /// the lowest price moved at the base tier or at a tier either names, or the ladder or the
     /// window moved.
     pub fn moved_from(&self, before: &PricesRecord) -> bool {
-        if self.ladder != before.ladder || self.months != before.months {
+        if self.ladder != before.ladder || self.months != before.months || self.expiration != before.expiration {
             return true;
         }
         let tiers = self.tier_costs.iter().chain(&before.tier_costs).map(|t| Some(t.tier_id.as_str()));
@@ -222,6 +230,13 @@ impl PricesRecord {
             }
             out.push(']');
         }
+        if let Some((months, percentage)) = self.expiration {
+            out.push_str(",\"expire\":[");
+            crate::core::small::push_decimal(&mut out, months.into(), 1);
+            out.push(',');
+            crate::core::small::push_decimal(&mut out, percentage.into(), 1);
+            out.push(']');
+        }
         out.push('}');
         out
     }
@@ -284,8 +299,17 @@ fn from_input(v: &Input) -> Option<PricesRecord> {
         }
         _ => return None,
     }
+    let small = |n: &Input| n.whole().map(|n| n.min(u64::from(u32::MAX)) as u32);
+    let expiration = match v.get("expire") {
+        e if e.is_absent() => None,
+        Input::Array(pair) => match pair.as_slice() {
+            [months, percentage] => Some((small(months)?, small(percentage)?)),
+            _ => return None,
+        },
+        _ => return None,
+    };
     let schema = whole(v, "schema")?.min(u64::from(u32::MAX)) as u32;
-    Some(PricesRecord { schema, costs, tier_costs, months, ladder })
+    Some(PricesRecord { schema, costs, tier_costs, months, ladder, expiration })
 }
 
 impl<'de> Deserialize<'de> for PricesRecord {
@@ -315,6 +339,8 @@ impl Record for PricesRecord {
             )
         } else if !(1..=36).contains(&self.months) {
             Some(format!("months is {}, outside 1..=36", self.months))
+        } else if self.expiration.is_some_and(|(m, p)| !(1..=12).contains(&m) || !(1..=100).contains(&p)) {
+            Some("expire must be [monthsOfInactivity 1–12, expiringPointsPercentage 1–100]".to_string())
         } else if !climbing || self.ladder.iter().any(|(_, r)| *r < 1) {
             Some("ladder must hold tiers with distinct requiredPoints ≥ 1 in ascending order".to_string())
         } else {
@@ -359,6 +385,19 @@ mod tests {
             (p.tier_for(499), p.tier_for(500), p.tier_for(10_000)),
             (None, Some(silver.as_str()), Some(gold.as_str()))
         );
+        p.expiration = Some((3, 50));
+        let text = p.to_json();
+        assert!(text.ends_with(r#","expire":[3,50]}"#), "{text}");
+        assert_eq!(super::super::decode::<PricesRecord>("reward-prices", &text), Ok(p.clone()));
+        let before = p.clone();
+        p.expiration = Some((3, 40));
+        assert!(p.moved_from(&before), "a new percentage moves every account's pointsExpiration");
+        p.expiration = Some((13, 50));
+        assert_eq!(
+            super::super::decode::<PricesRecord>("reward-prices", &p.to_json()).map_err(|e| e.reason),
+            Err("CORRUPT_RECORD")
+        );
+        p.expiration = None;
         p.ladder.reverse();
         assert_eq!(
             super::super::decode::<PricesRecord>("reward-prices", &p.to_json()).map_err(|e| e.reason),

@@ -15,6 +15,8 @@ pub enum TransactionType {
     Redeem,
     /// Points of a redemption given back (a positive amount).
     Refund,
+    /// Points expired after months of inactivity (a negative amount).
+    Expire,
 }
 
 impl TransactionType {
@@ -24,6 +26,7 @@ impl TransactionType {
             TransactionType::Adjust => "ADJUST",
             TransactionType::Redeem => "REDEEM",
             TransactionType::Refund => "REFUND",
+            TransactionType::Expire => "EXPIRE",
         }
     }
 }
@@ -87,6 +90,8 @@ pub struct TransactionRecord {
     pub idempotency_key: String,
     #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub earn_info: Option<EarnInfo>,
+    /// The amounts before and after of an `ADJUST`; of an `EXPIRE` too, written as
+    /// `expireInfo { amountBefore, amountAfter }` (its `appId` empty).
     #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub adjust_info: Option<AdjustInfo>,
     #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
@@ -109,6 +114,7 @@ fn transaction(v: &Input) -> Option<TransactionRecord> {
         "ADJUST" => TransactionType::Adjust,
         "REDEEM" => TransactionType::Redeem,
         "REFUND" => TransactionType::Refund,
+        "EXPIRE" => TransactionType::Expire,
         _ => return None,
     };
     Some(TransactionRecord {
@@ -129,13 +135,22 @@ fn transaction(v: &Input) -> Option<TransactionRecord> {
                 channel: opt_text(e, "channel")?,
             })
         })?,
-        adjust_info: part(v, "adjustInfo", |a| {
-            Some(AdjustInfo {
-                app_id: text(a, "appId")?,
-                amount_before: int(a, "amountBefore")?,
-                amount_after: int(a, "amountAfter")?,
-            })
-        })?,
+        adjust_info: match transaction_type {
+            TransactionType::Expire => part(v, "expireInfo", |a| {
+                Some(AdjustInfo {
+                    app_id: String::new(),
+                    amount_before: int(a, "amountBefore")?,
+                    amount_after: int(a, "amountAfter")?,
+                })
+            })?,
+            _ => part(v, "adjustInfo", |a| {
+                Some(AdjustInfo {
+                    app_id: text(a, "appId")?,
+                    amount_before: int(a, "amountBefore")?,
+                    amount_after: int(a, "amountAfter")?,
+                })
+            })?,
+        },
         redeem_info: part(v, "redeemInfo", |r| {
             Some(RedeemInfo {
                 reward_id: text(r, "rewardId")?,

@@ -47,8 +47,8 @@ pub struct PointsExpirationSettingsView {
     pub expiring_points_percentage: u32,
 }
 
-/// What this engine offers: the loyalty program and tiers (when built with them); points
-/// expiration does not expire points yet, so it is reported as unavailable.
+/// What this engine offers: the loyalty program, tiers (when built with them) and points
+/// expiration.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PremiumFeaturesView {
@@ -74,7 +74,7 @@ pub fn program(p: &ProgramRecord) -> ProgramView<'_> {
 }
 
 pub fn premium_features() -> PremiumFeaturesView {
-    PremiumFeaturesView { loyalty_program: true, tiers: cfg!(feature = "tiers"), points_expiration: false }
+    PremiumFeaturesView { loyalty_program: true, tiers: cfg!(feature = "tiers"), points_expiration: true }
 }
 
 /// A reward as the SDK returns it.
