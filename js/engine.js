@@ -407,8 +407,9 @@ export function createLoyaltyBackend(options) {
         return Promise.reject(failure(e));
       }
     };
-    const modules = buildModules(table, invoke, (type, handler) => hub.subscribe(type, handler));
-    if (member === undefined) modules.jobs.runScheduledWork = runScheduledWork;
+    const built = buildModules(table, invoke, (type, handler) => hub.subscribe(type, handler));
+    // (The scheduled work takes a function, `onProgress`, which the generic path cannot pass.)
+    const modules = member === undefined ? { ...built, jobs: Object.freeze({ ...built.jobs, runScheduledWork }) } : built;
     return {
       ...modules,
       // The legacy `wix-loyalty-backend` modules: `program` answers as `programs` does; `account`

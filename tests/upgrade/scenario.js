@@ -61,8 +61,11 @@ export async function write(createLoyaltyBackend, storage) {
   return json({ program: loyaltyProgram, accounts, transactions: await ledger(loyalty), earns, rewards, coupons, redemption });
 }
 
-/** What the current package answers differently on purpose: `premiumFeatures.tiers` since tiers came. */
-const INTENDED = new Set(['program.premiumFeatures.tiers']);
+/**
+ * What the current package answers differently on purpose: `premiumFeatures.tiers` since tiers
+ * came, `premiumFeatures.pointsExpiration` since points expire.
+ */
+const INTENDED = new Set(['program.premiumFeatures.tiers', 'program.premiumFeatures.pointsExpiration']);
 
 /** Every field of `old` has the same value in `now` (the current package may add fields). */
 function missing(old, now, path, problems) {
