@@ -460,7 +460,13 @@ export function createLoyaltyBackend(options) {
     if (options !== undefined && options !== null && typeof options !== 'object') {
       throw loyaltyError('INVALID_ARGUMENT', 'INVALID_ARGUMENT', `runScheduledWork: options must be an object (got ${describe(options)})`);
     }
-    const { onProgress: each, ...rest } = options ?? {};
+    let each;
+    let rest;
+    try {
+      ({ onProgress: each, ...rest } = options ?? {});
+    } catch (cause) {
+      throw loyaltyError('INVALID_ARGUMENT', 'INVALID_ARGUMENT', `runScheduledWork: options could not be read: ${describe(cause)}`, {}, cause);
+    }
     if (each !== undefined && each !== null && typeof each !== 'function') {
       throw loyaltyError('INVALID_ARGUMENT', 'INVALID_ARGUMENT', `runScheduledWork: options.onProgress must be a function (got ${describe(each)})`);
     }

@@ -8,8 +8,9 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use wix_loyalty_wasm::core::driver::{guid, verify, Backend, Progress};
+use wix_loyalty_wasm::core::driver::{guid, verify, Backend, Operation, Progress};
 use wix_loyalty_wasm::core::input::Input;
+use wix_loyalty_wasm::core::protocol::Request;
 
 const DAY: i64 = 86_400_000;
 /// 2025-01-15T10:00:00Z.
@@ -89,11 +90,17 @@ fn enabling_expiration_fills_every_accounts_points_expiration() {
 fn a_balance_change_moves_the_expiration_date() {
     let (mut b, ids) = shop(1);
     b.ok("enablePointsExpiration", &[]);
+    let entries = |b: &Backend| b.store.entries.keys().filter(|k| k.starts_with("due/") && k.contains(&ids[0])).count();
+    let before = entries(&b);
+    earn(&mut b, &ids[0], 1);
+    earn(&mut b, &ids[0], 1);
+    assert_eq!(entries(&b), before, "the same day moves no expiration date: no new due/ entry");
     b.now_ms = JAN_15 + 40 * DAY; // February 24
     let a = earn(&mut b, &ids[0], 50);
     // May 24 + 1 day at midnight.
     assert_eq!(a["pointsExpiration"]["expirationDate"], 1_748_131_200_000i64);
-    assert_eq!(a["pointsExpiration"]["expiringPointsAmount"], 150);
+    assert_eq!(a["pointsExpiration"]["expiringPointsAmount"], 152);
+    assert_eq!(entries(&b), before + 1, "a new date, one new entry");
     // The run at the old date finds nothing due.
     b.now_ms = APR_16 + 1;
     let run = b.ok("runScheduledWork", &[]);
@@ -171,6 +178,13 @@ fn an_account_inactive_for_longer_expires_at_the_next_run_after_enabling() {
     assert_clean(&b);
 }
 
+/// Advances `op` one I/O at a time until `until` holds of it.
+fn advance_until(b: &mut Backend, op: &mut Operation, until: impl Fn(&Operation) -> bool) {
+    while !until(op) {
+        assert!(matches!(op.advance(&mut b.store, &|_| Input::Null), Progress::Pending), "it ended first");
+    }
+}
+
 /// Accounts, all due, and the number of `EXPIRE` entries each has.
 fn expired_counts(b: &Backend, ids: &[String]) -> Vec<usize> {
     ids.iter().map(|id| entries_of(b, id, "EXPIRE").len()).collect()
@@ -201,6 +215,7 @@ fn two_runs_at_once_expire_every_due_account_once() {
     let c = b.finish(&second, c.unwrap()).unwrap();
     assert!(first.conflicts + second.conflicts > 0, "the runs raced");
     assert_eq!(a["expiredAccounts"].as_u64().unwrap() + c["expiredAccounts"].as_u64().unwrap(), 250);
+    assert_eq!((a["updatedAccounts"].clone(), c["updatedAccounts"].clone()), (json!(0), json!(0)), "no account written twice");
     assert_eq!(expired_counts(&b, &ids), vec![1; 250]);
     let expired_events =
         b.events.iter().filter(|e| e["metadata"]["eventType"] == "wix.loyalty.v1.account_points_updated").count();
@@ -216,9 +231,7 @@ fn a_run_stopped_mid_way_leaves_the_rest_to_the_next() {
     b.now_ms = JAN_15 + 40 * DAY;
     let mut run = b.start("runScheduledWork", &[]).unwrap();
     // Up to its first committed batch, then the process is gone.
-    while run.progress.is_empty() {
-        assert!(matches!(run.advance(&mut b.store, &|_| Input::Null), Progress::Pending));
-    }
+    advance_until(&mut b, &mut run, |r| !r.progress.is_empty());
     let progress: Value = serde_json::from_str(&run.progress[0]).unwrap();
     assert_eq!(progress["expiredAccounts"], 100, "a batch of 100 entries");
     let done = expired_counts(&b, &ids).iter().filter(|n| **n == 1).count();
@@ -237,14 +250,13 @@ fn a_balance_change_racing_the_run_is_kept_and_the_account_expires_once() {
     b.now_ms = JAN_15 + 40 * DAY;
     let mut run = b.start("runScheduledWork", &[]).unwrap();
     // The run has read the accounts and is about to commit; an earn lands first.
-    while !matches!(run.request(), Some(wix_loyalty_wasm::core::protocol::Request::Batch(..))) {
-        assert!(matches!(run.advance(&mut b.store, &|_| Input::Null), Progress::Pending));
-    }
+    advance_until(&mut b, &mut run, |r| matches!(r.request(), Some(Request::Batch(..))));
     earn(&mut b, &ids[2], 10);
     let outcome = run.run(&mut b.store, &|_| Input::Null);
     let answer = b.finish(&run, outcome).unwrap();
     assert!(run.conflicts > 0);
     assert_eq!(answer["expiredAccounts"], 4, "the account active meanwhile is no longer due");
+    assert_eq!(answer["updatedAccounts"], 0, "and is not written either");
     assert_eq!(expired_counts(&b, &ids), vec![1, 1, 0, 1, 1]);
     assert_eq!(assert_consistent(&mut b, &ids[2])["points"]["balance"], 110);
     assert_clean(&b);
@@ -268,4 +280,24 @@ fn the_scheduled_work_rolls_the_tier_window() {
     assert_eq!(types, ["wix.loyalty.v1.account_updated"]);
     assert_eq!(b.ok("runScheduledWork", &[])["updatedAccounts"], 0, "nothing more to roll");
     assert_clean(&b);
+}
+
+#[test]
+fn a_program_that_enabled_expiration_before_points_expired_takes_it_on_when_enabled_again() {
+    let (mut b, ids) = shop(2);
+    // As an earlier release left it: the program says ENABLED, and nothing else knows.
+    let program = format!(
+        r#"{{"schema":1,"status":"ACTIVE","expirationStatus":"ENABLED","monthsOfInactivity":1,"expiringPointsPercentage":100,"createdMs":{JAN_15},"updatedMs":{JAN_15}}}"#
+    );
+    let version = b.store.entries.get("program").unwrap().1;
+    b.store.entries.insert("program".into(), (program, version + 1));
+    let codes: Vec<_> = verify(&b.store).discrepancies.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["EXPIRATION_SETTINGS_MISMATCH"]);
+    assert_eq!(b.ok("getAccount", &[ids[0].clone().into()])["pointsExpiration"]["expiringPointsAmount"], 0);
+    b.ok("enablePointsExpiration", &[]);
+    assert_clean(&b);
+    let a = b.ok("getAccount", &[ids[0].clone().into()]);
+    assert_eq!(a["pointsExpiration"]["expiringPointsAmount"], 100, "the repeated enable worked every account out");
+    b.now_ms = JAN_15 + 40 * DAY;
+    assert_eq!(b.ok("runScheduledWork", &[])["expiredAccounts"], 2);
 }

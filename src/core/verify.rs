@@ -115,8 +115,8 @@ pub struct Verifier {
     /// `reward-prices` as stored, and as recomputed from the rewards.
     prices: Option<model::PricesRecord>,
     counted: model::PricesRecord,
-    /// A `rewardAvailability` or `tiersRecalculation` job is running: accounts may still show
-    /// the previous flag and tier.
+    /// A recalculation job (`rewardAvailability`, `tiersRecalculation`, `pointsExpiration`) is
+    /// running: accounts may still show the previous flag, tier and `pointsExpiration`.
     availability_running: bool,
     /// The `tiers` record, when there is one.
     tiers: Option<crate::core::records::tier::TiersRecord>,

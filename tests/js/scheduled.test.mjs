@@ -51,3 +51,23 @@ test('runScheduledWork refuses bad options with a LoyaltyError and keeps working
   }
   assert.equal((await loyalty.runScheduledWork()).expiredAccounts, 0);
 });
+
+test('serve runs the scheduled work on its timer, one run at a time, and close() waits for it', async () => {
+  const { serve } = await import('wix-loyalty-wasm');
+  let now = Date.UTC(2025, 0, 15, 10);
+  const loyalty = createLoyaltyBackend({ storage: memoryStorage(), now: () => now });
+  await loyalty.programs.activateLoyaltyProgram();
+  const { account } = await loyalty.accounts.createAccount(contactId(1));
+  await loyalty.accounts.adjustPoints(account._id, { amount: 10 });
+  await loyalty.programs.enablePointsExpiration();
+  now += 100 * DAY;
+  await assert.rejects(serve({ loyalty, port: 0, scheduledWorkMs: -1, log: () => {} }), /scheduledWorkMs/);
+  const lines = [];
+  const server = await serve({ loyalty, port: 0, scheduledWorkMs: 20, log: (line) => lines.push(line) });
+  for (let i = 0; i < 200 && (await loyalty.accounts.getAccount(account._id)).points.expired === 0; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await server.close();
+  assert.equal((await loyalty.accounts.getAccount(account._id)).points.expired, 10, 'the timer expired the points');
+  assert.equal(lines.filter((l) => l.includes('scheduled work: 1 accounts expired 10 points')).length, 1, lines.join('\n'));
+});

@@ -54,6 +54,28 @@ export async function runLoad({ spec, workers, seconds, kill = 0, label }) {
 
 const redeemer = fileURLToPath(new URL('./redeemer.mjs', import.meta.url));
 
+/**
+ * Runs `processes` copies of `spawnOne()`; with `kill`, once `underWay()` holds (polled), kills
+ * that many with SIGKILL and starts as many fresh ones. Resolves to the last JSON line each
+ * survivor printed (`what` names them in failures) and how many were killed.
+ */
+async function race({ spawnOne, processes, kill, underWay, what }) {
+  const running = Array.from({ length: processes }, spawnOne);
+  if (kill > 0) {
+    for (let i = 0; i < 500 && !(await underWay()); i++) await new Promise((r) => setTimeout(r, 5));
+    for (const w of running.slice(0, kill)) w.child.kill('SIGKILL');
+    for (let i = 0; i < kill; i++) running.push(spawnOne());
+  }
+  const results = await Promise.all(running.map((w) => w.finished));
+  const reports = [];
+  for (const r of results) {
+    if (r.signal === 'SIGKILL') continue;
+    assert.equal(r.code, 0, `a ${what} failed: ${r.err}`);
+    reports.push(JSON.parse(r.out.trim().split('\n').pop()));
+  }
+  return { reports, killed: results.filter((r) => r.signal === 'SIGKILL').length };
+}
+
 /** Runs `script` with `args` in a child process: the child, and its exit with all it printed. */
 function spawnScript(script, args) {
   const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -78,24 +100,12 @@ export async function redeemRace({ spec, processes, balance, cost, kill = 0 }) {
   const { account } = await loyalty.accounts.createAccount(contact);
   await loyalty.accounts.adjustPoints(account._id, { balance });
   const reward = await loyalty.rewards.createReward({ name: 'Race', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: cost }] } } });
+  // Once the first coupons exist (the processes are under way), some are killed mid-flight.
+  const underWay = async () => (await storage.scan({ prefix: `account-coupon/${account._id}/`, limit: 1 })).length > 0;
   const spawnOne = () => spawnScript(redeemer, [spec, account._id, reward._id]);
-  const running = Array.from({ length: processes }, spawnOne);
-  if (kill > 0) {
-    // Once the first coupons exist (the processes are under way), kill some mid-flight.
-    for (let i = 0; i < 200; i++) {
-      const rows = await storage.scan({ prefix: `account-coupon/${account._id}/`, limit: 1 });
-      if (rows.length > 0) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    for (const w of running.slice(0, kill)) w.child.kill('SIGKILL');
-    for (let i = 0; i < kill; i++) running.push(spawnOne());
-  }
-  const results = await Promise.all(running.map((w) => w.finished));
+  const { reports, killed } = await race({ spawnOne, processes, kill, underWay, what: 'redeemer' });
   const seen = [];
-  for (const r of results) {
-    if (r.signal === 'SIGKILL') continue;
-    assert.equal(r.code, 0, `a redeemer failed: ${r.err}`);
-    const report = JSON.parse(r.out.trim().split('\n').pop());
+  for (const report of reports) {
     assert.deepEqual(report.unexpected, [], 'only INSUFFICIENT_POINTS refuses a redemption');
     seen.push(...report.coupons);
   }
@@ -108,7 +118,6 @@ export async function redeemRace({ spec, processes, balance, cost, kill = 0 }) {
   }
   const audit = await loyalty.verify();
   await storage.close();
-  const killed = results.filter((r) => r.signal === 'SIGKILL').length;
   return { seen, after, coupons: listed.map((r) => r.key.split('/').pop()), ledger, audit, killed };
 }
 
@@ -130,8 +139,8 @@ const scheduler = fileURLToPath(new URL('./scheduler.mjs', import.meta.url));
 /**
  * `accounts` accounts of 100 points each, their points due to expire (100 %, one month of
  * inactivity); `processes` processes run the scheduled work at once 40 days on; with `kill`,
- * that many are killed with SIGKILL once the first points have expired, and as many fresh ones
- * take over. Resolves to the runs' reports and the store afterwards.
+ * that many are killed with SIGKILL once the first points have expired (while they run), and as
+ * many fresh ones take over. Resolves to the runs' reports and the store afterwards.
  */
 export async function expireRace({ spec, processes, accounts, kill = 0 }) {
   const t0 = Date.UTC(2025, 0, 15, 10);
@@ -151,25 +160,10 @@ export async function expireRace({ spec, processes, accounts, kill = 0 }) {
   await loyalty.programs.updateLoyaltyProgram({ pointsExpiration: { monthsOfInactivity: 1, expiringPointsPercentage: 100 } });
   await loyalty.programs.enablePointsExpiration();
   const later = t0 + 40 * 86_400_000;
+  // Once the first points have expired, some are killed mid-run.
+  const underWay = async () => (await loyalty.transactions.queryLoyaltyTransactions().eq('transactionType', 'EXPIRE').limit(1).find()).items.length > 0;
   const spawnOne = () => spawnScript(scheduler, [spec, String(later)]);
-  const running = Array.from({ length: processes }, spawnOne);
-  if (kill > 0) {
-    for (let i = 0; i < 500; i++) {
-      const rows = await storage.scan({ prefix: 'due-cursor', limit: 1 });
-      const expired = (await loyalty.transactions.queryLoyaltyTransactions().eq('transactionType', 'EXPIRE').limit(1).find()).items.length;
-      if (rows.length > 0 || expired > 0) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    for (const w of running.slice(0, kill)) w.child.kill('SIGKILL');
-    for (let i = 0; i < kill; i++) running.push(spawnOne());
-  }
-  const results = await Promise.all(running.map((w) => w.finished));
-  const runs = [];
-  for (const r of results) {
-    if (r.signal === 'SIGKILL') continue;
-    assert.equal(r.code, 0, `a scheduler failed: ${r.err}`);
-    runs.push(JSON.parse(r.out.trim().split('\n').pop()));
-  }
+  const { reports: runs, killed } = await race({ spawnOne, processes, kill, underWay, what: 'scheduler' });
   const expires = new Map();
   for (let page = await loyalty.transactions.queryLoyaltyTransactions().eq('transactionType', 'EXPIRE').limit(100).find(); ; page = await page.next()) {
     for (const t of page.items) expires.set(t.accountId, (expires.get(t.accountId) ?? 0) + 1);
@@ -178,7 +172,7 @@ export async function expireRace({ spec, processes, accounts, kill = 0 }) {
   const totals = await loyalty.accounts.getProgramTotals();
   const audit = await loyalty.verify();
   await storage.close();
-  return { ids, runs, expires, totals, audit, killed: results.filter((r) => r.signal === 'SIGKILL').length };
+  return { ids, runs, expires, totals, audit, killed };
 }
 
 /** The race's checks, for every storage: every due account expired exactly once. */
