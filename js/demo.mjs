@@ -187,6 +187,17 @@ const later = createLoyaltyBackend({ storage, contacts: async (contactId) => peo
 const nextYear = await later.accounts.earnPoints(dana, { amount: 10, appId: 'coffee-shop', idempotencyKey: `order-${order(7)}`, description: 'Espresso, a year on' });
 console.log(`  thirteen months on, Dana earns 10 → ${nextYear.account.tier.points} tier points in the window: ${tierName(nextYear.account)} (her balance is ${nextYear.account.points.balance}: tiers count earning, not spending)`);
 
+step('Points expiration: after 3 months without activity, half the balance expires');
+await loyalty.programs.updateLoyaltyProgram({ pointsExpiration: { monthsOfInactivity: 3, expiringPointsPercentage: 50 } });
+await loyalty.programs.enablePointsExpiration();
+const omarNow = await loyalty.accounts.getAccount(omar);
+const day = (d) => d.toISOString().slice(0, 10);
+console.log(`  Omar: ${omarNow.pointsExpiration.expiringPointsAmount} of his ${omarNow.points.balance} Stars expire on ${day(omarNow.pointsExpiration.expirationDate)} unless he buys something first`);
+// The scheduled work, on the backend thirteen months on (`serve` runs it every minute).
+const run = await later.runScheduledWork();
+const omarLater = await loyalty.accounts.getAccount(omar);
+console.log(`  runScheduledWork() thirteen months on → ${run.expiredAccounts} accounts lost ${run.expiredPoints} Stars; Omar keeps ${omarLater.points.balance} (expired: ${omarLater.points.expired}), half of which expires 3 months later`);
+
 step('Accounts');
 const { accounts } = await loyalty.accounts.listAccounts();
 table(accounts, [
@@ -195,6 +206,7 @@ table(accounts, [
   ['Earned', (a) => a.points.earned],
   ['Adjusted', (a) => a.points.adjusted],
   ['Redeemed', (a) => a.points.redeemed],
+  ['Expired', (a) => a.points.expired],
   ['Tier', (a) => `${tierName(a)} (${a.tier.points})`],
   ['Revision', (a) => a.revision],
   ['Last activity', (a) => a.lastActivityDate?.toISOString().replace('T', ' ').slice(0, 19) ?? ''],
@@ -212,7 +224,7 @@ table(items, [
   ['Type', (t) => t.transactionType],
   ['Amount', (t) => (t.amount > 0 ? `+${t.amount}` : t.amount)],
   ['Description', (t) => t.description],
-  ['Detail', (t) => (t.adjustInfo ? `${t.adjustInfo.amountBefore} → ${t.adjustInfo.amountAfter}` : t.redeemInfo ? `reward ${t.redeemInfo.rewardId.slice(0, 8)}…` : `key ${t.idempotencyKey}`)],
+  ['Detail', (t) => ((t.adjustInfo ?? t.expireInfo) ? `${(t.adjustInfo ?? t.expireInfo).amountBefore} → ${(t.adjustInfo ?? t.expireInfo).amountAfter}` : t.redeemInfo ? `reward ${t.redeemInfo.rewardId.slice(0, 8)}…` : `key ${t.idempotencyKey}`)],
 ]);
 
 step('Events delivered after each commit');

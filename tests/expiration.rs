@@ -215,7 +215,11 @@ fn two_runs_at_once_expire_every_due_account_once() {
     let c = b.finish(&second, c.unwrap()).unwrap();
     assert!(first.conflicts + second.conflicts > 0, "the runs raced");
     assert_eq!(a["expiredAccounts"].as_u64().unwrap() + c["expiredAccounts"].as_u64().unwrap(), 250);
-    assert_eq!((a["updatedAccounts"].clone(), c["updatedAccounts"].clone()), (json!(0), json!(0)), "no account written twice");
+    assert_eq!(
+        (a["updatedAccounts"].clone(), c["updatedAccounts"].clone()),
+        (json!(0), json!(0)),
+        "no account written twice"
+    );
     assert_eq!(expired_counts(&b, &ids), vec![1; 250]);
     let expired_events =
         b.events.iter().filter(|e| e["metadata"]["eventType"] == "wix.loyalty.v1.account_points_updated").count();
