@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from '@wix/sdk';
 import { accounts as sdkAccounts, transactions as sdkTransactions } from '@wix/loyalty';
 import { createLoyaltyBackend, memoryStorage, createWixFetch } from 'wix-loyalty-wasm';
+import { fill, guid } from './fill.mjs';
 import { postgresStorage } from 'wix-loyalty-wasm/storage/postgres';
 import { createPlainLoyalty } from './plain.mjs';
 import { createTightLoyalty } from './tight.mjs';
@@ -41,7 +42,6 @@ const say = (s) => process.stdout.write(`${s}\n`);
 if (!PG_URL) throw new Error('WIX_LOYALTY_PG_URL is not set: run through `npm run bench` (scripts/with-postgres.sh)');
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
 
-const guid = (a, b) => `${a.toString(16).padStart(8, '0')}-0000-4000-8000-${b.toString(16).padStart(12, '0')}`;
 let runId = Date.now() % 100000;
 
 /** Runs `side.op(caller, i)` from `callers` concurrent loops for `ms` (`i` unique per call). */
@@ -398,21 +398,7 @@ await collect(); // the stores measured above give their memory back before 1M a
     const { account: template } = await loyalty.accounts.createAccount(guid(7, 0));
     for (let k = 0; k < 60; k++) await loyalty.accounts.adjustPoints(template._id, { amount: 1 });
     const [record] = await storage.read([`acct/${template._id}`]);
-    const t0 = performance.now();
-    const ids = [];
-    for (let i = 1; i < size; i += 1000) {
-      const writes = [];
-      for (let j = i; j < Math.min(size, i + 1000); j++) {
-        const id = guid(8, j);
-        const contact = guid(9, j);
-        writes.push({ key: `acct/${id}`, value: record.value.replaceAll(template._id, id).replaceAll(guid(7, 0), contact), version: 0 });
-        writes.push({ key: `contact/${contact}`, value: JSON.stringify({ schema: 1, accountId: id }), version: 0 });
-        if (ids.length < 1000) ids.push(id);
-      }
-      const outcome = await storage.commit(writes);
-      if (!outcome.ok) throw new Error('fill failed');
-    }
-    const fill = (performance.now() - t0) / 1000;
+    const { ids, seconds: filled } = await fill(storage, record, template, size);
     // The plain-JS baseline adjusting the same accounts of the same store: what the store costs.
     // Both are warmed up after a full collection, so that neither pays for the fill's garbage.
     const plain = createPlainLoyalty({ storage });
@@ -434,8 +420,8 @@ await collect(); // the stores measured above give their memory back before 1M a
       totalsMs = Math.min(totalsMs, performance.now() - t);
       if (points.earned < 0) throw new Error('impossible totals');
     }
-    scaling[size] = { adjustOpsPerSec: adjust.opsPerSec, plainAdjustOpsPerSec: plainAdjust.opsPerSec, ratio, listAccountsPageP50us: list.p50us, queryPageP50us: query.p50us, programTotalsMs: +totalsMs.toFixed(1), fillSeconds: +fill.toFixed(1) };
-    say(`  ${String(size).padStart(9)} ${String(adjust.opsPerSec).padStart(13)} ${String(plainAdjust.opsPerSec).padStart(22)} ${ratio.toFixed(2).padStart(6)} ${String(list.p50us).padStart(21)} ${String(query.p50us).padStart(14)} ${totalsMs.toFixed(1).padStart(20)} ${fill.toFixed(1).padStart(7)}`);
+    scaling[size] = { adjustOpsPerSec: adjust.opsPerSec, plainAdjustOpsPerSec: plainAdjust.opsPerSec, ratio, listAccountsPageP50us: list.p50us, queryPageP50us: query.p50us, programTotalsMs: +totalsMs.toFixed(1), fillSeconds: +filled.toFixed(1) };
+    say(`  ${String(size).padStart(9)} ${String(adjust.opsPerSec).padStart(13)} ${String(plainAdjust.opsPerSec).padStart(22)} ${ratio.toFixed(2).padStart(6)} ${String(list.p50us).padStart(21)} ${String(query.p50us).padStart(14)} ${totalsMs.toFixed(1).padStart(20)} ${filled.toFixed(1).padStart(7)}`);
   }
   const sizes = Object.keys(scaling);
   const first = scaling[sizes[0]];
@@ -444,25 +430,56 @@ await collect(); // the stores measured above give their memory back before 1M a
   say(`  adjust ops/s at ${sizes[sizes.length - 1]} accounts ÷ at ${sizes[0]}: ${results.figures.scaling.adjustRatioLargestToSmallest}`);
 }
 
-// ------------------------------------------------------------------ what tiers add
+// ------------------------------------------------------------------ the scheduled work
 {
-  // The same engine with an ACTIVE ladder of 20 tiers (every balance change works its tier out
-  // against it) and without tiers; accounts keep their months either way.
-  const ladder = async (loyalty) => {
-    await loyalty.tiers.bulkCreateTiers(Array.from({ length: 20 }, (_, i) => ({ tierDefinition: { name: `T${i}` }, requiredPoints: 50 * (i + 1) })));
-    await loyalty.tiers.createTiersProgramSettings({ rollingWindow: { durationInMonths: 12 }, status: 'ACTIVE' });
-  };
+  // N accounts, all past their expiration date, 1 % of them in the due index (the rest as if
+  // they had been active since): runScheduledWork must cost what the due accounts cost, whatever
+  // N is. Baseline: adjustPoints on the same store, in the same process (bench/scheduled-work.mjs).
+  const rows = {};
+  say('\nthe scheduled work (memoryStorage): N accounts, 1 % due (points expire)');
+  say(`  ${'accounts'.padStart(9)} ${'due'.padStart(7)} ${'run ms'.padStart(9)} ${'µs per due account'.padStart(19)} ${'÷ one adjustPoints'.padStart(19)}`);
+  for (const size of SIZES) {
+    const out = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('./scheduled-work.mjs', import.meta.url)), String(size), String(MS)], { cwd: root, encoding: 'utf8' });
+    const { due, runMs: ms, adjustOpsPerSec } = JSON.parse(out.trim().split('\n').pop());
+    const perDue = (ms * 1000) / due;
+    const vsAdjust = +(perDue / (1e6 / adjustOpsPerSec)).toFixed(2);
+    rows[size] = { due, runMs: +ms.toFixed(1), perDueAccountUs: +perDue.toFixed(1), adjustOpsPerSec, perDueAccountOverAdjust: vsAdjust };
+    say(`  ${String(size).padStart(9)} ${String(due).padStart(7)} ${ms.toFixed(1).padStart(9)} ${perDue.toFixed(1).padStart(19)} ${vsAdjust.toFixed(2).padStart(19)}`);
+  }
+  const sizes = Object.keys(rows);
+  const growth = +(rows[sizes[sizes.length - 1]].perDueAccountOverAdjust / rows[sizes[0]].perDueAccountOverAdjust).toFixed(2);
+  results.figures.scheduledWork = { ...rows, perDueAccountLargestOverSmallest: growth };
+  say(`  per due account (÷ one adjustPoints) at ${sizes[sizes.length - 1]} accounts ÷ at ${sizes[0]}: ${growth}`);
+}
+
+// ------------------------------------------------------------------ what tiers and expiration add
+/**
+ * What a feature `setup` switches on costs earnPoints and adjustPoints: the same engine with it
+ * and without, one caller; `results.figures[figure][op]` holds `with<Feature>`,
+ * `without<Feature>` and the ratio.
+ */
+async function featureCost(figure, feature, title, setup) {
   const rows = {};
   for (const op of ['earnPoints', 'adjustPoints']) {
-    const withTiers = (await subject('engine', memoryStorage(), 1, ladder))[op];
-    const without = (await subject('engine', memoryStorage(), 1))[op];
-    const [t, w] = await measureBoth(withTiers, without, 1);
-    rows[op] = { withTiers: t, withoutTiers: w, ratio: +(t.opsPerSec / w.opsPerSec).toFixed(3) };
+    const on = (await subject('engine', memoryStorage(), 1, setup))[op];
+    const off = (await subject('engine', memoryStorage(), 1))[op];
+    const [a, b] = await measureBoth(on, off, 1);
+    rows[op] = { [`with${feature}`]: a, [`without${feature}`]: b, ratio: +(a.opsPerSec / b.opsPerSec).toFixed(3) };
   }
-  results.figures['tiers cost'] = rows;
-  say('\nwhat an ACTIVE ladder of 20 tiers costs a balance change (memoryStorage, 1 caller)');
-  for (const [op, r] of Object.entries(rows)) say(`  ${op.padEnd(14)} with tiers ${r.withTiers.opsPerSec} ops/s, without ${r.withoutTiers.opsPerSec} ops/s: ${r.ratio}×`);
+  results.figures[figure] = rows;
+  say(`\n${title} (memoryStorage, 1 caller)`);
+  for (const [op, r] of Object.entries(rows)) say(`  ${op.padEnd(14)} with ${r[`with${feature}`].opsPerSec} ops/s, without ${r[`without${feature}`].opsPerSec} ops/s: ${r.ratio}×`);
 }
+
+// An ACTIVE ladder of 20 tiers: every balance change works its tier out against it (accounts
+// keep their months either way).
+await featureCost('tiers cost', 'Tiers', 'what an ACTIVE ladder of 20 tiers costs a balance change', async (loyalty) => {
+  await loyalty.tiers.bulkCreateTiers(Array.from({ length: 20 }, (_, i) => ({ tierDefinition: { name: `T${i}` }, requiredPoints: 50 * (i + 1) })));
+  await loyalty.tiers.createTiersProgramSettings({ rollingWindow: { durationInMonths: 12 }, status: 'ACTIVE' });
+});
+// Points expiration: every balance change works out the account's pointsExpiration, and a new
+// date (once a day) writes a due/ entry.
+await featureCost('expiration cost', 'Expiration', 'what points expiration costs a balance change', (loyalty) => loyalty.programs.enablePointsExpiration());
 
 // ------------------------------------------------------------------ cold start
 {
@@ -550,6 +567,8 @@ for (const op of MUTATIONS) {
   budget(`${op}: storage round trips`, trips, '≤ 2', trips <= 2);
 }
 const gz = results.figures.wasmSize.gzipBytes;
+// The scheduled work costs what its due accounts cost: per due account, as at the smallest store.
+budget('runScheduledWork per due account, largest store ÷ smallest (each ÷ one adjustPoints)', results.figures.scheduledWork.perDueAccountLargestOverSmallest, '≤ 3', results.figures.scheduledWork.perDueAccountLargestOverSmallest <= 3);
 budget('.wasm gzip size (KB)', +(gz / 1024).toFixed(1), '≤ 200', gz <= 200 * 1024);
 results.budgets = budgets;
 say('\nbudgets');

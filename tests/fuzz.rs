@@ -204,6 +204,11 @@ fn sample_records() -> Vec<(String, String)> {
     let _ = b
         .call("deleteReward", &[Input::String(gone["_id"].as_str().unwrap().into()), Input::String("1".into())])
         .unwrap();
+    // Points expiration, and the scheduled work a year on: EXPIRE entries, due/ entries, the cursor.
+    b.call("enablePointsExpiration", &[]).unwrap();
+    b.now_ms += 400 * 86_400_000;
+    let run = b.call("runScheduledWork", &[Input::Object(vec![])]).unwrap();
+    assert!(run["expiredAccounts"].as_u64().unwrap() > 0, "the sample records hold an expiration");
     b.store.entries.into_iter().map(|(k, (v, _))| (k, v)).collect()
 }
 

@@ -96,6 +96,15 @@ enum Op {
     Clock(i64),
     /// getProgramTotals.
     Totals,
+    /// updateLoyaltyProgram with these expiration settings (months of inactivity, percentage).
+    ExpirySettings {
+        months: u32,
+        percentage: u32,
+    },
+    /// enablePointsExpiration (true) or disablePointsExpiration.
+    Expiry(bool),
+    /// runScheduledWork: due points expire, tier windows roll.
+    Scheduled,
 }
 
 fn rev() -> impl Strategy<Value = Rev> {
@@ -133,6 +142,10 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (any::<bool>(), prop::sample::select(vec![1u32, 3, 12])).prop_map(|(active, months)| Op::TiersSettings { active, months }),
         2 => prop::sample::select(vec![3i64, 20, 45, 200]).prop_map(Op::Clock),
         1 => Just(Op::Totals),
+        1 => (prop::sample::select(vec![1u32, 2, 12]), prop::sample::select(vec![1u32, 50, 100]))
+            .prop_map(|(months, percentage)| Op::ExpirySettings { months, percentage }),
+        1 => prop::sample::select(vec![true, true, false]).prop_map(Op::Expiry),
+        2 => Just(Op::Scheduled),
     ]
 }
 
@@ -153,30 +166,65 @@ struct Account {
     /// The tier (its id; `None`: the base tier) and the tier points, as last worked out.
     tier: Option<String>,
     tier_points: i64,
+    expired: i64,
+    /// When it was created and last changed its balance (an expiration included).
+    created: i64,
+    last: Option<i64>,
+    /// `pointsExpiration`: (date, points), while points expire.
+    expiring: Option<(i64, i64)>,
 }
 
 const DAY: i64 = 86_400_000;
 
 /// The calendar month (UTC) of an instant after 1970, counted from year 0, day by day.
 fn month_of(ms: i64) -> i64 {
-    let leap = |y: i64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let (year, month, _, _) = civil(ms);
+    year * 12 + month as i64
+}
+
+fn leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// `ms` as (year, month 0–11, day of the month 0–30, time of day), day by day from 1970.
+fn civil(ms: i64) -> (i64, usize, i64, i64) {
     let mut days = ms / DAY;
     let mut year = 1970;
     while days >= if leap(year) { 366 } else { 365 } {
         days -= if leap(year) { 366 } else { 365 };
         year += 1;
     }
-    let lengths = [31, if leap(year) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     let mut month = 0;
-    while days >= lengths[month] {
-        days -= lengths[month];
+    while days >= month_length(year, month) {
+        days -= month_length(year, month);
         month += 1;
     }
-    year * 12 + month as i64
+    (year, month, days, ms % DAY)
 }
 
-/// The lowest price, the window and the thresholds (see `Model::derived`).
-type Derived = (Option<i64>, u32, Vec<(String, i64)>);
+fn month_length(year: i64, month: usize) -> i64 {
+    [31, if leap(year) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month]
+}
+
+/// The instant `ms` plus `months` calendar months (the day cut to the month's length), counted
+/// day by day from 1970.
+fn plus_months(ms: i64, months: u32) -> i64 {
+    let (year, month, day, time) = civil(ms);
+    let target = year * 12 + month as i64 + i64::from(months);
+    let (year, month) = (target / 12, (target % 12) as usize);
+    let mut days = 0;
+    for y in 1970..year {
+        days += if leap(y) { 366 } else { 365 };
+    }
+    for m in 0..month {
+        days += month_length(year, m);
+    }
+    (days + day.min(month_length(year, month) - 1)) * DAY + time
+}
+
+/// The lowest price, the window, the thresholds and the expiration settings while enabled
+/// (see `Model::derived`).
+type Derived = (Option<i64>, u32, Vec<(String, i64)>, Option<(u32, u32)>);
 
 #[derive(Debug, Clone)]
 struct Tier {
@@ -243,6 +291,8 @@ struct Model {
     derived: Option<Derived>,
     /// The clock of the operation being applied.
     now: i64,
+    /// Points expiration: (enabled, months of inactivity, percentage); `None`: the defaults.
+    expiration: Option<(bool, u32, u32)>,
 }
 
 #[derive(Debug, Clone)]
@@ -267,12 +317,14 @@ struct Coupon {
 type Outcome = Result<Value, &'static str>;
 
 fn account_values(a: &Account) -> Value {
-    json!({ "id": a.id, "balance": a.balance, "earned": a.earned, "adjusted": a.adjusted, "redeemed": a.redeemed, "revision": a.revision.to_string(), "rewardAvailable": a.available, "tier": a.tier, "tierPoints": a.tier_points })
+    json!({ "id": a.id, "balance": a.balance, "earned": a.earned, "adjusted": a.adjusted, "redeemed": a.redeemed, "expired": a.expired, "revision": a.revision.to_string(), "rewardAvailable": a.available, "tier": a.tier, "tierPoints": a.tier_points, "expiring": a.expiring.map(|(at, n)| json!([at, n])) })
 }
 
 fn engine_account(v: &Value) -> Value {
     let p = &v["points"];
-    json!({ "id": v["_id"], "balance": p["balance"], "earned": p["earned"], "adjusted": p["adjusted"], "redeemed": p["redeemed"], "revision": v["revision"], "rewardAvailable": v["rewardAvailable"], "tier": v["tier"]["_id"], "tierPoints": v["tier"]["points"] })
+    let e = &v["pointsExpiration"];
+    let expiring = e.get("expirationDate").map(|at| json!([at, e["expiringPointsAmount"]]));
+    json!({ "id": v["_id"], "balance": p["balance"], "earned": p["earned"], "adjusted": p["adjusted"], "redeemed": p["redeemed"], "expired": p["expired"], "revision": v["revision"], "rewardAvailable": v["rewardAvailable"], "tier": v["tier"]["_id"], "tierPoints": v["tier"]["points"], "expiring": expiring })
 }
 
 fn reward_input(name: &str, cost: u32, active: bool) -> Value {
@@ -290,17 +342,41 @@ impl Model {
         a.tier = ladder.iter().rev().find(|(_, p)| *p <= a.tier_points).map(|(id, _)| id.clone());
     }
 
-    /// After a reward or tier change that committed: when what balance changes derive from
-    /// moved, its job works out every account's tier and flag again.
+    /// The expiration settings while enabled.
+    fn expiration(&self) -> Option<(u32, u32)> {
+        self.expiration.filter(|e| e.0).map(|(_, months, percentage)| (months, percentage))
+    }
+
+    /// Works out account `i`'s `pointsExpiration`: the first midnight after the months of
+    /// inactivity since its last activity, the percentage of its balance rounded up.
+    fn plan(&mut self, i: usize) {
+        let expiration = self.expiration();
+        let a = &mut self.accounts[i];
+        a.expiring = expiration.filter(|_| a.balance > 0).map(|(months, percentage)| {
+            let date = (plus_months(a.last.unwrap_or(a.created), months) / DAY + 1) * DAY;
+            (date, (a.balance * i64::from(percentage) + 99) / 100)
+        });
+    }
+
+    /// After a balance change of account `i` now: its tier and `pointsExpiration`.
+    fn moved(&mut self, i: usize) {
+        self.accounts[i].last = Some(self.now);
+        self.work_out_tier(i);
+        self.plan(i);
+    }
+
+    /// After a reward, tier or expiration change that committed: when what balance changes
+    /// derive from moved, its job works out every account's tier, flag and expiration again.
     fn after_change(&mut self) {
         let lowest = self.rewards.iter().filter(|r| r.active && !r.deleted).map(|r| r.cost).min();
         let (months, ladder) = self.tiers.ladder();
-        let now = Some((lowest, months, ladder));
-        let before = self.derived.clone().unwrap_or((None, 12, vec![]));
+        let now = Some((lowest, months, ladder, self.expiration()));
+        let before = self.derived.clone().unwrap_or((None, 12, vec![], None));
         self.derived = now.clone();
         if now != Some(before) {
             for i in 0..self.accounts.len() {
                 self.work_out_tier(i);
+                self.plan(i);
             }
             self.settle_all();
         }
@@ -459,6 +535,15 @@ impl Model {
             }
             Op::Clock(_) => ("", vec![]),
             Op::Totals => ("getProgramTotals", vec![]),
+            Op::ExpirySettings { months, percentage } => (
+                "updateLoyaltyProgram",
+                vec![
+                    json!({ "pointsExpiration": { "monthsOfInactivity": months, "expiringPointsPercentage": percentage } }),
+                ],
+            ),
+            Op::Expiry(true) => ("enablePointsExpiration", vec![]),
+            Op::Expiry(false) => ("disablePointsExpiration", vec![]),
+            Op::Scheduled => ("runScheduledWork", vec![json!({})]),
         }
     }
 
@@ -495,7 +580,7 @@ impl Model {
                 }
                 let id = result.as_ref().ok().and_then(|v| v["id"].as_str()).unwrap_or("?").to_string();
                 self.by_contact.insert(c, self.accounts.len());
-                self.accounts.push(Account { id, revision: 1, ..Account::default() });
+                self.accounts.push(Account { id, revision: 1, created: self.now, ..Account::default() });
                 Ok(account_values(self.accounts.last().unwrap()))
             }
             Op::Earn { acct, amount, key, app } => {
@@ -526,7 +611,7 @@ impl Model {
                 a.available = available;
                 a.ledger.push((txn.clone(), amount, "EARN"));
                 a.moves.push((self.now, amount));
-                self.work_out_tier(acct);
+                self.moved(acct);
                 let snapshot = self.accounts[acct].clone();
                 self.transactions.push((txn.clone(), acct));
                 self.earned_keys.insert(
@@ -630,7 +715,7 @@ impl Model {
                 a.available = available;
                 a.ledger.push((txn.clone(), -cost, "REDEEM"));
                 let answer = json!({ "coupon": coupon, "accountId": a.id, "transactionId": txn, "status": "ACTIVE" });
-                self.work_out_tier(acct);
+                self.moved(acct);
                 self.transactions.push((txn, acct));
                 self.coupons.push(Coupon { id: coupon, acct, cost, refund: None });
                 if let Some(k) = key {
@@ -685,6 +770,40 @@ impl Model {
                 )
             }
             Op::Clock(_) => Ok(json!(null)),
+            Op::ExpirySettings { months, percentage } => {
+                let enabled = self.expiration.is_some_and(|e| e.0);
+                self.expiration = Some((enabled, months, percentage));
+                self.after_change();
+                Ok(json!([months, percentage]))
+            }
+            Op::Expiry(enabled) => {
+                let (_, months, percentage) = self.expiration.unwrap_or((false, 3, 100));
+                self.expiration = Some((enabled, months, percentage));
+                self.after_change();
+                Ok(json!([months, percentage]))
+            }
+            Op::Scheduled => {
+                let (mut accounts, mut points) = (0, 0);
+                for i in 0..self.accounts.len() {
+                    // Every window rolled (an account whose window did not move keeps its sum).
+                    self.work_out_tier(i);
+                    let Some((date, amount)) = self.accounts[i].expiring else { continue };
+                    if date > self.now {
+                        continue;
+                    }
+                    let available = self.affords(self.accounts[i].balance - amount);
+                    let a = &mut self.accounts[i];
+                    a.balance -= amount;
+                    a.expired += amount;
+                    a.revision += 1;
+                    a.available = available;
+                    a.ledger.push(("?".into(), -amount, "EXPIRE"));
+                    self.moved(i);
+                    accounts += 1;
+                    points += amount;
+                }
+                Ok(json!({ "expiredAccounts": accounts, "expiredPoints": points }))
+            }
             Op::Totals => {
                 let sum = |f: fn(&Account) -> i64| self.accounts.iter().map(f).sum::<i64>();
                 let mut tiers: Vec<(Option<String>, i64)> = vec![(None, 0)];
@@ -698,7 +817,7 @@ impl Model {
                     }
                 }
                 Ok(json!({
-                    "points": [sum(|a| a.balance), sum(|a| a.earned), sum(|a| a.adjusted), sum(|a| a.redeemed)],
+                    "points": [sum(|a| a.balance), sum(|a| a.earned), sum(|a| a.adjusted), sum(|a| a.redeemed), sum(|a| a.expired)],
                     "tiers": tiers.iter().map(|(id, n)| json!([id, n])).collect::<Vec<_>>(),
                 }))
             }
@@ -718,7 +837,7 @@ impl Model {
                 a.revision += 1;
                 a.available = available;
                 a.ledger.push((txn.clone(), cost, "REFUND"));
-                self.work_out_tier(acct);
+                self.moved(acct);
                 self.transactions.push((txn.clone(), acct));
                 Ok(json!({ "coupon": id, "status": "ARCHIVED", "transactionId": txn }))
             }
@@ -759,7 +878,7 @@ impl Model {
         a.revision += 1;
         a.ledger.push((txn.clone(), delta, "ADJUST"));
         a.moves.push((self.now, delta));
-        self.work_out_tier(acct);
+        self.moved(acct);
         let a = &self.accounts[acct];
         let values = account_values(a);
         self.transactions.push((txn.clone(), acct));
@@ -807,8 +926,13 @@ fn observe(op: &Op, answer: Result<Value, wix_loyalty_wasm::core::error::Loyalty
             let p = &v["points"];
             let tiers: Vec<Value> =
                 v["tierTotals"].as_array().unwrap().iter().map(|t| json!([t["_id"], t["numberOfAccounts"]])).collect();
-            json!({ "points": [p["balance"], p["earned"], p["adjusted"], p["redeemed"]], "tiers": tiers })
+            json!({ "points": [p["balance"], p["earned"], p["adjusted"], p["redeemed"], p["expired"]], "tiers": tiers })
         }
+        Op::ExpirySettings { .. } | Op::Expiry(_) => {
+            let e = &v["loyaltyProgram"]["pointsExpiration"];
+            json!([e["monthsOfInactivity"], e["expiringPointsPercentage"]])
+        }
+        Op::Scheduled => json!({ "expiredAccounts": v["expiredAccounts"], "expiredPoints": v["expiredPoints"] }),
         Op::TiersSettings { .. } => {
             let s = &v["programSettings"];
             json!({ "status": s["status"], "months": s["rollingWindow"]["durationInMonths"], "revision": s["revision"] })

@@ -28,6 +28,7 @@ use wix_loyalty_wasm::core::driver::{self, guid, Hooks, MemoryStore, Operation, 
 use wix_loyalty_wasm::core::error::{Code, LoyaltyError, Result};
 use wix_loyalty_wasm::core::input::Input;
 use wix_loyalty_wasm::core::protocol::{Caller, Context, Row, ScanRequest, Stored, Write};
+use wix_loyalty_wasm::core::time::{add_months, next_midnight};
 
 #[derive(Default, Debug, Clone, Copy)]
 struct Faults {
@@ -170,6 +171,9 @@ enum Intent {
     },
     /// settleCoupons() (seeds with hooks): what redemptions left half-way.
     Settle,
+    /// runScheduledWork(): points due expire (after a month of inactivity, half the balance)
+    /// and tier windows roll, racing the balance changes and other runs.
+    Scheduled,
 }
 
 struct InFlight {
@@ -214,6 +218,8 @@ struct Sim {
     shop: Option<(Rc<RefCell<Shop>>, Hooks)>,
     more_ids: driver::Ids,
     settles: u64,
+    /// Scheduled-work runs that finished.
+    scheduled: u64,
     operations: u64,
     trace: bool,
 }
@@ -271,6 +277,7 @@ impl Sim {
             }
             9 if self.rng.chance(40) => Intent::Reprice { cost: 5 + self.rng.below(60) as i64 },
             9 if self.rng.chance(30) => Intent::Threshold { points: 10 + self.rng.below(80) as i64 },
+            9 if self.rng.chance(40) => Intent::Scheduled,
             9 if self.shop.is_some() && self.rng.chance(50) => Intent::Settle,
             _ => Intent::Query { contact },
         }
@@ -314,6 +321,7 @@ impl Sim {
             Intent::Refund { coupon } => ("refundLoyaltyCoupon", vec![json!(coupon)]),
             // Settles coupons left PENDING for more than 20 ms of the simulated clock.
             Intent::Settle => ("settleCoupons", vec![json!({ "olderThanMs": 20 })]),
+            Intent::Scheduled => ("runScheduledWork", vec![json!({})]),
             Intent::Threshold { points } => {
                 let stored = &self.store.inner.entries.get("tiers")?.0;
                 let tiers = serde_json::from_str::<Value>(stored).ok()?;
@@ -491,6 +499,15 @@ impl Sim {
                 assert!(matches!(e.reason, "STORAGE_ERROR" | "TOO_MANY_CONFLICTS"), "settleCoupons: {e}");
                 None
             }
+            (Intent::Scheduled, Ok(_)) => {
+                self.scheduled += 1;
+                None
+            }
+            // A run cut short leaves its committed batches done and the rest to the next run.
+            (Intent::Scheduled, Err(e)) => {
+                assert!(matches!(e.reason, "STORAGE_ERROR" | "TOO_MANY_CONFLICTS"), "runScheduledWork: {e}");
+                None
+            }
         }
     }
 }
@@ -500,6 +517,8 @@ struct Figures {
     reprices: u64,
     thresholds: u64,
     settles: u64,
+    scheduled: u64,
+    expirations: u64,
     shop_failures: u64,
     redemptions: usize,
     refunds: usize,
@@ -536,6 +555,7 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
             (shop, hooks)
         }),
         settles: 0,
+        scheduled: 0,
         more_ids: Rc::new(std::cell::Cell::new(1 << 44)),
         operations: 0,
         trace,
@@ -588,6 +608,18 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
             .as_str()
             .unwrap()
             .to_string();
+    }
+    // Points expire after a month without activity, half the balance at a time.
+    let expiry = json!({ "pointsExpiration": { "monthsOfInactivity": 1, "expiringPointsPercentage": 50 } });
+    for (name, arg) in [("updateLoyaltyProgram", vec![expiry]), ("enablePointsExpiration", vec![])] {
+        let args: Vec<Input> = arg.iter().map(to_input).collect();
+        loop {
+            let ctx = sim.context();
+            let mut op = Operation::start_with_ids(name, &args, &ctx, sim.more_ids.clone()).unwrap();
+            if op.run(&mut sim.store, &|_| Input::Null).is_ok() {
+                break;
+            }
+        }
     }
     let mut in_flight: Vec<Option<InFlight>> = (0..clients).map(|_| None).collect();
     let none = |_: &str| Input::Null;
@@ -663,6 +695,21 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
             }
         }
     }
+    // A last run of the scheduled work, a month and a half on: afterwards nothing is due.
+    sim.now_ms += 45 * 86_400_000;
+    let ctx = sim.context();
+    let mut run = Operation::start_with_ids("runScheduledWork", &[], &ctx, sim.more_ids.clone()).unwrap();
+    if let Err(e) = run.run(&mut sim.store, &none) {
+        panic!("seed {seed}: runScheduledWork failed: {e}");
+    }
+    for (key, (value, _)) in
+        sim.store.inner.entries.range("acct/".to_string()..).take_while(|(k, _)| k.starts_with("acct/"))
+    {
+        let a: Value = serde_json::from_str(value).unwrap();
+        if a["expiring"][0].as_i64().is_some_and(|due| due <= ctx.now_ms) {
+            panic!("seed {seed}: {key} was due at {} and the run left it", a["expiring"][0]);
+        }
+    }
     check(seed, &sim)
 }
 
@@ -702,9 +749,10 @@ fn check(seed: u64, sim: &Sim) -> Figures {
     let mut adjusts = BTreeSet::new();
     let mut redeems = 0;
     let mut refunds = 0;
+    let mut expirations = 0;
     let mut entries = 0;
-    // balance, earned, adjusted, redeemed: what getProgramTotals must answer.
-    let mut sums = [0i64; 4];
+    // balance, earned, adjusted, redeemed, expired: what getProgramTotals must answer.
+    let mut sums = [0i64; 5];
     for (key, (value, _)) in
         sim.store.inner.entries.range("txn/".to_string()..).take_while(|(k, _)| k.starts_with("txn/"))
     {
@@ -715,6 +763,7 @@ fn check(seed: u64, sim: &Sim) -> Figures {
         match t["transactionType"].as_str().unwrap() {
             "EARN" => sums[1] += amount,
             "ADJUST" => sums[2] += amount,
+            "EXPIRE" => sums[4] -= amount,
             _ => sums[3] -= amount,
         }
         let id = t["id"].as_str().unwrap().to_string();
@@ -727,6 +776,7 @@ fn check(seed: u64, sim: &Sim) -> Figures {
             }
             "REDEEM" => redeems += 1,
             "REFUND" => refunds += 1,
+            "EXPIRE" => expirations += 1,
             _ => {
                 if !adjusts.insert(id.clone()) {
                     fail(format!("{key}: adjustment recorded twice"));
@@ -741,11 +791,45 @@ fn check(seed: u64, sim: &Sim) -> Figures {
     let totals: Value =
         serde_json::from_str(&totals.unwrap_or_else(|e| fail(format!("getProgramTotals: {e}"))).result).unwrap();
     let p = &totals["points"];
-    let answered = [&p["balance"], &p["earned"], &p["adjusted"], &p["redeemed"]].map(|v| v.as_i64().unwrap());
+    let answered =
+        [&p["balance"], &p["earned"], &p["adjusted"], &p["redeemed"], &p["expired"]].map(|v| v.as_i64().unwrap());
     if answered != sums {
         fail(format!(
-            "getProgramTotals answered {answered:?} (balance, earned, adjusted, redeemed), the ledger sums to {sums:?}"
+            "getProgramTotals answered {answered:?} (balance, earned, adjusted, redeemed, expired), the ledger sums to {sums:?}"
         ));
+    }
+    // Every expiration came due (a month of inactivity after the entry before it, the account's
+    // last activity then), took half the balance rounded up, and happened once: a second one
+    // right after would follow an activity (the first) less than a month old.
+    for id in sim.accounts.values() {
+        let prefix = format!("ledger/{id}/");
+        let ledger: Vec<Value> = sim
+            .store
+            .inner
+            .entries
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, (v, _))| serde_json::from_str(v).unwrap())
+            .collect();
+        let mut balance = 0;
+        let mut last: Option<i64> = None;
+        for t in &ledger {
+            let at = t["createdMs"].as_i64().unwrap();
+            let amount = t["amount"].as_i64().unwrap();
+            if t["transactionType"] == "EXPIRE" {
+                let due = last.map(|l| next_midnight(add_months(l, 1)));
+                if due.is_none_or(|due| at < due) {
+                    fail(format!("{id}: an expiration at {at}, before its date {due:?}"));
+                }
+                if -amount != (balance + 1) / 2
+                    || t["expireInfo"] != json!({ "amountBefore": balance, "amountAfter": balance + amount })
+                {
+                    fail(format!("{id}: an expiration of {amount} from a balance of {balance}: {t}"));
+                }
+            }
+            balance += amount;
+            last = Some(at);
+        }
     }
     let counted: u64 =
         totals["tierTotals"].as_array().unwrap().iter().map(|t| t["numberOfAccounts"].as_u64().unwrap()).sum();
@@ -842,6 +926,8 @@ fn check(seed: u64, sim: &Sim) -> Figures {
         reprices: sim.reprices,
         thresholds: sim.thresholds,
         settles: sim.settles,
+        scheduled: sim.scheduled,
+        expirations,
         shop_failures: sim.shop.as_ref().map_or(0, |(s, _)| s.borrow().failures),
         redemptions: redeems,
         refunds,
@@ -865,6 +951,8 @@ fn seeded_fault_simulation() {
         reprices: 0,
         thresholds: 0,
         settles: 0,
+        scheduled: 0,
+        expirations: 0,
         shop_failures: 0,
         redemptions: 0,
         refunds: 0,
@@ -880,6 +968,8 @@ fn seeded_fault_simulation() {
         total.reprices += f.reprices;
         total.thresholds += f.thresholds;
         total.settles += f.settles;
+        total.scheduled += f.scheduled;
+        total.expirations += f.expirations;
         total.shop_failures += f.shop_failures;
         total.ledger_entries += f.ledger_entries;
         total.redemptions += f.redemptions;
@@ -893,7 +983,7 @@ fn seeded_fault_simulation() {
     }
     let f = total.faults;
     println!(
-        "simulation: seeds {first}..{}, {} operations, {} ledger entries ({} redemptions, {} refunds, {} reward price changes, {} tier threshold changes; every other seed through coupon hooks failing {} times, {} settleCoupons), {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
+        "simulation: seeds {first}..{}, {} operations, {} ledger entries ({} redemptions, {} refunds, {} reward price changes, {} tier threshold changes, {} expirations by {} scheduled runs racing the rest; every other seed through coupon hooks failing {} times, {} settleCoupons), {} faults injected ({} failed reads, {} failed scans, {} lost commits, {} ambiguous commits, {} timed-out commits); all properties hold",
         first + count - 1,
         total.operations,
         total.ledger_entries,
@@ -901,6 +991,8 @@ fn seeded_fault_simulation() {
         total.refunds,
         total.reprices,
         total.thresholds,
+        total.expirations,
+        total.scheduled,
         total.shop_failures,
         total.settles,
         f.total(),
@@ -913,5 +1005,6 @@ fn seeded_fault_simulation() {
     assert!(f.commits_ambiguous > 0 || count < 5, "the simulation must exercise ambiguous commits");
     assert!(total.reprices > 0 || count < 5, "the simulation must change reward prices");
     assert!(total.thresholds > 0 || count < 5, "the simulation must change tier thresholds");
+    assert!(total.scheduled > 0 && total.expirations > 0 || count < 5, "the simulation must expire points");
     assert!(total.shop_failures > 0 && total.settles > 0 || count < 5, "the simulation must fail hooks and settle");
 }

@@ -17,7 +17,7 @@
 //! that `reward-prices` is still at the version the job read, and reads it again when not.
 
 use super::adjust::{self, parse_adjustment, Adjustment};
-use super::availability::{self, Trigger};
+use super::availability;
 use super::events;
 use super::ledger::{apply_delta, change_writes};
 use super::query_accounts::parse_selection;
@@ -245,16 +245,7 @@ impl BulkAdjust {
                     let settled = availability::settle(&mut account, &self.prices, txn.created_ms);
                     writes.extend(change_writes(&account, version, &txn, settled.due_moved)?);
                     if self.at.events {
-                        let view_json = records::json::account_view(&account);
-                        list.extend(events::points_changed(
-                            &account.id,
-                            account.event_sequence(),
-                            txn.created_ms,
-                            &view_json,
-                        )?);
-                        if settled.flipped {
-                            list.push(availability::event(&account, Trigger::Balance, txn.created_ms)?);
-                        }
+                        list.extend(super::ledger::change_events(&account, &txn, settled.flipped)?);
                     }
                 }
                 Err(e) => {

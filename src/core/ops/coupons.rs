@@ -28,7 +28,7 @@
 //! the redemption itself or by `settleCoupons()` ([`super::settle`]), which commits `FAILED`
 //! before it voids, so a redemption and a settle never both win.
 
-use super::availability::{self, Trigger};
+use super::availability;
 use super::events::{self, Entity, EventSpec};
 use super::get_account::member_required;
 use super::ledger::{self, apply_delta};
@@ -43,7 +43,7 @@ use crate::core::query::paging::MetadataV2;
 use crate::core::query::scan::{self, Page};
 use crate::core::query::sort::SortKey;
 use crate::core::records::coupon::{code_of, CouponReference, Specification};
-use crate::core::records::{self, encode, json as record_json, keys, view, CouponIndex, CouponRecord, CouponStatus};
+use crate::core::records::{self, encode, keys, view, CouponIndex, CouponRecord, CouponStatus};
 use crate::core::records::{Details, IndexRecord, RedeemInfo, RedeemRecord, TransactionType, SCHEMA};
 use crate::core::validate::Check;
 
@@ -337,11 +337,7 @@ impl Redeem {
         let events = if self.at.events {
             let spec = EventSpec::of(Entity::Coupon, "created", &coupon.id, coupon.revision, now_ms);
             let mut list = vec![events::event(spec, "entity", &coupon_view)?];
-            let account_view = record_json::account_view(&account);
-            list.extend(events::points_changed(&account.id, account.event_sequence(), now_ms, &account_view)?);
-            if settled.flipped {
-                list.push(availability::event(&account, Trigger::Balance, now_ms)?);
-            }
+            list.extend(ledger::change_events(&account, &txn, settled.flipped)?);
             events::list(&list)
         } else {
             "[]".into()
@@ -1014,12 +1010,7 @@ impl Refund {
         writes.push(availability::check(prices_version));
         let result = refund_answer(&coupon, &txn.id)?;
         let events = if self.at.events {
-            let view = record_json::account_view(&account);
-            let mut list = events::points_changed(&account.id, account.event_sequence(), now_ms, &view)?;
-            if settled.flipped {
-                list.push(availability::event(&account, Trigger::Balance, now_ms)?);
-            }
-            events::list(&list)
+            events::list(&ledger::change_events(&account, &txn, settled.flipped)?)
         } else {
             "[]".into()
         };

@@ -139,17 +139,19 @@ pub fn change_outcome(
     flipped: bool,
     at: Stamp,
 ) -> Result<(String, String)> {
-    let events = if at.events {
-        let view_json = json::account_view(account);
-        let mut list = events::points_changed(&account.id, account.event_sequence(), txn.created_ms, &view_json)?;
-        if flipped {
-            list.push(super::availability::event(account, super::availability::Trigger::Balance, txn.created_ms)?);
-        }
-        events::list(&list)
-    } else {
-        "[]".into()
-    };
+    let events = if at.events { events::list(&change_events(account, txn, flipped)?) } else { "[]".into() };
     Ok((json::account_answer(account, Some(&txn.id), at.packed), events))
+}
+
+/// The events of one balance change (when the host listens): `account_points_updated` and
+/// `account_updated`, and the flag's flip (`BALANCE_UPDATED`) when `flipped`.
+pub fn change_events(account: &AccountRecord, txn: &TransactionRecord, flipped: bool) -> Result<Vec<String>> {
+    let view_json = json::account_view(account);
+    let mut list = events::points_changed(&account.id, account.event_sequence(), txn.created_ms, &view_json)?;
+    if flipped {
+        list.push(super::availability::event(account, super::availability::Trigger::Balance, txn.created_ms)?);
+    }
+    Ok(list)
 }
 
 /// A fresh id that is already taken: the host's id generator is broken.

@@ -142,12 +142,12 @@ impl RunScheduled {
         let mut list = Vec::new();
         let mut ids = std::mem::take(&mut self.ids).into_iter();
         for (mut account, version) in accounts {
-            if account.expiring.is_some_and(|(ms, _)| ms <= now) && self.prices.expiration.is_some() {
+            let date_passed = account.expiring.is_some_and(|(ms, _)| ms <= now);
+            if let (true, Some((_, percentage))) = (date_passed, self.prices.expiration) {
                 let Some(id) = ids.next() else {
                     return Err(LoyaltyError::internal("INVALID_STATE", "an expiration without a transaction id"));
                 };
                 let before = account.points.balance;
-                let percentage = self.prices.expiration.map_or(100, |e| e.1);
                 let amount = expiring_amount(before, percentage);
                 let at = apply_delta(&mut account, -amount, TransactionType::Expire, now)?;
                 let description = "Expired after months of inactivity".to_string();
@@ -160,11 +160,7 @@ impl RunScheduled {
                 tally.expired_accounts += 1;
                 tally.expired_points += amount;
                 if self.at.events {
-                    let view = json::account_view(&account);
-                    list.extend(events::points_changed(&account.id, account.event_sequence(), at, &view)?);
-                    if settled.flipped {
-                        list.push(availability::event(&account, Trigger::Balance, at)?);
-                    }
+                    list.extend(ledger::change_events(&account, &txn, settled.flipped)?);
                 }
                 continue;
             }
