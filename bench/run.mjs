@@ -33,6 +33,8 @@ const args = process.argv.slice(2);
 const CHECK = args.includes('--check');
 const QUICK = CHECK || args.includes('--quick');
 const MS = QUICK ? 400 : 2000;
+/** The budget of the events outbox: a balance change with it ÷ without, on PostgreSQL. */
+const OUTBOX_FLOOR = 0.7;
 const SIZES = QUICK ? [1_000, 20_000] : [1_000, 100_000, 1_000_000];
 const PG_URL = process.env.WIX_LOYALTY_PG_URL;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -126,10 +128,10 @@ async function operations(api, queryPage, callers, coupons) {
   };
 }
 
-/** The engine or the plain-JS baseline over `storage`, with an active program. */
-async function subject(kind, storage, callers, setup = async () => {}) {
+/** The engine (with `options`) or the plain-JS baseline over `storage`, with an active program. */
+async function subject(kind, storage, callers, setup = async () => {}, options = {}) {
   if (kind === 'engine') {
-    const loyalty = createLoyaltyBackend({ storage });
+    const loyalty = createLoyaltyBackend({ storage, ...options });
     await loyalty.programs.activateLoyaltyProgram();
     await setup(loyalty);
     const coupons = { createReward: (r) => loyalty.rewards.createReward(r), redeem: (rewardId, id) => loyalty.coupons.redeemPointsForCoupon(rewardId, { loyaltyAccountId: id }) };
@@ -380,6 +382,27 @@ if (!QUICK) {
     const rows = await compare(`postgres, ${callers} caller(s)`, pgEngine, pgBase, callers);
     table(`PostgreSQL (loopback), ${callers} concurrent caller(s): engine vs hand-written pg`, rows, 'pg by hand');
   }
+  // The events outbox: while somebody listens, each change's events are written in its commit and
+  // marked delivered afterwards (marks in batches). Its cost: the same listener without it.
+  const pgWith = (callers, options) => subject('engine', postgresStorage({ connectionString: PG_URL, table: `bench_kv_${process.pid}_${++n}`, poolSize: Math.max(callers, 4) }), callers, async () => {}, options);
+  const outbox = {};
+  say('\nwhat the events outbox costs a balance change (PostgreSQL, a listener either way)');
+  for (const callers of [1, 8]) {
+    for (const op of ['earnPoints', 'adjustPoints']) {
+      const on = (await pgWith(callers, { onEvent: () => {} }))[op];
+      const off = (await pgWith(callers, { onEvent: () => {}, outbox: false }))[op];
+      // In --check mode a ratio under its budget is measured again (as the ratio budgets below are).
+      for (let tries = 0; tries < (CHECK ? 4 : 1); tries++) {
+        const [a, b] = await measureBoth(on, off, callers, (tries ? 3 : 1) * MS);
+        const ratio = +(a.opsPerSec / b.opsPerSec).toFixed(3);
+        if (ratio > (outbox[`${op}, ${callers} caller(s)`]?.ratio ?? -1)) outbox[`${op}, ${callers} caller(s)`] = { withOutbox: a, withoutOutbox: b, ratio };
+        if (ratio >= OUTBOX_FLOOR) break;
+      }
+      const { withOutbox: a, withoutOutbox: b } = outbox[`${op}, ${callers} caller(s)`];
+      say(`  ${op.padEnd(14)} ${callers} caller(s): with ${a.opsPerSec} ops/s, without ${b.opsPerSec} ops/s: ${outbox[`${op}, ${callers} caller(s)`].ratio}×`);
+    }
+  }
+  results.figures['outbox cost'] = outbox;
 }
 
 // ------------------------------------------------------------------ scaling
@@ -566,6 +589,7 @@ for (const op of MUTATIONS) {
   const trips = results.figures['storage calls per operation'][op].roundTrips;
   budget(`${op}: storage round trips`, trips, '≤ 2', trips <= 2);
 }
+for (const [row, r] of Object.entries(results.figures['outbox cost'])) budget(`events outbox, PostgreSQL ${row}: with ÷ without`, r.ratio, `≥ ${OUTBOX_FLOOR}`, r.ratio >= OUTBOX_FLOOR);
 const gz = results.figures.wasmSize.gzipBytes;
 // The scheduled work costs what its due accounts cost: per due account, as at the smallest store.
 budget('runScheduledWork per due account, largest store ÷ smallest (each ÷ one adjustPoints)', results.figures.scheduledWork.perDueAccountLargestOverSmallest, '≤ 3', results.figures.scheduledWork.perDueAccountLargestOverSmallest <= 3);

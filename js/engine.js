@@ -17,6 +17,7 @@ import { fromWasm, loyaltyError, storageError, isLoyaltyError, describe } from '
 import { parseAnswer } from './shapes.js';
 import { buildModules, legacyAccount } from './modules.js';
 import { eventHub } from './events.js';
+import { createOutbox, auditOutbox, REDELIVER_AFTER_MS } from './outbox.js';
 import { createTokens } from './tokens.js';
 
 /** Attempts a commit gets when it keeps conflicting; then ABORTED. */
@@ -24,6 +25,8 @@ export const MAX_ATTEMPTS = 64;
 
 /** Rows per storage.scan while verifying a store. */
 const VERIFY_PAGE = 500;
+/** Discrepancies a verify() report lists (src/core/verify.rs MAX_LISTED). */
+const MAX_LISTED = 1000;
 
 /** The key under which a backend keeps what the REST face and the server need. */
 export const INTERNAL = Symbol.for('wix-loyalty-wasm.internal');
@@ -129,7 +132,10 @@ function checkStorage(storage) {
  */
 export function createLoyaltyBackend(options) {
   if (typeof options !== 'object' || options === null) throw optionError('', 'an object', options);
-  const { storage, now = Date.now, newId = randomGuid, contacts, onEvent, onProgress, events, memberTokenSecret, referenceCoupons, testing } = options;
+  const {
+    storage, now = Date.now, newId = randomGuid, contacts, onEvent, onProgress, events, memberTokenSecret, referenceCoupons, testing,
+    outbox: outboxOption = true, redeliverEventsAfterMs = REDELIVER_AFTER_MS,
+  } = options;
   // Test hook: operations that must trap before they start (see README, "Correctness").
   const trapBefore = new Set(testing?.trapBefore ?? []);
   checkStorage(storage);
@@ -140,6 +146,12 @@ export function createLoyaltyBackend(options) {
     if (fn !== undefined && fn !== null && typeof fn !== 'function') throw optionError(name, 'a function', fn);
   }
   if (events !== undefined && events !== null && typeof events !== 'object') throw optionError('events', 'a module object of event handlers', events);
+  if (typeof outboxOption !== 'boolean') throw optionError('outbox', 'a boolean', outboxOption);
+  if (typeof redeliverEventsAfterMs !== 'number' || !(redeliverEventsAfterMs >= 0) || !Number.isFinite(redeliverEventsAfterMs)) {
+    throw optionError('redeliverEventsAfterMs', 'a number of milliseconds, 0 or more', redeliverEventsAfterMs);
+  }
+  const beforeDelivery = testing?.beforeDelivery;
+  if (beforeDelivery !== undefined && typeof beforeDelivery !== 'function') throw optionError('testing.beforeDelivery', 'a function', beforeDelivery);
   const hooks = referenceCoupons ?? null;
   if (hooks !== null && (typeof hooks !== 'object' || typeof hooks.create !== 'function' || typeof hooks.void !== 'function')) {
     throw optionError('referenceCoupons', 'an object with create and void functions', hooks);
@@ -154,6 +166,11 @@ export function createLoyaltyBackend(options) {
   const queue = new KeyedQueue();
   // The default store lives in wasm: operations on it run without storage round trips.
   const local = localStoreOf(storage);
+  // On a host's storage, events are recorded in their commit and delivered at least once
+  // (js/outbox.js); the default store dies with its process, and delivers after the commit.
+  const outbox = local === null && outboxOption
+    ? createOutbox({ call: callStorage, hub, clock: () => clock(), newEventId: randomGuid, redeliverAfterMs: redeliverEventsAfterMs, beforeDelivery, handlerWaitMs: testing?.handlerWaitMs })
+    : null;
 
   function clock() {
     let t;
@@ -227,9 +244,9 @@ export function createLoyaltyBackend(options) {
 
   const reportProgress = (json) => notify(onProgress, json);
 
-  /** Commits a step's writes; resolves to true, or to the conflicting key. */
-  async function commit(step) {
-    const outcome = await callStorage('commit', step.writes);
+  /** Commits a step's writes (and `entry`, its events' outbox entry); resolves to true, or to the conflicting key. */
+  async function commit(step, entry) {
+    const outcome = await callStorage('commit', entry ? [...step.writes, entry.write] : step.writes);
     if (outcome && outcome.ok === true) {
       const written = step.writes.find((w) => w.key === 'program' && w.value !== null);
       if (written) program = { value: written.value, version: written.version + 1 };
@@ -266,9 +283,11 @@ export function createLoyaltyBackend(options) {
           break;
         case 'commit':
         case 'batch': {
-          const result = await commit(step);
+          const entry = outbox === null ? null : outbox.entry(step.events);
+          const result = await commit(step, entry);
           if (result === true) {
-            hub.deliver(step.events);
+            if (entry) outbox.committed(entry);
+            else if (outbox === null) hub.deliver(hub.withIds(step.events));
             if (step.t === 'commit') return step.result;
             report(step.progress);
             attempts = 1;
@@ -286,7 +305,7 @@ export function createLoyaltyBackend(options) {
           break;
         }
         case 'done':
-          hub.deliver(step.events);
+          hub.deliver(hub.withIds(step.events)); // committed by the default store
           return step.result;
         default:
           throw loyaltyError('INTERNAL', 'STEP_FORMAT_ERROR', `unknown step ${String(step.t)}`);
@@ -347,7 +366,7 @@ export function createLoyaltyBackend(options) {
     const step = decode(out);
     step.gen = currentGeneration();
     if (step.t === 'done') {
-      hub.deliver(step.events);
+      hub.deliver(hub.withIds(step.events));
       return step.result;
     }
     return attempt(name, args, t, ids, member, packed, step, report);
@@ -419,8 +438,22 @@ export function createLoyaltyBackend(options) {
     };
   }
 
-  /** Audits the whole store; resolves to a report listing every discrepancy found. */
+  /** Audits the whole store, the events outbox included; resolves to a report listing every discrepancy found. */
   async function verify() {
+    const report = await verifyRecords();
+    const { counts, found } = await auditOutbox(callStorage, VERIFY_PAGE);
+    Object.assign(report.counts, counts);
+    report.discrepancyCount += found.length;
+    for (const d of found) {
+      if (report.discrepancies.length < MAX_LISTED) report.discrepancies.push(d);
+      else report.truncated = true;
+    }
+    report.ok = report.ok && found.length === 0;
+    return report;
+  }
+
+  /** The wasm verifier over every key family but the outbox. */
+  async function verifyRecords() {
     const verifier = new StoreVerifier();
     const born = currentGeneration();
     try {
@@ -475,15 +508,42 @@ export function createLoyaltyBackend(options) {
       notify(each, json);
     };
     try {
-      return parseAnswer(await run('runScheduledWork', [rest], undefined, false, report));
+      const answer = parseAnswer(await run('runScheduledWork', [rest], undefined, false, report));
+      answer.redeliveredEvents = outbox !== null && hub.listening ? await outbox.sweep() : 0;
+      return answer;
     } catch (e) {
       throw failure(e);
     }
   }
 
+  /**
+   * Resolves once every event delivered so far is marked delivered in the store (see README,
+   * "Events"); a host awaits it before closing its storage.
+   */
+  async function flushEvents() {
+    try {
+      await starting;
+      if (outbox !== null) await outbox.flush();
+    } catch (e) {
+      throw failure(e);
+    }
+  }
+
+  // A backend that starts on a host's storage delivers what a process before it left undelivered
+  // (flushEvents() waits for it).
+  const starting = outbox === null ? null : new Promise((resolve) => {
+    setTimeout(() => {
+      if (!hub.listening) return resolve();
+      outbox.sweep()
+        .catch((e) => console.error('wix-loyalty-wasm: delivering the events left pending failed (runScheduledWork() tries again):', e))
+        .then(resolve);
+    }, 0);
+  });
+
   const members = new Map();
   const backend = {
     runScheduledWork,
+    flushEvents,
     ...modulesFor(undefined),
     /**
      * The same modules acting as site member `memberId`: member methods (`getCurrentMemberAccount`,

@@ -8,6 +8,8 @@
 //     documented shape: `{ entity | data, metadata: { id, entityId, eventTime: <ISO string>,
 //     triggeredByAnonymizeRequest: false } }`.
 // A handler that throws or rejects is logged with console.error and never fails the operation.
+// Every event carries its id (`metadata._id`) before it gets here: on a host's storage the
+// outbox (js/outbox.js) stored it with the event, so a redelivery repeats it.
 
 import { loyaltyError } from './errors.js';
 import { reviveDates } from './shapes.js';
@@ -16,30 +18,29 @@ function report(error) {
   console.error('wix-loyalty-wasm: an event handler failed (the operation itself succeeded):', error);
 }
 
-function invoke(handler, event) {
+/** Calls `handler`; a promise it returns (settled either way) is added to `pending`. */
+function invoke(handler, event, pending) {
   try {
     const r = handler(event);
-    if (r && typeof r.then === 'function') r.then(undefined, report);
+    if (r && typeof r.then === 'function') pending.push(Promise.resolve(r).then(undefined, report));
   } catch (e) {
     report(e);
   }
 }
 
 /** The event in the SDK's shape (a fresh copy per handler). */
-function sdkEvent(raw, id) {
-  const event = reviveDates(structuredClone(raw));
-  event.metadata = { _id: id, ...event.metadata };
-  return event;
+function sdkEvent(raw) {
+  return reviveDates(structuredClone(raw));
 }
 
 /** The event in Velo's documented shape. */
-function veloEvent(raw, id) {
+function veloEvent(raw) {
   const { metadata, ...body } = structuredClone(raw);
   reviveDates(body);
   return {
     ...body,
     metadata: {
-      id,
+      id: metadata._id,
       entityId: metadata.entityId,
       eventTime: new Date(metadata.eventTime).toISOString(),
       triggeredByAnonymizeRequest: false,
@@ -78,14 +79,28 @@ export function eventHub({ onEvent, events, table, newEventId }) {
       };
     },
 
-    /** Delivers the events (JSON text of an array) of a committed operation. */
-    deliver(json) {
-      if (json === '[]') return;
-      for (const raw of JSON.parse(json)) {
-        const id = newEventId();
+    /**
+     * The events (JSON text of an array) of a committed operation, each given a fresh id
+     * (`metadata._id`, first among the metadata).
+     */
+    withIds(json) {
+      if (json === '[]') return [];
+      const list = JSON.parse(json);
+      for (const raw of list) raw.metadata = { _id: newEventId(), ...raw.metadata };
+      return list;
+    },
+
+    /**
+     * Hands each event (with its id) to every listener, in order. Returns null when every
+     * handler returned at once, else a promise that resolves once every promise a handler
+     * returned has settled (either way: a failure is only logged).
+     */
+    deliver(list) {
+      const pending = [];
+      for (const raw of list) {
         const type = raw.metadata.eventType;
-        if (typeof onEvent === 'function') invoke(onEvent, sdkEvent(raw, id));
-        for (const handler of handlers.get(type) ?? []) invoke(handler, sdkEvent(raw, id));
+        if (typeof onEvent === 'function') invoke(onEvent, sdkEvent(raw), pending);
+        for (const handler of handlers.get(type) ?? []) invoke(handler, sdkEvent(raw), pending);
         if (hasVelo) {
           const name = veloNames.get(type);
           let handler;
@@ -94,9 +109,10 @@ export function eventHub({ onEvent, events, table, newEventId }) {
           } catch (e) {
             report(e); // a module whose getter throws
           }
-          if (typeof handler === 'function') invoke(handler, veloEvent(raw, id));
+          if (typeof handler === 'function') invoke(handler, veloEvent(raw), pending);
         }
       }
+      return pending.length === 0 ? null : Promise.all(pending);
     },
   };
 }

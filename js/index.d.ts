@@ -77,8 +77,25 @@ export interface LoyaltyBackendOptions {
   };
   /** Signs member tokens (16+ characters); without it, a random secret per backend. */
   memberTokenSecret?: string;
-  /** Test hooks. `trapBefore`: operations (method names, or "verify") that force a WebAssembly trap first. */
-  testing?: { trapBefore?: string[] };
+  /**
+   * On a host's storage, record each commit's events in that commit (the events outbox) and
+   * deliver them at least once, a process dying between a commit and its delivery included
+   * (see README, "Events"); `true` by default. The default store needs none.
+   */
+  outbox?: boolean;
+  /**
+   * How old an event left undelivered must be before a sweep (as a backend starts, and in
+   * `runScheduledWork()`) delivers it again: younger ones may still be in their process's hands.
+   * 60000 by default.
+   */
+  redeliverEventsAfterMs?: number;
+  /**
+   * Test hooks. `trapBefore`: operations (method names, or "verify") that force a WebAssembly trap
+   * first. `beforeDelivery(outboxKey)`: called after each commit with events on a host's storage;
+   * returning `false` leaves them undelivered and unmarked, as a process dying there would.
+   * `handlerWaitMs`: how long a sweep waits for handlers' promises (10000).
+   */
+  testing?: { trapBefore?: string[]; beforeDelivery?: (outboxKey: string) => unknown; handlerWaitMs?: number };
 }
 
 export interface ReferenceCouponRequest {
@@ -113,6 +130,10 @@ export interface VerifyReport {
     jobs: number;
     /** Sum of all balances. */
     points: number;
+    /** Entries of the events outbox (see README, "Events"), delivered or not. */
+    outboxEntries: number;
+    /** Events recorded in the outbox and not yet marked delivered. */
+    pendingEvents: number;
   };
   discrepancyCount: number;
   /** True when more discrepancies were found than listed (1000). */
@@ -636,6 +657,11 @@ export interface ScheduledWork {
   expiredPoints: number;
   /** Accounts whose tier window rolled (or whose expiration settings moved) without expiring. */
   updatedAccounts: number;
+  /**
+   * Events a process left undelivered (it died between a commit and its delivery) that this run
+   * delivered again under their ids (see README, "Events"); in the final answer only.
+   */
+  redeliveredEvents?: number;
 }
 
 /** The engine's own: refunds of coupons (not part of Wix's API). */
@@ -699,9 +725,16 @@ export interface LoyaltyBackend extends LoyaltyModules {
   verify(): Promise<VerifyReport>;
   /**
    * Expires due points and rolls due tier windows, on the backend's clock: run it on a timer
-   * (`serve` does, every minute). The same as `jobs.runScheduledWork`.
+   * (`serve` does, every minute). It also delivers the events a process left undelivered. The same
+   * as `jobs.runScheduledWork`.
    */
   runScheduledWork(options?: { onProgress?: (progress: ScheduledWork) => void }): Promise<ScheduledWork>;
+  /**
+   * Resolves once every event delivered so far is marked delivered in the store (and the sweep
+   * this backend ran as it started is over); rejects when a mark could not be written since the
+   * last call (its events will be delivered again). Await it before closing the storage.
+   */
+  flushEvents(): Promise<void>;
 }
 
 export type ErrorCode =

@@ -116,7 +116,8 @@ export async function serve(options) {
     close() {
       if (timer) clearInterval(timer);
       closing ??= new Promise((resolve) => {
-        const done = () => server.close(() => Promise.resolve(running).then(() => resolve()));
+        // Then the scheduled work's run in flight, and the marks of the events delivered.
+        const done = () => server.close(() => Promise.resolve(running).then(() => loyalty.flushEvents?.()).catch(() => {}).then(() => resolve()));
         drained = () => {
           server.closeAllConnections();
           done();

@@ -3,10 +3,10 @@ import { createLoyaltyBackend, memoryStorage, engineStats } from 'wix-loyalty-wa
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
 
-// Keeps current values but forgets the immutable ledger copies, so a mutation-heavy run does
+// Keeps current values but forgets the immutable ledger copies and the events outbox, so a mutation-heavy run does
 // not grow the store itself: whatever grows is the engine's.
 function forgetful(base) {
-  const forget = (k) => k.startsWith('ledger/') || k.startsWith('ledger-time/') || k.startsWith('txn/');
+  const forget = (k) => k.startsWith('outbox/') || k.startsWith('ledger/') || k.startsWith('ledger-time/') || k.startsWith('txn/');
   return {
     read: (keys) => base.read(keys),
     commit: (writes) => base.commit(writes.filter((w) => !forget(w.key))),

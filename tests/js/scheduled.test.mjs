@@ -29,7 +29,7 @@ for (const [name, storage] of [['the default store', () => memoryStorage()], ['a
     now += 40 * DAY;
     const seen = [];
     const run = await loyalty.runScheduledWork({ onProgress: (p) => seen.push(p) });
-    assert.deepEqual(run, { checkedAccounts: 150, expiredAccounts: 150, expiredPoints: 750, updatedAccounts: 0 });
+    assert.deepEqual(run, { checkedAccounts: 150, expiredAccounts: 150, expiredPoints: 750, updatedAccounts: 0, redeliveredEvents: 0 });
     assert.deepEqual(seen.map((p) => p.expiredAccounts), [100, 150], 'one report per batch of 100');
     assert.deepEqual(backendProgress.slice(-2), seen, "the backend's onProgress hears them too");
     const after = await loyalty.accounts.getAccount(ids[0]);

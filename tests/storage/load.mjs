@@ -1,6 +1,9 @@
 // Runs worker.mjs in several processes against one storage; optionally kills some with
 // SIGKILL halfway and starts replacements. Resolves to the merged reports of the survivors.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, appendFileSync, existsSync, rmSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { contactOf, openStorage } from './helpers.mjs';
@@ -183,5 +186,83 @@ export function checkExpireRace(race, kill) {
   assert.equal(race.totals.points.expired, race.ids.length * 100);
   assert.equal(race.totals.points.balance, 0);
   if (!kill) assert.equal(race.runs.reduce((n, r) => n + r.expiredAccounts, 0), race.ids.length, 'the runs together expired each account once');
+  assert.deepEqual(race.audit.discrepancies, [], 'verify() finds nothing wrong');
+}
+
+const emitter = fileURLToPath(new URL('./emitter.mjs', import.meta.url));
+
+/**
+ * Events at least once across crashes. One process adjusts points and kills itself with SIGKILL
+ * right after a commit, before delivering its events; then `processes` processes adjust points
+ * on the same accounts (each delivering what the dead one left as it starts), one of them
+ * SIGKILLed mid-way and replaced; then a last backend runs the scheduled work. Every process logs
+ * each event it delivers. Resolves to the log, the accounts' revisions before and after, and the
+ * outbox as the crash left it.
+ */
+export async function eventsRace({ spec, processes, accounts, ops }) {
+  const log = join(mkdtempSync(join(tmpdir(), 'wix-loyalty-events-')), 'events.log');
+  const storage = await openStorage(spec);
+  const loyalty = createLoyaltyBackend({ storage });
+  await loyalty.programs.activateLoyaltyProgram();
+  const ids = [];
+  const before = new Map();
+  for (let i = 0; i < accounts; i++) {
+    const { account } = await loyalty.accounts.createAccount(`ffffffff-0000-4000-8000-${String(Date.now() % 1e9).padStart(9, '0')}${String(i).padStart(3, '0')}`);
+    ids.push(account._id);
+    before.set(account._id, Number(account.revision));
+  }
+  const args = (crashAt) => [spec, log, ids.join(','), String(ops), String(crashAt)];
+  const crashed = await spawnScript(emitter, args(ops / 2)).finished;
+  assert.equal(crashed.signal, 'SIGKILL', `the crashing process died by its own hand: ${crashed.err}`);
+  const pendingAfterCrash = (await loyalty.verify()).counts.pendingEvents;
+  const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').length - 1 : 0);
+  const logged = lines();
+  const underWay = async () => lines() > logged + ops;
+  const spawnOne = () => spawnScript(emitter, args(-1));
+  const { killed } = await race({ spawnOne, processes, kill: 1, underWay, what: 'emitter' });
+  const last = createLoyaltyBackend({
+    storage,
+    redeliverEventsAfterMs: 0,
+    onEvent: (e) => appendFileSync(log, `${e.metadata._id} ${e.metadata.eventType} ${e.metadata.entityId} ${e.metadata.entityEventSequence}\n`),
+  });
+  const run = await last.runScheduledWork();
+  await last.flushEvents();
+  const after = new Map();
+  for (const id of ids) after.set(id, Number((await loyalty.accounts.getAccount(id)).revision));
+  const audit = await loyalty.verify();
+  await storage.close();
+  const events = readFileSync(log, 'utf8').trim().split('\n').map((line) => {
+    const [id, type, entityId, sequence] = line.split(' ');
+    return { id, type, entityId, sequence: Number(sequence) };
+  });
+  rmSync(dirname(log), { recursive: true, force: true });
+  return { ids, before, after, events, pendingAfterCrash, killed, run, audit };
+}
+
+/** The checks: every balance change's events delivered, none invented, a duplicate only under its id. */
+export function checkEventsRace(race) {
+  assert.equal(race.killed, 1, 'one process was killed mid-way');
+  assert.ok(race.pendingAfterCrash >= 2, `the crash left the events of its last commit undelivered (${race.pendingAfterCrash} pending)`);
+  const byKey = new Map();
+  for (const e of race.events) {
+    const key = `${e.type} ${e.entityId} ${e.sequence}`;
+    const id = byKey.get(key);
+    assert.ok(id === undefined || id === e.id, `${key} delivered under two ids: ${id} and ${e.id}`);
+    byKey.set(key, e.id);
+  }
+  const ids = new Map();
+  for (const [key, id] of byKey) {
+    assert.ok(!ids.has(id), `id ${id} names two events: ${ids.get(id)} and ${key}`);
+    ids.set(id, key);
+  }
+  for (const account of race.ids) {
+    for (const type of ['wix.loyalty.v1.account_points_updated', 'wix.loyalty.v1.account_updated']) {
+      const got = race.events.filter((e) => e.entityId === account && e.type === type).map((e) => e.sequence);
+      const expected = Array.from({ length: race.after.get(account) - race.before.get(account) }, (_, k) => race.before.get(account) + 1 + k);
+      assert.deepEqual([...new Set(got)].sort((a, b) => a - b), expected, `${type} of ${account}: one per balance change, none invented`);
+    }
+  }
+  console.log(`# ${race.events.length} deliveries of ${byKey.size} events (${race.events.length - byKey.size} again, under their ids); ${race.run.redeliveredEvents} by the last scheduled work`);
+  assert.equal(race.audit.counts.pendingEvents, 0, 'nothing left pending');
   assert.deepEqual(race.audit.discrepancies, [], 'verify() finds nothing wrong');
 }

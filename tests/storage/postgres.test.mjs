@@ -6,7 +6,7 @@ import pg from 'pg';
 import { createLoyaltyBackend } from 'wix-loyalty-wasm';
 import { postgresStorage } from 'wix-loyalty-wasm/storage/postgres';
 import { runStorageConformance } from 'wix-loyalty-wasm/conformance';
-import { runLoad, redeemRace, checkRace, expireRace, checkExpireRace } from './load.mjs';
+import { runLoad, redeemRace, checkRace, expireRace, checkExpireRace, eventsRace, checkEventsRace } from './load.mjs';
 import { postgresUrl, verifyStore, checkRedemptions } from './helpers.mjs';
 
 const url = postgresUrl();
@@ -158,3 +158,7 @@ for (const kill of [0, 1]) {
     checkExpireRace(race, kill);
   });
 }
+
+test('postgres: events at least once: a process SIGKILLed between a commit and its delivery, 3 more (1 SIGKILLed mid-way and replaced), then the scheduled work: every event delivered, a duplicate only under its id', async () => {
+  checkEventsRace(await eventsRace({ spec: `postgres:${url}`, processes: 3, accounts: 5, ops: 40 }));
+});

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createLoyaltyBackend } from 'wix-loyalty-wasm';
 import { sqliteStorage } from 'wix-loyalty-wasm/storage/sqlite';
 import { runStorageConformance } from 'wix-loyalty-wasm/conformance';
-import { runLoad, redeemRace, checkRace, expireRace, checkExpireRace } from './load.mjs';
+import { runLoad, redeemRace, checkRace, expireRace, checkExpireRace, eventsRace, checkEventsRace } from './load.mjs';
 import { verifyStore, checkRedemptions } from './helpers.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'wix-loyalty-sqlite-'));
@@ -99,3 +99,7 @@ for (const kill of [0, 1]) {
     checkExpireRace(race, kill);
   });
 }
+
+test('sqlite: events at least once: a process SIGKILLed between a commit and its delivery, 3 more (1 SIGKILLed mid-way and replaced), then the scheduled work: every event delivered, a duplicate only under its id', async () => {
+  checkEventsRace(await eventsRace({ spec: `sqlite:${fresh()}`, processes: 3, accounts: 5, ops: 40 }));
+});

@@ -38,6 +38,8 @@ async function main(): Promise<void> {
     newId: () => crypto.randomUUID(),
     contacts: async (contactId: string) => ({ name: `Contact ${contactId}`, memberId: null }),
     onEvent: (event) => console.log(event.metadata.eventType, event.metadata.eventTime.toISOString()),
+    outbox: true,
+    redeliverEventsAfterMs: 60_000,
   });
   const { account } = await loyalty.accounts.createAccount('3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d');
   const balance: number = account.points.balance;
@@ -54,6 +56,9 @@ async function main(): Promise<void> {
     .limit(10)
     .find();
   const items: LoyaltyTransaction[] = page.items;
+  const redelivered: number | undefined = (await loyalty.runScheduledWork()).redeliveredEvents;
+  await loyalty.flushEvents();
+  const pending: number = (await loyalty.verify()).counts.pendingEvents;
   const reward = await loyalty.rewards.createReward({ name: '10% off', active: true, couponReward: { percentage: { configsByTier: [{ costInPoints: 100, percentage: 10 }] } } });
   const rewardRevision: string = reward.revision;
   const { reward: renamed } = await loyalty.rewards.updateReward(reward._id, { name: '15% off', revision: rewardRevision });
