@@ -95,7 +95,11 @@ test('a crash between commit and delivery: the next backend delivers the events 
     onEvent: (e) => seen.push(e),
     events: { wixLoyalty_onAccountPointsUpdated: (e) => velo.push(e) },
   });
+  const created = [];
+  next.accounts.onAccountCreated((e) => created.push(e));
   await until(() => seen.length === stored.length, 'the start sweep');
+  assert.deepEqual(created.map((e) => e.metadata._id), ids(seen.filter((e) => e.metadata.eventType.endsWith('account_created'))), "the modules' on… handlers get them under the same ids");
+  assert.equal(created.length, 3);
   assert.deepEqual(new Set(ids(seen)), new Set(ids(stored)), 'every stored event, by its stored id');
   assert.equal(new Set(ids(seen)).size, seen.length, 'each once');
   assert.deepEqual(velo.map((e) => e.metadata.id), ids(seen.filter((e) => e.metadata.eventType.endsWith('points_updated'))), "Velo's handler gets them under the same ids");

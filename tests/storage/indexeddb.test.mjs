@@ -76,3 +76,31 @@ test('accounts and ledger written through indexedDbStorage survive a page reload
   assert.deepEqual(read.ledger, written.ledger);
   assert.equal(read.replayBalance, 10, 'an idempotent retry after the reload returns the original result');
 });
+
+test('events a page committed but never delivered (it went away) are delivered after the reload, under their stored ids', async () => {
+  const left = await page.evaluate(async () => {
+    const { createLoyaltyBackend } = await import('/index.js');
+    const { indexedDbStorage } = await import('/storage/indexeddb.js');
+    const storage = indexedDbStorage({ name: 'outbox-test' });
+    // The hook leaves each commit's events undelivered and unmarked, as a page closed there would.
+    const loyalty = createLoyaltyBackend({ storage, onEvent: () => {}, testing: { beforeDelivery: () => false } });
+    await loyalty.programs.activateLoyaltyProgram();
+    const { account } = await loyalty.accounts.createAccount('3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d');
+    await loyalty.accounts.earnPoints(account._id, { amount: 5, appId: 'web', idempotencyKey: 'e1' });
+    const rows = await storage.scan({ prefix: 'outbox/', limit: 100, reverse: false });
+    return { ids: rows.flatMap((r) => JSON.parse(r.value).events.map((e) => e.metadata._id)), pending: (await loyalty.verify()).counts.pendingEvents };
+  });
+  assert.equal(left.ids.length, 4, 'program_updated, account_created, and the earn\'s two events');
+  assert.equal(left.pending, 4);
+  await page.reload();
+  const after = await page.evaluate(async () => {
+    const { createLoyaltyBackend } = await import('/index.js');
+    const { indexedDbStorage } = await import('/storage/indexeddb.js');
+    const seen = [];
+    const loyalty = createLoyaltyBackend({ storage: indexedDbStorage({ name: 'outbox-test' }), onEvent: (e) => seen.push(e.metadata._id), redeliverEventsAfterMs: 0 });
+    await loyalty.flushEvents(); // the sweep as the backend starts, and its marks
+    return { seen, pending: (await loyalty.verify()).counts.pendingEvents };
+  });
+  assert.deepEqual([...after.seen].sort(), [...left.ids].sort());
+  assert.equal(after.pending, 0);
+});
