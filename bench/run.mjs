@@ -15,7 +15,8 @@
 // node --expose-gc (for memory per account); `npm run bench` arranges both.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -25,6 +26,7 @@ import { accounts as sdkAccounts, transactions as sdkTransactions } from '@wix/l
 import { createLoyaltyBackend, memoryStorage, createWixFetch } from 'wix-loyalty-wasm';
 import { fill, guid } from './fill.mjs';
 import { postgresStorage } from 'wix-loyalty-wasm/storage/postgres';
+import { sqliteStorage } from 'wix-loyalty-wasm/storage/sqlite';
 import { createPlainLoyalty } from './plain.mjs';
 import { createTightLoyalty } from './tight.mjs';
 import { createPgBaseline } from './pg-baseline.mjs';
@@ -403,6 +405,33 @@ if (!QUICK) {
     }
   }
   results.figures['outbox cost'] = outbox;
+}
+
+// ------------------------------------------------------------------ SQLite: its own thread or the caller's
+// sqliteStorage() runs the database in a worker thread (the event loop stays free while a commit
+// syncs); `thread: false` runs it on the calling thread, as releases before did. What the thread
+// costs or saves, on the same machine in the same run (files in a temporary directory).
+{
+  const dir = mkdtempSync(join(tmpdir(), 'wix-loyalty-bench-sqlite-'));
+  let n = 0;
+  const opened = [];
+  const sqliteEngine = (thread) => (callers) => {
+    const storage = sqliteStorage({ path: join(dir, `db-${++n}.sqlite`), thread });
+    opened.push(storage);
+    return subject('engine', storage, callers);
+  };
+  for (const callers of [1, 8]) {
+    const rows = {};
+    for (const op of ['earnPoints', 'adjustPoints', 'getAccount']) {
+      const [a, b] = await measureBoth((await sqliteEngine(true)(callers))[op], (await sqliteEngine(false)(callers))[op], callers);
+      rows[op] = { ownThread: a, callingThread: b, ratio: +(a.opsPerSec / b.opsPerSec).toFixed(3) };
+    }
+    results.figures[`sqlite thread, ${callers} caller(s)`] = rows;
+    say(`\nSQLite in its own thread ÷ on the calling thread, ${callers} caller(s)`);
+    for (const [op, r] of Object.entries(rows)) say(`  ${op.padEnd(14)} own thread ${r.ownThread.opsPerSec} ops/s (p99 ${r.ownThread.p99us} µs), calling thread ${r.callingThread.opsPerSec} ops/s (p99 ${r.callingThread.p99us} µs): ${r.ratio}×`);
+  }
+  for (const s of opened) await s.close();
+  rmSync(dir, { recursive: true, force: true });
 }
 
 // ------------------------------------------------------------------ scaling

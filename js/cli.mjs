@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npx wix-loyalty-wasm serve [--port 8080] [--host 127.0.0.1] [--storage memory|sqlite:<file>|postgres:<url>]
 //                            [--api-key <key>] [--member-token-secret <secret>] [--body-limit <bytes>]
+//                            [--storage-timeout-ms <ms>]
 // Serves the Wix Loyalty REST API from an engine: point the official SDK (createClient with a
 // fetch that sends requests here) or any HTTP client at it. SIGINT or SIGTERM stop it cleanly.
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,8 @@ const USAGE = `usage: wix-loyalty-wasm serve [options]
                               (also WIX_LOYALTY_API_KEY)
   --member-token-secret <s>   signs member tokens, so they outlive the process (also WIX_LOYALTY_TOKEN_SECRET)
   --body-limit <bytes>        largest request body (default 1048576)
+  --storage-timeout-ms <ms>   how long one storage call may take before the request fails with
+                              UNAVAILABLE / STORAGE_TIMEOUT (default 5000)
   --contacts <file>           who the contacts are: a JSON file { "<contactId>": { memberId?, name?, email?, picture? } }
                               or a module (.js/.mjs) whose default export is such an object or a
                               function contactId => contact | null (without it every GUID is a contact)`;
@@ -69,7 +72,7 @@ async function main() {
     console.error(command === undefined ? USAGE : `unknown command ${command}\n\n${USAGE}`);
     return 2;
   }
-  const known = new Set(['port', 'host', 'storage', 'api-key', 'member-token-secret', 'body-limit', 'contacts']);
+  const known = new Set(['port', 'host', 'storage', 'api-key', 'member-token-secret', 'body-limit', 'contacts', 'storage-timeout-ms']);
   const unknown = Object.keys(options).find((k) => !known.has(k));
   if (unknown) {
     console.error(`unknown option --${unknown}\n\n${USAGE}`);
@@ -83,9 +86,10 @@ async function main() {
     const apiKey = options['api-key'] ?? process.env.WIX_LOYALTY_API_KEY;
     const memberTokenSecret = options['member-token-secret'] ?? process.env.WIX_LOYALTY_TOKEN_SECRET;
     const contacts = options.contacts ? await contactsFrom(options.contacts) : undefined;
+    const storageTimeoutMs = options['storage-timeout-ms'] === undefined ? undefined : number(options['storage-timeout-ms'], 'storage-timeout-ms');
     const chosen = await storageFromSpec(options.storage);
     storage = chosen.storage;
-    const loyalty = createLoyaltyBackend({ storage, contacts, ...(memberTokenSecret ? { memberTokenSecret } : {}) });
+    const loyalty = createLoyaltyBackend({ storage, contacts, storageTimeoutMs, ...(memberTokenSecret ? { memberTokenSecret } : {}) });
     server = await serve({ loyalty, port, host: options.host ?? '127.0.0.1', apiKey, bodyLimit });
     console.log(`wix-loyalty-wasm serving the Wix Loyalty REST API on ${server.url} (storage: ${chosen.label}${apiKey ? ', API key required' : ''})`);
   } catch (e) {

@@ -13,12 +13,15 @@ import { LOCAL, LocalStore } from './memory-storage.js';
 // backend can be made before the module is instantiated: entry points import this file first).
 import TABLE from './table.js';
 import { unpack } from './step.js';
-import { fromWasm, loyaltyError, storageError, isLoyaltyError, describe } from './errors.js';
+import { fromWasm, loyaltyError, storageError, storageTimeout, isLoyaltyError, describe } from './errors.js';
 import { parseAnswer } from './shapes.js';
 import { buildModules, legacyAccount } from './modules.js';
 import { eventHub } from './events.js';
 import { createOutbox, auditOutbox, REDELIVER_AFTER_MS } from './outbox.js';
 import { createTokens } from './tokens.js';
+
+/** By default, how long a storage call may take before it is UNAVAILABLE / STORAGE_TIMEOUT. */
+export const STORAGE_TIMEOUT_MS = 5_000;
 
 /** Attempts a commit gets when it keeps conflicting; then ABORTED. */
 export const MAX_ATTEMPTS = 64;
@@ -40,6 +43,9 @@ export function operationTable() {
 export function engineStats() {
   return { traps: trapCount(), instances: currentGeneration() + 1, wasmMemoryBytes: memoryBytes(), operationsInFlight: operationsInFlight() };
 }
+
+/** What a storage call's deadline resolves to. */
+const TIMED_OUT = Symbol('timed out');
 
 /** Thrown inside an operation whose wasm state was lost to a trap recovery: start it again. */
 const RESTART = Symbol('restart');
@@ -134,7 +140,7 @@ export function createLoyaltyBackend(options) {
   if (typeof options !== 'object' || options === null) throw optionError('', 'an object', options);
   const {
     storage, now = Date.now, newId = randomGuid, contacts, onEvent, onProgress, events, memberTokenSecret, referenceCoupons, testing,
-    outbox: outboxOption = true, redeliverEventsAfterMs = REDELIVER_AFTER_MS,
+    outbox: outboxOption = true, redeliverEventsAfterMs = REDELIVER_AFTER_MS, storageTimeoutMs = STORAGE_TIMEOUT_MS,
   } = options;
   // Test hook: operations that must trap before they start (see README, "Correctness").
   const trapBefore = new Set(testing?.trapBefore ?? []);
@@ -146,6 +152,9 @@ export function createLoyaltyBackend(options) {
     if (fn !== undefined && fn !== null && typeof fn !== 'function') throw optionError(name, 'a function', fn);
   }
   if (events !== undefined && events !== null && typeof events !== 'object') throw optionError('events', 'a module object of event handlers', events);
+  if (typeof storageTimeoutMs !== 'number' || !(storageTimeoutMs > 0) || storageTimeoutMs > 2 ** 31 - 1) {
+    throw optionError('storageTimeoutMs', 'a number of milliseconds, more than 0 (at most 2^31 - 1)', storageTimeoutMs);
+  }
   if (typeof outboxOption !== 'boolean') throw optionError('outbox', 'a boolean', outboxOption);
   if (typeof redeliverEventsAfterMs !== 'number' || !(redeliverEventsAfterMs >= 0) || !Number.isFinite(redeliverEventsAfterMs)) {
     throw optionError('redeliverEventsAfterMs', 'a number of milliseconds, 0 or more', redeliverEventsAfterMs);
@@ -196,11 +205,29 @@ export function createLoyaltyBackend(options) {
     return ids;
   }
 
+  /**
+   * Calls the host's storage function `name`, within the deadline: one that has not answered by
+   * then rejects with UNAVAILABLE / STORAGE_TIMEOUT, and its `signal` (the call's second argument,
+   * `{ signal }`) aborts, so that an adapter can drop the work it has not started. Its late answer
+   * is ignored.
+   */
   async function callStorage(name, arg) {
+    const control = new AbortController();
+    let timer;
+    const expired = new Promise((resolve) => {
+      timer = setTimeout(resolve, storageTimeoutMs, TIMED_OUT);
+    });
     try {
-      return await storage[name](arg);
+      const call = storage[name](arg, { signal: control.signal });
+      const answer = await Promise.race([call, expired]);
+      if (answer !== TIMED_OUT) return answer;
+      control.abort();
+      Promise.resolve(call).catch(() => {}); // a late failure is nobody's to hear
+      throw storageTimeout(name, storageTimeoutMs);
     } catch (cause) {
-      throw storageError(name, cause);
+      throw isLoyaltyError(cause) && cause.reason === 'STORAGE_TIMEOUT' ? cause : storageError(name, cause);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -108,3 +108,8 @@ export function describe(value) {
 export function storageError(call, cause) {
   return loyaltyError('UNAVAILABLE', 'STORAGE_ERROR', `storage.${call} failed: ${describe(cause)}`, { call }, cause);
 }
+
+/** A storage call that did not answer within the backend's deadline (`storageTimeoutMs`). */
+export function storageTimeout(call, timeoutMs) {
+  return loyaltyError('UNAVAILABLE', 'STORAGE_TIMEOUT', `storage.${call} did not answer within ${timeoutMs} ms (storageTimeoutMs): the storage is slow or unreachable; a commit's outcome is unknown`, { call, timeoutMs });
+}

@@ -35,13 +35,21 @@ export interface ScannedEntry extends StoredEntry {
 }
 
 /** The storage contract: three async functions. See the README's storage section. */
+/**
+ * The second argument of every storage call: `signal` aborts when the backend's deadline
+ * (`storageTimeoutMs`) passes, so that an adapter may drop work it has not started.
+ */
+export interface StorageCallContext {
+  signal: AbortSignal;
+}
+
 export interface LoyaltyStorage {
   /** One entry per key, in order; null (or undefined) for a missing key. */
-  read(keys: string[]): Promise<Array<StoredEntry | null | undefined>>;
+  read(keys: string[], context?: StorageCallContext): Promise<Array<StoredEntry | null | undefined>>;
   /** All writes or none: if any version does not match, nothing changes and the key is named. */
-  commit(writes: StorageWrite[]): Promise<CommitOutcome>;
+  commit(writes: StorageWrite[], context?: StorageCallContext): Promise<CommitOutcome>;
   /** Keys under `prefix` in key order, after `after`, at most `limit`. */
-  scan(request: ScanRequest): Promise<ScannedEntry[]>;
+  scan(request: ScanRequest, context?: StorageCallContext): Promise<ScannedEntry[]>;
 }
 
 export interface ContactInfo {
@@ -89,6 +97,12 @@ export interface LoyaltyBackendOptions {
    * 60000 by default.
    */
   redeliverEventsAfterMs?: number;
+  /**
+   * How long one storage call may take, in ms (default 5000): one that has not answered by then
+   * rejects with `UNAVAILABLE` / `STORAGE_TIMEOUT` (a commit's outcome is then unknown, as with
+   * `STORAGE_ERROR`), and the operation lets go of everything it holds.
+   */
+  storageTimeoutMs?: number;
   /**
    * Test hooks. `trapBefore`: operations (method names, or "verify") that force a WebAssembly trap
    * first. `beforeDelivery(outboxKey)`: called after each commit with events on a host's storage;

@@ -33,15 +33,24 @@ export function indexedDbStorage(options = {}) {
   const open = () => {
     opened ??= new Promise((resolve, reject) => {
       const req = factory.open(name, 1);
+      let abandoned = false;
       req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: 'key' });
       req.onsuccess = () => {
         const db = req.result;
+        if (abandoned) return db.close(); // a blocked open that went through after all
         // Another tab upgrading the database: let it, and reopen on the next call.
         db.onversionchange = () => { db.close(); opened = null; };
         resolve(db);
       };
       req.onerror = () => { opened = null; reject(req.error); };
-      req.onblocked = () => { opened = null; reject(new Error(`IndexedDB database ${name} is blocked by another tab`)); };
+      // Another connection (another tab, or this page's own code) holds an older version open
+      // and does not close it: fail now, and try again on the next call. (An open that never
+      // answers at all ends at the engine's deadline, storageTimeoutMs.)
+      req.onblocked = () => {
+        abandoned = true;
+        opened = null;
+        reject(new Error(`IndexedDB database ${name} cannot be opened: another connection (another tab, or this page) holds an older version of it open; close it and try again`));
+      };
     });
     return opened;
   };

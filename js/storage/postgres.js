@@ -11,6 +11,15 @@
 // function loyalty_kv_commit that returned the key from a subtransaction; it is left in place
 // for them and no longer called.)
 // Every statement is prepared once per connection (named statements).
+//
+// Timeouts (its own pool only; a pool you pass keeps its settings): a connection must be made,
+// or a pooled one free, within `connectionTimeoutMs`; the server ends a statement after
+// `statementTimeoutMs`, a wait for a row lock after `lockTimeoutMs`, and a session left idle
+// inside a transaction (a client that died mid-way) after `idleInTransactionTimeoutMs`; a query
+// whose answer has not come after `queryTimeoutMs` (a server that stopped answering: the socket
+// stays open, nothing comes back) fails on this side and its connection is dropped. TCP
+// keep-alive is on. A call whose `signal` (the engine's deadline) has aborted by the time it has
+// a connection is not sent at all.
 import pg from 'pg';
 import { scanQuery } from './prefix.js';
 
@@ -66,8 +75,22 @@ function schemaSql(table) {
     $fn$;`;
 }
 
+/** The timeouts' defaults, in milliseconds. */
+export const POSTGRES_TIMEOUTS = Object.freeze({
+  connectionTimeoutMs: 5_000,
+  statementTimeoutMs: 5_000,
+  lockTimeoutMs: 5_000,
+  idleInTransactionTimeoutMs: 10_000,
+  queryTimeoutMs: 10_000,
+});
+
+/** Not sent: the engine's deadline passed while the call waited for a connection. */
+class NotSent extends Error {}
+
 /**
- * @param {{ connectionString?: string, pool?: import('pg').Pool, table?: string, poolSize?: number }} options
+ * @param {{ connectionString?: string, pool?: import('pg').Pool, table?: string, poolSize?: number,
+ *   connectionTimeoutMs?: number, statementTimeoutMs?: number, lockTimeoutMs?: number,
+ *   idleInTransactionTimeoutMs?: number, queryTimeoutMs?: number }} options
  */
 export function postgresStorage(options) {
   const { connectionString, table = 'loyalty_kv', poolSize = 10 } = options ?? {};
@@ -75,8 +98,23 @@ export function postgresStorage(options) {
     throw new TypeError('postgresStorage: give options.connectionString or options.pool');
   }
   if (!TABLE.test(table)) throw new TypeError(`postgresStorage: options.table must be a lower-case SQL identifier (got ${table})`);
+  const timeouts = {};
+  for (const [name, fallback] of Object.entries(POSTGRES_TIMEOUTS)) {
+    const value = options[name] ?? fallback;
+    if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`postgresStorage: options.${name} must be a whole number of milliseconds above 0 (got ${value})`);
+    timeouts[name] = value;
+  }
   const ownPool = !options.pool;
-  const pool = options.pool ?? new pg.Pool({ connectionString, max: poolSize });
+  const pool = options.pool ?? new pg.Pool({
+    connectionString,
+    max: poolSize,
+    connectionTimeoutMillis: timeouts.connectionTimeoutMs,
+    statement_timeout: timeouts.statementTimeoutMs,
+    lock_timeout: timeouts.lockTimeoutMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
+    query_timeout: timeouts.queryTimeoutMs,
+    keepAlive: true,
+  });
   // Without a listener, an idle client's error (server restart) would crash the process.
   if (ownPool) pool.on('error', () => {});
   const fn = `${table}_apply`;
@@ -104,42 +142,70 @@ export function postgresStorage(options) {
     return ready;
   };
 
+  /**
+   * Runs one query on a pooled connection, unless `signal` aborted while it waited for one. A
+   * connection whose query failed on this side (a timeout, a dropped socket) is dropped; one
+   * whose query the server refused (a conflict) goes back to the pool.
+   */
+  const listened = new WeakSet();
+  async function query(config, signal) {
+    const client = await pool.connect();
+    if (!listened.has(client)) {
+      // A connection lost while checked out is also an 'error' event, which would crash the
+      // process unheard; its query fails with it, and that failure is what the caller gets.
+      client.on('error', () => {});
+      listened.add(client);
+    }
+    if (signal?.aborted) {
+      client.release();
+      throw new NotSent('the call\'s deadline passed while it waited for a connection: not sent to PostgreSQL');
+    }
+    try {
+      const result = await client.query(config);
+      client.release();
+      return result;
+    } catch (e) {
+      client.release(e instanceof pg.DatabaseError ? undefined : e);
+      throw e;
+    }
+  }
+
   const readSql = `SELECT key, value, version FROM ${table} WHERE key = ANY($1::text[])`;
   const commitSql = `SELECT ${fn}($1::text[], $2::text[], $3::bigint[])`;
   const readName = statementName(table, readSql);
   const commitName = statementName(table, commitSql);
   return {
     pool,
-    async read(keys) {
+    async read(keys, context) {
       await setup();
-      const { rows } = await pool.query({ name: readName, text: readSql, values: [keys] });
+      const { rows } = await query({ name: readName, text: readSql, values: [keys] }, context?.signal);
       const found = new Map(rows.map((r) => [r.key, { value: r.value, version: Number(r.version) }]));
       return keys.map((k) => found.get(k) ?? null);
     },
-    async commit(writes) {
+    async commit(writes, context) {
       if (writes.length === 0) return { ok: true };
       await setup();
       // In key order (JS string order: any one order serves), so that concurrent commits lock
       // rows in the same order and never deadlock.
       const sorted = writes.length > 1 ? [...writes].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : writes;
       try {
-        await pool.query({
+        await query({
           name: commitName,
           text: commitSql,
           values: [sorted.map((w) => w.key), sorted.map((w) => w.value ?? null), sorted.map((w) => w.version)],
-        });
+        }, context?.signal);
       } catch (e) {
         if (e?.code === 'P0001' && e.message === 'loyalty conflict' && typeof e.detail === 'string') return { ok: false, conflict: e.detail };
         throw e;
       }
       return { ok: true };
     },
-    async scan(request) {
+    async scan(request, context) {
       await setup();
       const q = scanQuery(request, (n) => `$${n}`);
       const text = `SELECT key, value, version FROM ${table} WHERE ${q.where} ORDER BY key ${q.order} LIMIT ${q.limit}`;
       // Prepared once per connection and query shape.
-      const { rows } = await pool.query({ name: statementName(table, text), text, values: q.params });
+      const { rows } = await query({ name: statementName(table, text), text, values: q.params }, context?.signal);
       return rows.filter((r) => r.key.startsWith(request.prefix)).map((r) => ({ key: r.key, value: r.value, version: Number(r.version) }));
     },
     async close() {

@@ -266,3 +266,75 @@ export function checkEventsRace(race) {
   assert.equal(race.audit.counts.pendingEvents, 0, 'nothing left pending');
   assert.deepEqual(race.audit.discrepancies, [], 'verify() finds nothing wrong');
 }
+
+const freezeWorker = fileURLToPath(new URL('./freeze-worker.mjs', import.meta.url));
+
+/**
+ * `workers` processes earn and adjust on a few accounts for `seconds`, each storage call within
+ * `timeoutMs`; `freeze(on)` is called with true `freezeAt` seconds in, and with false
+ * `freezeFor` seconds later. Resolves to every call the workers logged, when the freeze began and
+ * ended, and each account's ledger afterwards.
+ */
+export async function freezeLoad({ spec, workers, seconds, timeoutMs, freezeAt, freezeFor, freeze }) {
+  const storage = await openStorage(spec);
+  const loyalty = createLoyaltyBackend({ storage });
+  await loyalty.programs.activateLoyaltyProgram();
+  const ids = [];
+  for (let i = 0; i < 6; i++) ids.push((await loyalty.accounts.createAccount(`abababab-0000-4000-8000-${String(Date.now() % 1e9).padStart(9, '0')}${String(i).padStart(3, '0')}`)).account._id);
+  const running = Array.from({ length: workers }, () => spawnScript(freezeWorker, [spec, ids.join(','), String(seconds), String(timeoutMs)]));
+  await new Promise((r) => setTimeout(r, freezeAt * 1000));
+  const frozenAt = Date.now();
+  freeze(true);
+  await new Promise((r) => setTimeout(r, freezeFor * 1000));
+  freeze(false);
+  const thawedAt = Date.now();
+  const calls = [];
+  for (const r of await Promise.all(running.map((w) => w.finished))) {
+    assert.equal(r.code, 0, `a worker failed: ${r.err}`);
+    calls.push(...JSON.parse(r.out.trim().split('\n').pop()).calls);
+  }
+  const ledgers = new Map();
+  for (const id of ids) {
+    const items = [];
+    for (let page = await loyalty.transactions.queryLoyaltyTransactions().eq('accountId', id).limit(100).find(); ; page = await page.next()) {
+      items.push(...page.items);
+      if (!page.hasNext()) break;
+    }
+    ledgers.set(id, items);
+  }
+  const audit = await loyalty.verify();
+  await storage.close();
+  return { calls, frozenAt, thawedAt, ledgers, audit, timeoutMs };
+}
+
+/**
+ * The checks: every call ended within the deadline plus `margin` (those the freeze caught with
+ * UNAVAILABLE), the workers carried on after it, and the ledgers hold exactly what the workers
+ * were told, plus at most what they were not told (an unknown outcome), never twice.
+ */
+export function checkFreeze(run, margin) {
+  const { calls, frozenAt, thawedAt, ledgers, audit, timeoutMs } = run;
+  const caught = calls.filter((c) => c.start < thawedAt && c.start + c.ms > frozenAt);
+  assert.ok(caught.length > 0, 'the freeze caught calls in flight');
+  for (const c of calls) assert.ok(c.ms <= timeoutMs + margin, `a call took ${c.ms} ms (deadline ${timeoutMs} ms): ${JSON.stringify(c)}`);
+  for (const c of calls.filter((x) => x.error)) assert.match(c.error, /^UNAVAILABLE\/STORAGE_(TIMEOUT|ERROR)$/, `only the storage fails: ${JSON.stringify(c)}`);
+  assert.ok(calls.some((c) => c.error === 'UNAVAILABLE/STORAGE_TIMEOUT'), 'the deadline ended calls the frozen server held');
+  const after = calls.filter((c) => c.start > thawedAt + timeoutMs);
+  assert.ok(after.length > 0 && after.every((c) => !c.error), 'after the server resumed, every call succeeded');
+  const entries = [...ledgers.values()].flat();
+  const byId = new Map(entries.map((t) => [t._id, t]));
+  for (const c of calls.filter((x) => x.transactionId)) assert.ok(byId.has(c.transactionId), `an acknowledged ${c.kind} is in the ledger: ${c.key}`);
+  const tried = new Map(calls.map((c) => [c.key, c]));
+  const earns = entries.filter((t) => t.transactionType === 'EARN');
+  const adjusts = entries.filter((t) => t.transactionType === 'ADJUST');
+  assert.equal(new Set(earns.map((t) => t.idempotencyKey)).size, earns.length, 'no idempotency key credited twice');
+  assert.equal(new Set(adjusts.map((t) => t.description)).size, adjusts.length, 'no adjustment applied twice');
+  for (const t of earns) assert.equal(tried.get(t.idempotencyKey)?.kind, 'earn', `an earn the workers asked for: ${t.idempotencyKey}`);
+  for (const t of adjusts) assert.equal(tried.get(t.description)?.kind, 'adjust', `an adjustment the workers asked for: ${t.description}`);
+  for (const c of calls.filter((x) => x.kind === 'earn' && x.transactionId)) {
+    assert.equal(earns.find((t) => t.idempotencyKey === c.key)?._id, c.transactionId, 'every caller of a key got its one transaction');
+  }
+  const unknown = calls.filter((c) => c.kind === 'adjust' && c.error && adjusts.some((t) => t.description === c.key)).length;
+  console.log(`# ${calls.length} calls, ${caught.length} caught by the freeze, ${calls.filter((c) => c.error).length} failed (${unknown} failed adjustments applied all the same: an unknown outcome), longest ${Math.max(...calls.map((c) => c.ms))} ms`);
+  assert.deepEqual(audit.discrepancies, [], 'verify() finds nothing wrong');
+}

@@ -3,10 +3,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { createLoyaltyBackend } from 'wix-loyalty-wasm';
 import { postgresStorage } from 'wix-loyalty-wasm/storage/postgres';
 import { runStorageConformance } from 'wix-loyalty-wasm/conformance';
-import { runLoad, redeemRace, checkRace, expireRace, checkExpireRace, eventsRace, checkEventsRace } from './load.mjs';
+import { runLoad, redeemRace, checkRace, expireRace, checkExpireRace, eventsRace, checkEventsRace, freezeLoad, checkFreeze } from './load.mjs';
 import { postgresUrl, verifyStore, checkRedemptions } from './helpers.mjs';
 
 const url = postgresUrl();
@@ -161,4 +164,57 @@ for (const kill of [0, 1]) {
 
 test('postgres: events at least once: a process SIGKILLed between a commit and its delivery, 3 more (1 SIGKILLed mid-way and replaced), then the scheduled work: every event delivered, a duplicate only under its id', async () => {
   checkEventsRace(await eventsRace({ spec: `postgres:${url}`, processes: 3, accounts: 5, ops: 40 }));
+});
+
+/** Every process of the private cluster (the postmaster and its children), to SIGSTOP and SIGCONT. */
+function clusterPids() {
+  const dir = process.env.WIX_LOYALTY_PG_DIR;
+  assert.ok(dir, 'WIX_LOYALTY_PG_DIR is set (run inside scripts/with-postgres.sh)');
+  const postmaster = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' }).split('\n').map(Number).filter((n) => n > 0);
+  return [postmaster, ...children];
+}
+
+test('postgres: a server that stops answering (SIGSTOP) mid-load: every call ends by its deadline with UNAVAILABLE, the workers carry on once it resumes, nothing lost, duplicated or invented', async () => {
+  let frozen = [];
+  const run = await freezeLoad({
+    spec: `postgres:${url}`,
+    workers: 4,
+    seconds: 9,
+    timeoutMs: 1000,
+    freezeAt: 2.5,
+    freezeFor: 4,
+    freeze: (on) => {
+      if (on) frozen = clusterPids();
+      for (const pid of frozen) process.kill(pid, on ? 'SIGSTOP' : 'SIGCONT');
+    },
+  });
+  checkFreeze(run, 1500);
+});
+
+test('postgres: the pool sets its timeouts; a lock held by a session that went quiet mid-transaction ends (lock_timeout, idle_in_transaction_session_timeout)', async () => {
+  const table = `t${process.pid}_locks`;
+  const storage = fresh({ table, lockTimeoutMs: 300 });
+  const shown = async (name) => (await storage.pool.query(`SHOW ${name}`)).rows[0][name];
+  assert.deepEqual(
+    [await shown('statement_timeout'), await shown('lock_timeout'), await shown('idle_in_transaction_session_timeout')],
+    ['5s', '300ms', '10s'],
+    'the defaults, and the option given',
+  );
+  const loyalty = createLoyaltyBackend({ storage });
+  await loyalty.programs.activateLoyaltyProgram();
+  const { account } = await loyalty.accounts.createAccount('3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d');
+  // Another process's adapter took the account's row lock inside a transaction, then went quiet
+  // (its process died in the middle, leaving the session open).
+  const other = fresh({ table, idleInTransactionTimeoutMs: 600 });
+  const quiet = await other.pool.connect();
+  quiet.on('error', () => {}); // the server ends its session
+  await quiet.query('BEGIN');
+  await quiet.query(`SELECT 1 FROM ${table} WHERE key = $1 FOR UPDATE`, [`acct/${account._id}`]);
+  const blocked = await loyalty.accounts.adjustPoints(account._id, { amount: 1 }).then(() => null, (e) => e);
+  assert.ok(blocked && blocked.code === 'UNAVAILABLE' && /lock timeout/.test(blocked.message), `a commit waiting on the lock ends after lock_timeout: ${blocked?.message}`);
+  await new Promise((r) => setTimeout(r, 900));
+  const { account: after } = await loyalty.accounts.adjustPoints(account._id, { amount: 1 });
+  assert.equal(after.points.balance, 1, 'once the server ended the quiet session, the lock is free');
+  quiet.release(true);
 });

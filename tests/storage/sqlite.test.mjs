@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLoyaltyBackend } from 'wix-loyalty-wasm';
+import { createLoyaltyBackend, memoryStorage } from 'wix-loyalty-wasm';
 import { sqliteStorage } from 'wix-loyalty-wasm/storage/sqlite';
 import { runStorageConformance } from 'wix-loyalty-wasm/conformance';
 import { runLoad, redeemRace, checkRace, expireRace, checkExpireRace, eventsRace, checkEventsRace } from './load.mjs';
@@ -102,4 +102,44 @@ for (const kill of [0, 1]) {
 
 test('sqlite: events at least once: a process SIGKILLed between a commit and its delivery, 3 more (1 SIGKILLed mid-way and replaced), then the scheduled work: every event delivered, a duplicate only under its id', async () => {
   checkEventsRace(await eventsRace({ spec: `sqlite:${fresh()}`, processes: 3, accounts: 5, ops: 40 }));
+});
+
+/**
+ * How late a 1 ms interval timer fires, at worst, while 8 callers each make 40 balance changes
+ * on `storage`: how long the event loop was held up.
+ */
+async function loopLateness(storage) {
+  const loyalty = createLoyaltyBackend({ storage });
+  await loyalty.programs.activateLoyaltyProgram();
+  const ids = [];
+  for (let c = 0; c < 8; c++) ids.push((await loyalty.accounts.createAccount(`bbbbbbbb-0000-4000-8000-${String(c).padStart(12, '0')}`)).account._id);
+  let worst = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const t = performance.now();
+    worst = Math.max(worst, t - last);
+    last = t;
+  }, 1);
+  await Promise.all(ids.map(async (id) => {
+    for (let i = 0; i < 40; i++) await loyalty.accounts.adjustPoints(id, { amount: 1 });
+  }));
+  const t = performance.now();
+  worst = Math.max(worst, t - last);
+  clearInterval(timer);
+  return worst;
+}
+
+test('sqlite: the event loop stays free during a burst of commits (the database in its own thread), as with memoryStorage(); on the calling thread it does not', async () => {
+  const memory = await loopLateness(memoryStorage());
+  const threaded = sqliteStorage({ path: fresh() });
+  const inThread = sqliteStorage({ path: fresh(), thread: false });
+  assert.equal(threaded.threaded, true);
+  assert.equal(inThread.threaded, false);
+  const free = await loopLateness(threaded);
+  const held = await loopLateness(inThread);
+  await threaded.close();
+  await inThread.close();
+  console.log(`# longest event-loop stall during 320 commits: memoryStorage() ${memory.toFixed(1)} ms, SQLite in its thread ${free.toFixed(1)} ms (${(free / memory).toFixed(2)}×), SQLite on the calling thread ${held.toFixed(1)} ms (${(held / memory).toFixed(2)}×)`);
+  assert.ok(free / memory < 2, `SQLite in its thread held the loop up ${(free / memory).toFixed(2)}× as long as memoryStorage() did`);
+  assert.ok(held / free > 5, 'the measure tells the two apart: on the calling thread, every commit holds the loop');
 });

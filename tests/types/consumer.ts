@@ -22,9 +22,11 @@ import { postgresStorage } from 'wix-loyalty-wasm/storage/postgres';
 import { indexedDbStorage } from 'wix-loyalty-wasm/storage/indexeddb';
 
 function adapters(): LoyaltyStorage[] {
-  const file = sqliteStorage({ path: 'loyalty.db' });
-  file.close();
-  const shared = postgresStorage({ connectionString: 'postgres://localhost/loyalty', poolSize: 20 });
+  const file = sqliteStorage({ path: 'loyalty.db', thread: true });
+  const threaded: boolean = file.threaded;
+  void threaded;
+  void file.close();
+  const shared = postgresStorage({ connectionString: 'postgres://localhost/loyalty', poolSize: 20, statementTimeoutMs: 2000, idleInTransactionTimeoutMs: 5000 });
   void shared.close();
   return [file, shared, indexedDbStorage({ name: 'loyalty' })];
 }
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     onEvent: (event) => console.log(event.metadata.eventType, event.metadata.eventTime.toISOString()),
     outbox: true,
     redeliverEventsAfterMs: 60_000,
+    storageTimeoutMs: 2_000,
   });
   const { account } = await loyalty.accounts.createAccount('3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d');
   const balance: number = account.points.balance;
