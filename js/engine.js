@@ -161,6 +161,10 @@ export function createLoyaltyBackend(options) {
   }
   const beforeDelivery = testing?.beforeDelivery;
   if (beforeDelivery !== undefined && typeof beforeDelivery !== 'function') throw optionError('testing.beforeDelivery', 'a function', beforeDelivery);
+  const handlerWaitMs = testing?.handlerWaitMs;
+  if (handlerWaitMs !== undefined && !(typeof handlerWaitMs === 'number' && handlerWaitMs >= 0 && handlerWaitMs <= 2 ** 31 - 1)) {
+    throw optionError('testing.handlerWaitMs', 'a number of milliseconds, 0 or more', handlerWaitMs);
+  }
   const hooks = referenceCoupons ?? null;
   if (hooks !== null && (typeof hooks !== 'object' || typeof hooks.create !== 'function' || typeof hooks.void !== 'function')) {
     throw optionError('referenceCoupons', 'an object with create and void functions', hooks);
@@ -178,7 +182,7 @@ export function createLoyaltyBackend(options) {
   // On a host's storage, events are recorded in their commit and delivered at least once
   // (js/outbox.js); the default store dies with its process, and delivers after the commit.
   const outbox = local === null && outboxOption
-    ? createOutbox({ call: callStorage, hub, clock: () => clock(), newEventId: randomGuid, redeliverAfterMs: redeliverEventsAfterMs, beforeDelivery, handlerWaitMs: testing?.handlerWaitMs })
+    ? createOutbox({ call: callStorage, hub, clock: () => clock(), newEventId: randomGuid, redeliverAfterMs: redeliverEventsAfterMs, beforeDelivery, handlerWaitMs })
     : null;
 
   function clock() {

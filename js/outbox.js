@@ -157,7 +157,11 @@ export function createOutbox({ call, hub, clock, newEventId, redeliverAfterMs, b
       if (outcome?.ok !== false || typeof outcome.conflict !== 'string') {
         throw loyaltyError('INTERNAL', 'STORAGE_PROTOCOL_ERROR', 'storage.commit must resolve to { ok: true } or { ok: false, conflict: key }');
       }
-      writes = writes.filter((w) => w.key !== outcome.conflict);
+      const rest = writes.filter((w) => w.key !== outcome.conflict);
+      if (rest.length === writes.length) {
+        throw loyaltyError('INTERNAL', 'STORAGE_PROTOCOL_ERROR', `storage.commit named a conflict on ${outcome.conflict}, a key it was not asked to write`);
+      }
+      writes = rest;
     }
   }
 
@@ -242,6 +246,7 @@ export function createOutbox({ call, hub, clock, newEventId, redeliverAfterMs, b
     async sweep() {
       await drain().catch(() => {});
       const now = clock();
+      if (!Number.isFinite(now)) throw loyaltyError('INTERNAL', 'CLOCK_ERROR', `the clock (options.now) gave ${String(now)}, not a time`);
       const due = now - redeliverAfterMs;
       const horizon = now - CURSOR_LAG_MS;
       const [stored] = await call('read', [OUTBOX_CURSOR]);

@@ -233,7 +233,31 @@ test('no outbox on the default store, nor with outbox: false; bad options are re
   await b.programs.activateLoyaltyProgram();
   assert.equal(seen.length, 1);
   assert.deepEqual(await entries(host), []);
-  for (const options of [{ outbox: 'yes' }, { redeliverEventsAfterMs: -1 }, { redeliverEventsAfterMs: '60000' }, { redeliverEventsAfterMs: Infinity }, { testing: { beforeDelivery: 1 } }]) {
+  for (const options of [{ outbox: 'yes' }, { redeliverEventsAfterMs: -1 }, { redeliverEventsAfterMs: '60000' }, { redeliverEventsAfterMs: Infinity }, { testing: { beforeDelivery: 1 } }, { testing: { handlerWaitMs: '10' } }, { testing: { handlerWaitMs: -1 } }]) {
     assert.throws(() => createLoyaltyBackend({ storage: hostStore(), ...options }), (e) => e.code === 'INVALID_ARGUMENT' && e.reason === 'INVALID_OPTIONS', JSON.stringify(options));
+  }
+});
+
+test('a storage that names a conflict it was not asked about, and a clock that is not a time, end the outbox work with clear errors', async () => {
+  const base = hostStore();
+  const storage = {
+    ...base,
+    commit: (writes) => (writes.every((w) => w.key.startsWith('outbox/') && w.version === 1) ? Promise.resolve({ ok: false, conflict: 'acct/elsewhere' }) : base.commit(writes)),
+  };
+  const loyalty = createLoyaltyBackend({ storage, now: () => T0, onEvent: () => {} });
+  await loyalty.programs.activateLoyaltyProgram();
+  await rejects(loyalty.flushEvents(), 'INTERNAL', 'STORAGE_PROTOCOL_ERROR');
+  // The sweep as a backend starts, on a clock that answers NaN: logged, nothing delivered.
+  const errors = [];
+  const log = console.error;
+  console.error = (...args) => errors.push(args);
+  try {
+    const seen = [];
+    const broken = createLoyaltyBackend({ storage: base, now: () => NaN, onEvent: (e) => seen.push(e), redeliverEventsAfterMs: 0 });
+    await broken.flushEvents();
+    assert.deepEqual(seen, []);
+    assert.ok(errors.some((args) => args[1]?.reason === 'CLOCK_ERROR'), 'the failed sweep is logged with its reason');
+  } finally {
+    console.error = log;
   }
 });
