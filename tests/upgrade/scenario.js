@@ -33,6 +33,12 @@ export async function write(createLoyaltyBackend, storage) {
   const loyalty = createLoyaltyBackend({ storage, contacts });
   await loyalty.programs.updateLoyaltyProgram({ name: 'Upgrade Club', pointDefinition: { customName: 'Stars' } });
   await loyalty.programs.activateLoyaltyProgram();
+  // Tiers and points expiration, as the previous release keeps them: accounts hold their months
+  // of tier points, their expiration date, and an entry in the due index.
+  const tiers = [await loyalty.tiers.createTier({ tierDefinition: { name: 'Regular' }, requiredPoints: 40 })];
+  await loyalty.tiers.createTiersProgramSettings({ rollingWindow: { durationInMonths: 12 }, status: 'ACTIVE' });
+  await loyalty.programs.updateLoyaltyProgram({ pointsExpiration: { monthsOfInactivity: 1, expiringPointsPercentage: 50 } });
+  await loyalty.programs.enablePointsExpiration();
   const ids = [];
   for (const contactId of OLD) ids.push((await loyalty.accounts.createAccount(contactId)).account._id);
   const earns = [];
@@ -58,7 +64,7 @@ export async function write(createLoyaltyBackend, storage) {
   const accounts = [];
   for (const id of ids) accounts.push(await loyalty.accounts.getAccount(id));
   const { loyaltyProgram } = await loyalty.programs.getLoyaltyProgram();
-  return json({ program: loyaltyProgram, accounts, transactions: await ledger(loyalty), earns, rewards, coupons, redemption });
+  return json({ program: loyaltyProgram, accounts, transactions: await ledger(loyalty), earns, rewards, coupons, redemption, tiers });
 }
 
 /**
@@ -161,14 +167,26 @@ export async function check(createLoyaltyBackend, storage, written) {
   expect(coupon.accountId === dana._id && spent.points.redeemed === 2 && spent.points.balance === dana.points.balance + 7 - 2, 'a stored account redeems points for a coupon');
   const refunded = await loyalty.refunds.refundLoyaltyCoupon(coupon._id);
   expect(refunded.coupon.status === 'ARCHIVED' && (await loyalty.accounts.getAccount(dana._id)).points.redeemed === 0, 'and gets them back with a refund');
-  // Tiers over the stored accounts: their lifetime tier points count in the month of their last
-  // activity (all of them this month here), and the recalculation job puts each in its tier.
-  const regular = await loyalty.tiers.createTier({ tierDefinition: { name: 'Regular' }, requiredPoints: 40 });
-  await loyalty.tiers.createTiersProgramSettings({ rollingWindow: { durationInMonths: 12 }, status: 'ACTIVE' });
+  // Tiers the previous release stored: each account, old and new, in its tier by the points of
+  // its window (all of them this month here).
+  const [regular] = written.tiers;
+  missing(regular, json(await loyalty.tiers.getTier(regular._id)), 'tier Regular', problems);
   for (const account of (await loyalty.accounts.queryLoyaltyAccounts().limit(100).find()).items) {
     const points = account.points.earned + account.points.adjusted;
     expect(account.tier.points === points && account.tier._id === (points >= 40 ? regular._id : undefined), `${account.contactId} with ${points} tier points is in tier ${account.tier._id}`);
   }
+  // Points expiration from the previous release's due index: forty days on, one scheduled run
+  // expires half of every balance once (rounded up), a second run nothing.
+  const before = new Map((await loyalty.accounts.queryLoyaltyAccounts().limit(100).find()).items.map((a) => [a._id, a.points.balance]));
+  const later = createLoyaltyBackend({ storage, contacts, now: () => Date.now() + 40 * 86_400_000 });
+  const run = await later.runScheduledWork();
+  const due = [...before.values()].filter((b) => b > 0).length;
+  expect(run.expiredAccounts === due, `forty days on, the scheduled work expires every account with points (${run.expiredAccounts} of ${due})`);
+  for (const [id, balance] of before) {
+    const now = (await later.accounts.getAccount(id)).points.balance;
+    expect(now === balance - Math.ceil(balance / 2), `an account of ${balance} points keeps ${balance - Math.ceil(balance / 2)} after the expiration (${now})`);
+  }
+  expect((await later.runScheduledWork()).expiredAccounts === 0, 'a second run expires nothing');
   const report = await loyalty.verify();
   expect(report.ok, `verify() finds nothing: ${JSON.stringify(report.discrepancies.slice(0, 3))}`);
   return { problems, figures: { accounts: report.counts.accounts, transactions: report.counts.transactions } };
