@@ -67,7 +67,11 @@ export interface LoyaltyBackendOptions {
   newId?: () => string;
   /** Resolves a contact; `null` means it does not exist and `createAccount` refuses it. */
   contacts?: (contactId: string) => Promise<ContactInfo | null> | ContactInfo | null;
-  /** Receives every event (SDK shape) after the commit that made it. */
+  /**
+   * Receives every event (SDK shape) after the commit that made it; on a host's storage at least
+   * once, a process dying in between included (duplicates keep `metadata._id`; see README, "Events
+   * at least once").
+   */
   onEvent?: (event: LoyaltyEvent) => void | Promise<void>;
   /** A Velo `backend/events.js` module: its `wixLoyalty_on…` exports receive events in Velo's shape. */
   events?: Record<string, unknown>;
