@@ -18,10 +18,10 @@ function report(error) {
   console.error('wix-loyalty-wasm: an event handler failed (the operation itself succeeded):', error);
 }
 
-/** Calls `handler`; a promise it returns (settled either way) is added to `pending`. */
-function invoke(handler, event, pending) {
+/** Calls `handler` with `build()`; a promise it returns (settled either way) is added to `pending`. */
+function invoke(handler, build, pending) {
   try {
-    const r = handler(event);
+    const r = handler(build());
     if (r && typeof r.then === 'function') pending.push(Promise.resolve(r).then(undefined, report));
   } catch (e) {
     report(e);
@@ -99,8 +99,9 @@ export function eventHub({ onEvent, events, table, newEventId }) {
       const pending = [];
       for (const raw of list) {
         const type = raw.metadata.eventType;
-        if (typeof onEvent === 'function') invoke(onEvent, sdkEvent(raw), pending);
-        for (const handler of handlers.get(type) ?? []) invoke(handler, sdkEvent(raw), pending);
+        // (Built inside invoke's try: a stored event that cannot be shaped is reported, not thrown.)
+        if (typeof onEvent === 'function') invoke(onEvent, () => sdkEvent(raw), pending);
+        for (const handler of handlers.get(type) ?? []) invoke(handler, () => sdkEvent(raw), pending);
         if (hasVelo) {
           const name = veloNames.get(type);
           let handler;
@@ -109,7 +110,7 @@ export function eventHub({ onEvent, events, table, newEventId }) {
           } catch (e) {
             report(e); // a module whose getter throws
           }
-          if (typeof handler === 'function') invoke(handler, veloEvent(raw), pending);
+          if (typeof handler === 'function') invoke(handler, () => veloEvent(raw), pending);
         }
       }
       return pending.length === 0 ? null : Promise.all(pending);

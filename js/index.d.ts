@@ -748,8 +748,8 @@ export interface LoyaltyBackend extends LoyaltyModules {
    */
   runScheduledWork(options?: { onProgress?: (progress: ScheduledWork) => void }): Promise<ScheduledWork>;
   /**
-   * Resolves once every event delivered so far is marked delivered in the store (and the sweep
-   * this backend ran as it started is over); rejects when a mark could not be written since the
+   * Resolves once every event delivered so far is marked delivered in the store: it waits for the
+   * handlers still running (up to 10 s) and for the sweep this backend ran as it started; rejects when a mark could not be written since the
    * last call (its events will be delivered again). Await it before closing the storage.
    */
   flushEvents(): Promise<void>;

@@ -1,8 +1,8 @@
 // The events outbox: events that survive a crash between a commit and their delivery.
 //
 // On a host's storage (not the default memoryStorage(), which dies with its process), a commit
-// that has events carries one more write, the entry `outbox/<eventTime ms, 15 digits>/<guid>`
-// holding those events with their ids (`{"schema":1,"events":[…]}`). After the commit the events
+// that has events carries one more write, the entry `outbox/<ms, 15 digits>/<guid>` (the clock
+// as the commit is made) holding those events with their ids (`{"schema":1,"events":[…]}`). After the commit the events
 // go to the handlers; once every handler has returned and every promise one returned has
 // settled (either way), the entry is marked delivered by overwriting it with a stub
 // (`{"schema":1,"delivered":<count>}`), so delivered events do not stay in the store. Marks are
@@ -183,23 +183,38 @@ export function createOutbox({ call, hub, clock, newEventId, redeliverAfterMs, b
       clearTimeout(timer);
       timer = null;
     }
-    draining ??= (async () => {
-      try {
-        while (pending.length > 0) await writeMarks(pending.splice(0, MARK_BATCH));
-      } catch (e) {
-        pending = [];
-        failed = e; // its entries stay unmarked: a sweep delivers them again
-        throw e;
-      } finally {
-        draining = null;
-        schedule();
-      }
-    })();
+    if (draining === null) {
+      const run = (async () => {
+        await null; // `draining` holds this run before its end can clear it
+        try {
+          while (pending.length > 0) await writeMarks(pending.splice(0, MARK_BATCH));
+        } catch (e) {
+          pending = [];
+          failed = e; // its entries stay unmarked: a sweep delivers them again
+          throw e;
+        } finally {
+          if (draining === run) draining = null;
+          schedule();
+        }
+      })();
+      draining = run;
+    }
     return draining;
   }
 
-  /** Writes every waiting mark; rejects when a write of marks failed since the last call. */
+  // Deliveries whose handlers have not settled yet (their marks come after).
+  const settling = new Set();
+
+  /**
+   * Writes every waiting mark, after the handlers still running have settled (for at most
+   * `handlerWaitMs`); rejects when a write of marks failed since the last call.
+   */
   async function flush() {
+    if (settling.size > 0) {
+      let timeout;
+      await Promise.race([Promise.all(settling), new Promise((r) => { timeout = setTimeout(r, handlerWaitMs); })]);
+      clearTimeout(timeout);
+    }
     await drain().catch(() => {});
     const e = failed;
     failed = null;
@@ -216,7 +231,15 @@ export function createOutbox({ call, hub, clock, newEventId, redeliverAfterMs, b
     entry(json) {
       const events = hub.withIds(json);
       if (events.length === 0) return null;
-      const ms = Math.max(0, Math.trunc(Number(events[0].metadata.eventTime)) || 0);
+      // Keyed by the clock as the commit is made (not the operation's start, which a long job
+      // keeps for all its batches), so that it lands ahead of any sweep's cursor.
+      let now;
+      try {
+        now = clock();
+      } catch {
+        now = NaN;
+      }
+      const ms = Math.max(0, Math.trunc(Number.isFinite(now) ? now : Number(events[0].metadata.eventTime)) || 0);
       const key = `${OUTBOX_PREFIX}${String(ms).padStart(15, '0')}/${newEventId()}`;
       return { key, events, write: { key, version: 0, value: JSON.stringify({ schema: 1, events }) } };
     },
@@ -233,8 +256,15 @@ export function createOutbox({ call, hub, clock, newEventId, redeliverAfterMs, b
         if (go === false) return; // the test hook's "crash": neither delivered nor marked
       }
       const settled = hub.deliver(entry.events);
-      if (settled === null) mark(entry.key, entry.events.length);
-      else settled.then(() => mark(entry.key, entry.events.length));
+      if (settled === null) {
+        mark(entry.key, entry.events.length);
+        return;
+      }
+      const done = settled.then(() => {
+        settling.delete(done);
+        mark(entry.key, entry.events.length);
+      });
+      settling.add(done);
     },
 
     flush,

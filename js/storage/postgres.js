@@ -124,6 +124,7 @@ export function postgresStorage(options) {
   const setup = () => {
     ready ??= (async () => {
       const client = await pool.connect();
+      let failure;
       try {
         // Serialize concurrent first starts (CREATE OR REPLACE FUNCTION races otherwise).
         await client.query('SELECT pg_advisory_lock(hashtext($1))', [table]);
@@ -132,8 +133,12 @@ export function postgresStorage(options) {
         } finally {
           await client.query('SELECT pg_advisory_unlock(hashtext($1))', [table]);
         }
+      } catch (e) {
+        failure = e;
+        throw e;
       } finally {
-        client.release();
+        // A connection that failed on this side (a timeout, a dropped socket) is not reused.
+        client.release(failure === undefined || failure instanceof pg.DatabaseError ? undefined : failure);
       }
     })().catch((e) => {
       ready = null;

@@ -261,3 +261,54 @@ test('a storage that names a conflict it was not asked about, and a clock that i
     console.error = log;
   }
 });
+
+test('marks keep being written after a sweep found nothing to do, and flushEvents() waits for handlers still running', async () => {
+  const storage = hostStore();
+  let slow = false;
+  const loyalty = createLoyaltyBackend({ storage, now: () => T0, onEvent: () => (slow ? new Promise((r) => setTimeout(r, 30)) : undefined) });
+  await loyalty.flushEvents(); // the start sweep has run, on an empty outbox
+  await loyalty.programs.activateLoyaltyProgram();
+  await new Promise((r) => setTimeout(r, 80)); // the marks' own timer, no flushEvents()
+  assert.equal((await loyalty.verify()).counts.pendingEvents, 0, 'marked in the background');
+  slow = true;
+  await loyalty.accounts.createAccount(contactId(1));
+  await loyalty.flushEvents();
+  assert.equal((await loyalty.verify()).counts.pendingEvents, 0, "flushEvents() waited for the handler's promise, then wrote its mark");
+});
+
+test('an entry is keyed by the clock as its commit is made, not by the operation start that its events carry', async () => {
+  const base = hostStore();
+  let t = T0;
+  // The clock moves while the operation reads (a slow read, or a long job's later batch).
+  const storage = { ...base, read: (keys) => { t += 5000; return base.read(keys); } };
+  const seen = [];
+  const loyalty = createLoyaltyBackend({ storage, now: () => t, onEvent: (e) => seen.push(e) });
+  await loyalty.programs.activateLoyaltyProgram();
+  const { account } = await loyalty.accounts.createAccount(contactId(1));
+  seen.length = 0;
+  base.commits.length = 0;
+  const started = t;
+  await loyalty.accounts.adjustPoints(account._id, { amount: 1 });
+  const key = base.commits[0].find((k) => k.startsWith('outbox/'));
+  assert.equal(seen[0].metadata.eventTime.getTime(), started, 'the event carries the operation start');
+  assert.equal(Number(key.split('/')[1]), t, 'the entry, the time of its commit');
+  assert.ok(t > started);
+});
+
+test('a stored event that cannot be shaped (a bad eventTime) is reported to the log, and the sweep goes on', async () => {
+  const storage = hostStore();
+  await storage.commit([{ key: `outbox/${String(T0).padStart(15, '0')}/bad`, version: 0, value: JSON.stringify({ schema: 1, events: [{ entity: {}, metadata: { _id: 'e-bad', eventType: 'wix.loyalty.v1.program_updated', eventTime: 'not a time', entityId: 'p' } }] }) }]);
+  const errors = [];
+  const log = console.error;
+  console.error = (...args) => errors.push(args);
+  try {
+    const velo = [];
+    const loyalty = createLoyaltyBackend({ storage, now: () => T0 + 2 * MINUTE, events: { wixLoyalty_onProgramUpdated: (e) => velo.push(e) } });
+    await loyalty.flushEvents();
+    assert.equal((await loyalty.runScheduledWork()).redeliveredEvents, 0, 'the start sweep delivered it (to nobody who could take it) and marked it');
+    assert.deepEqual(velo, []);
+    assert.ok(errors.some((args) => /event handler failed/.test(String(args[0]))), 'the shaping failure is logged');
+  } finally {
+    console.error = log;
+  }
+});
