@@ -74,6 +74,14 @@ export function readCursor(entry) {
   return value.cursor;
 }
 
+/** Resolves once every promise of `list` has settled (they never reject), or after `ms`. */
+async function settledWithin(list, ms) {
+  if (list.length === 0) return;
+  let timeout;
+  await Promise.race([Promise.all(list), new Promise((r) => { timeout = setTimeout(r, ms); })]);
+  clearTimeout(timeout);
+}
+
 /** A scan's rows, checked: an array of `{ key, value }` under `outbox/`. */
 function checked(rows) {
   if (!Array.isArray(rows) || !rows.every((r) => typeof r?.key === 'string' && r.key.startsWith(OUTBOX_PREFIX))) {
@@ -210,11 +218,7 @@ export function createOutbox({ call, hub, clock, newEventId, redeliverAfterMs, b
    * `handlerWaitMs`); rejects when a write of marks failed since the last call.
    */
   async function flush() {
-    if (settling.size > 0) {
-      let timeout;
-      await Promise.race([Promise.all(settling), new Promise((r) => { timeout = setTimeout(r, handlerWaitMs); })]);
-      clearTimeout(timeout);
-    }
+    await settledWithin([...settling], handlerWaitMs);
     await drain().catch(() => {});
     const e = failed;
     failed = null;
@@ -314,11 +318,7 @@ export function createOutbox({ call, hub, clock, newEventId, redeliverAfterMs, b
               waits.push(settled.then(() => { owner.open--; }));
             }
           }
-          if (waits.length > 0) {
-            let timeout;
-            await Promise.race([Promise.all(waits), new Promise((r) => { timeout = setTimeout(r, handlerWaitMs); })]);
-            clearTimeout(timeout);
-          }
+          await settledWithin(waits, handlerWaitMs);
           const settled = todo.filter((p) => !(p.open > 0));
           await writeMarks(settled.map((p) => ({ key: p.key, version: 1, value: stub(p.entry.events.length) })));
           for (const p of settled) p.marked = true;

@@ -84,8 +84,14 @@ export const POSTGRES_TIMEOUTS = Object.freeze({
   queryTimeoutMs: 10_000,
 });
 
-/** Not sent: the engine's deadline passed while the call waited for a connection. */
-class NotSent extends Error {}
+/**
+ * Gives a connection back after a query: one whose query the server refused (a conflict) or that
+ * ended well goes back to the pool; one that failed on this side (a timeout, a dropped socket)
+ * is dropped.
+ */
+function releaseAfter(client, failure) {
+  client.release(failure === undefined || failure instanceof pg.DatabaseError ? undefined : failure);
+}
 
 /**
  * @param {{ connectionString?: string, pool?: import('pg').Pool, table?: string, poolSize?: number,
@@ -137,8 +143,7 @@ export function postgresStorage(options) {
         failure = e;
         throw e;
       } finally {
-        // A connection that failed on this side (a timeout, a dropped socket) is not reused.
-        client.release(failure === undefined || failure instanceof pg.DatabaseError ? undefined : failure);
+        releaseAfter(client, failure);
       }
     })().catch((e) => {
       ready = null;
@@ -147,11 +152,7 @@ export function postgresStorage(options) {
     return ready;
   };
 
-  /**
-   * Runs one query on a pooled connection, unless `signal` aborted while it waited for one. A
-   * connection whose query failed on this side (a timeout, a dropped socket) is dropped; one
-   * whose query the server refused (a conflict) goes back to the pool.
-   */
+  /** Runs one query on a pooled connection, unless `signal` aborted while it waited for one. */
   const listened = new WeakSet();
   async function query(config, signal) {
     const client = await pool.connect();
@@ -163,14 +164,14 @@ export function postgresStorage(options) {
     }
     if (signal?.aborted) {
       client.release();
-      throw new NotSent('the call\'s deadline passed while it waited for a connection: not sent to PostgreSQL');
+      throw new Error('the call\'s deadline passed while it waited for a connection: not sent to PostgreSQL');
     }
     try {
       const result = await client.query(config);
-      client.release();
+      releaseAfter(client);
       return result;
     } catch (e) {
-      client.release(e instanceof pg.DatabaseError ? undefined : e);
+      releaseAfter(client, e);
       throw e;
     }
   }

@@ -5,7 +5,7 @@
 //   node emitter.mjs <storage spec> <log file> <account ids, comma-separated> <ops> <crashAt | -1>
 import { appendFileSync } from 'node:fs';
 import { createLoyaltyBackend } from 'wix-loyalty-wasm';
-import { openStorage } from './helpers.mjs';
+import { openStorage, eventLine } from './helpers.mjs';
 
 const [spec, log, accounts, ops, crashAt] = process.argv.slice(2);
 const ids = accounts.split(',');
@@ -15,10 +15,7 @@ const loyalty = createLoyaltyBackend({
   storage,
   // Entries left by a process that died are delivered by this one as it starts.
   redeliverEventsAfterMs: 0,
-  onEvent: (e) => {
-    const m = e.metadata;
-    appendFileSync(log, `${m._id} ${m.eventType} ${m.entityId} ${m.entityEventSequence}\n`);
-  },
+  onEvent: (e) => appendFileSync(log, eventLine(e)),
   testing: {
     beforeDelivery: () => {
       if (commits++ === Number(crashAt)) process.kill(process.pid, 'SIGKILL');

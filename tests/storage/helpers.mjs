@@ -18,6 +18,9 @@ export async function openStorage(spec) {
   throw new Error(`unknown storage ${spec}`);
 }
 
+/** One delivered event as a line of the events race's log: id, type, entity, sequence. */
+export const eventLine = (e) => `${e.metadata._id} ${e.metadata.eventType} ${e.metadata.entityId} ${e.metadata.entityEventSequence}\n`;
+
 /** The PostgreSQL URL from scripts/with-postgres.sh; the suites fail (not skip) without it. */
 export function postgresUrl() {
   const url = process.env.WIX_LOYALTY_PG_URL;

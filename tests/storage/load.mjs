@@ -6,7 +6,7 @@ import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { contactOf, openStorage } from './helpers.mjs';
+import { contactOf, openStorage, eventLine } from './helpers.mjs';
 import { createLoyaltyBackend } from 'wix-loyalty-wasm';
 
 const worker = fileURLToPath(new URL('./worker.mjs', import.meta.url));
@@ -53,6 +53,16 @@ export async function runLoad({ spec, workers, seconds, kill = 0, label }) {
   console.log(`# ${label}: ${workers} processes for ${seconds}s${kill ? `, ${killed} killed with SIGKILL halfway and restarted` : ''}: ${ops} operations`);
   for (const [k, v] of Object.entries(counts).sort()) console.log(`#   ${k}: ${v}`);
   return { ops, counts, earns, redeems, killed, contacts: Array.from({ length: 24 }, (_, i) => contactOf(i)) };
+}
+
+/** Every ledger entry of one account, page by page. */
+async function accountLedger(loyalty, accountId) {
+  const items = [];
+  for (let page = await loyalty.transactions.queryLoyaltyTransactions().eq('accountId', accountId).limit(100).find(); ; page = await page.next()) {
+    items.push(...page.items);
+    if (!page.hasNext()) break;
+  }
+  return items;
 }
 
 const redeemer = fileURLToPath(new URL('./redeemer.mjs', import.meta.url));
@@ -114,11 +124,7 @@ export async function redeemRace({ spec, processes, balance, cost, kill = 0 }) {
   }
   const after = await loyalty.accounts.getAccount(account._id);
   const listed = await storage.scan({ prefix: `account-coupon/${account._id}/`, limit: 100000 });
-  const ledger = [];
-  for (let page = await loyalty.transactions.queryLoyaltyTransactions().eq('accountId', account._id).limit(100).find(); ; page = await page.next()) {
-    ledger.push(...page.items);
-    if (!page.hasNext()) break;
-  }
+  const ledger = await accountLedger(loyalty, account._id);
   const audit = await loyalty.verify();
   await storage.close();
   return { seen, after, coupons: listed.map((r) => r.key.split('/').pop()), ledger, audit, killed };
@@ -223,7 +229,7 @@ export async function eventsRace({ spec, processes, accounts, ops }) {
   const last = createLoyaltyBackend({
     storage,
     redeliverEventsAfterMs: 0,
-    onEvent: (e) => appendFileSync(log, `${e.metadata._id} ${e.metadata.eventType} ${e.metadata.entityId} ${e.metadata.entityEventSequence}\n`),
+    onEvent: (e) => appendFileSync(log, eventLine(e)),
   });
   const run = await last.runScheduledWork();
   await last.flushEvents();
@@ -294,14 +300,7 @@ export async function freezeLoad({ spec, workers, seconds, timeoutMs, freezeAt, 
     calls.push(...JSON.parse(r.out.trim().split('\n').pop()).calls);
   }
   const ledgers = new Map();
-  for (const id of ids) {
-    const items = [];
-    for (let page = await loyalty.transactions.queryLoyaltyTransactions().eq('accountId', id).limit(100).find(); ; page = await page.next()) {
-      items.push(...page.items);
-      if (!page.hasNext()) break;
-    }
-    ledgers.set(id, items);
-  }
+  for (const id of ids) ledgers.set(id, await accountLedger(loyalty, id));
   const audit = await loyalty.verify();
   await storage.close();
   return { calls, frozenAt, thawedAt, ledgers, audit, timeoutMs };
