@@ -262,6 +262,7 @@ export function checkEventsRace(race) {
     ids.set(id, key);
   }
   for (const account of race.ids) {
+    assert.ok(race.after.get(account) > race.before.get(account), `account ${account} had balance changes to deliver events of`);
     for (const type of ['wix.loyalty.v1.account_points_updated', 'wix.loyalty.v1.account_updated']) {
       const got = race.events.filter((e) => e.entityId === account && e.type === type).map((e) => e.sequence);
       const expected = Array.from({ length: race.after.get(account) - race.before.get(account) }, (_, k) => race.before.get(account) + 1 + k);
