@@ -1,103 +1,210 @@
 #!/usr/bin/env node
-// npx wix-loyalty-wasm serve [--port 8080] [--host 127.0.0.1] [--storage memory|sqlite:<file>|postgres:<url>]
-//                            [--api-key <key>] [--member-token-secret <secret>] [--body-limit <bytes>]
-//                            [--storage-timeout-ms <ms>]
-// Serves the Wix Loyalty REST API from an engine: point the official SDK (createClient with a
-// fetch that sends requests here) or any HTTP client at it. SIGINT or SIGTERM stop it cleanly.
+// npx wix-loyalty-wasm serve [options]     the Wix Loyalty REST API over HTTP (see USAGE)
+// npx wix-loyalty-wasm token <memberId>    a member token for a server's secret
+// Every mistake is one line on stderr, naming the value and what to write instead, and exit 2.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createLoyaltyBackend, serve } from './node/index.mjs';
+import { createLoyaltyBackend, memoryStorage, serve, isLoyaltyError } from './node/index.mjs';
 import { storageFromSpec } from './storage/spec.js';
 
-/** The contacts resolver a --contacts file gives. */
-async function contactsFrom(file) {
-  const path = resolve(file);
-  const source = /\.m?js$/.test(path) ? (await import(pathToFileURL(path).href)).default : JSON.parse(readFileSync(path, 'utf8'));
-  if (typeof source === 'function') return source;
-  if (source === null || typeof source !== 'object') throw new Error(`--contacts ${file} must hold an object of contacts or export a function`);
-  return (contactId) => (Object.hasOwn(source, contactId) ? source[contactId] : null);
-}
-
 const USAGE = `usage: wix-loyalty-wasm serve [options]
+       wix-loyalty-wasm token <memberId>    prints a member token signed with the server's secret
+                                            (WIX_LOYALTY_TOKEN_SECRET, WIX_LOYALTY_TOKEN_SECRET_FILE
+                                            or --member-token-secret-file)
 
-  --port <n>                  port to listen on (default 8080; 0 picks a free one)
-  --host <address>            address to listen on (default 127.0.0.1; beyond loopback needs --api-key)
-  --storage <spec>            memory (default), sqlite:<file> or postgres:<connection string>
-  --api-key <key>             only requests with this Authorization (or a member token) are let in
-                              (also WIX_LOYALTY_API_KEY)
-  --member-token-secret <s>   signs member tokens, so they outlive the process (also WIX_LOYALTY_TOKEN_SECRET)
-  --body-limit <bytes>        largest request body (default 1048576)
-  --storage-timeout-ms <ms>   how long one storage call may take before the request fails with
-                              UNAVAILABLE / STORAGE_TIMEOUT (default 5000)
-  --contacts <file>           who the contacts are: a JSON file { "<contactId>": { memberId?, name?, email?, picture? } }
-                              or a module (.js/.mjs) whose default export is such an object or a
-                              function contactId => contact | null (without it every GUID is a contact)`;
+serve options:
+  --port <n>                    port to listen on (default 8080; 0 picks a free one)
+  --host <address>              address to listen on (default 127.0.0.1; beyond loopback needs an API key)
+  --storage <spec>              memory (default), sqlite:<file> or postgres:<connection string>
+  --api-key-file <file>         API keys, one per line (several: rotation); only requests whose
+                                Authorization is one of them (or a member token) are let in
+                                (also WIX_LOYALTY_API_KEY_FILE, or one key in WIX_LOYALTY_API_KEY)
+  --api-key <key>               one API key on the command line (visible to other users in ps:
+                                prefer the file or the environment); may be repeated
+  --member-token-secret-file <file>
+                                signs member tokens, so they outlive the process
+                                (also WIX_LOYALTY_TOKEN_SECRET_FILE, WIX_LOYALTY_TOKEN_SECRET;
+                                --member-token-secret <s> on the command line)
+  --allow-host <name>           answer for this Host too (loopback names always); may be repeated
+  --allow-origin <origin>       let browser pages of this origin call (the server's own always);
+                                may be repeated
+  --contacts <file>             who the contacts are: a JSON file { "<contactId>": { memberId?, name?,
+                                email?, picture? } } or a module (.js/.mjs) whose default export is
+                                such an object or a function contactId => contact | null (without
+                                it every GUID is a contact)
+  --body-limit <bytes>          largest request body (default 1048576)
+  --storage-timeout-ms <ms>     how long one storage call may take (default 5000)
+  --headers-timeout-ms <ms>     how long a client may take to send its headers (default 10000)
+  --request-timeout-ms <ms>     how long a client may take to send its whole request (default 30000)
+  --drain-ms <ms>               on SIGTERM, how long requests in flight may take (default 10000)
+  --max-connections <n>         connections open at once; more are answered 503 (default 1000)
+  --scheduled-work-ms <ms>      how often to run the scheduled work (default 60000; 0: never)`;
+
+/** A mistake of the caller's: one line, and exit code 2. */
+class UsageError extends Error {}
+
+/** Flags that may be given more than once (their values collect in a list). */
+const REPEATED = new Set(['api-key', 'allow-host', 'allow-origin']);
+const SERVE_FLAGS = new Set([
+  'port', 'host', 'storage', 'api-key', 'api-key-file', 'member-token-secret', 'member-token-secret-file', 'allow-host',
+  'allow-origin', 'contacts', 'body-limit', 'storage-timeout-ms', 'headers-timeout-ms', 'request-timeout-ms', 'drain-ms',
+  'max-connections', 'scheduled-work-ms',
+]);
+const TOKEN_FLAGS = new Set(['member-token-secret', 'member-token-secret-file']);
 
 function parse(argv) {
   const [command, ...rest] = argv;
   const options = {};
+  const positional = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
-    if (arg === '--help' || arg === '-h') return { command: 'help', options };
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new Error(`unexpected argument ${arg}`);
+    if (arg === '--help' || arg === '-h') return { command: 'help', options, positional };
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    if (!m) throw new UsageError(`unexpected argument ${arg}`);
     const value = m[2] ?? rest[++i];
-    if (value === undefined) throw new Error(`--${m[1]} needs a value`);
-    options[m[1]] = value;
+    if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
+    if (REPEATED.has(m[1])) (options[m[1]] ??= []).push(...value.split(',').map((v) => v.trim()).filter(Boolean));
+    else if (m[1] in options) throw new UsageError(`--${m[1]} is given twice`);
+    else options[m[1]] = value;
   }
-  return { command, options };
+  return { command, options, positional };
 }
 
-function number(value, name) {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number (got ${value})`);
+function number(options, name, { min = 0, max = 2 ** 31 - 1, unit = '' } = {}) {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a whole number${unit} from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
   return n;
 }
 
-async function main() {
-  let parsed;
+/** The lines of a secrets file that hold a secret (blank lines and # comments skipped). */
+function secretsIn(file, flag) {
+  let text;
   try {
-    parsed = parse(process.argv.slice(2));
+    text = readFileSync(resolve(file), 'utf8');
   } catch (e) {
-    console.error(`${e.message}\n\n${USAGE}`);
-    return 2;
+    throw new UsageError(`${flag} ${file} cannot be read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   }
-  const { command, options } = parsed;
-  if (command !== 'serve') {
-    if (command === 'help' || command === '--help' || command === '-h') {
-      console.log(USAGE);
-      return 0;
-    }
-    console.error(command === undefined ? USAGE : `unknown command ${command}\n\n${USAGE}`);
-    return 2;
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  if (lines.length === 0) throw new UsageError(`${flag} ${file} holds no secret (one per line; # starts a comment)`);
+  return lines;
+}
+
+/** Every API key the options and the environment give (none: no key is required). */
+function apiKeysFrom(options, env) {
+  const keys = [...(options['api-key'] ?? [])];
+  const file = options['api-key-file'] ?? (env.WIX_LOYALTY_API_KEY_FILE || undefined);
+  if (file) keys.push(...secretsIn(file, options['api-key-file'] ? '--api-key-file' : 'WIX_LOYALTY_API_KEY_FILE'));
+  if (keys.length === 0 && env.WIX_LOYALTY_API_KEY) keys.push(env.WIX_LOYALTY_API_KEY);
+  return keys;
+}
+
+/** The member-token secret the options and the environment give, or undefined. */
+function tokenSecretFrom(options, env) {
+  const file = options['member-token-secret-file'] ?? (env.WIX_LOYALTY_TOKEN_SECRET_FILE || undefined);
+  const secret = file
+    ? secretsIn(file, options['member-token-secret-file'] ? '--member-token-secret-file' : 'WIX_LOYALTY_TOKEN_SECRET_FILE')[0]
+    : options['member-token-secret'] ?? (env.WIX_LOYALTY_TOKEN_SECRET || undefined);
+  if (secret !== undefined && secret.length < 16) {
+    throw new UsageError(`the member-token secret must be at least 16 characters (got ${secret.length}): generate one with openssl rand -hex 32`);
   }
-  const known = new Set(['port', 'host', 'storage', 'api-key', 'member-token-secret', 'body-limit', 'contacts', 'storage-timeout-ms']);
+  return secret;
+}
+
+/** The contacts resolver a --contacts file gives. */
+async function contactsFrom(file) {
+  const path = resolve(file);
+  let source;
+  try {
+    source = /\.[cm]?js$/.test(path) ? (await import(pathToFileURL(path).href)).default : JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--contacts ${file} cannot be read: ${e.code === 'ENOENT' || e.code === 'ERR_MODULE_NOT_FOUND' ? 'no such file' : e.message.split('\n')[0]}`);
+  }
+  if (typeof source === 'function') return source;
+  if (source === null || typeof source !== 'object' || Array.isArray(source)) {
+    const got = Array.isArray(source) ? 'an array' : source === null ? 'null' : typeof source;
+    throw new UsageError(`--contacts ${file} must hold an object { "<contactId>": { memberId?, name?, email? } } or export a function (it holds ${got})`);
+  }
+  return (contactId) => (Object.hasOwn(source, contactId) ? source[contactId] : null);
+}
+
+/** An error as one line. */
+function oneLine(e) {
+  if (isLoyaltyError(e)) {
+    const violations = e.details?.validationError?.fieldViolations;
+    return violations ? violations.map((v) => `${v.field} ${v.description}`).join('; ') : e.details?.applicationError?.description ?? e.code;
+  }
+  return String(e?.message ?? e).split('\n')[0];
+}
+
+function unknownFlag(options, known, command) {
   const unknown = Object.keys(options).find((k) => !known.has(k));
-  if (unknown) {
-    console.error(`unknown option --${unknown}\n\n${USAGE}`);
-    return 2;
+  if (unknown) throw new UsageError(`unknown option --${unknown} for ${command} (see wix-loyalty-wasm --help)`);
+}
+
+async function token(options, positional, env) {
+  unknownFlag(options, TOKEN_FLAGS, 'token');
+  if (positional.length !== 1) throw new UsageError('token takes one member id: wix-loyalty-wasm token <memberId>');
+  const secret = tokenSecretFrom(options, env);
+  if (secret === undefined) {
+    throw new UsageError("token needs the server's member-token secret: set WIX_LOYALTY_TOKEN_SECRET_FILE (or pass --member-token-secret-file) as for serve");
   }
-  let storage;
+  const loyalty = createLoyaltyBackend({ storage: memoryStorage(), memberTokenSecret: secret });
+  try {
+    console.log(await loyalty.memberToken(positional[0]));
+  } catch (e) {
+    throw new UsageError(oneLine(e));
+  }
+  return 0;
+}
+
+async function serveCommand(options, positional, env) {
+  unknownFlag(options, SERVE_FLAGS, 'serve');
+  if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
+  const settings = {
+    port: number(options, 'port', { max: 65535 }) ?? 8080,
+    host: options.host ?? '127.0.0.1',
+    bodyLimit: number(options, 'body-limit', { unit: ' of bytes' }),
+    headersTimeoutMs: number(options, 'headers-timeout-ms', { min: 1, unit: ' of milliseconds' }),
+    requestTimeoutMs: number(options, 'request-timeout-ms', { min: 1, unit: ' of milliseconds' }),
+    drainMs: number(options, 'drain-ms', { unit: ' of milliseconds' }),
+    maxConnections: number(options, 'max-connections', { min: 1, max: 1_000_000 }),
+    scheduledWorkMs: number(options, 'scheduled-work-ms', { unit: ' of milliseconds' }),
+    apiKeys: apiKeysFrom(options, env),
+    allowHosts: options['allow-host'] ?? [],
+    allowOrigins: options['allow-origin'] ?? [],
+  };
+  const storageTimeoutMs = number(options, 'storage-timeout-ms', { min: 1, unit: ' of milliseconds' });
+  const memberTokenSecret = tokenSecretFrom(options, env);
+  const contacts = options.contacts ? await contactsFrom(options.contacts) : undefined;
+  let chosen;
+  try {
+    chosen = await storageFromSpec(options.storage);
+  } catch (e) {
+    throw new UsageError(`--storage: ${oneLine(e)}`);
+  }
   let server;
   try {
-    const port = number(options.port ?? '8080', 'port');
-    const bodyLimit = number(options['body-limit'] ?? String(1024 * 1024), 'body-limit');
-    const apiKey = options['api-key'] ?? process.env.WIX_LOYALTY_API_KEY;
-    const memberTokenSecret = options['member-token-secret'] ?? process.env.WIX_LOYALTY_TOKEN_SECRET;
-    const contacts = options.contacts ? await contactsFrom(options.contacts) : undefined;
-    const storageTimeoutMs = options['storage-timeout-ms'] === undefined ? undefined : number(options['storage-timeout-ms'], 'storage-timeout-ms');
-    const chosen = await storageFromSpec(options.storage);
-    storage = chosen.storage;
-    const loyalty = createLoyaltyBackend({ storage, contacts, storageTimeoutMs, ...(memberTokenSecret ? { memberTokenSecret } : {}) });
-    server = await serve({ loyalty, port, host: options.host ?? '127.0.0.1', apiKey, bodyLimit });
-    console.log(`wix-loyalty-wasm serving the Wix Loyalty REST API on ${server.url} (storage: ${chosen.label}${apiKey ? ', API key required' : ''})`);
+    const loyalty = createLoyaltyBackend({ storage: chosen.storage, contacts, storageTimeoutMs, ...(memberTokenSecret ? { memberTokenSecret } : {}) });
+    for (const key of Object.keys(settings)) if (settings[key] === undefined) delete settings[key];
+    server = await serve({ loyalty, ...settings });
   } catch (e) {
-    console.error(`wix-loyalty-wasm serve: ${e.message}`);
-    await storage?.close?.();
-    return 1;
+    await chosen.storage.close?.();
+    if (e?.code === 'EADDRINUSE') throw new UsageError(`port ${settings.port} on ${settings.host} is in use: pick another with --port (0 picks a free one)`);
+    if (e?.code === 'EADDRNOTAVAIL') throw new UsageError(`--host ${settings.host} is not an address of this machine`);
+    throw new UsageError(oneLine(e));
   }
-  return new Promise((resolve) => {
+  const keys = settings.apiKeys.length;
+  console.log(`wix-loyalty-wasm serving the Wix Loyalty REST API on ${server.url} (storage: ${chosen.label}${keys ? `, ${keys === 1 ? 'an API key' : `${keys} API keys`} required` : ', no API key: every local caller is an admin'})`);
+  return new Promise((done) => {
     let stopping = false;
     const stop = async (signal) => {
       if (stopping) {
@@ -107,13 +214,30 @@ async function main() {
       stopping = true;
       console.log(`${signal}: finishing ${server.inFlight()} request(s) in flight, then stopping`);
       await server.close();
-      await storage?.close?.();
+      await chosen.storage.close?.();
       console.log('stopped');
-      resolve(0);
+      done(0);
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
 }
 
-process.exitCode = await main();
+async function main(argv, env) {
+  try {
+    const { command, options, positional } = parse(argv);
+    if (command === 'help' || command === '--help' || command === '-h') {
+      console.log(USAGE);
+      return 0;
+    }
+    if (command === 'serve') return await serveCommand(options, positional, env);
+    if (command === 'token') return await token(options, positional, env);
+    throw new UsageError(command === undefined ? 'a command is needed: serve or token (see wix-loyalty-wasm --help)' : `unknown command ${command}: use serve or token (see wix-loyalty-wasm --help)`);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`wix-loyalty-wasm: ${e.message}`);
+    return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2), process.env);

@@ -8,7 +8,7 @@ import {
   start, resume, release, operationsInFlight, StoreVerifier, memoryBytes, testingTrap, localRun,
 } from './wasm/wix_loyalty_wasm.js';
 import { currentGeneration, trapCount, fromCall } from './instance.js';
-import { LOCAL, LocalStore } from './memory-storage.js';
+import { localStoreOf } from './memory-storage.js';
 // The table of operations, as the build wrote it from the wasm module's `table()` export (so a
 // backend can be made before the module is instantiated: entry points import this file first).
 import TABLE from './table.js';
@@ -19,6 +19,7 @@ import { buildModules, legacyAccount } from './modules.js';
 import { eventHub } from './events.js';
 import { createOutbox, auditOutbox, REDELIVER_AFTER_MS } from './outbox.js';
 import { createTokens } from './tokens.js';
+import { nameProblem } from './text.js';
 
 /** By default, how long a storage call may take before it is UNAVAILABLE / STORAGE_TIMEOUT. */
 export const STORAGE_TIMEOUT_MS = 5_000;
@@ -42,6 +43,14 @@ export function operationTable() {
 /** Counters of this copy of the engine: traps recovered from, instances created, wasm memory, operations in flight. */
 export function engineStats() {
   return { traps: trapCount(), instances: currentGeneration() + 1, wasmMemoryBytes: memoryBytes(), operationsInFlight: operationsInFlight() };
+}
+
+/** The caller of the modules `forVisitor()` gives: an anonymous site visitor. */
+const VISITOR = Symbol('visitor');
+
+/** The member id the wasm module takes for a caller: undefined for an admin and a visitor (a flag says which). */
+function memberId(member) {
+  return member === VISITOR ? undefined : member;
 }
 
 /** What a storage call's deadline resolves to. */
@@ -113,16 +122,6 @@ export function randomGuid() {
 function optionError(field, expected, got) {
   return loyaltyError('INVALID_ARGUMENT', 'INVALID_OPTIONS',
     `createLoyaltyBackend: options.${field} must be ${expected} (got ${got === null ? 'null' : typeof got})`);
-}
-
-/** The wasm-side store of a memoryStorage(), or null for any other storage. */
-function localStoreOf(storage) {
-  try {
-    const local = storage[LOCAL];
-    return local instanceof LocalStore ? local : null;
-  } catch {
-    return null; // a hostile proxy: the generic path reports what it does wrong
-  }
 }
 
 function checkStorage(storage) {
@@ -346,17 +345,17 @@ export function createLoyaltyBackend(options) {
 
   /**
    * `start` flags: 1 = a contacts resolver, 2 = someone listens to events, 8 = coupon hooks, 4 = an answer that is
-   * one account may come packed (`packed`: the caller builds answers with parseAnswer).
+   * one account may come packed (`packed`: the caller builds answers with parseAnswer), 16 = an anonymous visitor calls.
    */
-  function flags(packed) {
-    return (typeof contacts === 'function' ? 1 : 0) | (hub.listening ? 2 : 0) | (packed ? 4 : 0) | (hooks !== null ? 8 : 0);
+  function flags(packed, member) {
+    return (typeof contacts === 'function' ? 1 : 0) | (hub.listening ? 2 : 0) | (packed ? 4 : 0) | (hooks !== null ? 8 : 0) | (member === VISITOR ? 16 : 0);
   }
 
   /** Starts an operation in wasm; the step remembers the instance generation holding its state. */
   function begin(name, args, t, ids, member, packed) {
     try {
       if (trapBefore.has(name)) testingTrap();
-      const step = decode(start(name, args, t, ids, flags(packed), member, program?.value, program?.version));
+      const step = decode(start(name, args, t, ids, flags(packed, member), memberId(member), program?.value, program?.version));
       step.gen = currentGeneration();
       return step;
     } catch (thrown) {
@@ -386,7 +385,7 @@ export function createLoyaltyBackend(options) {
     let out;
     try {
       if (trapBefore.has(name)) testingTrap();
-      out = localRun(local.id(), name, args, t, ids, flags(packed), member);
+      out = localRun(local.id(), name, args, t, ids, flags(packed, member), memberId(member));
     } catch (thrown) {
       throw fromCall(thrown); // an operation that fails has committed nothing
     }
@@ -445,8 +444,8 @@ export function createLoyaltyBackend(options) {
   /** Runs an operation; resolves to its answer's JSON text. */
   const callJson = (name, args, member) => call(name, args, member, false);
 
-  /** The SDK's modules acting as `member` (an admin when undefined). */
-  function modulesFor(member) {
+  /** The SDK's modules acting as `member` (an admin when undefined, VISITOR for an anonymous visitor). */
+  function modulesFor(member, admin) {
     // On the default store the answer is ready when run() returns: it is parsed at once, with
     // no await between (a promise per layer was a tenth of a getAccount).
     const invoke = (name, args) => {
@@ -465,7 +464,9 @@ export function createLoyaltyBackend(options) {
       // The legacy `wix-loyalty-backend` modules: `program` answers as `programs` does; `account`
       // in the legacy shapes (see js/modules.js).
       program: modules.programs,
-      account: legacyAccount(modules.accounts, modules.transactions),
+      // Its latestTransaction is read with an admin's rights, but only ever of the account the
+      // caller just read (a member's own, by getCurrentMemberAccount).
+      account: legacyAccount(modules.accounts, (admin ?? modules).transactions),
     };
   }
 
@@ -571,23 +572,36 @@ export function createLoyaltyBackend(options) {
     }, 0);
   });
 
+  const adminModules = modulesFor(undefined);
   const members = new Map();
+  let visitor = null;
   const backend = {
     runScheduledWork,
     flushEvents,
-    ...modulesFor(undefined),
+    ...adminModules,
     /**
      * The same modules acting as site member `memberId`: member methods (`getCurrentMemberAccount`,
      * ...) act for that member, admin methods reject with PERMISSION_DENIED.
      */
     forMember(memberId) {
       if (typeof memberId !== 'string') throw loyaltyError('INVALID_ARGUMENT', 'INVALID_MEMBER', `forMember: memberId must be a string (got ${typeof memberId})`);
+      const problem = nameProblem(memberId);
+      if (problem) throw loyaltyError('INVALID_ARGUMENT', 'INVALID_MEMBER', `forMember: memberId ${problem}`);
       let view = members.get(memberId);
       if (!view) {
-        view = Object.freeze(modulesFor(memberId));
+        view = Object.freeze(modulesFor(memberId, adminModules));
         if (members.size < 1000) members.set(memberId, view);
       }
       return view;
+    },
+    /**
+     * The same modules acting as an anonymous site visitor (Velo code that is not elevated, with
+     * nobody logged in): admin methods reject with PERMISSION_DENIED, current-member methods with
+     * UNAUTHENTICATED, and listRewards shows the active rewards.
+     */
+    forVisitor() {
+      visitor ??= Object.freeze(modulesFor(VISITOR, adminModules));
+      return visitor;
     },
     /** A token that identifies `memberId` to this backend's REST face (see README, "Permissions"). */
     memberToken: (memberId) => tokens.issue(memberId),
@@ -598,6 +612,14 @@ export function createLoyaltyBackend(options) {
       call: callJson,
       /** Member tokens: `verify(token)` → the member or null, `looksLike(text)`. */
       tokens,
+      /** Resolves once the storage answered a read within the deadline (a readiness probe). */
+      ping: async () => {
+        try {
+          await callStorage('read', ['program']);
+        } catch (e) {
+          throw failure(e);
+        }
+      },
       storage,
       /**
        * For the bench's breakdown: runs `name` on the default store straight through the module

@@ -225,15 +225,23 @@ export interface EarnPointsOptions {
   followedSocialMedia?: { channel: string };
 }
 
-export interface AdjustPointsOptions {
-  /** Set the balance (0 to 999,999,999). Wins over `amount`. */
-  balance?: number;
-  /** Change the balance (-9,999,999 to 9,999,999, not 0). */
-  amount?: number;
+/** `adjustPoints`'s options: `amount` (a change) or `balance` (a new balance), at least one. */
+export type AdjustPointsOptions = (
+  | {
+      /** Change the balance (-9,999,999 to 9,999,999, not 0). */
+      amount: number;
+      balance?: null;
+    }
+  | {
+      /** Set the balance (0 to 999,999,999). Wins over `amount`. */
+      balance: number;
+      amount?: number | null;
+    }
+) & {
   description?: string | null;
   /** The account's current revision; a stale one is refused (ABORTED / REVISION_MISMATCH). */
   revision?: string;
-}
+};
 
 export interface PointsResult {
   account: LoyaltyAccount;
@@ -309,82 +317,185 @@ export interface LoyaltyTransaction {
   idempotencyKey: string;
   earnInfo?: { appId: string; activityType: string; orderId?: string; followedSocialMedia?: { channel: string } };
   adjustInfo?: { appId: string; amountBefore: number; amountAfter: number };
+  /** On `REDEEM`: the reward, and the coupon the points paid for (`referenceEntityId`). */
+  redeemInfo?: { rewardId: string; rewardType: RewardType; referenceEntityId: string };
+  /** On `REFUND`: the `REDEEM` transaction whose points came back. */
+  refundInfo?: { appId: string; refundedTransactionId: string };
+  /** On `EXPIRE`: the balance before and after the points expired. */
+  expireInfo?: { amountBefore: number; amountAfter: number };
 }
 
-export type TransactionField = '_id' | 'accountId' | '_createdDate' | 'amount' | 'transactionType' | 'description' | 'idempotencyKey';
-export type AccountField =
-  | '_id' | 'contactId' | 'memberId' | 'points.balance' | 'points.earned' | 'points.adjusted' | 'points.redeemed'
-  | 'points.expired' | '_createdDate' | '_updatedDate' | 'lastActivityDate' | 'tier._id' | 'tier.points' | 'contact._id'
-  | 'contact.name' | 'contact.email' | 'contact.displayName' | 'pointsExpiration.expirationDate'
-  | 'pointsExpiration.expiringPointsAmount' | 'revision';
+/** What a date field of a query takes: a Date, an ISO-8601 string or epoch milliseconds. */
+export type DateValue = Date | string | number;
 
-/** The SDK's cursor query builder (immutable: every method returns a new builder). */
-export declare class QueryBuilder<Item, Field extends string = string> {
+/** The filterable fields of transactions, and the values each takes. */
+export interface TransactionFields {
+  _id: string;
+  accountId: string;
+  _createdDate: DateValue;
+  amount: number;
+  transactionType: TransactionType;
+  description: string;
+  idempotencyKey: string;
+}
+
+/** The filterable fields of accounts, and the values each takes. */
+export interface AccountFields {
+  _id: string;
+  contactId: string;
+  memberId: string;
+  'points.balance': number;
+  'points.earned': number;
+  'points.adjusted': number;
+  'points.redeemed': number;
+  'points.expired': number;
+  _createdDate: DateValue;
+  _updatedDate: DateValue;
+  lastActivityDate: DateValue;
+  'tier._id': string;
+  'tier.points': number;
+  'contact._id': string;
+  'contact.name': string;
+  'contact.email': string;
+  'contact.displayName': string;
+  'pointsExpiration.expirationDate': DateValue;
+  'pointsExpiration.expiringPointsAmount': number;
+  revision: string | number;
+}
+
+/** The filterable fields of coupons, and the values each takes. */
+export interface CouponFields {
+  _id: string;
+  accountId: string;
+  memberId: string;
+  transactionId: string;
+  status: CouponStatus;
+  rewardName: string;
+  'couponReference.code': string;
+  'couponReference.couponId': string;
+  _createdDate: DateValue;
+  _updatedDate: DateValue;
+  revision: string | number;
+}
+
+/** The names of a field map. */
+export type FieldName<Fields> = Extract<keyof Fields, string>;
+/** The names of a field map's text fields. */
+export type TextFieldName<Fields> = { [F in FieldName<Fields>]: Fields[F] extends string ? (string extends Fields[F] ? F : never) : never }[FieldName<Fields>];
+
+export type TransactionField = FieldName<TransactionFields>;
+export type AccountField = FieldName<AccountFields>;
+export type CouponField = FieldName<CouponFields>;
+
+/**
+ * The SDK's cursor query builder (immutable: every method returns a new builder). `Fields` maps
+ * each filterable field to the values it takes, so a misspelt field or a value of the wrong type
+ * (`eq('transactionType', 'BOGUS')`) does not compile.
+ */
+export declare class QueryBuilder<Item, Fields = Record<string, unknown>> {
   private constructor();
-  eq(field: Field, value: unknown): QueryBuilder<Item, Field>;
-  ne(field: Field, value: unknown): QueryBuilder<Item, Field>;
-  gt(field: Field, value: unknown): QueryBuilder<Item, Field>;
-  ge(field: Field, value: unknown): QueryBuilder<Item, Field>;
-  lt(field: Field, value: unknown): QueryBuilder<Item, Field>;
-  le(field: Field, value: unknown): QueryBuilder<Item, Field>;
+  eq<F extends FieldName<Fields>>(field: F, value: Fields[F] | null): QueryBuilder<Item, Fields>;
+  ne<F extends FieldName<Fields>>(field: F, value: Fields[F] | null): QueryBuilder<Item, Fields>;
+  gt<F extends FieldName<Fields>>(field: F, value: Fields[F]): QueryBuilder<Item, Fields>;
+  ge<F extends FieldName<Fields>>(field: F, value: Fields[F]): QueryBuilder<Item, Fields>;
+  lt<F extends FieldName<Fields>>(field: F, value: Fields[F]): QueryBuilder<Item, Fields>;
+  le<F extends FieldName<Fields>>(field: F, value: Fields[F]): QueryBuilder<Item, Fields>;
   /** `from` ≤ field < `to`. */
-  between(field: Field, from: unknown, to: unknown): QueryBuilder<Item, Field>;
-  in(field: Field, values: unknown[]): QueryBuilder<Item, Field>;
-  hasSome(field: Field, ...values: unknown[]): QueryBuilder<Item, Field>;
-  hasAll(field: Field, ...values: unknown[]): QueryBuilder<Item, Field>;
-  startsWith(field: Field, value: string): QueryBuilder<Item, Field>;
-  endsWith(field: Field, value: string): QueryBuilder<Item, Field>;
-  contains(field: Field, value: string): QueryBuilder<Item, Field>;
-  exists(field: Field, value?: boolean): QueryBuilder<Item, Field>;
-  isEmpty(field: Field): QueryBuilder<Item, Field>;
-  isNotEmpty(field: Field): QueryBuilder<Item, Field>;
-  and(query: QueryBuilder<Item, Field>): QueryBuilder<Item, Field>;
-  or(query: QueryBuilder<Item, Field>): QueryBuilder<Item, Field>;
-  not(query: QueryBuilder<Item, Field>): QueryBuilder<Item, Field>;
-  ascending(...fields: Field[]): QueryBuilder<Item, Field>;
-  descending(...fields: Field[]): QueryBuilder<Item, Field>;
+  between<F extends FieldName<Fields>>(field: F, from: Fields[F], to: Fields[F]): QueryBuilder<Item, Fields>;
+  in<F extends FieldName<Fields>>(field: F, values: Fields[F][]): QueryBuilder<Item, Fields>;
+  hasSome<F extends FieldName<Fields>>(field: F, ...values: Fields[F][]): QueryBuilder<Item, Fields>;
+  hasAll<F extends FieldName<Fields>>(field: F, ...values: Fields[F][]): QueryBuilder<Item, Fields>;
+  startsWith(field: TextFieldName<Fields>, value: string): QueryBuilder<Item, Fields>;
+  endsWith(field: TextFieldName<Fields>, value: string): QueryBuilder<Item, Fields>;
+  contains(field: TextFieldName<Fields>, value: string): QueryBuilder<Item, Fields>;
+  exists(field: FieldName<Fields>, value?: boolean): QueryBuilder<Item, Fields>;
+  isEmpty(field: FieldName<Fields>): QueryBuilder<Item, Fields>;
+  isNotEmpty(field: FieldName<Fields>): QueryBuilder<Item, Fields>;
+  and(query: QueryBuilder<Item, Fields>): QueryBuilder<Item, Fields>;
+  or(query: QueryBuilder<Item, Fields>): QueryBuilder<Item, Fields>;
+  not(query: QueryBuilder<Item, Fields>): QueryBuilder<Item, Fields>;
+  ascending(...fields: FieldName<Fields>[]): QueryBuilder<Item, Fields>;
+  descending(...fields: FieldName<Fields>[]): QueryBuilder<Item, Fields>;
   /** 1 to 100 (default 50). */
-  limit(limit: number): QueryBuilder<Item, Field>;
-  skipTo(cursor: string): QueryBuilder<Item, Field>;
+  limit(limit: number): QueryBuilder<Item, Fields>;
+  skipTo(cursor: string): QueryBuilder<Item, Fields>;
   /** The request body's `query`, as the REST API receives it. */
   toQuery(): CursorQuery;
-  find(): Promise<QueryResult<Item, Field>>;
+  find(): Promise<QueryResult<Item, Fields>>;
 }
 
-export declare class QueryResult<Item, Field extends string = string> {
+export declare class QueryResult<Item, Fields = Record<string, unknown>> {
   private constructor();
   items: Item[];
   cursors: { next: string | null; prev: string | null };
   readonly length: number;
   /** The page size asked for. */
   readonly pageSize: number;
-  readonly query: QueryBuilder<Item, Field>;
+  readonly query: QueryBuilder<Item, Fields>;
   hasNext(): boolean;
   hasPrev(): boolean;
-  next(): Promise<QueryResult<Item, Field>>;
-  prev(): Promise<QueryResult<Item, Field>>;
+  next(): Promise<QueryResult<Item, Fields>>;
+  prev(): Promise<QueryResult<Item, Fields>>;
 }
 
-export interface EventMetadata {
+export interface EventMetadata<Type extends string = string> {
   _id: string;
   entityFqdn: string;
   slug: string;
   entityId: string;
   eventTime: Date;
-  eventType: string;
+  eventType: Type;
   entityEventSequence?: string;
 }
 
+/** An event that carries its entity (created, updated). */
+export interface EntityEvent<Type extends string, Entity> {
+  entity: Entity;
+  metadata: EventMetadata<Type>;
+}
+
+/** An event that carries only its metadata (deleted: `metadata.entityId` names what went). */
+export interface DeletedEvent<Type extends string> {
+  metadata: EventMetadata<Type>;
+}
+
+export type AccountCreatedEvent = EntityEvent<'wix.loyalty.v1.account_created', LoyaltyAccount>;
+export type AccountUpdatedEvent = EntityEvent<'wix.loyalty.v1.account_updated', LoyaltyAccount>;
+export interface AccountPointsUpdatedEvent {
+  data: { account: LoyaltyAccount };
+  metadata: EventMetadata<'wix.loyalty.v1.account_points_updated'>;
+}
+export interface AccountRewardAvailabilityUpdatedEvent {
+  /** `updateTrigger` says why the flag flipped (a balance change, a reward change, …). */
+  data: { rewardAvailable: boolean; updateTrigger: string };
+  metadata: EventMetadata<'wix.loyalty.v1.account_reward_availability_updated'>;
+}
+export type ProgramUpdatedEvent = EntityEvent<'wix.loyalty.v1.program_updated', LoyaltyProgram>;
+export type RewardCreatedEvent = EntityEvent<'wix.loyalty.v1.reward_created', Reward>;
+export type RewardUpdatedEvent = EntityEvent<'wix.loyalty.v1.reward_updated', Reward>;
+export type RewardDeletedEvent = DeletedEvent<'wix.loyalty.v1.reward_deleted'>;
+export type CouponCreatedEvent = EntityEvent<'wix.loyalty.v1.coupon_created', LoyaltyCoupon>;
+export type CouponDeletedEvent = DeletedEvent<'wix.loyalty.v1.coupon_deleted'>;
+export type TierCreatedEvent = EntityEvent<'wix.loyalty.v1.tier_created', Tier>;
+export type TierUpdatedEvent = EntityEvent<'wix.loyalty.v1.tier_updated', Tier>;
+export type TierDeletedEvent = DeletedEvent<'wix.loyalty.v1.tier_deleted'>;
+/** Events of modules this version does not implement (they never fire yet). */
+export type EarningRuleEvent = EntityEvent<`wix.loyalty.v1.loyalty_earning_rule_${'created' | 'updated'}`, Record<string, unknown>> | DeletedEvent<'wix.loyalty.v1.loyalty_earning_rule_deleted'>;
+export type ImportCreatedEvent = EntityEvent<'wix.loyalty.imports.v1.loyalty_import_created', Record<string, unknown>>;
+export type FollowedChannelCreatedEvent = EntityEvent<'wix.loyalty.socialmedia.v1.followed_channel_created', Record<string, unknown>>;
+
+/** Every event, told apart by `metadata.eventType`. */
 export type LoyaltyEvent =
-  | { entity: LoyaltyAccount; metadata: EventMetadata }
-  | { data: { account: LoyaltyAccount }; metadata: EventMetadata }
-  | { entity: LoyaltyProgram; metadata: EventMetadata }
-  | { entity: Reward; metadata: EventMetadata }
-  | { entity: LoyaltyCoupon; metadata: EventMetadata }
-  | { metadata: EventMetadata };
+  | AccountCreatedEvent | AccountUpdatedEvent | AccountPointsUpdatedEvent | AccountRewardAvailabilityUpdatedEvent
+  | ProgramUpdatedEvent | RewardCreatedEvent | RewardUpdatedEvent | RewardDeletedEvent | CouponCreatedEvent
+  | CouponDeletedEvent | TierCreatedEvent | TierUpdatedEvent | TierDeletedEvent | EarningRuleEvent
+  | ImportCreatedEvent | FollowedChannelCreatedEvent;
+
+/** The event of type `T`: `EventOf<'wix.loyalty.v1.account_points_updated'>`. */
+export type EventOf<T extends LoyaltyEvent['metadata']['eventType']> = Extract<LoyaltyEvent, { metadata: { eventType: T } }>;
 
 /** An event registration function of a module: returns a function that unregisters the handler. */
-export type EventRegistration<E = LoyaltyEvent> = (handler: (event: E) => void | Promise<void>) => () => void;
+export type EventRegistration<E> = (handler: (event: E) => void | Promise<void>) => () => void;
 
 /** A method this version does not implement: it rejects with `UNIMPLEMENTED` / `NOT_IMPLEMENTED`. */
 export type NotImplemented = (...args: unknown[]) => Promise<never>;
@@ -393,15 +504,19 @@ export interface Programs {
   activateLoyaltyProgram(): Promise<{ loyaltyProgram: LoyaltyProgram }>;
   /** The program of every site of the caller: here, this one. */
   bulkGetLoyaltyProgram(): Promise<{ programInSites: { loyaltyProgram: LoyaltyProgram }[] }>;
-  /** Sets `pointsExpiration.status` to `DISABLED` (a setting: this version expires no points). */
+  /** Sets `pointsExpiration.status` to `DISABLED`: no points expire from then on. */
   disablePointsExpiration(): Promise<{ loyaltyProgram: LoyaltyProgram }>;
-  /** Sets `pointsExpiration.status` to `ENABLED` (a setting: this version expires no points). */
+  /**
+   * Sets `pointsExpiration.status` to `ENABLED`: `runScheduledWork()` expires
+   * `expiringPointsPercentage` % of an account's balance once it has had no activity for
+   * `monthsOfInactivity` months (see README, "Points expiration and scheduled work").
+   */
   enablePointsExpiration(): Promise<{ loyaltyProgram: LoyaltyProgram }>;
   getLoyaltyProgram(): Promise<{ loyaltyProgram: LoyaltyProgram }>;
   getLoyaltyProgramPremiumFeatures(): Promise<{ loyaltyProgram: boolean; tiers: boolean; pointsExpiration: boolean }>;
   pauseLoyaltyProgram(): Promise<{ loyaltyProgram: LoyaltyProgram }>;
   updateLoyaltyProgram(loyaltyProgram: LoyaltyProgramUpdate): Promise<{ loyaltyProgram: LoyaltyProgram }>;
-  onProgramUpdated: EventRegistration;
+  onProgramUpdated: EventRegistration<ProgramUpdatedEvent>;
 }
 
 export interface Accounts {
@@ -419,18 +534,18 @@ export interface Accounts {
   getProgramTotals(): Promise<{ points: { balance: number; earned: number; adjusted: number; redeemed: number; expired: number }; tierTotals: { _id: string | null; numberOfAccounts: number }[] }>;
   /** Deprecated in Wix in favour of queryLoyaltyAccounts; kept for existing code. */
   listAccounts(options?: ListAccountsOptions): Promise<ListAccountsResponse>;
-  queryLoyaltyAccounts(): QueryBuilder<LoyaltyAccount, AccountField>;
+  queryLoyaltyAccounts(): QueryBuilder<LoyaltyAccount, AccountFields>;
   queryLoyaltyAccounts(query: CursorQuery): Promise<{ loyaltyAccounts: LoyaltyAccount[]; pagingMetadata: CursorPagingMetadata }>;
   searchAccounts(search: CursorSearch): Promise<{ accounts: LoyaltyAccount[]; pagingMetadata: CursorPagingMetadata; aggregationData: { results: unknown[] } }>;
-  onAccountCreated: EventRegistration;
-  onAccountPointsUpdated: EventRegistration;
-  onAccountRewardAvailabilityUpdated: EventRegistration;
-  onAccountUpdated: EventRegistration;
+  onAccountCreated: EventRegistration<AccountCreatedEvent>;
+  onAccountPointsUpdated: EventRegistration<AccountPointsUpdatedEvent>;
+  onAccountRewardAvailabilityUpdated: EventRegistration<AccountRewardAvailabilityUpdatedEvent>;
+  onAccountUpdated: EventRegistration<AccountUpdatedEvent>;
 }
 
 export interface Transactions {
   getLoyaltyTransaction(loyaltyTransactionId: string): Promise<LoyaltyTransaction>;
-  queryLoyaltyTransactions(): QueryBuilder<LoyaltyTransaction, TransactionField>;
+  queryLoyaltyTransactions(): QueryBuilder<LoyaltyTransaction, TransactionFields>;
   queryLoyaltyTransactions(query: CursorQuery): Promise<{ loyaltyTransactions: LoyaltyTransaction[]; pagingMetadata: CursorPagingMetadata }>;
 }
 
@@ -510,9 +625,9 @@ export interface Rewards {
   listRewards(options?: { cursorPaging?: CursorPaging }): Promise<{ rewards: Reward[]; pagingMetadata: PagingMetadataV2 }>;
   queryRewards(query: CursorQuery): Promise<{ rewards: Reward[]; pagingMetadata: CursorPagingMetadata }>;
   updateReward(_id: string, reward: RewardUpdate): Promise<{ reward: Reward }>;
-  onRewardCreated: EventRegistration<{ entity: Reward; metadata: EventMetadata }>;
-  onRewardDeleted: EventRegistration<{ metadata: EventMetadata }>;
-  onRewardUpdated: EventRegistration<{ entity: Reward; metadata: EventMetadata }>;
+  onRewardCreated: EventRegistration<RewardCreatedEvent>;
+  onRewardDeleted: EventRegistration<RewardDeletedEvent>;
+  onRewardUpdated: EventRegistration<RewardUpdatedEvent>;
 }
 
 export interface CouponSpecification {
@@ -528,6 +643,8 @@ export interface CouponSpecification {
   discountedCycleCount?: number;
 }
 
+export type CouponStatus = 'ACTIVE' | 'ARCHIVED' | 'PENDING' | 'FAILED';
+
 export interface LoyaltyCoupon {
   _id: string;
   accountId: string;
@@ -536,14 +653,12 @@ export interface LoyaltyCoupon {
   /** The `REDEEM` transaction that paid for it. */
   transactionId: string;
   couponReference: { couponId: string; code: string; name: string; specification: CouponSpecification; deleted: boolean };
-  status: 'ACTIVE' | 'ARCHIVED' | 'PENDING' | 'FAILED';
+  status: CouponStatus;
   rewardName: string;
   revision: string;
   _createdDate: Date;
   _updatedDate: Date;
 }
-
-export type CouponField = '_id' | 'accountId' | 'memberId' | 'transactionId' | 'status' | 'rewardName' | 'couponReference.code' | 'couponReference.couponId' | '_createdDate' | '_updatedDate' | 'revision';
 
 export interface Coupons {
   bulkGetLoyaltyCoupon(options?: { query?: CursorQuery }): Promise<{ couponsInSite: { loyaltyCoupons: LoyaltyCoupon[] }[] }>;
@@ -552,13 +667,13 @@ export interface Coupons {
   /** The calling member's coupons. */
   getCurrentMemberCoupons(): Promise<{ loyaltyCoupons: LoyaltyCoupon[] }>;
   getLoyaltyCoupon(loyaltyCouponId: string): Promise<LoyaltyCoupon>;
-  queryLoyaltyCoupons(): QueryBuilder<LoyaltyCoupon, CouponField>;
+  queryLoyaltyCoupons(): QueryBuilder<LoyaltyCoupon, CouponFields>;
   queryLoyaltyCoupons(query: CursorQuery): Promise<{ loyaltyCoupons: LoyaltyCoupon[]; metadata: PagingMetadataV2 }>;
   /** The calling member's points; `idempotencyKey` (an extension) makes a retry answer the first coupon. */
   redeemCurrentMemberPointsForCoupon(rewardId: string, options?: { idempotencyKey?: string }): Promise<{ coupon: LoyaltyCoupon }>;
   redeemPointsForCoupon(rewardId: string, options: { loyaltyAccountId: string; idempotencyKey?: string }): Promise<{ coupon: LoyaltyCoupon }>;
-  onCouponCreated: EventRegistration<{ entity: LoyaltyCoupon; metadata: EventMetadata }>;
-  onCouponDeleted: EventRegistration<{ metadata: EventMetadata }>;
+  onCouponCreated: EventRegistration<CouponCreatedEvent>;
+  onCouponDeleted: EventRegistration<CouponDeletedEvent>;
 }
 
 /** A tier's (or the base tier's) name (1–50, unique among tiers), description (≤ 70) and icon. */
@@ -616,9 +731,9 @@ export interface Tiers {
   updateTier(_id: string, tier: { revision: string; tierDefinition?: TierDefinition; requiredPoints?: number }): Promise<Tier>;
   /** Replaces the settings: `status`, `rollingWindow` and `revision` are required; an omitted `baseTierDefinition` empties it. */
   updateTiersProgramSettings(programSettings: { revision: string; status: TiersProgramStatus; rollingWindow: { durationInMonths: number }; baseTierDefinition?: TierDefinition }): Promise<{ programSettings: TiersProgramSettings }>;
-  onTierCreated: EventRegistration<{ entity: Tier; metadata: EventMetadata }>;
-  onTierDeleted: EventRegistration<{ metadata: EventMetadata }>;
-  onTierUpdated: EventRegistration<{ entity: Tier; metadata: EventMetadata }>;
+  onTierCreated: EventRegistration<TierCreatedEvent>;
+  onTierDeleted: EventRegistration<TierDeletedEvent>;
+  onTierUpdated: EventRegistration<TierUpdatedEvent>;
 }
 
 export interface EarningRules {
@@ -630,9 +745,9 @@ export interface EarningRules {
   getLoyaltyEarningRule: NotImplemented;
   listEarningRules: NotImplemented;
   updateLoyaltyEarningRule: NotImplemented;
-  onLoyaltyEarningRuleCreated: EventRegistration;
-  onLoyaltyEarningRuleDeleted: EventRegistration;
-  onLoyaltyEarningRuleUpdated: EventRegistration;
+  onLoyaltyEarningRuleCreated: EventRegistration<Extract<EarningRuleEvent, { metadata: { eventType: 'wix.loyalty.v1.loyalty_earning_rule_created' } }>>;
+  onLoyaltyEarningRuleDeleted: EventRegistration<Extract<EarningRuleEvent, { metadata: { eventType: 'wix.loyalty.v1.loyalty_earning_rule_deleted' } }>>;
+  onLoyaltyEarningRuleUpdated: EventRegistration<Extract<EarningRuleEvent, { metadata: { eventType: 'wix.loyalty.v1.loyalty_earning_rule_updated' } }>>;
 }
 
 export interface Imports {
@@ -642,7 +757,7 @@ export interface Imports {
   getErrorFileDownloadUrl: NotImplemented;
   getLoyaltyImport: NotImplemented;
   queryLoyaltyImports: NotImplemented;
-  onLoyaltyImportCreated: EventRegistration;
+  onLoyaltyImportCreated: EventRegistration<ImportCreatedEvent>;
 }
 
 export interface CheckoutExchange {
@@ -653,7 +768,7 @@ export interface CheckoutExchange {
 export interface SocialMedia {
   createFollowedChannel: NotImplemented;
   listFollowedChannels: NotImplemented;
-  onFollowedChannelCreated: EventRegistration;
+  onFollowedChannelCreated: EventRegistration<FollowedChannelCreatedEvent>;
 }
 
 /** The engine's own module: jobs (`bulkAdjustPoints`). */
@@ -737,6 +852,11 @@ export interface LoyaltyModules {
 export interface LoyaltyBackend extends LoyaltyModules {
   /** The same modules acting as site member `memberId` (admin methods reject with PERMISSION_DENIED). */
   forMember(memberId: string): LoyaltyModules;
+  /**
+   * The same modules acting as an anonymous site visitor: admin methods reject with
+   * PERMISSION_DENIED, current-member methods with UNAUTHENTICATED; `listRewards` lists the active rewards.
+   */
+  forVisitor(): LoyaltyModules;
   /** A token that identifies `memberId` to this backend's REST face (`createWixFetch`, `serve`). */
   memberToken(memberId: string): Promise<string>;
   /** Audits the whole store: recomputes every account from its ledger and checks every index. */
@@ -823,22 +943,64 @@ export declare function operationTable(): {
  */
 export declare function createWixFetch(
   loyalty: LoyaltyBackend,
-  options?: { apiKey?: string },
+  options?: {
+    /** With API keys, only requests whose Authorization is one of them (or a member token) are let in. */
+    apiKey?: string;
+    /** Several keys, all accepted (rotation); compared in constant time. */
+    apiKeys?: string[];
+    /** Hears the cause of each 5xx answer, whose body names only the code, the reason and the request id (default: console.error). */
+    onError?: (error: LoyaltyError, requestId: string) => void;
+  },
 ): (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** `serve()`'s options (the CLI's flags of the same names). */
+export interface ServeOptions {
+  loyalty: LoyaltyBackend;
+  /** 8080 by default; 0 picks a free port. */
+  port?: number;
+  /** `127.0.0.1` by default; beyond loopback an API key is required. */
+  host?: string;
+  apiKey?: string;
+  /** Several API keys, all accepted (rotation). */
+  apiKeys?: string[];
+  /** Host names answered for besides loopback's and `host` (`'*'`: any, with an API key only). */
+  allowHosts?: string[];
+  /** Origins whose pages may call (the server's own always; `'*'`: any, with an API key only). */
+  allowOrigins?: string[];
+  /** The largest request body, in bytes (1048576). */
+  bodyLimit?: number;
+  /** How often to run `runScheduledWork()` (60000; 0: never). */
+  scheduledWorkMs?: number;
+  /** How long a client may take to send its headers (10000). */
+  headersTimeoutMs?: number;
+  /** How long a client may take to send its whole request (30000). */
+  requestTimeoutMs?: number;
+  /** How long `close()` lets the requests in flight take before it cuts their connections (10000). */
+  drainMs?: number;
+  /** Connections open at once; more are answered 503 `TOO_MANY_CONNECTIONS` (1000). */
+  maxConnections?: number;
+  /** One line per request and per failure (console.log). */
+  log?: (line: string) => void;
+}
+
+export interface Server {
+  url: string;
+  port: number;
+  /**
+   * Stops accepting, lets the requests in flight finish for up to `drainMs`, then cuts the
+   * connections left; resolves once every operation started has ended and the events are marked.
+   */
+  close(): Promise<void>;
+  /** Requests being answered now. */
+  inFlight(): number;
+}
 
 /**
  * Node only (not in the browser build): the REST API of `createWixFetch` over `node:http`, as
- * `npx wix-loyalty-wasm serve` runs it. Loopback unless `host` widens it, and then `apiKey` is
- * required. `close()` stops accepting, lets the requests in flight finish, then resolves.
+ * `npx wix-loyalty-wasm serve` runs it, behind its gate (Host, Origin, Content-Type, proxies),
+ * with `GET /healthz` and `GET /readyz`.
  */
-export declare function serve(options: {
-  loyalty: LoyaltyBackend;
-  port?: number;
-  host?: string;
-  apiKey?: string;
-  bodyLimit?: number;
-  log?: (line: string) => void;
-}): Promise<{ url: string; port: number; close(): Promise<void>; inFlight(): number }>;
+export declare function serve(options: ServeOptions): Promise<Server>;
 
 export declare const programs: Programs;
 export declare const accounts: Accounts;

@@ -14,8 +14,17 @@ import {
 } from './wasm/wix_loyalty_wasm.js';
 import { currentGeneration, fromCall } from './instance.js';
 
-/** The key under which a memoryStorage() holds its store in wasm (the engine looks for it). */
-export const LOCAL = Symbol('wix-loyalty-wasm.local');
+/**
+ * The store in wasm of each object memoryStorage() returned, by identity: a wrapper (a Proxy
+ * counting calls or injecting faults) is another object, so the engine goes through its
+ * read/commit/scan like any host's storage instead of past them.
+ */
+const STORES = new WeakMap();
+
+/** The wasm-side store of `storage` if it is an object memoryStorage() returned, else null. */
+export function localStoreOf(storage) {
+  return STORES.get(storage) ?? null;
+}
 
 /** Journal bytes kept beyond twice the live data before compacting. */
 const COMPACT_SLACK = 8 << 20;
@@ -42,7 +51,7 @@ function memory() {
 const PART = 4 << 20;
 
 /** A memoryStorage()'s store in wasm, and the journal that outlives the instance. */
-export class LocalStore {
+class LocalStore {
   #slot = { id: 0, gen: -1 };
   // The journal, in few large parts (many small buffers would cost the garbage collector).
   #parts = [];
@@ -171,6 +180,6 @@ export function memoryStorage() {
     },
   };
   const local = new LocalStore(storage);
-  Object.defineProperty(storage, LOCAL, { value: local });
+  STORES.set(storage, local);
   return storage;
 }

@@ -64,8 +64,9 @@ function method(op, invoke) {
  * `{ _id, amount, type, description, _createdDate, appId, idempotencyKey }`, where `type` is
  * `EARN`, `ADJUST` (a balance set) or `GIVE` (an amount given or taken). An account read back
  * from the ledger reports an adjustment as `ADJUST` either way (the ledger does not record which).
+ * `ledger` is a transactions module that may read the ledger of the accounts these methods return.
  */
-export function legacyAccount(accounts, transactions) {
+export function legacyAccount(accounts, ledger) {
   const legacy = (t, type) => ({
     _id: t._id,
     amount: t.amount,
@@ -77,12 +78,12 @@ export function legacyAccount(accounts, transactions) {
   });
   const latest = async (account) => {
     if (account.revision === '1') return account;
-    const page = await transactions.queryLoyaltyTransactions({ filter: { accountId: account._id }, cursorPaging: { limit: 1 } });
+    const page = await ledger.queryLoyaltyTransactions({ filter: { accountId: account._id }, cursorPaging: { limit: 1 } });
     const t = page.loyaltyTransactions[0];
     return t ? { ...account, latestTransaction: legacy(t, t.transactionType) } : account;
   };
   const withTransaction = async (result, type) => {
-    const t = await transactions.getLoyaltyTransaction(result.transactionId);
+    const t = await ledger.getLoyaltyTransaction(result.transactionId);
     return { ...result, account: { ...result.account, latestTransaction: legacy(t, type) } };
   };
   return Object.freeze({

@@ -4,7 +4,7 @@
 // operations; see the README, "Use it with the official SDK", for the wire rules it follows.
 
 import { INTERNAL, randomGuid } from './engine.js';
-import { isLoyaltyError, loyaltyError, STATUS } from './errors.js';
+import { describe, isLoyaltyError, loyaltyError, STATUS } from './errors.js';
 import { fromRest, renamePath, toRest } from './shapes.js';
 
 const REST_NAMES = { _id: 'id', _createdDate: 'createdDate', _updatedDate: 'updatedDate' };
@@ -13,6 +13,56 @@ const SDK_NAMES = { id: '_id', createdDate: '_createdDate', updatedDate: '_updat
 /** Query parameters that are always numbers, and always lists. */
 const NUMERIC = /(^|\.)(limit|offset)$/;
 const LISTS = new Set(['contactIds']);
+
+/**
+ * Deepest nesting a request may bring (a JSON body, a `.r` parameter, a dotted query key). The
+ * engine takes 16 levels per argument (src/core/input.rs MAX_DEPTH); this bounds what the REST
+ * layer walks before the engine sees it, so that no walk recurses as deep as a request says.
+ */
+export const MAX_REQUEST_DEPTH = 32;
+
+/** A request the REST layer cannot take: answered 400 with this reason. */
+class BadRequest extends Error {
+  constructor(reason, description) {
+    super(description);
+    this.reason = reason;
+  }
+}
+
+/**
+ * Whether the JSON text `text` nests at most `max` levels of objects and arrays: one pass over
+ * its characters, without recursion (brackets inside strings do not count).
+ */
+export function nestsWithin(text, max) {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return false;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
+    }
+  }
+  return true;
+}
+
+/** JSON text from a request, parsed once its depth is known to be within bounds. */
+function parseRequestJson(text, what) {
+  if (!nestsWithin(text, MAX_REQUEST_DEPTH)) {
+    throw new BadRequest('REQUEST_TOO_DEEP', `${what} nests deeper than ${MAX_REQUEST_DEPTH} levels`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new BadRequest('MALFORMED_JSON', `${what} is not JSON: ${e.message}`);
+  }
+}
 
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -43,6 +93,9 @@ function unflatten(searchParams) {
     if (key === '.r') continue;
     const values = searchParams.getAll(key).map((v) => (NUMERIC.test(key) && /^-?\d+$/.test(v) ? Number(v) : v));
     const parts = key.split('.');
+    if (parts.length > MAX_REQUEST_DEPTH) {
+      throw new BadRequest('REQUEST_TOO_DEEP', `the query parameter ${key.slice(0, 40)}… nests deeper than ${MAX_REQUEST_DEPTH} levels`);
+    }
     let target = out;
     for (const part of parts.slice(0, -1)) {
       if (target[part] === null || typeof target[part] !== 'object' || Array.isArray(target[part])) {
@@ -57,9 +110,29 @@ function unflatten(searchParams) {
   return out;
 }
 
+/** The `.r` query parameter: the request as base64url JSON (the SDK's form for complex GETs). */
 function decodeDotR(text) {
-  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+  let json;
+  try {
+    const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    json = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+  } catch {
+    throw new BadRequest('MALFORMED_QUERY', 'the .r query parameter is not base64url-encoded UTF-8 JSON');
+  }
+  const value = parseRequestJson(json, 'the .r query parameter');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new BadRequest('MALFORMED_QUERY', 'the .r query parameter must hold a JSON object');
+  }
+  return value;
+}
+
+/** A path parameter, percent-decoded. */
+function decodePathSegment(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BadRequest('MALFORMED_PATH', `the path segment ${segment.slice(0, 80)} holds a malformed percent-escape`);
+  }
 }
 
 /** The value at a dotted path (`reward.id`) of an object, removing it. */
@@ -133,23 +206,101 @@ function errorBody(error, op) {
   return { message: error.code, details: { applicationError: { code: app.code, description: app.description, data: app.data ?? {} } } };
 }
 
-function failure(error, op, requestId) {
-  const e = isLoyaltyError(error) ? error : loyaltyError('INTERNAL', 'INTERNAL', String(error?.message ?? error));
-  return json(e.status ?? STATUS[e.code] ?? 500, errorBody(e, op), requestId);
+/** What a 5xx answer says instead of its cause (a driver's or the runtime's message stays in the log). */
+const OPAQUE = {
+  INTERNAL: 'the engine failed unexpectedly',
+  UNAVAILABLE: 'the storage is unavailable or did not answer in time',
+  UNIMPLEMENTED: null, // its description names the method, and nothing internal
+};
+
+function failure(error, op, requestId, report) {
+  if (error instanceof BadRequest) {
+    return json(400, errorBody(loyaltyError('INVALID_ARGUMENT', error.reason, error.message)), requestId);
+  }
+  const e = isLoyaltyError(error) ? error : loyaltyError('INTERNAL', 'INTERNAL', describe(error), {}, error);
+  const status = e.status ?? STATUS[e.code] ?? 500;
+  if (status < 500 || OPAQUE[e.code] === null) return json(status, errorBody(e, op), requestId);
+  // The engine's own faults and the storage's: the body names the code, the reason and the
+  // request; the cause goes to the host's log.
+  report(e, requestId);
+  const description = `${OPAQUE[e.code] ?? 'the server failed'} (request ${requestId}; the server's log has the details)`;
+  return json(status, errorBody(loyaltyError(e.code, e.reason, description, e.reason === 'STORAGE_TIMEOUT' ? e.details.applicationError.data : {})), requestId);
+}
+
+function logFailure(error, requestId) {
+  console.error(`wix-loyalty-wasm: request ${requestId} failed: ${error.code} / ${error.reason}: ${error.description ?? error.message}`);
+}
+
+/** SHA-256 of `text`, or null without Web Crypto. */
+async function digest(text) {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return null;
+  return new Uint8Array(await subtle.digest('SHA-256', new TextEncoder().encode(text)));
+}
+
+/** Equality of two byte arrays or strings in time that depends on their lengths only. */
+function sameInConstantTime(a, b) {
+  const at = (x, i) => (typeof x === 'string' ? x.charCodeAt(i) : x[i]) | 0;
+  const n = Math.max(a.length, b.length);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < n; i++) diff |= at(a, i % Math.max(a.length, 1)) ^ at(b, i % Math.max(b.length, 1));
+  return diff === 0;
+}
+
+/**
+ * Whether `presented` is one of `keys`, comparing every key in constant time (their SHA-256
+ * digests, where Web Crypto is; else the texts): how long it takes says nothing of which one,
+ * or how much of one, matched.
+ */
+function keyChecker(keys) {
+  let digests;
+  return async (presented) => {
+    digests ??= Promise.all(keys.map(digest));
+    const mine = await digests;
+    const theirs = await digest(presented);
+    let found = false;
+    for (let i = 0; i < keys.length; i++) {
+      found = (mine[i] && theirs ? sameInConstantTime(mine[i], theirs) : sameInConstantTime(keys[i], presented)) || found;
+    }
+    return found;
+  };
+}
+
+/** The API keys of createWixFetch's options: `apiKey` and `apiKeys` together, each a non-empty string. */
+function apiKeysOf(options) {
+  const { apiKey, apiKeys } = options ?? {};
+  if (apiKeys !== undefined && !Array.isArray(apiKeys)) {
+    throw loyaltyError('INVALID_ARGUMENT', 'INVALID_OPTIONS', 'createWixFetch: options.apiKeys must be an array of strings');
+  }
+  const keys = [...(apiKey === undefined ? [] : [apiKey]), ...(apiKeys ?? [])];
+  for (const key of keys) {
+    if (typeof key !== 'string' || key.trim().length === 0) {
+      throw loyaltyError('INVALID_ARGUMENT', 'INVALID_OPTIONS', 'createWixFetch: every API key (options.apiKey, options.apiKeys) must be a non-empty string');
+    }
+  }
+  return keys;
 }
 
 /**
  * A `fetch` that serves the Wix Loyalty REST API from `loyalty`.
  * @param {import('./index').LoyaltyBackend} loyalty
- * @param {{ apiKey?: string }} [options] with `apiKey`, only that key (or a member token) is let in
+ * @param {{ apiKey?: string, apiKeys?: string[], onError?: (error: Error, requestId: string) => void }} [options]
+ *   with API keys, only those (or a member token) are let in; `onError` hears the cause of each 5xx answer
  */
 export function createWixFetch(loyalty, options = {}) {
   const internal = loyalty?.[INTERNAL];
   if (!internal) throw loyaltyError('INVALID_ARGUMENT', 'INVALID_OPTIONS', 'createWixFetch: the first argument must be a backend made by createLoyaltyBackend');
-  const { apiKey } = options ?? {};
-  if (apiKey !== undefined && (typeof apiKey !== 'string' || apiKey.length === 0)) {
-    throw loyaltyError('INVALID_ARGUMENT', 'INVALID_OPTIONS', 'createWixFetch: options.apiKey must be a non-empty string');
-  }
+  const keys = apiKeysOf(options);
+  const onError = options?.onError ?? logFailure;
+  if (typeof onError !== 'function') throw loyaltyError('INVALID_ARGUMENT', 'INVALID_OPTIONS', 'createWixFetch: options.onError must be a function');
+  const report = (error, requestId) => {
+    try {
+      onError(error, requestId);
+    } catch {
+      // a logger that throws must not turn an answer into another failure
+    }
+  };
+  const isKey = keyChecker(keys);
   const routes = compileRoutes(internal.table);
   const { tokens } = internal;
 
@@ -157,8 +308,38 @@ export function createWixFetch(loyalty, options = {}) {
   async function identify(header) {
     const value = (header ?? '').replace(/^Bearer\s+/i, '');
     if (tokens.looksLike(value)) return (await tokens.verify(value)) ?? null;
-    if (apiKey === undefined) return undefined;
-    return value === apiKey ? undefined : null;
+    if (keys.length === 0) return undefined;
+    return (await isKey(value)) ? undefined : null;
+  }
+
+  /** The route of `method path`, or the answer that there is none. */
+  function route(method, pathname, requestId) {
+    let path = pathname;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const candidates = routes.filter((r) => r.regex.test(path));
+      if (candidates.length > 0) {
+        const match = candidates.find((r) => r.verb === method);
+        if (match) return { match, path };
+        return { answer: json(405, errorBody(loyaltyError('INVALID_ARGUMENT', 'METHOD_NOT_ALLOWED', `${method} ${path} is not a method of the Wix Loyalty API (try ${candidates.map((r) => r.verb).join(' or ')})`)), requestId) };
+      }
+      if (!path.startsWith('/_api/')) break;
+      path = path.slice('/_api'.length); // the same services inside Wix sites
+    }
+    return { answer: json(404, errorBody(loyaltyError('NOT_FOUND', 'UNKNOWN_ROUTE', `${method} ${pathname.slice(0, 200)} is not a path of the Wix Loyalty API`)), requestId) };
+  }
+
+  /** The request's arguments in SDK names: from the query string (GET, DELETE) or the JSON body. */
+  async function sourceOf(method, url, init, request) {
+    if (method === 'GET' || method === 'DELETE') {
+      const r = url.searchParams.get('.r');
+      return r !== null ? decodeDotR(r) : unflatten(url.searchParams);
+    }
+    const text = init.body !== undefined ? String(init.body) : request ? await request.text() : '';
+    const source = text === '' ? {} : parseRequestJson(text, 'the request body');
+    if (source === null || typeof source !== 'object' || Array.isArray(source)) {
+      throw new BadRequest('MALFORMED_JSON', 'the request body must be a JSON object');
+    }
+    return source;
   }
 
   return async function wixFetch(input, init = {}) {
@@ -166,54 +347,30 @@ export function createWixFetch(loyalty, options = {}) {
     let op = null;
     try {
       const request = input instanceof Request ? input : null;
-      const url = new URL(request ? request.url : String(input), 'http://localhost');
-      const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
+      let url;
+      try {
+        url = new URL(request ? request.url : String(input), 'http://localhost');
+      } catch {
+        throw new BadRequest('MALFORMED_URL', 'the request URL could not be parsed');
+      }
+      init ??= {};
+      const method = String(init.method ?? request?.method ?? 'GET').toUpperCase();
       const headers = new Headers(init.headers ?? request?.headers ?? {});
-      let path = url.pathname;
-      let match = null;
-      for (let attempt = 0; attempt < 2 && !match; attempt++) {
-        const candidates = routes.filter((r) => r.regex.test(path));
-        if (candidates.length > 0) {
-          match = candidates.find((r) => r.verb === method);
-          if (!match) {
-            return json(405, errorBody(loyaltyError('INVALID_ARGUMENT', 'METHOD_NOT_ALLOWED', `${method} ${path} is not a method of the Wix Loyalty API (try ${candidates.map((r) => r.verb).join(' or ')})`)), requestId);
-          }
-        } else if (path.startsWith('/_api/')) {
-          path = path.slice('/_api'.length); // the same services inside Wix sites
-        } else {
-          break;
-        }
-      }
-      if (!match) {
-        return json(404, errorBody(loyaltyError('NOT_FOUND', 'UNKNOWN_ROUTE', `${method} ${url.pathname} is not a path of the Wix Loyalty API`)), requestId);
-      }
+      const { match, path, answer } = route(method, url.pathname, requestId);
+      if (answer) return answer;
       op = match.op;
       const member = await identify(headers.get('authorization'));
       if (member === null) {
-        return json(401, errorBody(loyaltyError('UNAUTHENTICATED', 'UNAUTHENTICATED', 'the Authorization header holds neither the API key nor a member token of this backend')), requestId);
+        return json(401, errorBody(loyaltyError('UNAUTHENTICATED', 'UNAUTHENTICATED', 'the Authorization header holds neither an API key nor a member token of this backend')), requestId);
       }
-      const values = match.regex.exec(path).slice(1).map((v) => decodeURIComponent(v));
+      const values = match.regex.exec(path).slice(1).map(decodePathSegment);
       const params = Object.fromEntries(match.params.map((p, i) => [p, values[i]]));
-      let source;
-      if (method === 'GET' || method === 'DELETE') {
-        const r = url.searchParams.get('.r');
-        source = r !== null ? decodeDotR(r) : unflatten(url.searchParams);
-      } else {
-        const text = init.body !== undefined ? String(init.body) : request ? await request.text() : '';
-        try {
-          source = text === '' ? {} : JSON.parse(text);
-        } catch (e) {
-          return json(400, errorBody(loyaltyError('INVALID_ARGUMENT', 'MALFORMED_JSON', `the request body is not JSON: ${e.message}`)), requestId);
-        }
-        if (source === null || typeof source !== 'object' || Array.isArray(source)) {
-          return json(400, errorBody(loyaltyError('INVALID_ARGUMENT', 'MALFORMED_JSON', 'the request body must be a JSON object')), requestId);
-        }
-      }
+      const source = await sourceOf(method, url, init, request);
       const args = argumentsOf(op, params, fromRest(source));
-      const answer = await internal.call(op.name, args, member);
-      return json(200, toRest(JSON.parse(answer)), requestId);
+      const result = await internal.call(op.name, args, member);
+      return json(200, toRest(JSON.parse(result)), requestId);
     } catch (e) {
-      return failure(e, op, requestId);
+      return failure(e, op, requestId, report);
     }
   };
 }

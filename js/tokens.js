@@ -7,6 +7,7 @@
 // secret accepts a token; nothing else about a member is in it, and it does not expire.
 
 import { loyaltyError } from './errors.js';
+import { nameProblem } from './text.js';
 
 const PREFIX = 'wlm1';
 const encoder = new TextEncoder();
@@ -44,6 +45,8 @@ export function createTokens(secret) {
       if (typeof memberId !== 'string' || memberId.length === 0 || memberId.length > 100) {
         throw loyaltyError('INVALID_ARGUMENT', 'INVALID_MEMBER', 'memberToken: memberId must be a string of 1 to 100 characters');
       }
+      const problem = nameProblem(memberId);
+      if (problem) throw loyaltyError('INVALID_ARGUMENT', 'INVALID_MEMBER', `memberToken: memberId ${problem}`);
       const payload = `${PREFIX}.${base64url(encoder.encode(memberId))}`;
       return `${payload}.${base64url(await sign(payload))}`;
     },

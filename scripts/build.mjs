@@ -54,7 +54,7 @@ if (!execFileSync('wasm-bindgen', ['--version']).toString().includes(bindgenVers
 
 const browserFiles = [
   'index.js', 'api.js', 'engine.js', 'instance.js', 'errors.js', 'memory-storage.js', 'query.js', 'conformance.js',
-  'step.js', 'shapes.js', 'modules.js', 'events.js', 'outbox.js', 'tokens.js', 'rest.js',
+  'step.js', 'shapes.js', 'modules.js', 'events.js', 'outbox.js', 'tokens.js', 'rest.js', 'text.js', 'gate.js',
 ];
 for (const f of [...browserFiles, 'node-entry.js', 'server.js', 'cli.mjs']) cpSync(join(root, 'js', f), join(pkg, f));
 for (const f of ['index.d.ts', 'conformance.d.ts']) cpSync(join(root, 'js', f), join(pkg, f));

@@ -736,3 +736,51 @@ fn a_tampered_transaction_id_is_a_corrupt_record_not_broken_json() {
     assert_eq!(e.reason, "CORRUPT_RECORD");
     assert!(e.description.contains("transactionId"), "{}", e.description);
 }
+
+/// An idempotency key is part of a storage key: a NUL in it is refused on every store (PostgreSQL
+/// cannot keep one in text, and escaping it would change what stored keys mean); a NUL in free
+/// text (a description) is kept as given.
+#[test]
+fn a_nul_in_an_idempotency_key_is_refused_and_in_a_description_kept() {
+    let (mut b, id) = active_with_account();
+    let e = b.err("earnPoints", &[id.clone().into(), earn(json!(5), "order-\u{0}1")]);
+    assert_eq!(e.code, Code::InvalidArgument, "{e}");
+    assert_eq!(e.violations[0].field, "options.idempotencyKey");
+    assert_eq!(e.violations[0].rule_name, "INVALID_CHARACTER");
+    assert!(b.store.entries.keys().all(|k| !k.contains('\u{0}')), "nothing was written under the key");
+    let with_nul = json!({ "amount": 5, "appId": "shop", "idempotencyKey": "order-1", "description": "a\u{0}b" });
+    b.ok("earnPoints", &[id.clone().into(), with_nul]);
+    let page = b.ok("queryLoyaltyTransactions", &[json!({ "filter": { "accountId": id } })]);
+    assert_eq!(page["loyaltyTransactions"][0]["description"], "a\u{0}b");
+    let e = b.err(
+        "redeemPointsForCoupon",
+        &[json!("4f1d3c2b-0a9e-4d8c-9b7a-6e5f4d3c2b1a"), json!({ "loyaltyAccountId": id, "idempotencyKey": "\u{0}" })],
+    );
+    assert_eq!(e.violations[0].field, "options.idempotencyKey");
+    assert_eq!(e.violations[0].rule_name, "INVALID_CHARACTER");
+}
+
+/// An anonymous visitor (Velo code not elevated, nobody logged in): admin methods are refused,
+/// current-member methods need a member, and the reward list shows the active rewards only.
+#[test]
+fn an_anonymous_visitor_calls_neither_admin_nor_member_methods() {
+    use wix_loyalty_wasm::core::protocol::Caller;
+    let (mut b, id) = active_with_account();
+    b.ok("createReward", &[json!({ "name": "on", "active": true, "couponReward": { "percentage": { "configsByTier": [{ "costInPoints": 10, "percentage": 10 }] } } })]);
+    b.ok("createReward", &[json!({ "name": "off", "active": false, "couponReward": { "percentage": { "configsByTier": [{ "costInPoints": 10, "percentage": 10 }] } } })]);
+    b.caller = Caller::Visitor;
+    let e = b.err("getAccount", &[id.clone().into()]);
+    assert_eq!((e.code, e.reason), (Code::PermissionDenied, "ADMIN_ONLY"));
+    assert!(e.description.contains("anonymous visitor"), "{e}");
+    let e = b.err("adjustPoints", &[id.into(), json!({ "amount": 5 })]);
+    assert_eq!((e.code, e.reason), (Code::PermissionDenied, "ADMIN_ONLY"));
+    for op in ["getCurrentMemberAccount", "getCurrentMemberCoupons"] {
+        let e = b.err(op, &[]);
+        assert_eq!((e.code, e.reason), (Code::Unauthenticated, "MEMBER_REQUIRED"), "{op}");
+    }
+    let e = b.err("redeemCurrentMemberPointsForCoupon", &[json!("4f1d3c2b-0a9e-4d8c-9b7a-6e5f4d3c2b1a")]);
+    assert_eq!((e.code, e.reason), (Code::Unauthenticated, "MEMBER_REQUIRED"));
+    let listed = b.ok("listRewards", &[json!({})]);
+    let names: Vec<_> = listed["rewards"].as_array().unwrap().iter().map(|r| r["name"].clone()).collect();
+    assert_eq!(names, vec![json!("on")]);
+}

@@ -829,6 +829,14 @@ pub fn start(name: &str, args: &[Input], ctx: &Context) -> Result<Step> {
         )
         .with_data(&[("method", &name), ("memberId", &member)]));
     }
+    if let (Identity::Admin, Caller::Visitor) = (op.identity, &ctx.caller) {
+        return Err(LoyaltyError::new(
+            Code::PermissionDenied,
+            "ADMIN_ONLY",
+            format!("{name} is an admin method; an anonymous visitor may not call it (elevate the call)"),
+        )
+        .with_data(&[("method", &name)]));
+    }
     let Some(start) = op.start else {
         return Err(LoyaltyError::new(
             Code::Unimplemented,

@@ -207,11 +207,13 @@ impl Step {
     }
 }
 
-/// Who is calling: an admin (an elevated backend, an API key) or a site member.
+/// Who is calling: an admin (an elevated backend, an API key), a site member, or an anonymous
+/// site visitor (Velo code that is not elevated, run with nobody logged in).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     Admin,
     Member(String),
+    Visitor,
 }
 
 /// Per-call facts the host supplies.

@@ -93,6 +93,25 @@ impl Check {
         }
     }
 
+    /// Text that becomes part of a storage key (an idempotency key): a string as [`Check::string`]
+    /// takes it, without NUL. PostgreSQL cannot keep a NUL in text, and escaping it would change
+    /// what keys already stored mean (a retry would credit again), so it is refused on every store.
+    pub fn key_text(
+        &mut self,
+        field: &str,
+        value: &Input,
+        min: usize,
+        max: usize,
+        required: bool,
+    ) -> Option<Option<String>> {
+        let text = self.string(field, value, min, max, required)?;
+        if text.as_deref().is_some_and(|t| t.contains('\0')) {
+            self.fail(field, "INVALID_CHARACTER", "must not contain NUL (\\u0000): it is part of a storage key");
+            return None;
+        }
+        Some(text)
+    }
+
     /// A required string that must be present.
     pub fn required_string(&mut self, field: &str, value: &Input, min: usize, max: usize) -> Option<String> {
         self.string(field, value, min, max, true).flatten()

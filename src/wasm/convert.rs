@@ -20,10 +20,29 @@ extern "C" {
     /// `Array.isArray`, which throws on a revoked proxy.
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+    /// A JS string, for the method below.
+    type Text;
+    /// `String.prototype.isWellFormed` (ES2024), absent from older runtimes.
+    #[wasm_bindgen(method, js_name = isWellFormed, catch)]
+    fn is_well_formed(this: &Text) -> Result<bool, JsValue>;
 }
 
 /// Arrays and objects larger than this are not walked.
 const MAX_ITEMS: u32 = 10_000;
+
+/// How a string holding an unpaired UTF-16 surrogate reads: no store keeps one as given (the
+/// engine's text is Unicode), and replacing it would make `"a\u{d800}"` and `"a\u{dfff}"` one
+/// idempotency key, so it is refused wherever it appears.
+pub const ILL_FORMED: &str = "a string with an unpaired UTF-16 surrogate (a lone \\uD800-\\uDFFF)";
+
+/// Whether a JS string is well-formed UTF-16. Asked only of strings whose conversion holds a
+/// U+FFFD, which is what the conversion makes of an unpaired surrogate.
+fn well_formed(value: &JsValue) -> bool {
+    value
+        .unchecked_ref::<Text>()
+        .is_well_formed()
+        .unwrap_or_else(|_| value.unchecked_ref::<js_sys::JsString>().is_valid_utf16())
+}
 
 pub fn to_input(value: &JsValue) -> Input {
     convert(value, 0)
@@ -33,7 +52,11 @@ fn convert(value: &JsValue, depth: usize) -> Input {
     // The type checks answer directly; reading a number or a string goes through memory, so each
     // is read only once its type is known. Every `typeof` is covered, so what is left is a number.
     if value.is_string() {
-        return value.as_string().map_or(Input::Other("a string"), Input::String);
+        return match value.as_string() {
+            Some(s) if s.contains('\u{FFFD}') && !well_formed(value) => Input::Other(ILL_FORMED),
+            Some(s) => Input::String(s),
+            None => Input::Other("a string"),
+        };
     }
     if !value.is_object() {
         return if value.is_undefined() {

@@ -3,8 +3,9 @@
 //!
 //! * `start(op, args, now, ids, flags, member, programValue, programVersion)` validates a call
 //!   (operation, caller, arguments) and returns its first step. `ids` are the fresh ids the
-//!   operation's table row asks for; flags: 1 = a contacts resolver, 2 = an event listener;
-//!   `member` is the calling member (else an admin calls); the last two are the program record
+//!   operation's table row asks for; flags: 1 = a contacts resolver, 2 = an event listener,
+//!   4 = packed answers, 8 = coupon hooks, 16 = an anonymous visitor calls; `member` is the
+//!   calling member (else an admin calls, or the visitor); the last two are the program record
 //!   as the JS face last saw it.
 //! * `resume(h, kind, answer)` takes what the host answered to the last step and returns the
 //!   next; after a refused commit, `resume(h, "conflict", key)`; after a committed batch,
@@ -58,6 +59,8 @@ pub const FLAG_EVENTS: u32 = 2;
 pub const FLAG_PACKED: u32 = 4;
 /// `start` flag: the host plugged in its own coupon system (`referenceCoupons` hooks).
 pub const FLAG_COUPON_HOOKS: u32 = 8;
+/// `start` flag: an anonymous visitor calls (and `member` is absent).
+pub const FLAG_VISITOR: u32 = 16;
 
 fn strings(value: &JsValue) -> Vec<String> {
     if !Array::is_array(value) {
@@ -123,7 +126,11 @@ fn begin(
     let ctx = Context {
         now_ms,
         ids: strings(ids),
-        caller: member.map_or(Caller::Admin, Caller::Member),
+        caller: match member {
+            Some(id) => Caller::Member(id),
+            None if flags & FLAG_VISITOR != 0 => Caller::Visitor,
+            None => Caller::Admin,
+        },
         has_contacts: flags & FLAG_CONTACTS != 0,
         want_events: flags & FLAG_EVENTS != 0,
         packed_answers: flags & FLAG_PACKED != 0,

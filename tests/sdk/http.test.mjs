@@ -2,40 +2,16 @@
 // SQLite file the test also opens directly), and a SIGTERM with requests in flight.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createLoyaltyBackend } from 'wix-loyalty-wasm';
 import { sqliteStorage } from 'wix-loyalty-wasm/storage/sqlite';
 import { sdkSuite, contacts, CONTACT_A, CONTACT_B, CONTACT_C } from './suite.mjs';
+import { startServer, runCli } from '../support/serve.mjs';
 
-const CLI = fileURLToPath(new URL('../../pkg/cli.mjs', import.meta.url));
 const SECRET = 'a-member-token-secret-for-tests';
-
-/** Starts `serve`; resolves once it listens, to `{ url, child, output(), exited }`. */
-async function startServer(args) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 20_000);
-    const check = () => {
-      const m = /serving the Wix Loyalty REST API on (http:\/\/\S+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout.on('data', check);
-    exited.then(() => reject(new Error(`serve exited: ${output}`)));
-  });
-  return { url, child, output: () => output, exited };
-}
 
 function workspace() {
   const dir = mkdtempSync(join(tmpdir(), 'wix-loyalty-serve-'));
@@ -69,10 +45,7 @@ for (const apiKey of [undefined, 'http-api-key']) {
 
 test('serve refuses a host beyond loopback without an API key, and unknown options', async () => {
   for (const args of [['--host', '0.0.0.0'], ['--colour', 'blue'], ['--port', 'x']]) {
-    const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stderr.on('data', (d) => { output += d; });
-    const code = await new Promise((resolve) => child.on('exit', resolve));
+    const { code, output } = await runCli(['serve', ...args]);
     assert.notEqual(code, 0, args.join(' '));
     assert.match(output, /API key|unknown option|whole number/, output);
   }

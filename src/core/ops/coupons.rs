@@ -106,7 +106,7 @@ fn redeem_options(c: &mut Check, options: &Input, account_field: Option<&str>) -
         return (None, None);
     };
     let account = account_field.and_then(|f| c.required_guid(f, o.get("loyaltyAccountId")));
-    let key = c.string("options.idempotencyKey", o.get("idempotencyKey"), 1, 256, false).flatten();
+    let key = c.key_text("options.idempotencyKey", o.get("idempotencyKey"), 1, 256, false).flatten();
     (account, key)
 }
 

@@ -40,7 +40,7 @@ pub fn start(args: &[Input], ctx: &Context) -> Result<Step> {
         request.amount = c.integer("options.amount", o.get("amount"), 1, EARN_MAX, true).flatten().unwrap_or(0);
         request.app_id = c.required_string("options.appId", o.get("appId"), 1, 100).unwrap_or_default();
         idempotency_key =
-            c.required_string("options.idempotencyKey", o.get("idempotencyKey"), 1, 256).unwrap_or_default();
+            c.key_text("options.idempotencyKey", o.get("idempotencyKey"), 1, 256, true).flatten().unwrap_or_default();
         request.description = c.string("options.description", o.get("description"), 1, 100, false).flatten();
         request.activity_type = c.string("options.activityType", o.get("activityType"), 0, 100, false).flatten();
         request.order_id = c.string("options.orderId", o.get("orderId"), 0, 512, false).flatten();

@@ -70,7 +70,7 @@ pub fn current_member(_: &[Input], ctx: &Context) -> Result<Step> {
             let who = format!("member {id} (the caller)");
             Ok(read(Target::Index { key: keys::member_index(id), who }, ctx.packed_answers))
         }
-        Caller::Admin => Err(member_required("getCurrentMemberAccount")),
+        Caller::Admin | Caller::Visitor => Err(member_required("getCurrentMemberAccount")),
     }
 }
 

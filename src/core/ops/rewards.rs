@@ -677,7 +677,7 @@ pub fn list(args: &[Input], ctx: &Context) -> Result<Step> {
     c.finish()?;
     let scope: scan::Reparse = match ctx.caller {
         Caller::Admin => everything,
-        Caller::Member(_) => active_only,
+        Caller::Member(_) | Caller::Visitor => active_only,
     };
     if let Some(text) = cursor {
         return scan::resume_cursor(&REWARDS, LIST_CURSOR, &text, limit, &valid_family, scope, render_list);
