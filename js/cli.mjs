@@ -4,9 +4,9 @@
 // Every mistake is one line on stderr, naming the value and what to write instead, and exit 2.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createLoyaltyBackend, memoryStorage, serve, isLoyaltyError } from './node/index.mjs';
 import { storageFromSpec } from './storage/spec.js';
+import { contactsFrom } from './contacts-file.js';
 
 const USAGE = `usage: wix-loyalty-wasm serve [options]
        wix-loyalty-wasm token <memberId>    prints a member token signed with the server's secret
@@ -120,20 +120,12 @@ function tokenSecretFrom(options, env) {
 }
 
 /** The contacts resolver a --contacts file gives. */
-async function contactsFrom(file) {
-  const path = resolve(file);
-  let source;
+async function contactsOption(file) {
   try {
-    source = /\.[cm]?js$/.test(path) ? (await import(pathToFileURL(path).href)).default : JSON.parse(readFileSync(path, 'utf8'));
+    return await contactsFrom(file, `--contacts ${file}`);
   } catch (e) {
-    throw new UsageError(`--contacts ${file} cannot be read: ${e.code === 'ENOENT' || e.code === 'ERR_MODULE_NOT_FOUND' ? 'no such file' : e.message.split('\n')[0]}`);
+    throw new UsageError(e.message);
   }
-  if (typeof source === 'function') return source;
-  if (source === null || typeof source !== 'object' || Array.isArray(source)) {
-    const got = Array.isArray(source) ? 'an array' : source === null ? 'null' : typeof source;
-    throw new UsageError(`--contacts ${file} must hold an object { "<contactId>": { memberId?, name?, email? } } or export a function (it holds ${got})`);
-  }
-  return (contactId) => (Object.hasOwn(source, contactId) ? source[contactId] : null);
 }
 
 /** An error as one line. */
@@ -184,7 +176,7 @@ async function serveCommand(options, positional, env) {
   };
   const storageTimeoutMs = number(options, 'storage-timeout-ms', { min: 1, unit: ' of milliseconds' });
   const memberTokenSecret = tokenSecretFrom(options, env);
-  const contacts = options.contacts ? await contactsFrom(options.contacts) : undefined;
+  const contacts = options.contacts ? await contactsOption(options.contacts) : undefined;
   let chosen;
   try {
     chosen = await storageFromSpec(options.storage);

@@ -98,10 +98,13 @@ function unflatten(searchParams) {
     }
     let target = out;
     for (const part of parts.slice(0, -1)) {
-      if (target[part] === null || typeof target[part] !== 'object' || Array.isArray(target[part])) {
+      // Own properties only: `__proto__.x=1` must make a key named "__proto__", never reach
+      // Object.prototype.
+      const own = Object.hasOwn(target, part) ? target[part] : undefined;
+      if (own === null || typeof own !== 'object' || Array.isArray(own)) {
         Object.defineProperty(target, part, { value: {}, enumerable: true, writable: true, configurable: true });
       }
-      target = target[part];
+      target = Object.getOwnPropertyDescriptor(target, part).value;
     }
     const last = parts[parts.length - 1];
     const value = values.length > 1 || LISTS.has(last) ? values : values[0];
@@ -140,7 +143,7 @@ function take(source, path) {
   const parts = path.split('.');
   let target = source;
   for (const part of parts.slice(0, -1)) {
-    target = target?.[part];
+    target = Object.hasOwn(target, part) ? target[part] : undefined;
     if (target === null || typeof target !== 'object') return undefined;
   }
   const last = parts[parts.length - 1];

@@ -42,6 +42,14 @@ function rawAnswer(status, phrase, code, reason, description) {
   return `HTTP/1.1 ${status} ${phrase}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
+/**
+ * Answers a socket outside any request and lets it go once the answer is written (a half-open
+ * socket, which Node's server sockets allow, would otherwise stay for as long as the client likes).
+ */
+function answerAndClose(socket, text) {
+  socket.end(text, () => socket.destroy());
+}
+
 /** What Node's parser refused, as the answer a client gets. */
 function parseFailure(error, limits) {
   switch (error.code) {
@@ -224,17 +232,25 @@ export async function serve(options) {
       res.shouldKeepAlive = false;
       return send(res, status, errorText(code, reason, description), { connection: 'close' });
     }
-    if (socket.writable && !res) return socket.end(rawAnswer(status, phrase, code, reason, description));
+    if (socket.writable && !res) return answerAndClose(socket, rawAnswer(status, phrase, code, reason, description));
     socket.destroy();
   });
 
-  let connections = 0;
+  // CONNECT (a proxy's verb) is no method of this API; without an answer Node would drop it.
+  server.on('connect', (req, socket) => {
+    log(`${stamp()} CONNECT ${req.url} 405`);
+    answerAndClose(socket, rawAnswer(405, 'Method Not Allowed', 'INVALID_ARGUMENT', 'METHOD_NOT_ALLOWED', 'CONNECT is not a method of the Wix Loyalty API'));
+  });
+
+  /** Every socket open, those Node's server no longer tracks (a CONNECT's) included. */
+  const sockets = new Set();
   server.on('connection', (socket) => {
-    connections++;
-    socket.once('close', () => connections--);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    const connections = sockets.size;
     if (connections > maxConnections) {
       log(`${stamp()} - - 503 (TOO_MANY_CONNECTIONS: ${connections - 1} open)`);
-      socket.end(rawAnswer(503, 'Service Unavailable', 'UNAVAILABLE', 'TOO_MANY_CONNECTIONS', `the server has ${maxConnections} connections open; try again later`));
+      answerAndClose(socket, rawAnswer(503, 'Service Unavailable', 'UNAVAILABLE', 'TOO_MANY_CONNECTIONS', `the server has ${maxConnections} connections open; try again later`));
     }
   });
 
@@ -287,6 +303,7 @@ export async function serve(options) {
         drained = () => {
           drained = null;
           server.closeAllConnections();
+          for (const socket of sockets) socket.destroy();
           done();
         };
         server.close();

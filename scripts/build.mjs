@@ -56,7 +56,9 @@ const browserFiles = [
   'index.js', 'api.js', 'engine.js', 'instance.js', 'errors.js', 'memory-storage.js', 'query.js', 'conformance.js',
   'step.js', 'shapes.js', 'modules.js', 'events.js', 'outbox.js', 'tokens.js', 'rest.js', 'text.js', 'gate.js',
 ];
-for (const f of [...browserFiles, 'node-entry.js', 'server.js', 'cli.mjs']) cpSync(join(root, 'js', f), join(pkg, f));
+for (const f of [...browserFiles, 'node-entry.js', 'server.js', 'cli.mjs', 'contacts-file.js']) cpSync(join(root, 'js', f), join(pkg, f));
+// The Velo loader (node --import wix-loyalty-wasm/velo): ESM over the Node entry.
+cpSync(join(root, 'js', 'velo'), join(pkg, 'velo'), { recursive: true });
 for (const f of ['index.d.ts', 'conformance.d.ts']) cpSync(join(root, 'js', f), join(pkg, f));
 mkdirSync(join(pkg, 'storage'));
 const adapters = ['sqlite', 'postgres', 'indexeddb'];
@@ -118,12 +120,14 @@ const manifest = {
       types: './storage/indexeddb.d.ts',
       default: './storage/indexeddb.js',
     },
+    './velo': { node: './velo/register.mjs' },
+    './velo/backend': { node: './velo/backend.mjs' },
     './package.json': './package.json',
   },
   bin: { 'wix-loyalty-wasm': './cli.mjs' },
   peerDependencies: { 'better-sqlite3': '^12', pg: '^8' },
   peerDependenciesMeta: { 'better-sqlite3': { optional: true }, pg: { optional: true } },
-  files: ['*.js', '*.mjs', '*.d.ts', 'node/', 'wasm/', 'storage/', 'README.md'],
+  files: ['*.js', '*.mjs', '*.d.ts', 'node/', 'wasm/', 'storage/', 'velo/', 'README.md'],
   sideEffects: ['./index.js', './node/index.cjs', './node/index.mjs'],
   engines: { node: '>=20' },
   keywords: ['wix', 'loyalty', 'points', 'ledger', 'wasm'],

@@ -8,6 +8,8 @@
 #   js         node --test over pkg/ (ESM and CommonJS suites, trap recovery, memory under --expose-gc)
 #   sdk        the official @wix/loyalty SDK through createWixFetch, in-process and over HTTP
 #              against `wix-loyalty-wasm serve` (with a SIGTERM while requests are in flight)
+#   server     `serve` from outside: the gate, coded refusals, slow clients, the CLI, Velo code under
+#              the loader, and seeded hostile requests on memory, SQLite and PostgreSQL
 #   storage    SQLite, PostgreSQL (a private cluster) and IndexedDB (headless Chromium) adapters:
 #              conformance, bad states, many processes, kill -9
 #   types      tsc --noEmit over the generated declarations and a typed consumer
@@ -77,6 +79,7 @@ chrome() {
 stage wasm-chrome chrome
 stage js node --test tests/js/
 stage sdk node --test --test-concurrency=1 tests/sdk/
+stage server bash scripts/with-postgres.sh node --test --test-concurrency=1 tests/server/
 stage storage bash scripts/with-postgres.sh node --test --test-concurrency=1 tests/storage/ tests/upgrade/
 stage types npx tsc -p tests/types/tsconfig.json
 stage package node --test tests/package/

@@ -168,6 +168,26 @@ test('5xx answers carry the code, the reason and the request id, and leave the c
   }
 });
 
+test('a query string naming __proto__ makes a key of that name: it never reaches the server\'s Object.prototype', async () => {
+  const server = await startServer(['--scheduled-work-ms', '0']);
+  const { port } = server;
+  try {
+    await send(port, 'POST', '/loyalty-programs/v1/program/activate', JSON_TYPE, '{}');
+    const created = await send(port, 'POST', '/loyalty-accounts/v1/accounts', JSON_TYPE, JSON.stringify({ contactId: '3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d' }));
+    const id = created.json.account.id;
+    const polluting = await send(port, 'GET', '/loyalty-accounts/v1/accounts?__proto__.amount=5&__proto__.balance=5&constructor.prototype.appId=x');
+    assert.ok(polluting.status < 500, polluting.body);
+    // Every request after it still reads only what it sent.
+    const earned = await send(port, 'POST', `/loyalty-accounts/v1/accounts/${id}/earn-points`, JSON_TYPE, JSON.stringify({ amount: 7, appId: 'shop', idempotencyKey: 'after-proto' }));
+    assert.equal(earned.status, 200, earned.body);
+    assert.equal(earned.json.account.points.balance, 7);
+    const missing = await send(port, 'POST', `/loyalty-accounts/v1/accounts/${id}/earn-points`, JSON_TYPE, JSON.stringify({ appId: 'shop', idempotencyKey: 'no-amount' }));
+    assert.equal(missing.status, 400, 'an amount nobody sent is not found on a prototype');
+  } finally {
+    await server.stop();
+  }
+});
+
 /** A connection that sent `text` and holds on: resolves to what came back once the server closed it. */
 function holding(port, text) {
   const socket = net.connect(port, '127.0.0.1');
