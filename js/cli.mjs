@@ -46,6 +46,8 @@ class UsageError extends Error {}
 
 /** Flags that may be given more than once (their values collect in a list). */
 const REPEATED = new Set(['api-key', 'allow-host', 'allow-origin']);
+/** Of those, the ones whose value may also be a comma-separated list (never a secret's). */
+const LISTED = new Set(['allow-host', 'allow-origin']);
 const SERVE_FLAGS = new Set([
   'port', 'host', 'storage', 'api-key', 'api-key-file', 'member-token-secret', 'member-token-secret-file', 'allow-host',
   'allow-origin', 'contacts', 'body-limit', 'storage-timeout-ms', 'headers-timeout-ms', 'request-timeout-ms', 'drain-ms',
@@ -67,8 +69,10 @@ function parse(argv) {
     const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
     if (!m) throw new UsageError(`unexpected argument ${arg}`);
     const value = m[2] ?? rest[++i];
-    if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);
-    if (REPEATED.has(m[1])) (options[m[1]] ??= []).push(...value.split(',').map((v) => v.trim()).filter(Boolean));
+    if (value === undefined || (m[2] === undefined && value.startsWith('--'))) throw new UsageError(`--${m[1]} needs a value`);
+    if (value.trim() === '') throw new UsageError(`--${m[1]} is empty (an unset variable in the command line?)`);
+    if (LISTED.has(m[1])) (options[m[1]] ??= []).push(...value.split(',').map((v) => v.trim()).filter(Boolean));
+    else if (REPEATED.has(m[1])) (options[m[1]] ??= []).push(value);
     else if (m[1] in options) throw new UsageError(`--${m[1]} is given twice`);
     else options[m[1]] = value;
   }
@@ -98,21 +102,30 @@ function secretsIn(file, flag) {
   return lines;
 }
 
-/** Every API key the options and the environment give (none: no key is required). */
+/**
+ * Every API key the command line gives, else the environment (none: no key is required). A key
+ * with spaces around it could never match (a header's value arrives trimmed): it is refused.
+ */
 function apiKeysFrom(options, env) {
-  const keys = [...(options['api-key'] ?? [])];
-  const file = options['api-key-file'] ?? (env.WIX_LOYALTY_API_KEY_FILE || undefined);
-  if (file) keys.push(...secretsIn(file, options['api-key-file'] ? '--api-key-file' : 'WIX_LOYALTY_API_KEY_FILE'));
-  if (keys.length === 0 && env.WIX_LOYALTY_API_KEY) keys.push(env.WIX_LOYALTY_API_KEY);
+  let keys;
+  if (options['api-key'] || options['api-key-file']) {
+    keys = [...(options['api-key'] ?? []), ...(options['api-key-file'] ? secretsIn(options['api-key-file'], '--api-key-file') : [])];
+  } else if (env.WIX_LOYALTY_API_KEY_FILE) {
+    keys = secretsIn(env.WIX_LOYALTY_API_KEY_FILE, 'WIX_LOYALTY_API_KEY_FILE');
+  } else {
+    keys = env.WIX_LOYALTY_API_KEY ? [env.WIX_LOYALTY_API_KEY] : [];
+  }
+  if (keys.some((k) => k.trim() !== k)) throw new UsageError('an API key has spaces around it, so no Authorization header could ever match it: remove them');
   return keys;
 }
 
-/** The member-token secret the options and the environment give, or undefined. */
+/** The member-token secret the command line gives, else the environment, or undefined. */
 function tokenSecretFrom(options, env) {
-  const file = options['member-token-secret-file'] ?? (env.WIX_LOYALTY_TOKEN_SECRET_FILE || undefined);
-  const secret = file
-    ? secretsIn(file, options['member-token-secret-file'] ? '--member-token-secret-file' : 'WIX_LOYALTY_TOKEN_SECRET_FILE')[0]
-    : options['member-token-secret'] ?? (env.WIX_LOYALTY_TOKEN_SECRET || undefined);
+  let secret;
+  if (options['member-token-secret-file']) secret = secretsIn(options['member-token-secret-file'], '--member-token-secret-file')[0];
+  else if (options['member-token-secret'] !== undefined) secret = options['member-token-secret'];
+  else if (env.WIX_LOYALTY_TOKEN_SECRET_FILE) secret = secretsIn(env.WIX_LOYALTY_TOKEN_SECRET_FILE, 'WIX_LOYALTY_TOKEN_SECRET_FILE')[0];
+  else secret = env.WIX_LOYALTY_TOKEN_SECRET || undefined;
   if (secret !== undefined && secret.length < 16) {
     throw new UsageError(`the member-token secret must be at least 16 characters (got ${secret.length}): generate one with openssl rand -hex 32`);
   }

@@ -113,10 +113,10 @@ export function createGate({ listenHost, allowHosts = [], allowOrigins = [], api
         path = m[2] || '/';
         search = m[3] ?? '';
       }
-      if (/(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i.test(path)) {
-        // A URL parser resolves `..`, so the operation would not be the one the path shows a
-        // proxy or the log.
-        return { refused: refusal(400, 'INVALID_ARGUMENT', 'MALFORMED_PATH', 'the request path holds a . or .. segment') };
+      if (!servedAsIs(path)) {
+        // A URL parser resolves `..` (and reads `\` as `/`), so the operation would not be the
+        // one the path shows a proxy or the log.
+        return { refused: refusal(400, 'INVALID_ARGUMENT', 'MALFORMED_PATH', 'the request path holds a . or .. segment, a backslash, or characters a URL would rewrite') };
       }
       if (authority === undefined) {
         return { refused: refusal(400, 'INVALID_ARGUMENT', 'MISSING_HOST', 'the request has no Host header') };
@@ -138,7 +138,7 @@ export function createGate({ listenHost, allowHosts = [], allowOrigins = [], api
       const origin = header('origin');
       const fetchSite = header('sec-fetch-site');
       if (origin !== undefined) {
-        const own = origin === `http://${authority.toLowerCase()}` || origin === `https://${authority.toLowerCase()}`;
+        const own = isOwnOrigin(origin, authority);
         if (!own && !origins.has(origin) && !origins.has('*')) {
           return { refused: refusal(403, 'PERMISSION_DENIED', 'ORIGIN_NOT_ALLOWED', `requests from pages of ${origin.slice(0, 200)} are not allowed (start the server with --allow-origin ${origin.slice(0, 200)} to allow them)`) };
         }
@@ -173,6 +173,27 @@ export function createGate({ listenHost, allowHosts = [], allowOrigins = [], api
       return { path, search, preflight: false, headers };
     },
   };
+}
+
+/** Whether a URL parser leaves `path` as it is (no dot segment resolved, no `\` read as `/`). */
+function servedAsIs(path) {
+  if (path.includes('\\') || /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i.test(path)) return false;
+  try {
+    return new URL(path, 'http://gate.invalid').pathname === path;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `origin` is a page of this server as the request names it (default ports folded). */
+function isOwnOrigin(origin, authority) {
+  try {
+    const page = new URL(origin);
+    if (page.origin !== origin) return false;
+    return page.host === new URL(`${page.protocol}//${authority}`).host;
+  } catch {
+    return false;
+  }
 }
 
 /** `application/json`, optionally with `charset=utf-8`, and no other parameter. */

@@ -270,15 +270,16 @@ function keyChecker(keys) {
 }
 
 /** The API keys of createWixFetch's options: `apiKey` and `apiKeys` together, each a non-empty string. */
-function apiKeysOf(options) {
+export function apiKeysOf(options) {
   const { apiKey, apiKeys } = options ?? {};
   if (apiKeys !== undefined && !Array.isArray(apiKeys)) {
     throw loyaltyError('INVALID_ARGUMENT', 'INVALID_OPTIONS', 'createWixFetch: options.apiKeys must be an array of strings');
   }
   const keys = [...(apiKey === undefined ? [] : [apiKey]), ...(apiKeys ?? [])];
   for (const key of keys) {
-    if (typeof key !== 'string' || key.trim().length === 0) {
-      throw loyaltyError('INVALID_ARGUMENT', 'INVALID_OPTIONS', 'createWixFetch: every API key (options.apiKey, options.apiKeys) must be a non-empty string');
+    if (typeof key !== 'string' || key.trim().length === 0 || key.trim() !== key) {
+      // (An Authorization header's value arrives trimmed, so a key with spaces around it could never match.)
+      throw loyaltyError('INVALID_ARGUMENT', 'INVALID_OPTIONS', 'every API key (apiKey, apiKeys) must be a non-empty string without spaces around it');
     }
   }
   return keys;

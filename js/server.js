@@ -15,7 +15,7 @@
 // connections still open (a slow client's), waits for every operation the engine started (each
 // commits or not as a whole), then for a scheduled run and the marks of delivered events.
 import { createServer } from 'node:http';
-import { createWixFetch } from './rest.js';
+import { apiKeysOf, createWixFetch } from './rest.js';
 import { INTERNAL } from './engine.js';
 import { createGate, isLoopback } from './gate.js';
 
@@ -84,7 +84,11 @@ function wholeNumber(options, name, min, max) {
  * @returns {Promise<import('./index').Server>}
  */
 export async function serve(options) {
-  const { loyalty, log = (line) => console.log(line), allowHosts = [], allowOrigins = [] } = options ?? {};
+  if (options === null || typeof options !== 'object') throw new TypeError('serve: options must be an object with a loyalty backend');
+  const { loyalty, log = (line) => console.log(line), allowHosts = [], allowOrigins = [] } = options;
+  for (const [name, list] of [['allowHosts', allowHosts], ['allowOrigins', allowOrigins]]) {
+    if (!Array.isArray(list) || !list.every((v) => typeof v === 'string')) throw new TypeError(`serve: ${name} must be an array of strings`);
+  }
   const host = options.host ?? SERVE_DEFAULTS.host;
   const port = wholeNumber(options, 'port', 0, 65535);
   const bodyLimit = wholeNumber(options, 'bodyLimit', 0, 2 ** 31 - 1);
@@ -95,7 +99,7 @@ export async function serve(options) {
   const maxConnections = wholeNumber(options, 'maxConnections', 1, 1_000_000);
   const internal = loyalty?.[INTERNAL];
   if (!internal) throw new TypeError('serve: options.loyalty must be a backend made by createLoyaltyBackend');
-  const apiKeys = [...(options.apiKey === undefined ? [] : [options.apiKey]), ...(options.apiKeys ?? [])];
+  const apiKeys = apiKeysOf(options); // (checked as createWixFetch checks them)
   if (!isLoopback(host) && apiKeys.length === 0) {
     throw new Error(`serving on ${host} (beyond loopback) needs an API key: pass --api-key-file (or set WIX_LOYALTY_API_KEY)`);
   }
@@ -131,10 +135,15 @@ export async function serve(options) {
     if (declared > bodyLimit) return null;
     const chunks = [];
     let size = 0;
-    for await (const chunk of req) {
-      size += chunk.length;
-      if (size > bodyLimit) return null;
-      chunks.push(chunk);
+    try {
+      for await (const chunk of req) {
+        size += chunk.length;
+        if (size > bodyLimit) return null;
+        chunks.push(chunk);
+      }
+    } catch (e) {
+      if (req.aborted || res.destroyed || e?.code === 'ECONNRESET') return undefined; // the client went away
+      throw e;
     }
     // An incomplete body: the client went away (or timed out, which the parser answers).
     return res.destroyed || !req.complete ? undefined : Buffer.concat(chunks).toString('utf8');
@@ -188,17 +197,19 @@ export async function serve(options) {
     answering.set(req.socket, res);
     const started = process.hrtime.bigint();
     let status = null;
+    let answered; // settles once the handler has its answer (or knows there is none)
     // A request counts as in flight until its response has been handed to the socket, so that
     // closing never cuts off an answer whose operation was applied.
     res.once('close', () => {
       const ms = (Number(process.hrtime.bigint() - started) / 1e6).toFixed(1);
-      const outcome = res.writableFinished ? String(res.statusCode) : status === null ? 'aborted' : `aborted (answer ${status} not delivered)`;
-      log(`${stamp()} ${req.method} ${req.url} ${outcome} ${ms}ms`);
+      if (res.writableFinished) log(`${stamp()} ${req.method} ${req.url} ${res.statusCode} ${ms}ms`);
+      // A client gone while its operation ran: the line waits for the operation's outcome.
+      else answered.then(() => log(`${stamp()} ${req.method} ${req.url} ${status === null ? 'aborted' : `aborted (answer ${status} not delivered)`} ${ms}ms`));
       inFlight--;
       if (answering.get(req.socket) === res) answering.delete(req.socket);
       if (closing && inFlight === 0) drained?.();
     });
-    respond(req, res).then(
+    answered = respond(req, res).then(
       (answer) => {
         if (answer === null) return;
         const [code, body, headers = {}, cause] = answer;
@@ -217,17 +228,30 @@ export async function serve(options) {
   server.headersTimeout = headersTimeoutMs;
   server.requestTimeout = requestTimeoutMs;
   server.keepAliveTimeout = 5000;
-  // A socket idle past the request timeout (a client that stopped reading its answer) is closed;
-  // a request that is late is answered 408 first.
-  server.timeout = requestTimeoutMs + 2 * checkEveryMs;
+  // A socket idle past the request timeout is closed, unless its request's operation is still
+  // running (the engine has its own deadline on storage) and its answer not yet written; a
+  // request that is late is answered 408 first.
+  server.setTimeout(requestTimeoutMs + 2 * checkEveryMs, (socket) => {
+    const res = answering.get(socket);
+    if (res === undefined || res.headersSent) socket.destroy();
+  });
 
   server.on('clientError', (error, socket) => {
     // The client went away (mid-request, the parser saw the end of its stream): nobody to answer;
     // a request it had begun logs itself as aborted.
     if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.code === 'HPE_INVALID_EOF_STATE') return socket.destroy();
     const res = answering.get(socket);
-    const [status, phrase, code, reason, description] = parseFailure(error, { headersTimeoutMs, requestTimeoutMs, hasRequest: res !== undefined });
+    // A request still being received (its body timed out) is answered on its own response; a
+    // complete one is answered as it would be, and what came after it on the connection (a
+    // pipelined request the parser refused) only closes the connection behind that answer.
+    const receiving = res !== undefined && !res.req.complete;
+    const [status, phrase, code, reason, description] = parseFailure(error, { headersTimeoutMs, requestTimeoutMs, hasRequest: receiving });
     log(`${stamp()} - - ${status} (${reason}: ${error.code})`);
+    if (res && !receiving) {
+      res.shouldKeepAlive = false;
+      if (res.writableFinished) socket.destroy();
+      return;
+    }
     if (res && !res.headersSent && !res.destroyed) {
       res.shouldKeepAlive = false;
       return send(res, status, errorText(code, reason, description), { connection: 'close' });
@@ -249,6 +273,7 @@ export async function serve(options) {
     socket.once('close', () => sockets.delete(socket));
     const connections = sockets.size;
     if (connections > maxConnections) {
+      socket.pause(); // nothing it sends is read: no request of it runs
       log(`${stamp()} - - 503 (TOO_MANY_CONNECTIONS: ${connections - 1} open)`);
       answerAndClose(socket, rawAnswer(503, 'Service Unavailable', 'UNAVAILABLE', 'TOO_MANY_CONNECTIONS', `the server has ${maxConnections} connections open; try again later`));
     }

@@ -121,7 +121,7 @@ const manifest = {
       default: './storage/indexeddb.js',
     },
     './velo': { node: './velo/register.mjs' },
-    './velo/backend': { node: './velo/backend.mjs' },
+    './velo/backend': { types: './velo/backend.d.ts', node: './velo/backend.mjs' },
     './package.json': './package.json',
   },
   bin: { 'wix-loyalty-wasm': './cli.mjs' },

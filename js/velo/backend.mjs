@@ -14,7 +14,8 @@
 //                                        anonymous visitor
 //   siteAdmin   WIX_LOYALTY_SITE_ADMIN=1 the caller is a site admin (then `member` is ignored)
 //
-// Paths in the file are relative to its folder; in the environment, to the working directory.
+// Paths in the file (a sqlite: storage's included) are relative to its folder; in the
+// environment, to the working directory.
 // Who calls: code wrapped in wix-auth's elevate() acts as an admin; code that is not acts as the
 // configured member (getCurrentMemberAccount, redeemCurrentMemberPointsForCoupon, …; admin methods
 // reject with PERMISSION_DENIED), or as an anonymous visitor (member methods reject with
@@ -56,18 +57,34 @@ function fileSettings(env) {
 function memberOf(value, source) {
   if (value === undefined || value === null || value === '') return null;
   const member = typeof value === 'string' ? { _id: value } : value;
-  if (typeof member !== 'object' || typeof member._id !== 'string' || member._id === '') {
-    fail(`member (in ${source}) must be a member id or an object { _id, contactId?, loginEmail?, nickname? }`);
+  const text = (v) => v === undefined || typeof v === 'string';
+  if (member === null || typeof member !== 'object' || typeof member._id !== 'string' || member._id === ''
+    || !text(member.contactId) || !text(member.loginEmail) || !text(member.nickname)) {
+    fail(`member (in ${source}) must be a member id or an object { _id, contactId?, loginEmail?, nickname? } of strings`);
   }
   return member;
 }
 
 const env = process.env;
 const { settings, base, source } = fileSettings(env);
-const storageSpec = env.WIX_LOYALTY_STORAGE || settings.storage;
+/** A storage spec from the file, its SQLite path taken relative to the file's folder. */
+function fromFile(spec) {
+  if (spec === undefined) return undefined;
+  if (typeof spec !== 'string') fail(`storage (in ${source}) must be a string such as "sqlite:./site.db"`);
+  const m = /^sqlite:(.+)$/.exec(spec);
+  return m ? `sqlite:${resolve(base, m[1])}` : spec;
+}
+const storageSpec = env.WIX_LOYALTY_STORAGE || fromFile(settings.storage);
 const contactsSetting = env.WIX_LOYALTY_CONTACTS ? { file: env.WIX_LOYALTY_CONTACTS, base: process.cwd() } : settings.contacts === undefined ? null : { value: settings.contacts, base };
 const eventsFile = env.WIX_LOYALTY_EVENTS ? resolve(env.WIX_LOYALTY_EVENTS) : settings.events ? resolve(base, settings.events) : null;
-const siteAdmin = env.WIX_LOYALTY_SITE_ADMIN ? env.WIX_LOYALTY_SITE_ADMIN === '1' || env.WIX_LOYALTY_SITE_ADMIN === 'true' : settings.siteAdmin === true;
+function flag(value, name) {
+  if (['1', 'true'].includes(value)) return true;
+  if (['0', 'false'].includes(value)) return false;
+  return fail(`${name} must be 1 or 0 (got ${JSON.stringify(value)})`);
+}
+if (settings.siteAdmin !== undefined && typeof settings.siteAdmin !== 'boolean') fail(`siteAdmin (in ${source}) must be true or false`);
+if (settings.events !== undefined && typeof settings.events !== 'string') fail(`events (in ${source}) must be the path of backend/events.js`);
+const siteAdmin = env.WIX_LOYALTY_SITE_ADMIN ? flag(env.WIX_LOYALTY_SITE_ADMIN, 'WIX_LOYALTY_SITE_ADMIN') : settings.siteAdmin === true;
 const member = siteAdmin ? null : memberOf(env.WIX_LOYALTY_MEMBER || settings.member, env.WIX_LOYALTY_MEMBER ? 'WIX_LOYALTY_MEMBER' : source);
 
 let storage;
@@ -84,7 +101,8 @@ try {
 } catch (e) {
   fail(e.message);
 }
-// A member whose contact is given belongs to that contact, so createAccount links the two.
+// Without a contacts resolver, a member whose contact is given belongs to that contact, so
+// createAccount links the two (with one, the resolver says whose a contact is).
 if (!contacts && member?.contactId) {
   contacts = (contactId) => (contactId.toLowerCase() === member.contactId.toLowerCase() ? { memberId: member._id, email: member.loginEmail } : {});
 }

@@ -75,6 +75,41 @@ test('the wix-loyalty-wasm command runs from the installed package: npx finds it
   assert.match(output, /stopped/);
 });
 
+test('without the optional drivers installed, a storage that needs one says which to install', () => {
+  for (const [spec, hint] of [['sqlite:./x.db', /needs the better-sqlite3 package, which is not installed: npm install better-sqlite3@12/], ['postgres:postgres://u@127.0.0.1:1/db', /needs the pg package, which is not installed: npm install pg@8/]]) {
+    let failure;
+    try {
+      execFileSync(join(dir, 'node_modules', '.bin', 'wix-loyalty-wasm'), ['serve', '--port', '0', '--storage', spec], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      failure = e;
+    }
+    assert.ok(failure, `${spec} started`);
+    assert.equal(failure.status, 2);
+    assert.match(failure.stderr, hint);
+    assert.equal(failure.stderr.trim().split('\n').length, 1, failure.stderr);
+  }
+});
+
+test('Velo code runs from the installed package under node --import wix-loyalty-wasm/velo', () => {
+  writeFileSync(join(dir, 'velo-app.mjs'), `
+    import { accounts, programs } from 'wix-loyalty.v2';
+    import wixLoyaltyBackend from 'wix-loyalty-backend';
+    import { elevate } from 'wix-auth';
+    import { Permissions, webMethod } from 'wix-web-module';
+    const open = webMethod(Permissions.Anyone, async () => {
+      await wixLoyaltyBackend.program.activateLoyaltyProgram();
+      const { account } = await elevate(accounts.createAccount)('3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d');
+      const r = await elevate(accounts.earnPoints)(account._id, { amount: 9, appId: 'site', idempotencyKey: 'o-1' });
+      let denied = 'none';
+      try { await programs.pauseLoyaltyProgram(); } catch (e) { denied = e.code; }
+      return r.account.points.balance + ' ' + denied;
+    });
+    console.log(await open());
+  `);
+  const out = execFileSync('node', ['--import', 'wix-loyalty-wasm/velo', 'velo-app.mjs'], { cwd: dir, encoding: 'utf8', env: { ...process.env, WIX_LOYALTY_STORAGE: 'memory' } });
+  assert.equal(out.trim(), '9 PERMISSION_DENIED');
+});
+
 test('a plain HTML page imports the web build in headless Chromium', async () => {
   writeFileSync(join(dir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>pending</title>
 <script type="module">

@@ -41,6 +41,8 @@ test('the request line alone chooses the operation: a Host header holding a path
     // Dot segments would make the served path another than the one a proxy and the log see.
     assertCoded(await send(server.port, 'POST', '/loyalty-rewards/v1/../../loyalty-programs/v1/program/pause', JSON_TYPE, '{}'), 400, 'MALFORMED_PATH');
     assertCoded(await send(server.port, 'POST', '/loyalty-rewards/v1/%2e%2e/%2E%2E/loyalty-programs/v1/program/pause', JSON_TYPE, '{}'), 400, 'MALFORMED_PATH');
+    // A URL parser reads a backslash as a slash.
+    assertCoded(await send(server.port, 'POST', '/loyalty-rewards/v1/x/..\\..\\..\\loyalty-programs/v1/program/pause', JSON_TYPE, '{}'), 400, 'MALFORMED_PATH');
     assert.equal(await programStatus(server.port), 'ACTIVE');
     assert.equal(await server.stop(), 0);
     assert.match(server.output(), /POST \/loyalty-rewards\/v1\/rewards\/query 400 /);
@@ -188,6 +190,60 @@ test('a query string naming __proto__ makes a key of that name: it never reaches
   }
 });
 
+/** memoryStorage() whose commits take `ms` (a slow database). */
+function slowCommits(ms) {
+  const inner = memoryStorage();
+  return {
+    read: (keys) => inner.read(keys),
+    scan: (request) => inner.scan(request),
+    commit: async (writes) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return inner.commit(writes);
+    },
+  };
+}
+
+test('an operation slower than the request timeout is answered; a client gone meanwhile is logged with the outcome', async () => {
+  const lines = [];
+  const loyalty = createLoyaltyBackend({ storage: slowCommits(1500) });
+  const server = await serve({ loyalty, port: 0, scheduledWorkMs: 0, requestTimeoutMs: 300, headersTimeoutMs: 300, log: (l) => lines.push(l) });
+  try {
+    const activated = await send(server.port, 'POST', '/loyalty-programs/v1/program/activate', JSON_TYPE, '{}');
+    assert.equal(activated.status, 200, activated.raw);
+    const gone = holding(server.port, requestText('POST', '/loyalty-accounts/v1/accounts', JSON_TYPE, JSON.stringify({ contactId: '3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d' }), server.port));
+    await gone.open;
+    await new Promise((r) => setTimeout(r, 200));
+    gone.socket.destroy();
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.ok(lines.some((l) => /POST \/loyalty-accounts\/v1\/accounts aborted \(answer 200 not delivered\)/.test(l)), lines.join('\n'));
+    assert.equal((await loyalty.accounts.listAccounts()).accounts.length, 1, 'the operation was applied');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a pipelined request the parser refuses does not take the answer of the one before it', async () => {
+  const loyalty = createLoyaltyBackend({ storage: slowCommits(300) });
+  const server = await serve({ loyalty, port: 0, scheduledWorkMs: 0, log: () => {} });
+  try {
+    await send(server.port, 'POST', '/loyalty-programs/v1/program/activate', JSON_TYPE, '{}');
+    const body = JSON.stringify({ contactId: '3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d' });
+    const first = requestText('POST', '/loyalty-accounts/v1/accounts', { ...JSON_TYPE, connection: 'keep-alive' }, body, server.port);
+    const answer = await exchange(server.port, `${first}GARBAGE\r\n\r\n`);
+    assert.equal(answer.status, 200, answer.raw);
+    assert.equal((await loyalty.accounts.listAccounts()).accounts.length, 1);
+  } finally {
+    await server.close();
+  }
+});
+
+test('serve() refuses API keys that are not a list of strings', async () => {
+  const loyalty = createLoyaltyBackend({ storage: memoryStorage() });
+  await assert.rejects(serve({ loyalty, port: 0, apiKeys: 'secret-key-1234567' }), /apiKeys must be an array/);
+  await assert.rejects(serve({ loyalty, port: 0, apiKeys: [' padded-key-123456 '] }), /without spaces around it/);
+  await assert.rejects(serve(undefined), /options must be an object/);
+});
+
 /** A connection that sent `text` and holds on: resolves to what came back once the server closed it. */
 function holding(port, text) {
   const socket = net.connect(port, '127.0.0.1');
@@ -233,6 +289,7 @@ test('slow and stuck clients: header and body timeouts answer 408, a connection 
     assert.match(server.output(), /SIGTERM: finishing 1 request\(s\) in flight/);
     assert.match(server.output(), /drain: 1 request\(s\) still open after 500 ms/);
     assert.match(server.output(), /POST \/loyalty-programs\/v1\/program\/activate aborted /, 'the cut request is logged as aborted');
+    assert.doesNotMatch(server.output(), /failed in the server/);
     assert.match(server.output(), /- - 408 \(REQUEST_TIMEOUT/);
   } finally {
     server.child.kill('SIGKILL');
@@ -249,10 +306,23 @@ test('a client that goes away before its answer is logged as aborted, not as a 5
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(await server.stop(), 0);
     assert.match(server.output(), /POST \/loyalty-accounts\/v1\/accounts aborted /);
-    assert.doesNotMatch(server.output(), / 500 /);
+    assert.doesNotMatch(server.output(), / 500 |failed in the server/);
   } finally {
     server.child.kill('SIGKILL');
   }
+});
+
+test('the command line wins over the environment, and an API key is taken whole, commas and all', async () => {
+  const server = await startServer(['--scheduled-work-ms', '0', '--api-key', 'abcdefgh,ij'], { env: { ...process.env, WIX_LOYALTY_API_KEY: 'from-the-environment' } });
+  try {
+    assertCoded(await send(server.port, 'GET', '/loyalty-programs/v1/program', { authorization: 'ij' }), 401, 'UNAUTHENTICATED');
+    assertCoded(await send(server.port, 'GET', '/loyalty-programs/v1/program', { authorization: 'from-the-environment' }), 401, 'UNAUTHENTICATED');
+    assert.equal((await send(server.port, 'GET', '/loyalty-programs/v1/program', { authorization: 'abcdefgh,ij' })).status, 200);
+  } finally {
+    await server.stop();
+  }
+  const minted = await runCli(['token', 'm-1', '--member-token-secret', 'a-secret-on-the-command-line'], { env: { ...process.env, WIX_LOYALTY_TOKEN_SECRET_FILE: join(dir, 'no-such-file') } });
+  assert.equal(minted.code, 0, minted.output);
 });
 
 test('the CLI: each mistake is one line naming the value and the fix, exit code 2', async () => {
@@ -268,6 +338,8 @@ test('the CLI: each mistake is one line naming the value and the fix, exit code 
     [['serve', '--allow-origin', 'https://a.example/path'], /--allow-origin https:\/\/a.example\/path is not an origin/],
     [['serve', '--allow-origin', '*'], /need an API key/],
     [['serve', '--port', '70000'], /--port must be a whole number from 0 to 65535 \(got "70000"\)/],
+    [['serve', '--api-key='], /--api-key is empty/],
+    [['serve', '--allow-host', '--api-key-file', 'k'], /--allow-host needs a value/],
     [['serve', '--colour', 'blue'], /unknown option --colour/],
     [['token'], /token takes one member id/],
     [['token', 'm-1'], /needs the server's member-token secret/],

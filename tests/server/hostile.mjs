@@ -10,8 +10,8 @@
 // What must hold, for every request: an answer comes (a hang is the failure, not a slow answer)
 // or the server closes a connection it could not parse after answering; no 5xx but a coded 503;
 // every answer but 204 has a JSON Wix error or result body; no body carries a JavaScript error.
-import net from 'node:net';
 import { operationTable } from 'wix-loyalty-wasm';
+import { rawExchange } from '../support/serve.mjs';
 
 /** splitmix32: the same sequence for the same seed on every machine. */
 export function rng(seed) {
@@ -129,6 +129,7 @@ function path(r, routes, known) {
     case 4: p = `http://127.0.0.1${p}`; break;
     case 5: p = `http://evil.example${p}`; break;
     case 6: p = r.pick(['*', '/', '/healthz', '/readyz', '/nothing', '//x', '/\\x', 'x', `/${'a/'.repeat(3000)}`]); break;
+    case 7: p = p.replace(/\/v1\//, '/v1/x/..\\..\\..\\'); break;
     default: break;
   }
   return { route, path: p };
@@ -224,28 +225,13 @@ export function hostileRequest(r, routes, known, port) {
   return { raw, head: method === 'HEAD', summary: `${method} ${p.slice(0, 80)}${q.slice(0, 40)} [${lines.map(([k]) => k).join(',')}] body ${text.length}B` };
 }
 
-/** Sends `raw` on a fresh connection: the answer's text, and whether it came within `boundMs`. */
-export function deliver(port, raw, boundMs) {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const chunks = [];
-    let done = false;
-    const finish = (hung) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ text: Buffer.concat(chunks).toString('utf8'), hung });
-    };
-    const timer = setTimeout(() => finish(true), boundMs);
-    socket.on('data', (d) => chunks.push(d));
-    socket.on('close', () => finish(false));
-    socket.on('error', () => finish(false));
-    socket.write(Buffer.from(raw, 'latin1'));
-  });
+/** Sends `raw` on a fresh connection: the answer's text, and whether none came within `boundMs`. */
+export async function deliver(port, raw, boundMs) {
+  const { text, closed } = await rawExchange(port, raw, boundMs);
+  return { text, hung: !closed };
 }
 
-const JS_LEAKS = /TypeError|RangeError|SyntaxError: (?!Unexpected|Bad control|Expected|Unterminated|Bad escaped|Exponent|No number)|ReferenceError|Maximum call stack|is not a function|Cannot read propert|at [\w$.<>]+ \(|node:internal|\.js:\d+:\d+|\bundefined is not/;
+const JS_LEAKS = /TypeError|RangeError|SyntaxError: (?!Unexpected|Bad control|Expected|Unterminated|Bad escaped|Exponent|No number)|ReferenceError|Maximum call stack|is not a function|Cannot read propert|at [\w$.<>]+ \(|node:internal|\.js:\d+:\d+/;
 
 /**
  * What is wrong with an answer, or null. A 5xx is a failure but a coded 503 (the storage) and a
@@ -255,7 +241,7 @@ const JS_LEAKS = /TypeError|RangeError|SyntaxError: (?!Unexpected|Bad control|Ex
 export function judge(answer, head = false) {
   if (answer.hung) return 'no answer within the liveness bound (a hang)';
   const text = answer.text;
-  if (text === '') return null; // the server closed a connection it could not parse (or a lying length ran into a closed one)
+  if (text === '') return 'the connection closed without an answer';
   const m = /^HTTP\/1\.1 (\d{3}) /.exec(text);
   if (!m) return `not an HTTP answer: ${JSON.stringify(text.slice(0, 80))}`;
   const status = Number(m[1]);

@@ -46,10 +46,11 @@ export async function runCli(args, { env = process.env } = {}) {
 }
 
 /**
- * Sends `text` on a fresh connection and collects what comes back until the server closes it
- * (or `waitMs` passes): `{ status, headers, body, json, raw, closed }`.
+ * Sends `bytes` (a string is sent as latin1, byte for byte) on a fresh connection and collects
+ * what comes back until the server closes it: `{ text, closed }`, `closed` false when `waitMs`
+ * passed first.
  */
-export function exchange(port, text, { waitMs = 10_000 } = {}) {
+export function rawExchange(port, bytes, waitMs = 10_000) {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     const chunks = [];
@@ -59,14 +60,20 @@ export function exchange(port, text, { waitMs = 10_000 } = {}) {
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve(parseAnswer(Buffer.concat(chunks).toString('utf8'), closed));
+      resolve({ text: Buffer.concat(chunks).toString('utf8'), closed });
     };
     const timer = setTimeout(() => finish(false), waitMs);
     socket.on('data', (d) => chunks.push(d));
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
-    socket.write(text);
+    socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
   });
+}
+
+/** `rawExchange`, parsed: `{ status, headers, body, json, raw, closed }`. */
+export async function exchange(port, text, { waitMs = 10_000 } = {}) {
+  const { text: raw, closed } = await rawExchange(port, Buffer.from(text, 'utf8'), waitMs);
+  return parseAnswer(raw, closed);
 }
 
 /** A request's text: `method target`, headers (Host and Connection: close unless given), body. */

@@ -9,6 +9,7 @@ import {
   type LoyaltyTransaction,
   type ServeOptions,
 } from 'wix-loyalty-wasm';
+import { backend as veloBackend, currentMember } from 'wix-loyalty-wasm/velo/backend';
 
 export async function gaps(): Promise<void> {
   const loyalty = createLoyaltyBackend({
@@ -67,4 +68,7 @@ export async function gaps(): Promise<void> {
   // searchAccounts answers `accounts`, as the SDK does.
   const found = await loyalty.accounts.searchAccounts({ search: { expression: 'ann' } });
   console.log(found.accounts.length, infos.length, loyalty.forVisitor().rewards.listRewards);
+  // The Velo loader's backend is typed.
+  const memberId: string | undefined = currentMember?._id;
+  console.log(memberId, (await veloBackend.verify()).ok);
 }
