@@ -105,6 +105,20 @@ test('as a site admin: unelevated calls act as an admin, Admin web methods run',
   assert.equal(out.myBalance.error, 'UNAUTHENTICATED/MEMBER_REQUIRED', 'an admin has no member account');
 });
 
+test("a configuration file's sqlite: path is relative to the file, not to the working directory", async () => {
+  const w = workspace();
+  try {
+    const config = join(w.dir, 'wix-loyalty.config.json');
+    writeFileSync(config, JSON.stringify({ storage: 'sqlite:./relative.db' }));
+    const { code, stdout, stderr } = await runSite({ WIX_LOYALTY_VELO_CONFIG: config });
+    assert.equal(code, 0, `${stdout}\n${stderr}`);
+    assert.ok(existsSync(join(w.dir, 'relative.db')), 'the store is beside the configuration');
+    assert.ok(!existsSync(join(SITE, 'relative.db')), 'not in the working directory');
+  } finally {
+    w.cleanup();
+  }
+});
+
 test('a configuration mistake ends the process with one line', async () => {
   const w = workspace();
   try {
@@ -114,6 +128,7 @@ test('a configuration mistake ends the process with one line', async () => {
       [{ WIX_LOYALTY_VELO_CONFIG: config }, /unknown key "membr"/],
       [{ WIX_LOYALTY_STORAGE: 'sqlite:' }, /storage: storage "sqlite:" names no file/],
       [{ WIX_LOYALTY_VELO_CONFIG: join(w.dir, 'missing.json') }, /cannot be read: no such file/],
+      [{ WIX_LOYALTY_SITE_ADMIN: 'yes' }, /WIX_LOYALTY_SITE_ADMIN must be 1 or 0/],
     ]) {
       const { code, stderr } = await runSite(env);
       assert.equal(code, 2, stderr);
