@@ -104,3 +104,27 @@ test('events a page committed but never delivered (it went away) are delivered a
   assert.deepEqual([...after.seen].sort(), [...left.ids].sort());
   assert.equal(after.pending, 0);
 });
+
+test('IndexedDB in the browser: keys with a NUL or a lone surrogate are INVALID_ARGUMENT, a NUL in a description is kept', async () => {
+  const out = await page.evaluate(async () => {
+    const { createLoyaltyBackend } = await import('/index.js');
+    const { indexedDbStorage } = await import('/storage/indexeddb.js');
+    const loyalty = createLoyaltyBackend({ storage: indexedDbStorage({ name: 'text-test' }) });
+    await loyalty.programs.activateLoyaltyProgram();
+    const { account } = await loyalty.accounts.createAccount('3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d');
+    const refused = [];
+    for (const key of ['order-\u0000', 'order-\ud800', 'order-\udfff']) {
+      try {
+        await loyalty.accounts.earnPoints(account._id, { amount: 5, appId: 'web', idempotencyKey: key });
+        refused.push('accepted');
+      } catch (e) {
+        refused.push(`${e.code} ${e.details.validationError?.fieldViolations[0].field}`);
+      }
+    }
+    const r = await loyalty.accounts.earnPoints(account._id, { amount: 5, appId: 'web', idempotencyKey: 'order-1', description: 'a\u0000b' });
+    const t = await loyalty.transactions.getLoyaltyTransaction(r.transactionId);
+    return { refused, description: t.description, balance: r.account.points.balance, ok: (await loyalty.verify()).ok };
+  });
+  assert.deepEqual(out.refused, Array(3).fill('INVALID_ARGUMENT options.idempotencyKey'));
+  assert.deepEqual([out.description, out.balance, out.ok], ['a\u0000b', 5, true]);
+});
