@@ -28,8 +28,8 @@ import { fill, guid } from './fill.mjs';
 import { postgresStorage } from 'wix-loyalty-wasm/storage/postgres';
 import { sqliteStorage } from 'wix-loyalty-wasm/storage/sqlite';
 import { createPlainLoyalty } from './plain.mjs';
-import { createTightLoyalty } from './tight.mjs';
 import { createPgBaseline } from './pg-baseline.mjs';
+import { collect, measure as measureFor, measureBoth as measureBothFor, nextRun, operations, subject as subjectOf } from './measure.mjs';
 
 const args = process.argv.slice(2);
 const CHECK = args.includes('--check');
@@ -43,112 +43,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const results = { date: new Date().toISOString(), mode: CHECK ? 'check' : QUICK ? 'quick' : 'full', node: process.version, figures: {} };
 const say = (s) => process.stdout.write(`${s}\n`);
 
+const measure = (op, callers, ms = MS) => measureFor(op, callers, ms);
+const measureBoth = (opA, opB, callers, ms = MS, rounds = 3) => measureBothFor(opA, opB, callers, ms, rounds);
+const subject = (kind, storage, callers, setup, options) => subjectOf(kind, storage, callers, setup, options, { createLoyaltyBackend });
+
 if (!PG_URL) throw new Error('WIX_LOYALTY_PG_URL is not set: run through `npm run bench` (scripts/with-postgres.sh)');
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
-
-let runId = Date.now() % 100000;
-
-/** Runs `side.op(caller, i)` from `callers` concurrent loops for `ms` (`i` unique per call). */
-async function drive(side, callers, ms, record) {
-  const start = performance.now();
-  const deadline = start + ms;
-  await Promise.all(Array.from({ length: callers }, async (_, c) => {
-    while (performance.now() < deadline) {
-      const i = side.next++;
-      const t0 = performance.now();
-      await side.op(c, i);
-      if (record) side.latencies.push(performance.now() - t0);
-    }
-  }));
-  if (record) side.elapsed += performance.now() - start;
-}
-
-function summary({ latencies, elapsed }) {
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))] * 1000;
-  return { opsPerSec: Math.round((latencies.length / elapsed) * 1000), p50us: Math.round(pct(50)), p99us: Math.round(pct(99)), ops: latencies.length };
-}
-
-const side = (op) => ({ op, latencies: [], elapsed: 0, next: 0 });
-
-/**
- * A full collection, then a turn of the event loop so that finalizers run: a dropped
- * `memoryStorage()` gives its wasm memory back only then (the operations on it resolve as
- * microtasks, so without a turn the stores of earlier measurements would pile up).
- */
-async function collect() {
-  globalThis.gc();
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  globalThis.gc();
-}
-
-/** Runs `op(caller, i)` from `callers` concurrent loops for `ms` after a warm-up; ops/s and latency percentiles. */
-async function measure(op, callers, ms = MS) {
-  const s = side(op);
-  await drive(s, callers, ms / 4, false);
-  await drive(s, callers, ms, true);
-  return summary(s);
-}
-
-/**
- * Measures two implementations of an operation in turns (three rounds each, `ms` in all per
- * side, after a warm-up of both), so that both see the same drift of the machine and of the
- * database (a growing table, a checkpoint, another process): `[a, b]`.
- */
-async function measureBoth(opA, opB, callers, ms = MS, rounds = 3) {
-  const sides = [side(opA), side(opB)];
-  for (const s of sides) await drive(s, callers, ms / 4, false);
-  for (let r = 0; r < rounds; r++) for (const s of sides) await drive(s, callers, ms / rounds, true);
-  return sides.map(summary);
-}
-
-/**
- * The benchmarked operations of one implementation, with `callers` accounts ready (each with a
- * ledger of 60 entries). `api` has createAccount, earnPoints, adjustPoints and getAccount;
- * `queryPage(accountId)` reads 50 transactions; `coupons` (when given) has `createReward(reward)`
- * and `redeem(rewardId, accountId)`, for redeemPointsForCoupon.
- */
-async function operations(api, queryPage, callers, coupons) {
-  const run = ++runId;
-  const ids = [];
-  for (let c = 0; c < callers; c++) {
-    const { account } = await api.createAccount(guid(run, c));
-    await api.adjustPoints(account._id, { amount: 1_000_000 });
-    for (let k = 0; k < 60; k++) await api.adjustPoints(account._id, { amount: 1 });
-    ids.push(account._id);
-  }
-  let created = 0;
-  // A reward of 1 point: the accounts can afford a million redemptions each.
-  const reward = coupons && (await coupons.createReward({ name: 'Bench', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: 1 }] } } }));
-  return {
-    ...(coupons ? { redeemPointsForCoupon: (c) => coupons.redeem(reward._id, ids[c]) } : {}),
-    createAccount: (c) => api.createAccount(guid(run + 50_000 + c, created++)),
-    earnPoints: (c, i) => api.earnPoints(ids[c], { amount: 1, appId: 'bench', idempotencyKey: `${run}-${c}-${i}` }),
-    adjustPoints: (c) => api.adjustPoints(ids[c], { amount: 1 }),
-    getAccount: (c) => api.getAccount(ids[c]),
-    queryPage: (c) => queryPage(ids[c]),
-  };
-}
-
-/** The engine (with `options`) or the plain-JS baseline over `storage`, with an active program. */
-async function subject(kind, storage, callers, setup = async () => {}, options = {}) {
-  if (kind === 'engine') {
-    const loyalty = createLoyaltyBackend({ storage, ...options });
-    await loyalty.programs.activateLoyaltyProgram();
-    await setup(loyalty);
-    const coupons = { createReward: (r) => loyalty.rewards.createReward(r), redeem: (rewardId, id) => loyalty.coupons.redeemPointsForCoupon(rewardId, { loyaltyAccountId: id }) };
-    return operations(loyalty.accounts, (id) => loyalty.transactions.queryLoyaltyTransactions().eq('accountId', id).limit(50).find(), callers, coupons);
-  }
-  const couponsOf = (b) => ({ createReward: (r) => b.createReward(r), redeem: (rewardId, id) => b.redeemPointsForCoupon(rewardId, { loyaltyAccountId: id }) });
-  if (kind === 'tight') {
-    const tight = createTightLoyalty();
-    await tight.activate();
-    return operations(tight, (id) => tight.queryLoyaltyTransactions(id, 50), callers, couponsOf(tight));
-  }
-  const plain = createPlainLoyalty({ storage });
-  await plain.activate();
-  return operations(plain, (id) => plain.queryLoyaltyTransactions(id, 50), callers, couponsOf(plain));
-}
 
 /** The engine's internal face (js/engine.js INTERNAL): `call` answers JSON text. */
 const INTERNAL = Symbol.for('wix-loyalty-wasm.internal');
@@ -214,12 +114,12 @@ for (const callers of [1, 32]) {
   const { call, wasmRun } = loyalty[INTERNAL];
   const coupons = { createReward: (r) => loyalty.rewards.createReward(r), redeem: (rewardId, id) => loyalty.coupons.redeemPointsForCoupon(rewardId, { loyaltyAccountId: id }) };
   const api = await operations(loyalty.accounts, (id) => loyalty.transactions.queryLoyaltyTransactions().eq('accountId', id).limit(50).find(), 1, coupons);
-  const { account } = await loyalty.accounts.createAccount(guid(++runId, 1));
+  const run = nextRun();
+  const { account } = await loyalty.accounts.createAccount(guid(run, 1));
   for (let k = 0; k < 60; k++) await loyalty.accounts.adjustPoints(account._id, { amount: 1 });
   await loyalty.accounts.adjustPoints(account._id, { amount: 1_000_000 });
   const reward = await loyalty.rewards.createReward({ name: 'Bench', active: true, couponReward: { freeShipping: { configsByTier: [{ costInPoints: 1 }] } } });
   let created = 0;
-  const run = runId;
   const argsOf = {
     createAccount: () => ['createAccount', [guid(run + 70_000, created++)]],
     earnPoints: (i) => ['earnPoints', [account._id, { amount: 1, appId: 'bench', idempotencyKey: `raw-${run}-${i}` }]],
@@ -325,7 +225,8 @@ if (!QUICK) {
   const storage = memoryStorage();
   const loyalty = createLoyaltyBackend({ storage });
   await loyalty.programs.activateLoyaltyProgram();
-  const { account } = await loyalty.accounts.createAccount(guid(++runId, 1));
+  const run = nextRun();
+  const { account } = await loyalty.accounts.createAccount(guid(run, 1));
   const call = loyalty[Symbol.for('wix-loyalty-wasm.internal')].call;
   const steps = {
     adjustPoints: async () => JSON.parse(await call('adjustPoints', [account._id, { amount: 1 }])),
