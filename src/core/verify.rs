@@ -763,7 +763,7 @@ impl Verifier {
     fn check_window(&mut self, a: &AccountRecord, ledger: &[(String, TransactionRecord)]) {
         use crate::core::time::month_index;
         let mut months: Vec<(i64, i128)> = Vec::new();
-        // (A month stops at ±MONTH_LIMIT, as tiering::add keeps it.)
+        // (A month stopped at ±MONTH_LIMIT in a release before tiering::add refused to pass it.)
         let limit = i128::from(crate::core::ops::tiering::MONTH_LIMIT);
         let mut put = |m: i64, p: i128| match months.binary_search_by_key(&m, |(x, _)| *x) {
             Ok(i) => {

@@ -134,14 +134,14 @@ pub fn recalculated(
     list: &mut Vec<String>,
 ) -> Result<()> {
     if updated || !flipped {
-        account.flips += 1;
+        crate::core::records::bump(&mut account.flips, "account's flips")?;
     }
     if updated && at.events {
         let spec = EventSpec::of(Entity::Account, "updated", &account.id, account.event_sequence(), at.now_ms);
         list.push(events::event(spec, "entity", &records::json::account_view(account))?);
     }
     if flipped {
-        account.flips += 1;
+        crate::core::records::bump(&mut account.flips, "account's flips")?;
         if at.events {
             list.push(event(account, trigger, at.now_ms)?);
         }

@@ -404,20 +404,25 @@ pub(super) fn fresh_pending_ms(c: &CouponRecord, now_ms: i64) -> i64 {
 }
 
 /// A coupon whose reference coupon the host voided, recorded so.
-pub(super) fn voided(mut c: CouponRecord, now_ms: i64) -> CouponRecord {
+pub(super) fn voided(mut c: CouponRecord, now_ms: i64) -> Result<CouponRecord> {
     c.void_pending = false;
-    c.revision += 1;
+    crate::core::records::bump(&mut c.revision, "coupon's revision")?;
     c.updated_ms = now_ms.max(c.updated_ms);
-    c
+    Ok(c)
 }
 
 /// A `PENDING` or `FAILED` coupon moved on: `status`, the reference coupon still to void or not.
-pub(super) fn moved(mut c: CouponRecord, status: CouponStatus, void_pending: bool, now_ms: i64) -> CouponRecord {
+pub(super) fn moved(
+    mut c: CouponRecord,
+    status: CouponStatus,
+    void_pending: bool,
+    now_ms: i64,
+) -> Result<CouponRecord> {
     c.status = status;
     c.void_pending = void_pending;
-    c.revision += 1;
+    crate::core::records::bump(&mut c.revision, "coupon's revision")?;
     c.updated_ms = now_ms.max(c.updated_ms);
-    c
+    Ok(c)
 }
 
 /// The step after the `void` hook answered: with `Ok`, commit that the reference coupon is
@@ -439,7 +444,7 @@ fn after_void(
         }),
         Ok(_) if !coupon.0.void_pending => Err(error),
         Ok(_) => {
-            let done = moved(coupon.0.clone(), CouponStatus::Failed, false, now_ms);
+            let done = moved(coupon.0.clone(), CouponStatus::Failed, false, now_ms)?;
             let writes = vec![Write::put(keys::coupon(&done.id), encode(&done)?, coupon.1)];
             let batch = crate::core::protocol::Batch::quiet();
             Ok((Step { request: Request::Batch(writes, batch), state: op, lock: Vec::new() }, true))
@@ -535,7 +540,7 @@ impl Redeem {
     /// reference coupon voided, then `error`.
     fn fail(mut self, error: LoyaltyError) -> Result<Step> {
         let (coupon, version) = self.pending()?.clone();
-        let failed = moved(coupon, CouponStatus::Failed, true, self.at.now_ms);
+        let failed = moved(coupon, CouponStatus::Failed, true, self.at.now_ms)?;
         let writes = vec![Write::put(keys::coupon(&failed.id), encode(&failed)?, version)];
         self.pending = Some((failed, version + 1));
         self.phase = Phase::Failing(error);
@@ -577,7 +582,7 @@ impl Redeem {
             }
             let (coupon, version) = self.pending()?.clone();
             let pending_ms = fresh_pending_ms(&coupon, self.at.now_ms);
-            let mut relisted = moved(coupon, CouponStatus::Failed, true, self.at.now_ms);
+            let mut relisted = moved(coupon, CouponStatus::Failed, true, self.at.now_ms)?;
             relisted.pending_ms = Some(pending_ms);
             let index = coupon_index(&relisted.id)?;
             let writes = vec![
@@ -628,7 +633,7 @@ impl Redeem {
             reference_entity_id: self.reference_id.clone(),
         });
         coupon.coupon_reference.code = self.code.clone();
-        let coupon = moved(coupon, CouponStatus::Active, false, now_ms);
+        let coupon = moved(coupon, CouponStatus::Active, false, now_ms)?;
         let reward_version = self.reward_version;
         self.paid(account, account_version, txn, coupon, coupon_version, (prices_version, reward_version), settled)
     }
@@ -872,7 +877,7 @@ impl Machine for Delete {
             ));
         }
         let now = self.at.now_ms.max(coupon.updated_ms);
-        coupon.revision += 1;
+        crate::core::records::bump(&mut coupon.revision, "coupon's revision")?;
         coupon.updated_ms = now;
         coupon.deleted_ms = Some(now);
         let events = if self.at.events {
@@ -996,7 +1001,7 @@ impl Refund {
         coupon.status = CouponStatus::Archived;
         coupon.coupon_reference.deleted = true;
         coupon.refund_transaction_id = Some(txn.id.clone());
-        coupon.revision += 1;
+        crate::core::records::bump(&mut coupon.revision, "coupon's revision")?;
         coupon.updated_ms = now_ms.max(coupon.updated_ms);
         let mut writes = ledger::change_writes(&account, version, &txn, settled.due_moved)?;
         if coupon.external {
@@ -1036,7 +1041,7 @@ impl Machine for Refund {
                     Ok(Step::new(Request::Hook("void", payload), *self))
                 }
                 Io::Hook(_) if hook_outcome(io.clone(), "void")?.is_ok() => {
-                    let done = voided(coupon, self.at.now_ms);
+                    let done = voided(coupon, self.at.now_ms)?;
                     let writes = vec![Write::put(keys::coupon(&done.id), encode(&done)?, version)];
                     self.voiding = Some((done, version + 1, answer));
                     let batch = crate::core::protocol::Batch::quiet();

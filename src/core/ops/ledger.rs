@@ -45,9 +45,9 @@ pub fn apply_delta(account: &mut AccountRecord, delta: i64, kind: TransactionTyp
     // Tier points count what is earned and adjusted only (`availability::settle` then sums the
     // window).
     if matches!(kind, TransactionType::Earn | TransactionType::Adjust) {
-        super::tiering::add(account, delta, now_ms);
+        super::tiering::add(account, delta, now_ms)?;
     }
-    account.revision += 1;
+    crate::core::records::bump(&mut account.revision, "account's revision")?;
     account.updated_ms = now_ms;
     account.last_activity_ms = Some(now_ms);
     Ok(now_ms)

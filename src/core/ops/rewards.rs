@@ -577,7 +577,7 @@ impl Modify {
             ));
         }
         let now = self.at.now_ms.max(reward.updated_ms);
-        reward.revision += 1;
+        crate::core::records::bump(&mut reward.revision, "reward's revision")?;
         reward.updated_ms = now;
         let (result, event_json) = match &self.change {
             Change::Update { name, active, kind, details } => {

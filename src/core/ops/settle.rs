@@ -182,7 +182,7 @@ impl Settle {
             ));
         }
         if coupon.status == CouponStatus::Pending {
-            let failed = moved(coupon, CouponStatus::Failed, true, self.at.now_ms);
+            let failed = moved(coupon, CouponStatus::Failed, true, self.at.now_ms)?;
             let writes = vec![Write::put(keys::coupon(&failed.id), encode(&failed)?, version)];
             if let Some(first) = self.coupons.first_mut() {
                 *first = (failed, version + 1);
@@ -243,7 +243,7 @@ impl Machine for Settle {
                     self.coupons.clear();
                     return self.finish_page(false);
                 }
-                let done = voided(coupon, self.at.now_ms);
+                let done = voided(coupon, self.at.now_ms)?;
                 self.settled.push(done.id.clone());
                 let writes = vec![Write::put(keys::coupon(&done.id), encode(&done)?, version)];
                 if let Some(first) = self.coupons.first_mut() {

@@ -14,32 +14,49 @@
 //! * An account written before months were kept counts its lifetime tier points in the month of
 //!   its last activity the first time it is worked out.
 
-use crate::core::records::{AccountRecord, PricesRecord};
+use crate::core::error::{LoyaltyError, Result};
+use crate::core::records::{AccountRecord, PricesRecord, SAFE};
 use crate::core::time::month_index;
 
 /// Months of points kept per account: the longest window.
 pub const KEPT_MONTHS: i64 = 36;
 
-/// The most a month can hold either way (a month of adjustments up and redemptions could pass the
-/// safe range: it stops there, so every stored number is exact as a JS number, and every sum far
-/// inside `i64`).
+/// The most a month can hold either way. A release before this one stopped a month there (a
+/// month of adjustments up and redemptions could pass it) where [`add`] now refuses the change;
+/// `verify` and the record's decoder keep that limit, so stores of that release still check.
 pub const MONTH_LIMIT: i64 = crate::core::validate::MAX_SAFE_INTEGER;
 
 /// Moves `delta` earned or adjusted points into the month of `now_ms`, dropping months no
-/// window reaches.
+/// window reaches. The kept months together stay safe integers (so does any window's sum, and
+/// every stored number is exact as a JS number): a change that would take them past that is
+/// `POINTS_LIMIT_EXCEEDED`, and leaves the account as it was.
 /// (`ledger::apply_delta`, its one caller, has converted a record from before months were kept.)
-pub fn add(account: &mut AccountRecord, delta: i64, now_ms: i64) {
+pub fn add(account: &mut AccountRecord, delta: i64, now_ms: i64) -> Result<()> {
     let month = month_index(now_ms);
+    let window = &account.tier.window;
+    let kept = |m: i64| m > month - KEPT_MONTHS;
+    let total: i128 =
+        window.iter().filter(|(m, _)| kept(*m)).map(|(_, p)| i128::from(*p)).sum::<i128>() + i128::from(delta);
+    let at = window.binary_search_by_key(&month, |(m, _)| *m);
+    let in_month = i128::from(at.ok().and_then(|i| window.get(i)).map_or(0, |e| e.1)) + i128::from(delta);
+    if total.abs() > SAFE || in_month.abs() > SAFE {
+        return Err(LoyaltyError::precondition(
+            "POINTS_LIMIT_EXCEEDED",
+            format!("the account's tier points of the last {KEPT_MONTHS} months would leave the range of safe integers (±{})", crate::core::validate::MAX_SAFE_INTEGER),
+        ));
+    }
     let window = &mut account.tier.window;
-    match window.binary_search_by_key(&month, |(m, _)| *m) {
+    match at {
+        // In range: checked just above.
         Ok(i) => {
             if let Some(entry) = window.get_mut(i) {
-                entry.1 = (entry.1 + delta).clamp(-MONTH_LIMIT, MONTH_LIMIT);
+                entry.1 = in_month as i64;
             }
         }
         Err(i) => window.insert(i, (month, delta)),
     }
-    window.retain(|(m, p)| *m > month - KEPT_MONTHS && *p != 0);
+    window.retain(|(m, p)| kept(*m) && *p != 0);
+    Ok(())
 }
 
 /// A record from before months were kept: its lifetime tier points become its last active
@@ -92,6 +109,28 @@ mod tests {
         parse_iso(s).unwrap_or_default()
     }
 
+    fn put(a: &mut AccountRecord, delta: i64, now_ms: i64) {
+        add(a, delta, now_ms).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[test]
+    fn tier_points_past_the_safe_range_are_refused_and_change_nothing() {
+        let max = crate::core::validate::MAX_SAFE_INTEGER;
+        let mut a = account();
+        put(&mut a, max - 1, at("2025-01-10"));
+        put(&mut a, 1, at("2025-01-11"));
+        let before = a.tier.window.clone();
+        let e = add(&mut a, 1, at("2025-01-12")).err().map(|e| e.reason);
+        assert_eq!(e, Some("POINTS_LIMIT_EXCEEDED"), "the month at its limit");
+        let e = add(&mut a, 1, at("2025-02-12")).err().map(|e| e.reason);
+        assert_eq!(e, Some("POINTS_LIMIT_EXCEEDED"), "a new month whose window would pass the limit");
+        assert_eq!(a.tier.window, before);
+        put(&mut a, -5, at("2025-02-12"));
+        put(&mut a, -max, at("2028-06-01"));
+        let e = add(&mut a, -1, at("2028-06-02")).err().map(|e| e.reason);
+        assert_eq!(e, Some("POINTS_LIMIT_EXCEEDED"), "below the range too");
+    }
+
     fn account() -> AccountRecord {
         crate::core::records::decode(
             "acct/x",
@@ -103,17 +142,17 @@ mod tests {
     #[test]
     fn the_window_counts_whole_calendar_months() {
         let mut a = account();
-        add(&mut a, 100, at("2025-01-31T23:59:59Z"));
-        add(&mut a, 10, at("2025-02-01"));
-        add(&mut a, -3, at("2025-02-15"));
+        put(&mut a, 100, at("2025-01-31T23:59:59Z"));
+        put(&mut a, 10, at("2025-02-01"));
+        put(&mut a, -3, at("2025-02-15"));
         assert_eq!(a.tier.window.len(), 2);
         assert_eq!(window_points(&a, 12, at("2025-12-31")), 107);
         assert_eq!(window_points(&a, 12, at("2026-01-01")), 7, "January 2025 left a 12-month window");
         assert_eq!(window_points(&a, 1, at("2025-02-28")), 7);
         assert_eq!(window_points(&a, 36, at("2027-12-01")), 107);
-        add(&mut a, 1, at("2028-02-01"));
+        put(&mut a, 1, at("2028-02-01"));
         assert_eq!(a.tier.window, vec![(month_index(at("2028-02-01")), 1)], "older months are dropped");
-        add(&mut a, -1, at("2028-02-02"));
+        put(&mut a, -1, at("2028-02-02"));
         assert!(a.tier.window.is_empty(), "a month back at zero is dropped");
     }
 
@@ -123,14 +162,14 @@ mod tests {
         let (silver, gold) = ("00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b");
         prices.ladder = vec![(silver.into(), 100), (gold.into(), 500)];
         let mut a = account();
-        add(&mut a, 99, at("2025-03-01"));
+        put(&mut a, 99, at("2025-03-01"));
         assert!(settle(&mut a, &prices, at("2025-03-01")));
         assert_eq!((a.tier.id.as_deref(), a.tier_points), (None, 99));
         assert!(!settle(&mut a, &prices, at("2025-03-02")), "nothing moved");
-        add(&mut a, 1, at("2025-03-02"));
+        put(&mut a, 1, at("2025-03-02"));
         settle(&mut a, &prices, at("2025-03-02"));
         assert_eq!(a.tier.id.as_deref(), Some(silver));
-        add(&mut a, 400, at("2025-04-02"));
+        put(&mut a, 400, at("2025-04-02"));
         settle(&mut a, &prices, at("2025-04-02"));
         assert_eq!(a.tier.id.as_deref(), Some(gold));
         // The window rolls past March: 400 points left, silver.

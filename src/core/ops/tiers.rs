@@ -480,7 +480,7 @@ impl TiersOp {
                 s.status = *status;
                 s.months = *months;
                 s.base = base.clone();
-                s.revision += 1;
+                crate::core::records::bump(&mut s.revision, "tiers program's revision")?;
                 s.updated_ms = now.max(s.updated_ms);
                 let result = format!("{{\"programSettings\":{}}}", settings_json(s)?);
                 self.commit(&record, version, result, vec![], prices)
@@ -566,7 +566,7 @@ impl TiersOp {
                     t.definition.icon = definition.icon.clone();
                 }
                 t.required_points = new_points;
-                t.revision += 1;
+                crate::core::records::bump(&mut t.revision, "tier's revision")?;
                 t.updated_ms = now.max(t.updated_ms);
                 let view = tier_json(&t)?;
                 let event = self.tier_event("updated", &t, Some(&view))?;
@@ -582,7 +582,7 @@ impl TiersOp {
                         "revision", "tier", "tierId", id, *revision, t.revision,
                     ));
                 }
-                t.revision += 1;
+                crate::core::records::bump(&mut t.revision, "tier's revision")?;
                 let event = self.tier_event("deleted", &t, None)?;
                 self.commit(&record, version, "{}".into(), vec![event], prices)
             }

@@ -69,6 +69,23 @@ pub(crate) fn first_non_guid(checks: &[(&str, &str)]) -> Option<String> {
 }
 
 pub(crate) const SAFE: i128 = crate::core::validate::MAX_SAFE_INTEGER as i128;
+
+/// Moves a record's counter on by one (a revision, an account's flips): a record's counters stay
+/// safe integers, as its decoder requires, so the one past the last is a coded error, never a
+/// record that no longer reads.
+pub(crate) fn bump(counter: &mut u64, what: &str) -> crate::core::error::Result<()> {
+    if *counter >= crate::core::validate::MAX_SAFE_INTEGER as u64 {
+        return Err(crate::core::error::LoyaltyError::precondition(
+            "REVISION_LIMIT_EXCEEDED",
+            format!(
+                "the {what} is at the last safe integer ({}) and cannot move on",
+                crate::core::validate::MAX_SAFE_INTEGER
+            ),
+        ));
+    }
+    *counter += 1;
+    Ok(())
+}
 pub(crate) const TIME: i128 = crate::core::time::MAX_MS as i128;
 
 /// Field readers for records read through [`Input`] (see [`via_input`]): `None` when the field
