@@ -11,10 +11,7 @@ use crate::core::validate::MAX_SAFE_INTEGER;
 fn checked(value: Option<i64>, what: &str) -> Result<i64> {
     match value {
         Some(v) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&v) => Ok(v),
-        _ => Err(LoyaltyError::precondition(
-            "POINTS_LIMIT_EXCEEDED",
-            format!("{what} would leave the range of safe integers (±{MAX_SAFE_INTEGER})"),
-        )),
+        _ => Err(crate::core::records::points_limit_exceeded(what)),
     }
 }
 

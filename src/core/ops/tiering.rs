@@ -14,7 +14,7 @@
 //! * An account written before months were kept counts its lifetime tier points in the month of
 //!   its last activity the first time it is worked out.
 
-use crate::core::error::{LoyaltyError, Result};
+use crate::core::error::Result;
 use crate::core::records::{AccountRecord, PricesRecord, SAFE};
 use crate::core::time::month_index;
 
@@ -35,22 +35,26 @@ pub fn add(account: &mut AccountRecord, delta: i64, now_ms: i64) -> Result<()> {
     let month = month_index(now_ms);
     let window = &account.tier.window;
     let kept = |m: i64| m > month - KEPT_MONTHS;
-    let total: i128 =
-        window.iter().filter(|(m, _)| kept(*m)).map(|(_, p)| i128::from(*p)).sum::<i128>() + i128::from(delta);
+    let total: i128 = window.iter().filter(|(m, _)| kept(*m)).map(|(_, p)| i128::from(*p)).sum();
     let at = window.binary_search_by_key(&month, |(m, _)| *m);
-    let in_month = i128::from(at.ok().and_then(|i| window.get(i)).map_or(0, |e| e.1)) + i128::from(delta);
-    if total.abs() > SAFE || in_month.abs() > SAFE {
-        return Err(LoyaltyError::precondition(
-            "POINTS_LIMIT_EXCEEDED",
-            format!("the account's tier points of the last {KEPT_MONTHS} months would leave the range of safe integers (±{})", crate::core::validate::MAX_SAFE_INTEGER),
-        ));
+    let in_month = i128::from(at.ok().and_then(|i| window.get(i)).map_or(0, |e| e.1));
+    // Past the range and further from it than before (a store of the release that stopped a
+    // month at the limit can hold kept months beyond it: a change back towards it stays allowed).
+    let leaves = |before: i128| {
+        let after = before + i128::from(delta);
+        after.abs() > SAFE && after.abs() > before.abs()
+    };
+    if leaves(total) || leaves(in_month) {
+        return Err(crate::core::records::points_limit_exceeded(&format!(
+            "the account's tier points of the last {KEPT_MONTHS} months"
+        )));
     }
     let window = &mut account.tier.window;
     match at {
         // In range: checked just above.
         Ok(i) => {
             if let Some(entry) = window.get_mut(i) {
-                entry.1 = in_month as i64;
+                entry.1 = (in_month + i128::from(delta)) as i64;
             }
         }
         Err(i) => window.insert(i, (month, delta)),
@@ -129,6 +133,18 @@ mod tests {
         put(&mut a, -max, at("2028-06-01"));
         let e = add(&mut a, -1, at("2028-06-02")).err().map(|e| e.reason);
         assert_eq!(e, Some("POINTS_LIMIT_EXCEEDED"), "below the range too");
+    }
+
+    #[test]
+    fn kept_months_past_the_range_in_an_older_store_still_take_a_change_back() {
+        let max = crate::core::validate::MAX_SAFE_INTEGER;
+        let mut a = account();
+        let (jan, feb) = (month_index(at("2025-01-10")), month_index(at("2025-02-10")));
+        a.tier.window = vec![(jan, max), (feb, max)];
+        put(&mut a, -1, at("2025-02-11"));
+        assert_eq!(a.tier.window, vec![(jan, max), (feb, max - 1)]);
+        let e = add(&mut a, 2, at("2025-02-12")).err().map(|e| e.reason);
+        assert_eq!(e, Some("POINTS_LIMIT_EXCEEDED"), "but not one further from it");
     }
 
     fn account() -> AccountRecord {

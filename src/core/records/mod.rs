@@ -70,6 +70,15 @@ pub(crate) fn first_non_guid(checks: &[(&str, &str)]) -> Option<String> {
 
 pub(crate) const SAFE: i128 = crate::core::validate::MAX_SAFE_INTEGER as i128;
 
+/// A sum of points: `what` would leave the range of safe integers, as no stored number may.
+pub(crate) fn points_limit_exceeded(what: &str) -> crate::core::error::LoyaltyError {
+    let max = crate::core::validate::MAX_SAFE_INTEGER;
+    crate::core::error::LoyaltyError::precondition(
+        "POINTS_LIMIT_EXCEEDED",
+        format!("{what} would leave the range of safe integers (±{max})"),
+    )
+}
+
 /// Moves a record's counter on by one (a revision, an account's flips): a record's counters stay
 /// safe integers, as its decoder requires, so the one past the last is a coded error, never a
 /// record that no longer reads.
