@@ -21,7 +21,6 @@
 
 #[cfg(feature = "boundary-bench")]
 mod bench;
-mod classes;
 mod convert;
 mod handles;
 mod local;
@@ -34,6 +33,11 @@ use crate::core::error::LoyaltyError;
 use crate::core::operations;
 use crate::core::protocol::{Caller, Context, Io, Step, Stored};
 use crate::core::validate::MAX_SAFE_INTEGER;
+
+/// Blocks by size class (`crate::alloc`) over the module's linear memory.
+#[global_allocator]
+static ALLOCATOR: crate::alloc::Classes<crate::alloc::LinearMemory> =
+    crate::alloc::Classes::new(crate::alloc::LinearMemory);
 
 #[wasm_bindgen]
 extern "C" {

@@ -1,4 +1,7 @@
-//! The module's allocator: blocks by size class, on memory the module grows itself.
+//! The module's allocator: blocks by size class, on memory the module grows itself. Generic over
+//! where its pages come from ([`Pages`]): the wasm build installs it over the module's linear
+//! memory (`src/wasm/mod.rs`); native tests run it over a buffer (`tests/alloc.rs`: random
+//! allocate, grow and free sequences).
 //!
 //! An operation allocates a few dozen small blocks (keys, records, answers) and frees most of
 //! them before it returns, while a growing store keeps most of what it allocates; through
@@ -13,23 +16,38 @@
 //! and large blocks, mostly vectors that double, waste at most half of themselves.
 //!
 //! Every block is [`STEP`]-aligned; larger alignments are refused (nothing here asks for one).
-//! The module is single-threaded (wasm32 without threads), so the lists need no locking.
+//! The module is single-threaded (wasm32 without threads), so the lists need no locking; a
+//! [`Classes`] is `Sync` only over pages that say so ([`SingleThreaded`]).
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::UnsafeCell;
 
 /// The largest block of a small class.
-const SMALL: usize = 1024;
+pub const SMALL: usize = 1024;
 /// Small class granularity, and the alignment of every block.
-const STEP: usize = 16;
+pub const STEP: usize = 16;
 const SMALL_CLASSES: usize = SMALL / STEP;
 /// Large classes: powers of two from 2 KiB to 2 GiB.
 const LARGE_CLASSES: usize = 21;
-const PAGE: usize = 65536;
+pub const PAGE: usize = 65536;
 /// The largest region taken at once, in pages (16 MiB).
 const MAX_REGION: usize = 256;
 
-struct State {
+/// Where the allocator's memory comes from.
+pub trait Pages {
+    /// `n` more pages of [`PAGE`] bytes, following those grown before: the address of the
+    /// first, or `None` when there is no more memory.
+    fn grow(&mut self, n: usize) -> Option<usize>;
+}
+
+/// Pages that are only ever reached from one thread.
+///
+/// # Safety
+/// Implement only where no two threads can use the allocator at once.
+pub unsafe trait SingleThreaded: Pages {}
+
+struct State<P> {
+    pages_from: P,
     /// Per class, the first free block (0: none); a free block holds the address of the next.
     free: [usize; SMALL_CLASSES + LARGE_CLASSES],
     /// The unused rest of the current region: (start, end) addresses.
@@ -39,14 +57,23 @@ struct State {
     pages: usize,
 }
 
-pub struct Classes(UnsafeCell<State>);
+pub struct Classes<P>(UnsafeCell<State<P>>);
 
-// SAFETY: wasm32 here runs one thread; nothing else can reach the state concurrently.
-unsafe impl Sync for Classes {}
+// SAFETY: `SingleThreaded` pages promise that nothing reaches the state concurrently.
+unsafe impl<P: SingleThreaded> Sync for Classes<P> {}
 
-#[global_allocator]
-static ALLOCATOR: Classes =
-    Classes(UnsafeCell::new(State { free: [0; SMALL_CLASSES + LARGE_CLASSES], start: 0, end: 0, pages: 0 }));
+impl<P> Classes<P> {
+    /// An allocator that takes its pages from `pages`.
+    pub const fn new(pages: P) -> Self {
+        Classes(UnsafeCell::new(State {
+            pages_from: pages,
+            free: [0; SMALL_CLASSES + LARGE_CLASSES],
+            start: 0,
+            end: 0,
+            pages: 0,
+        }))
+    }
+}
 
 /// The class of a block for `layout` and the bytes such a block has; `None` when none fits.
 fn class(layout: Layout) -> Option<(usize, usize)> {
@@ -63,14 +90,14 @@ fn class(layout: Layout) -> Option<(usize, usize)> {
     (k < SMALL_CLASSES + LARGE_CLASSES).then_some((k, bytes))
 }
 
-impl State {
+impl<P: Pages> State<P> {
     /// `pages` more pages of memory: the address of the first, or 0.
     fn grow(&mut self, pages: usize) -> usize {
-        match core::arch::wasm32::memory_grow(0, pages) {
-            usize::MAX => 0,
-            old => {
+        match self.pages_from.grow(pages) {
+            None => 0,
+            Some(at) => {
                 self.pages += pages;
-                old * PAGE
+                at
             }
         }
     }
@@ -93,12 +120,13 @@ impl State {
     }
 }
 
-unsafe impl GlobalAlloc for Classes {
+unsafe impl<P: Pages> GlobalAlloc for Classes<P> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let Some((k, bytes)) = class(layout) else {
             return std::ptr::null_mut();
         };
-        // SAFETY: single-threaded (see above), and no reference to the state outlives this call.
+        // SAFETY: single-threaded (`Sync` needs `SingleThreaded`; otherwise the caller holds the
+        // allocator alone), and no reference to the state outlives this call.
         let state = &mut *self.0.get();
         if let Some(head) = state.free.get_mut(k).filter(|head| **head != 0) {
             let block = *head as *mut u8;
@@ -136,3 +164,21 @@ unsafe impl GlobalAlloc for Classes {
         block
     }
 }
+
+/// The linear memory of a wasm module: pages from `memory.grow`.
+#[cfg(target_arch = "wasm32")]
+pub struct LinearMemory;
+
+#[cfg(target_arch = "wasm32")]
+impl Pages for LinearMemory {
+    fn grow(&mut self, n: usize) -> Option<usize> {
+        match core::arch::wasm32::memory_grow(0, n) {
+            usize::MAX => None,
+            old => Some(old * PAGE),
+        }
+    }
+}
+
+// SAFETY: wasm32 here runs one thread (the module is built without threads).
+#[cfg(target_arch = "wasm32")]
+unsafe impl SingleThreaded for LinearMemory {}
