@@ -1,5 +1,5 @@
 // Decodes the steps the wasm exports pack: the format is described once, in src/wasm/step.rs.
-// js/engine.js and the wasm-bindgen test suite (tests/wasm.rs) share this decoder.
+// js/runner.js and the wasm-bindgen test suite (tests/wasm.rs) share this decoder.
 
 /** The step format this decoder reads (src/wasm/step.rs STEP_FORMAT). */
 export const STEP_FORMAT = 1;

@@ -47,7 +47,7 @@ run('wasm-bindgen', [
   '--target', 'web', '--out-dir', join(pkg, 'wasm'), '--out-name', name,
   // WIX_LOYALTY_NAMES=1 keeps function names, for CPU profiles (a larger .wasm).
   ...(process.env.WIX_LOYALTY_NAMES === '1' ? [] : ['--remove-name-section']), '--remove-producers-section',
-  // __wbg_reset_state(): after a trap the JS face re-instantiates the module (js/engine.js).
+  // __wbg_reset_state(): after a trap the JS face re-instantiates the module (js/instance.js).
   '--experimental-reset-state-function',
 ]);
 if (!execFileSync('wasm-bindgen', ['--version']).toString().includes(bindgenVersion)) {
@@ -55,8 +55,8 @@ if (!execFileSync('wasm-bindgen', ['--version']).toString().includes(bindgenVers
 }
 
 const browserFiles = [
-  'index.js', 'api.js', 'engine.js', 'instance.js', 'errors.js', 'memory-storage.js', 'query.js', 'conformance.js',
-  'step.js', 'shapes.js', 'modules.js', 'events.js', 'outbox.js', 'tokens.js', 'rest.js', 'text.js', 'gate.js',
+  'index.js', 'api.js', 'engine.js', 'runner.js', 'instance.js', 'errors.js', 'memory-storage.js', 'query.js', 'conformance.js',
+  'step.js', 'shapes.js', 'modules.js', 'legacy.js', 'events.js', 'outbox.js', 'tokens.js', 'rest.js', 'text.js', 'gate.js',
 ];
 for (const f of [...browserFiles, 'node-entry.js', 'server.js', 'cli.mjs', 'contacts-file.js']) cpSync(join(root, 'js', f), join(pkg, f));
 // The Velo loader (node --import wix-loyalty-wasm/velo): ESM over the Node entry.
