@@ -82,7 +82,12 @@ export function createLoyaltyBackend(options) {
     outbox: outboxOption = true, redeliverEventsAfterMs = REDELIVER_AFTER_MS, storageTimeoutMs = STORAGE_TIMEOUT_MS,
   } = options;
   // Test hook: operations that must trap before they start (see README, "Correctness").
-  const trapBefore = new Set(testing?.trapBefore ?? []);
+  if (testing !== undefined && (typeof testing !== 'object' || testing === null)) throw optionError('testing', 'an object', testing);
+  const traps = testing?.trapBefore ?? [];
+  if (!Array.isArray(traps) || !traps.every((name) => typeof name === 'string')) {
+    throw optionError('testing.trapBefore', 'a list of operation names', traps);
+  }
+  const trapBefore = new Set(traps);
   checkStorage(storage);
   for (const [name, fn] of [['now', now], ['newId', newId]]) {
     if (typeof fn !== 'function') throw optionError(name, 'a function', fn);

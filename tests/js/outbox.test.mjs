@@ -233,7 +233,7 @@ test('no outbox on the default store, nor with outbox: false; bad options are re
   await b.programs.activateLoyaltyProgram();
   assert.equal(seen.length, 1);
   assert.deepEqual(await entries(host), []);
-  for (const options of [{ outbox: 'yes' }, { redeliverEventsAfterMs: -1 }, { redeliverEventsAfterMs: '60000' }, { redeliverEventsAfterMs: Infinity }, { testing: { beforeDelivery: 1 } }, { testing: { handlerWaitMs: '10' } }, { testing: { handlerWaitMs: -1 } }]) {
+  for (const options of [{ outbox: 'yes' }, { redeliverEventsAfterMs: -1 }, { redeliverEventsAfterMs: '60000' }, { redeliverEventsAfterMs: Infinity }, { testing: { beforeDelivery: 1 } }, { testing: { handlerWaitMs: '10' } }, { testing: { handlerWaitMs: -1 } }, { testing: 1 }, { testing: { trapBefore: 5 } }, { testing: { trapBefore: [1] } }]) {
     assert.throws(() => createLoyaltyBackend({ storage: hostStore(), ...options }), (e) => e.code === 'INVALID_ARGUMENT' && e.reason === 'INVALID_OPTIONS', JSON.stringify(options));
   }
 });
