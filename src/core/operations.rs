@@ -105,8 +105,7 @@ pub struct Rest {
 pub type Start = fn(&[Input], &Context) -> Result<Step>;
 
 /// A row. The REST route, argument sources, answer and query shape matter to the JS face only,
-/// which reads them from the table the build writes (`table_json`); the wasm build leaves them
-/// (and their strings) out.
+/// which reads them from the table the build writes (`table_json`).
 #[derive(Clone, Copy)]
 pub struct Operation {
     /// The SDK method name; unique across modules.
@@ -117,13 +116,9 @@ pub struct Operation {
     pub ids: u8,
     pub mutates: bool,
     pub start: Option<Start>,
-    #[cfg(not(target_arch = "wasm32"))]
     pub rest: Option<Rest>,
-    #[cfg(not(target_arch = "wasm32"))]
     pub args: &'static [Arg],
-    #[cfg(not(target_arch = "wasm32"))]
     pub answer: Answer,
-    #[cfg(not(target_arch = "wasm32"))]
     pub query: Option<QueryShape>,
 }
 
@@ -141,18 +136,13 @@ const fn op(module: Module, name: &'static str) -> Operation {
         ids: 0,
         mutates: false,
         start: None,
-        #[cfg(not(target_arch = "wasm32"))]
         rest: None,
-        #[cfg(not(target_arch = "wasm32"))]
         args: &[],
-        #[cfg(not(target_arch = "wasm32"))]
         answer: Answer::Body,
-        #[cfg(not(target_arch = "wasm32"))]
         query: None,
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl Operation {
     const fn rest(mut self, verb: Verb, path: &'static str, fqn: &'static str) -> Self {
         self.rest = Some(Rest { verb, path, fqn });
@@ -172,26 +162,6 @@ impl Operation {
     }
     const fn query(mut self, items: &'static str, paging: &'static str) -> Self {
         self.query = Some(QueryShape { items, paging });
-        self
-    }
-}
-
-/// The wasm build keeps none of the JS face's columns.
-#[cfg(target_arch = "wasm32")]
-impl Operation {
-    const fn rest(self, _: Verb, _: &'static str, _: &'static str) -> Self {
-        self
-    }
-    const fn args(self, _: &'static [Arg]) -> Self {
-        self
-    }
-    const fn unwraps(self, _: &'static str) -> Self {
-        self
-    }
-    const fn void(self) -> Self {
-        self
-    }
-    const fn query(self, _: &'static str, _: &'static str) -> Self {
         self
     }
 }
