@@ -11,7 +11,7 @@ import { localStoreOf } from './memory-storage.js';
 // The table of operations, as the build wrote it from the wasm module's `table()` export (so a
 // backend can be made before the module is instantiated: entry points import this file first).
 import TABLE from './table.js';
-import { loyaltyError, isLoyaltyError, describe } from './errors.js';
+import { fromWasm, loyaltyError, isLoyaltyError, describe } from './errors.js';
 import { parseAnswer } from './shapes.js';
 import { buildModules } from './modules.js';
 import { legacyModules } from './legacy.js';
@@ -310,7 +310,9 @@ export function createLoyaltyBackend(options) {
     },
     /** A token that identifies `memberId` to this backend's REST face (see README, "Permissions"). */
     memberToken: (memberId) => tokens.issue(memberId),
-    verify: () => verify().catch((e) => { throw isLoyaltyError(e) ? e : fromCall(e); }),
+    // Every failure as a LoyaltyError; the wasm calls inside already recovered from their traps,
+    // so anything else is a plain failure, not a reason to re-create the module.
+    verify: () => verify().catch((e) => { throw isLoyaltyError(e) ? e : fromWasm(e); }),
     [INTERNAL]: Object.freeze({
       table,
       /** Runs `name` as `member` (an admin when undefined); resolves to the answer's JSON text. */
