@@ -2,14 +2,16 @@
 // How the release profile trades size for speed: builds the package once per profile into
 // .tools/opt/<profile>/ (each with a target folder of its own), then measures each build in a
 // process of its own (bench/opt-measure.mjs: the default store's operations against the tight
-// baseline, 1 caller, in turns). Prints a table of gzip size and ratios, and writes
-// bench/opt-levels.json, from which docs/performance.md quotes the table.
+// baseline, 1 caller, in turns). Prints a table of gzip size and ratios, writes
+// bench/opt-levels.json, and renders the size table of docs/performance.md from it
+// (scripts/render-docs.mjs; not after a run of some profiles only, with --only).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { numberArg } from '../scripts/args.mjs';
+import { renderDocs } from '../scripts/render-docs.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -68,3 +70,4 @@ for (const [name, p] of Object.entries(results.profiles)) {
 }
 console.log('(ratios: the engine on its default store ÷ the tight plain-JS baseline, 1 caller, measured in turns)');
 writeFileSync(join(root, 'bench', 'opt-levels.json'), `${JSON.stringify(results, null, 2)}\n`);
+if (!only) console.log(`docs: ${renderDocs().stale.join('; ') || 'no rendered region changed'}`);
