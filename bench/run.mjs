@@ -531,8 +531,9 @@ results.budgets = budgets;
 say('\nbudgets');
 for (const b of budgets) say(`  ${b.ok ? 'ok  ' : 'FAIL'} ${b.name}: ${b.value} (${b.limit})`);
 
-if (!CHECK) writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+// Only a full run is the record the docs quote; --quick and --check print their figures only.
 if (!QUICK) {
+  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   // After the results are written, so that a docs page the renderer refuses costs no measurement.
   try {
     const { stale, all } = renderDocs();
