@@ -10,6 +10,7 @@
 //! | protocol | [`protocol`] | the step machine's requests and answers |
 //! | records | [`records`] | entities as stored, their keys and public views |
 //! | query | [`query`] | cursors, filters, sorting, paging, scans |
+//! | rules | [`rules`] | what several operations share: the ledger, tiers, expiration, reward availability, lookups, events |
 //! | operations | [`ops`], [`verify`] | one file per operation (or small family); the store audit |
 //! | table | [`operations`] | the one table of operations, and dispatch |
 //! | hosts | [`driver`] | the native driver for tests (the wasm face is `crate::wasm`) |
@@ -23,6 +24,7 @@ pub mod ops;
 pub mod protocol;
 pub mod query;
 pub mod records;
+pub mod rules;
 pub mod small;
 pub mod time;
 pub mod validate;

@@ -232,7 +232,7 @@ impl Verifier {
                     .then_some((p.months_of_inactivity, p.expiring_points_percentage));
             }
         } else if key.starts_with(keys::DUE_PREFIX) {
-            match crate::core::ops::expiry::parse_key(key) {
+            match crate::core::rules::expiry::parse_key(key) {
                 Some((ms, account)) => self.due.push((account.to_string(), ms)),
                 None => {
                     self.report("CORRUPT_RECORD", Ids { key: Some(key), ..NONE }, format!("{key} is not a due entry"))
@@ -301,7 +301,7 @@ impl Verifier {
         } else if let Some(id) = key.strip_prefix(keys::JOB_PREFIX) {
             if let Some(job) = self.decode::<JobRecord>(row) {
                 self.counts.jobs += 1;
-                if crate::core::ops::availability::is_recalculation(&job.kind)
+                if crate::core::rules::availability::is_recalculation(&job.kind)
                     && job.status == model::JobStatus::Running
                 {
                     self.availability_running = true;
@@ -441,7 +441,7 @@ impl Verifier {
             }
         }
         if !self.availability_running {
-            for a in accounts.iter().filter(|a| a.expiring != crate::core::ops::expiry::expiring(a, &prices)) {
+            for a in accounts.iter().filter(|a| a.expiring != crate::core::rules::expiry::expiring(a, &prices)) {
                 let m = format!("account {}: pointsExpiration is not what its balance and last activity make", a.id);
                 self.report("EXPIRATION_MISMATCH", Ids { account: Some(&a.id), ..NONE }, m);
             }
@@ -450,7 +450,7 @@ impl Verifier {
                 a.tier.ms.is_some_and(|ms| {
                     a.tier.id.as_deref() != prices.tier_for(a.tier_points)
                         || (a.tier.months != prices.months
-                            && crate::core::ops::tiering::window_points(a, prices.months, ms) != a.tier_points)
+                            && crate::core::rules::tiering::window_points(a, prices.months, ms) != a.tier_points)
                 })
             };
             for a in accounts.iter().filter(stale) {
@@ -764,7 +764,7 @@ impl Verifier {
         use crate::core::time::month_index;
         let mut months: Vec<(i64, i128)> = Vec::new();
         // (A month stopped at ±MONTH_LIMIT in a release before tiering::add refused to pass it.)
-        let limit = i128::from(crate::core::ops::tiering::MONTH_LIMIT);
+        let limit = i128::from(crate::core::rules::tiering::MONTH_LIMIT);
         let mut put = |m: i64, p: i128| match months.binary_search_by_key(&m, |(x, _)| *x) {
             Ok(i) => {
                 if let Some(e) = months.get_mut(i) {
@@ -788,7 +788,7 @@ impl Verifier {
             }
         }
         if let Some(last) = last {
-            months.retain(|(m, _)| *m > last - crate::core::ops::tiering::KEPT_MONTHS);
+            months.retain(|(m, _)| *m > last - crate::core::rules::tiering::KEPT_MONTHS);
         }
         months.retain(|(_, p)| *p != 0);
         let kept: Vec<(i64, i128)> = a.tier.window.iter().map(|(m, p)| (*m, i128::from(*p))).collect();
@@ -837,7 +837,7 @@ impl Verifier {
             None => i128::from(p.earned) + i128::from(p.adjusted),
             Some(ms) => {
                 self.check_window(a, ledger);
-                crate::core::ops::tiering::window_points(a, a.tier.months, ms).into()
+                crate::core::rules::tiering::window_points(a, a.tier.months, ms).into()
             }
         };
         let checks: [(&str, &str, i128, i128); 5] = [

@@ -3,13 +3,14 @@
 //! `ADJUST` of 0. No balance goes below zero (`INSUFFICIENT_POINTS`; nothing is clamped), and a
 //! stale `revision` is refused (`ABORTED` / `REVISION_MISMATCH`).
 
-use super::availability;
-use super::ledger::{self, apply_delta, change_outcome, change_writes};
-use super::{arg, lookup};
+use super::arg;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step};
 use crate::core::records::{AccountRecord, AdjustInfo, TransactionRecord, TransactionType, LOYALTY_APP_ID};
+use crate::core::rules::availability;
+use crate::core::rules::ledger::{self, apply_delta, change_outcome, change_writes};
+use crate::core::rules::lookup;
 use crate::core::validate::Check;
 
 pub const ADJUST_AMOUNT_MAX: i64 = 9_999_999;

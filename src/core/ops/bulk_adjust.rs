@@ -11,15 +11,12 @@
 //! record; the others are adjusted. Resolves to `{ asyncJobId }` once the job has finished;
 //! `getJob(asyncJobId)` tells what it did.
 //!
-//! The same machine runs the `rewardAvailability` job (see [`super::availability`]): no
+//! The same machine runs the `rewardAvailability` job (see [`crate::core::rules::availability`]): no
 //! adjustment, only each account's `rewardAvailable` set from its balance, and the accounts it
 //! leaves alone checked at the version scanned. Every batch of either kind commits with a check
 //! that `reward-prices` is still at the version the job read, and reads it again when not.
 
 use super::adjust::{self, parse_adjustment, Adjustment};
-use super::availability;
-use super::events;
-use super::ledger::{apply_delta, change_writes};
 use super::query_accounts::parse_selection;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
@@ -32,6 +29,9 @@ use crate::core::records::job::{JobFailure, MAX_LISTED_FAILURES};
 use crate::core::records::{
     self, encode, keys, view, AccountRecord, JobRecord, JobStatus, PricesRecord, TransactionType, SCHEMA,
 };
+use crate::core::rules::availability;
+use crate::core::rules::events;
+use crate::core::rules::ledger::{apply_delta, change_writes};
 use crate::core::validate::Check;
 
 pub const KIND: &str = "bulkAdjustPoints";
@@ -217,16 +217,16 @@ impl BulkAdjust {
                 job.succeeded += 1;
                 let now = self.at.now_ms;
                 let expiring = account.expiring;
-                let tier_moved = super::tiering::settle(&mut account, &self.prices, now);
+                let tier_moved = crate::core::rules::tiering::settle(&mut account, &self.prices, now);
                 let flipped = availability::flag(&mut account, &self.prices);
-                let due_moved = super::expiry::plan(&mut account, &self.prices, now);
+                let due_moved = crate::core::rules::expiry::plan(&mut account, &self.prices, now);
                 let updated = tier_moved || account.expiring != expiring;
                 if updated || flipped || due_moved {
                     let trigger = availability::trigger_of(&job.kind);
                     availability::recalculated(&mut account, updated, flipped, trigger, self.at, &mut list)?;
                     writes.push(Write::put(keys::account(&account.id), records::json::account(&account), version));
                     if due_moved {
-                        writes.extend(super::expiry::index(&account));
+                        writes.extend(crate::core::rules::expiry::index(&account));
                     }
                 } else {
                     writes.push(Write::check(keys::account(&account.id), version));
@@ -245,7 +245,7 @@ impl BulkAdjust {
                     let settled = availability::settle(&mut account, &self.prices, txn.created_ms);
                     writes.extend(change_writes(&account, version, &txn, settled.due_moved)?);
                     if self.at.events {
-                        list.extend(super::ledger::change_events(&account, &txn, settled.flipped)?);
+                        list.extend(crate::core::rules::ledger::change_events(&account, &txn, settled.flipped)?);
                     }
                 }
                 Err(e) => {
@@ -332,7 +332,7 @@ impl Machine for BulkAdjust {
     fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
         let job_key = keys::job(&self.job.id);
         if self.version == 0 && key == job_key {
-            return Err(super::ledger::id_collision(&self.job.id, "a job"));
+            return Err(crate::core::rules::ledger::id_collision(&self.job.id, "a job"));
         }
         if key == job_key || key == keys::REWARD_PRICES {
             return Ok(reread(*self));

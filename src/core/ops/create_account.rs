@@ -3,9 +3,7 @@
 //! Once the host has seen the program ACTIVE, the account is committed without a read, on
 //! condition that the program is still at the version seen.
 
-use super::events::{self, Entity, EventSpec};
-use super::ledger::id_collision;
-use super::{arg, lookup};
+use super::arg;
 use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Stored, Write};
@@ -13,6 +11,9 @@ use crate::core::records::{
     self, json, keys, AccountRecord, ContactSnapshot, IndexRecord, Picture, Points, ProgramRecord, ProgramStatus,
     SCHEMA,
 };
+use crate::core::rules::events::{self, Entity, EventSpec};
+use crate::core::rules::ledger::id_collision;
+use crate::core::rules::lookup;
 use crate::core::validate::Check;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

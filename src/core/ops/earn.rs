@@ -4,13 +4,14 @@
 //! different request is `FAILED_PRECONDITION` / `IDEMPOTENCY_KEY_REUSED`. Keys are scoped to the
 //! whole program.
 
-use super::availability;
-use super::ledger::{self, apply_delta, change_outcome};
-use super::{arg, lookup};
+use super::arg;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::{quoted, Input};
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Stored, Write};
 use crate::core::records::{self, json, keys, EarnInfo, EarnRequest, IdempotencyRecord, TransactionType, SCHEMA};
+use crate::core::rules::availability;
+use crate::core::rules::ledger::{self, apply_delta, change_outcome};
+use crate::core::rules::lookup;
 use crate::core::validate::Check;
 
 pub const EARN_MAX: i64 = 9_999_999;

@@ -2,11 +2,12 @@
 //! (`getAccountBySecondaryId`), or the calling member's own (`getCurrentMemberAccount`). Each
 //! answers `{ account }` (the SDK unwraps `getAccount`'s).
 
-use super::{arg, lookup};
+use super::arg;
 use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Caller, Context, Io, Machine, Request, Step};
 use crate::core::records::{self, keys, IndexRecord};
+use crate::core::rules::lookup;
 use crate::core::validate::Check;
 
 /// A read of one account, and whether its answer may be packed.

@@ -72,9 +72,9 @@ impl ResumeJobs {
         while let Some((job, version)) = self.queue.pop() {
             let step = match job.kind.as_str() {
                 bulk_adjust::KIND
-                | super::availability::KIND
-                | super::availability::TIERS_KIND
-                | super::expiry::KIND => bulk_adjust::resume(job.clone(), version, self.at)?,
+                | crate::core::rules::availability::KIND
+                | crate::core::rules::availability::TIERS_KIND
+                | crate::core::rules::expiry::KIND => bulk_adjust::resume(job.clone(), version, self.at)?,
                 other => {
                     return Err(LoyaltyError::internal(
                         "UNKNOWN_JOB",

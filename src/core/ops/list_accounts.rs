@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::{arg, lookup};
+use super::arg;
 use crate::core::error::Result;
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Request, Step};
@@ -17,6 +17,7 @@ use crate::core::query::paging::{cursor_paging, Cursors, MetadataV2, DEFAULT_LIM
 use crate::core::query::scan::{self, Page, Query};
 use crate::core::query::sort::SortKey;
 use crate::core::records::{self, encode, keys, IndexRecord};
+use crate::core::rules::lookup;
 use crate::core::validate::{is_guid, Check};
 
 const CURSOR_FIELD: &str = "options.cursorPaging.cursor";

@@ -10,17 +10,18 @@
 //!   repeat changes nothing. Each change of the expiration settings (these two, and
 //!   `monthsOfInactivity` / `expiringPointsPercentage` through `updateLoyaltyProgram`) is copied
 //!   into `reward-prices` in the same commit and runs a `pointsExpiration` job that works out
-//!   every account's `pointsExpiration` (see `ops::expiry`); the call answers once it has
+//!   every account's `pointsExpiration` (see `rules::expiry`); the call answers once it has
 //!   finished.
 //! * `updateLoyaltyProgram` and reads work in every status.
 
-use super::availability::Prices;
-use super::events::{self, Entity, EventSpec};
-use super::{arg, lookup};
+use super::arg;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Write};
 use crate::core::records::{encode, keys, view, ExpirationStatus, PricesRecord, ProgramRecord, ProgramStatus};
+use crate::core::rules::availability::Prices;
+use crate::core::rules::events::{self, Entity, EventSpec};
+use crate::core::rules::lookup;
 use crate::core::validate::Check;
 
 /// The fields `updateLoyaltyProgram` may change; `None` leaves a field as it is.
@@ -259,7 +260,7 @@ impl ProgramOp {
             outcome,
             job_id,
             at,
-            super::expiry::KIND,
+            crate::core::rules::expiry::KIND,
         )
     }
 }

@@ -16,8 +16,6 @@
 //! * `bulkGetRewards` answers this site's rewards (there is one site), without `metaSiteId`.
 
 use super::arg;
-use super::availability::{self, Prices};
-use super::events::{self, Entity, EventSpec};
 use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, expect_scan, Caller, Context, Io, Machine, Outcome, Request, Stamp, Step};
@@ -30,6 +28,8 @@ use crate::core::query::sort::SortKey;
 use crate::core::records::prices::{contribution, Contribution};
 use crate::core::records::reward::{boolean, details};
 use crate::core::records::{encode, keys, view, Details, JobRecord, PricesRecord, RewardRecord, RewardType, SCHEMA};
+use crate::core::rules::availability::{self, Prices};
+use crate::core::rules::events::{self, Entity, EventSpec};
 use crate::core::validate::Check;
 
 /// Rewards per `bulkCreateRewards` call.
@@ -199,7 +199,7 @@ impl Machine for ThenJob {
 
     fn conflict(self: Box<Self>, key: &str) -> Result<Step> {
         if key == keys::job(&self.job.id) {
-            return Err(super::ledger::id_collision(&self.job.id, "a job"));
+            return Err(crate::core::rules::ledger::id_collision(&self.job.id, "a job"));
         }
         self.op.conflict(key)
     }

@@ -1,5 +1,5 @@
 //! `runScheduledWork()`: the work that falls due with time (points expiring, tier windows
-//! rolling; the rules are in [`super::expiry`]).
+//! rolling; the rules are in [`crate::core::rules::expiry`]).
 //!
 //! **`runScheduledWork()`** walks the index from its cursor (`due-cursor`) up to now, 100
 //! entries a batch: it reads their accounts, and for each account due (its `dueMs` ≤ now) rolls
@@ -11,16 +11,16 @@
 //! now, so an entry written by a backend whose clock lags (by less than that) is still found;
 //! the entries of that last hour are looked at again by the next run (and skipped).
 
-use super::availability::{self, Trigger};
-use super::events;
-use super::expiry::{expiring_amount, index, parse_key, plan};
-use super::ledger::{self, apply_delta, change_writes};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{
     expect_ids, expect_read, expect_scan, Batch, Context, Io, Machine, Request, ScanRequest, Stamp, Step, Write,
 };
 use crate::core::records::{self, json, keys, AccountRecord, AdjustInfo, PricesRecord, TransactionType};
+use crate::core::rules::availability::{self, Trigger};
+use crate::core::rules::events;
+use crate::core::rules::expiry::{expiring_amount, index, parse_key, plan};
+use crate::core::rules::ledger::{self, apply_delta, change_writes};
 
 /// Index entries read per batch.
 pub const BATCH: u32 = 100;
@@ -166,7 +166,7 @@ impl RunScheduled {
             }
             // The tier window rolled (or the settings moved on since the account was planned).
             let shown = (account.tier.id.clone(), account.tier_points, account.expiring);
-            super::tiering::settle(&mut account, &self.prices, now);
+            crate::core::rules::tiering::settle(&mut account, &self.prices, now);
             let flipped = availability::flag(&mut account, &self.prices);
             let due_moved = plan(&mut account, &self.prices, now);
             let updated = shown != (account.tier.id.clone(), account.tier_points, account.expiring);

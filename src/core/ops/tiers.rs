@@ -23,17 +23,17 @@
 //! * Tiers decide accounts' tiers only while the settings are `ACTIVE`.
 //! * A change that moves the ladder (thresholds, tiers, `ACTIVE` or not) or the window copies it
 //!   into `reward-prices` in the same commit, with a `tiersRecalculation` job that works out
-//!   every account's tier again (see [`super::tiering`]); the call answers once it has run.
+//!   every account's tier again (see [`crate::core::rules::tiering`]); the call answers once it has run.
 
 use super::arg;
-use super::availability::{Prices, TIERS_KIND};
-use super::events::{self, Entity, EventSpec};
 use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Write};
 use crate::core::records::tier::{Definition, Settings, Tier, TiersRecord, TiersStatus, MAX_REQUIRED, MAX_TIERS};
 use crate::core::records::PricesRecord;
 use crate::core::records::{decode, encode, keys, SCHEMA};
+use crate::core::rules::availability::{Prices, TIERS_KIND};
+use crate::core::rules::events::{self, Entity, EventSpec};
 use crate::core::validate::Check;
 use serde::Serialize;
 

@@ -10,7 +10,7 @@
 //! * `points`: the sums of every account's `balance`, `earned`, `adjusted`, `redeemed` and
 //!   `expired`.
 //! * `tierTotals`: the base tier first (`_id` null), then every tier by `requiredPoints`, each
-//!   with the accounts in it (as last worked out, see `ops::tiering`), zeros included.
+//!   with the accounts in it (as last worked out, see `rules::tiering`), zeros included.
 //!
 //! Summed in 128 bits; a total past the JS safe range is still written exactly.
 

@@ -42,7 +42,7 @@ pub struct ContactSnapshot {
 
 /// An account's tier: the tier it is in (`None`: the base tier), when that was last worked out,
 /// and the points it earned and adjusted per calendar month (UTC) of the last 36 months, which
-/// give `tier.points` for any window without reading the ledger (see `ops::tiering`).
+/// give `tier.points` for any window without reading the ledger (see `rules::tiering`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(test, derive(serde::Serialize))]
 pub struct TierState {
@@ -94,7 +94,7 @@ pub struct AccountRecord {
     pub last_activity_ms: Option<i64>,
     /// Whether the balance affords an active reward at the account's tier, as last announced
     /// (`account_reward_availability_updated`); absent (false) in records written before it
-    /// was kept. See `ops::availability`.
+    /// was kept. See `rules::availability`.
     #[cfg_attr(test, serde(skip_serializing_if = "std::ops::Not::not"))]
     pub reward_available: bool,
     /// Flips of `reward_available` written by `rewardAvailability` jobs (which do not change the
@@ -104,7 +104,7 @@ pub struct AccountRecord {
     #[cfg_attr(test, serde(flatten))]
     pub tier: TierState,
     /// `pointsExpiration`: when points next expire and how many, while expiration is enabled
-    /// and the balance is positive (see `ops::expiry`).
+    /// and the balance is positive (see `rules::expiry`).
     #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub expiring: Option<(i64, i64)>,
     /// When the scheduled work must next look at the account (points expire, or a month with
@@ -263,7 +263,7 @@ impl Record for AccountRecord {
             let w = &self.tier.window;
             let ascending = w.iter().zip(w.iter().skip(1)).all(|(a, b)| a.0 < b.0);
             let months = 10_000 * 12;
-            let limit = i128::from(crate::core::ops::tiering::MONTH_LIMIT);
+            let limit = i128::from(crate::core::rules::tiering::MONTH_LIMIT);
             let ranged = w.iter().all(|(m, p)| (0..months).contains(m) && (-limit..=limit).contains(&i128::from(*p)));
             let carry = self.tier.carry.is_none_or(|(m, p, r)| {
                 (0..months).contains(&m) && (-SAFE..=SAFE).contains(&i128::from(p)) && i128::from(r) <= SAFE

@@ -19,7 +19,7 @@
 //! | `redeem/<accountId>/<idempotencyKey>` | a redemption of the account made with that key, for retries |
 //! | `coupon-pending/<createdMs, 15 digits>/<couponId>` | index: a coupon a host's hook was asked to create, in time order, for `settleCoupons()` |
 //! | `coupon-pending-cursor` | how far `settleCoupons()` has settled that index |
-//! | `due/<dueMs, 15 digits>/<accountId>/<event sequence>` | index: when the scheduled work must look at an account (see `ops::expiry`) |
+//! | `due/<dueMs, 15 digits>/<accountId>/<event sequence>` | index: when the scheduled work must look at an account (see `rules::expiry`) |
 //! | `due-cursor` | how far `runScheduledWork()` has walked that index |
 //! | `reward-prices` | the prices of the active rewards, which decide `rewardAvailable` (absent until a reward change) |
 

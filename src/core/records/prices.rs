@@ -10,12 +10,12 @@
 //!   the lowest of `own` and of `costs` without `shadowed`.
 //! * `months` and `ladder`: the tiers window (12 when absent) and, while the tiers program is
 //!   `ACTIVE`, the tier ids with their thresholds, lowest first; copied from `tiers` by each tier
-//!   change in the same commit (see `ops::tiering`).
+//!   change in the same commit (see `rules::tiering`).
 //!
 //! * `expire`: while points expiration is `ENABLED`, the program's `[monthsOfInactivity,
 //!   expiringPointsPercentage]`; copied from `program` by each change of the setting in the same
 //!   commit, so every balance change works out the account's `pointsExpiration` from the record
-//!   it reads anyway (see `ops::expiry`).
+//!   it reads anyway (see `rules::expiry`).
 //!
 //! An account can afford a reward when its balance reaches the lowest price at its tier. Every
 //! reward change updates the record in the same commit as the reward (conditionally on the
@@ -23,7 +23,7 @@
 //! `verify()` checks that it does.
 //!
 //! Stores written before it existed have none: the first reward or tier change builds it from
-//! the rewards (see `ops::availability`), and until then balance changes read "no active reward"
+//! the rewards (see `rules::availability`), and until then balance changes read "no active reward"
 //! and "every account in the base tier".
 
 use serde::Deserialize;

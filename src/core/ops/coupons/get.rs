@@ -4,10 +4,10 @@ use super::read_coupon;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::ops::arg;
-use crate::core::ops::events::{self, Entity, EventSpec};
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request};
 use crate::core::protocol::{Stamp, Step, Write};
 use crate::core::records::{encode, keys, view, CouponStatus};
+use crate::core::rules::events::{self, Entity, EventSpec};
 use crate::core::validate::Check;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

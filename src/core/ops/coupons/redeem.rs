@@ -5,15 +5,16 @@ use super::redemption::{Phase, Redeem};
 use super::reference::{after_void, hook_failed, hook_outcome, hook_payload};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::{quoted, Input};
-use crate::core::ops::availability;
+use crate::core::ops::arg;
 use crate::core::ops::get_account::member_required;
-use crate::core::ops::ledger::{self, apply_delta};
-use crate::core::ops::{arg, lookup};
 use crate::core::protocol::{expect_ids, expect_read, Caller, Context, Io, Machine, Request};
 use crate::core::protocol::{Step, Stored};
 use crate::core::records::coupon::code_of;
 use crate::core::records::{self, encode, keys, view, CouponRecord, CouponStatus};
 use crate::core::records::{Details, IndexRecord, RedeemInfo, RedeemRecord, TransactionType};
+use crate::core::rules::availability;
+use crate::core::rules::ledger::{self, apply_delta};
+use crate::core::rules::lookup;
 use crate::core::validate::Check;
 
 pub(super) fn redeem_options(
@@ -185,7 +186,7 @@ impl Redeem {
         // last change): the tier's own, else the base tier's.
         let (prices, prices_version) = availability::read(prices.as_ref())?;
         let now = self.at.now_ms.max(account.updated_ms);
-        crate::core::ops::tiering::settle(&mut account, &prices, now);
+        crate::core::rules::tiering::settle(&mut account, &prices, now);
         let tier = account.tier.id.as_deref();
         let Some(price) = coupon_reward.price_at(tier) else {
             return Err(LoyaltyError::precondition(

@@ -3,12 +3,12 @@
 
 use super::coupon_index;
 use crate::core::error::{LoyaltyError, Result};
-use crate::core::ops::availability;
-use crate::core::ops::events::{self, Entity, EventSpec};
-use crate::core::ops::ledger;
 use crate::core::protocol::{Outcome, Request, Stamp, Step, Write};
 use crate::core::records::coupon::{CouponReference, Specification};
 use crate::core::records::{self, encode, keys, view, CouponRecord, CouponStatus, RedeemRecord, SCHEMA};
+use crate::core::rules::availability;
+use crate::core::rules::events::{self, Entity, EventSpec};
+use crate::core::rules::ledger;
 
 /// Where a redemption is.
 #[derive(Debug, Clone, PartialEq)]

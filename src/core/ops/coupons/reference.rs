@@ -5,14 +5,14 @@ use super::coupon_index;
 use super::redemption::{Phase, Redeem};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
-use crate::core::ops::availability;
-use crate::core::ops::ledger::{self, apply_delta};
-use crate::core::ops::lookup;
 use crate::core::protocol::{Io, Machine, Request};
 use crate::core::protocol::{Step, Stored, Write};
 use crate::core::records::coupon::Specification;
 use crate::core::records::{self, encode, keys, CouponRecord, CouponStatus};
 use crate::core::records::{Details, RedeemInfo, TransactionType};
+use crate::core::rules::availability;
+use crate::core::rules::ledger::{self, apply_delta};
+use crate::core::rules::lookup;
 
 /// A hook's answer: what it resolved to, or why it failed.
 pub fn hook_outcome(io: Io, hook: &str) -> Result<std::result::Result<Input, String>> {
@@ -209,7 +209,7 @@ impl Redeem {
         // The reward is as it was; the account's tier, and so its price, may not be.
         let (prices, prices_version) = availability::read(prices.as_ref())?;
         let now = self.at.now_ms.max(account.updated_ms);
-        crate::core::ops::tiering::settle(&mut account, &prices, now);
+        crate::core::rules::tiering::settle(&mut account, &prices, now);
         let (priced, _) = crate::core::ops::rewards::read_reward(&self.reward_id, reward)?;
         let price = match priced.details() {
             Some(Details::Coupon(c)) => c.price_at(account.tier.id.as_deref()).map(|p| i64::from(p.cost_in_points)),

@@ -5,14 +5,15 @@ use super::read_coupon;
 use super::reference::{fresh_pending_ms, hook_outcome, hook_payload, voided};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
-use crate::core::ops::availability;
-use crate::core::ops::events;
-use crate::core::ops::ledger::{self, apply_delta};
-use crate::core::ops::{arg, lookup};
+use crate::core::ops::arg;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request};
 use crate::core::protocol::{Stamp, Step, Stored, Write};
 use crate::core::records::TransactionType;
 use crate::core::records::{self, encode, keys, view, CouponRecord, CouponStatus};
+use crate::core::rules::availability;
+use crate::core::rules::events;
+use crate::core::rules::ledger::{self, apply_delta};
+use crate::core::rules::lookup;
 use crate::core::validate::Check;
 
 /// `refundLoyaltyCoupon(loyaltyCouponId, { revision? })` (an extension): gives an unused coupon's

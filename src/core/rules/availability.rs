@@ -7,7 +7,7 @@
 //!   new balance, and commits with a check that `reward-prices` is still at the version read (a
 //!   reward change meanwhile makes it read again). Trigger `BALANCE_UPDATED`.
 //! * **On a reward change** that moves the lowest price: the reward's commit updates
-//!   `reward-prices` and creates a job (`rewardAvailability`, see [`super::bulk_adjust`]) that
+//!   `reward-prices` and creates a job (`rewardAvailability`, see [`crate::core::ops::bulk_adjust`]) that
 //!   takes every account, 100 at a time, and commits the flipped flags with their events, the
 //!   job's position, a check of `reward-prices`, and a check of every account it looked at (so a
 //!   balance change that raced the batch makes the batch scan again). The reward call answers
@@ -30,7 +30,7 @@ use crate::core::records::{self, keys, AccountRecord, PricesRecord};
 
 /// Job kind of the recomputation after a reward change.
 pub const KIND: &str = "rewardAvailability";
-/// Job kind of the recomputation after a tier change (see `ops::tiering`).
+/// Job kind of the recomputation after a tier change (see `rules::tiering`).
 pub const TIERS_KIND: &str = "tiersRecalculation";
 
 /// Whether a job of `kind` recomputes every account (no adjustment).
@@ -101,7 +101,7 @@ pub fn check(version: u64) -> Write {
 pub struct Settled {
     /// `rewardAvailable` flipped.
     pub flipped: bool,
-    /// The account's due time moved: its commit writes the `due/` entry (see `ops::expiry`).
+    /// The account's due time moved: its commit writes the `due/` entry (see `rules::expiry`).
     pub due_moved: bool,
 }
 
