@@ -879,10 +879,43 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT' | 'UNAUTHENTICATED' | 'PERMISSION_DENIED' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'ABORTED'
   | 'FAILED_PRECONDITION' | 'INTERNAL' | 'UNIMPLEMENTED' | 'UNAVAILABLE';
 
+/**
+ * Every reason an error of this package can carry (`LoyaltyError.reason`, a violation's `ruleName`):
+ * the engine's, then those only the JS face raises (its options, storage calls, REST face and
+ * server). The same list as `operationTable().reasons` (src/core/reason.rs; a test compares them).
+ */
+export type ErrorReason =
+  | 'ACCOUNT_ALREADY_EXISTS' | 'ACCOUNT_NOT_FOUND' | 'ADMIN_ONLY' | 'BAD_JSON' | 'CONTACT_NOT_FOUND'
+  | 'CONTACTS_ERROR' | 'CORRUPT_RECORD' | 'CORRUPT_STORE' | 'COUPON_CODE_TAKEN' | 'COUPON_HOOK_FAILED'
+  | 'COUPON_HOOKS_MISSING' | 'COUPON_NOT_ACTIVE' | 'COUPON_NOT_FOUND' | 'DUPLICATE_TIER' | 'ENCODE_FAILED'
+  | 'ID_COLLISION' | 'IDEMPOTENCY_KEY_REUSED' | 'INSUFFICIENT_POINTS' | 'INVALID_AMOUNT' | 'INVALID_ARGUMENT'
+  | 'INVALID_CHARACTER' | 'INVALID_CLOCK' | 'INVALID_CURSOR' | 'INVALID_DATE' | 'INVALID_ENUM'
+  | 'INVALID_FILTER' | 'INVALID_GUID' | 'INVALID_ID_GENERATOR' | 'INVALID_REVISION' | 'INVALID_STATE'
+  | 'JOB_NOT_FOUND' | 'JOURNAL_CORRUPT' | 'MEMBER_ALREADY_HAS_ACCOUNT' | 'MEMBER_REQUIRED'
+  | 'MISSING_ADJUSTMENT' | 'NOT_ALLOWED' | 'NOT_AN_INTEGER' | 'NOT_IMPLEMENTED' | 'NO_PRICE_FOR_TIER'
+  | 'NO_SUCH_STORE' | 'ONE_OF' | 'OUT_OF_RANGE' | 'POINTS_LIMIT_EXCEEDED' | 'PROGRAM_NOT_ACTIVE'
+  | 'REDEMPTION_FAILED' | 'REDEMPTION_IN_PROGRESS' | 'REQUIRED_FIELD' | 'REVISION_LIMIT_EXCEEDED'
+  | 'REVISION_MISMATCH' | 'REWARD_ALREADY_EXISTS' | 'REWARD_CHANGED' | 'REWARD_NOT_ACTIVE'
+  | 'REWARD_NOT_A_COUPON' | 'REWARD_NOT_FOUND' | 'SCHEMA_TOO_NEW' | 'STORAGE_PROTOCOL_ERROR'
+  | 'TIER_ALREADY_EXISTS' | 'TIER_NAME_TAKEN' | 'TIER_NOT_FOUND' | 'TIER_POINTS_TAKEN'
+  | 'TIERS_PROGRAM_SETTINGS_EXIST' | 'TIERS_PROGRAM_SETTINGS_NOT_FOUND' | 'TOO_DEEP' | 'TOO_LONG' | 'TOO_MANY'
+  | 'TOO_MANY_CONFLICTS' | 'TOO_MANY_OPERATIONS' | 'TOO_MANY_TIERS' | 'TOO_SHORT' | 'TRANSACTION_NOT_FOUND'
+  | 'TYPE_IMMUTABLE' | 'TYPE_MISMATCH' | 'UNKNOWN_JOB' | 'UNKNOWN_OPERATION' | 'UNSUPPORTED'
+  | 'UNSUPPORTED_FIELD' | 'UNSUPPORTED_OPERATOR' | 'UNSUPPORTED_SORT' | 'WRONG_TYPE' | 'ZERO_AMOUNT'
+  // Raised by the JS face only.
+  | 'API_KEY_REQUIRED' | 'CLOCK_ERROR' | 'ENGINE_RESTARTED' | 'HOST_NOT_ALLOWED' | 'ID_GENERATOR_ERROR'
+  | 'INTERNAL' | 'INVALID_MEMBER' | 'INVALID_OPTIONS' | 'MALFORMED_HOST' | 'MALFORMED_JSON' | 'MALFORMED_PATH'
+  | 'MALFORMED_QUERY' | 'MALFORMED_REQUEST' | 'MALFORMED_URL' | 'METHOD_NOT_ALLOWED' | 'MISSING_HOST'
+  | 'NO_NEXT_PAGE' | 'NO_PREVIOUS_PAGE' | 'ORIGIN_NOT_ALLOWED' | 'REQUEST_HEADERS_TOO_LARGE'
+  | 'REQUEST_TIMEOUT' | 'REQUEST_TOO_DEEP' | 'REQUEST_TOO_LARGE' | 'STEP_FORMAT_ERROR' | 'STORAGE_ERROR'
+  | 'STORAGE_TIMEOUT' | 'TOO_MANY_CONNECTIONS' | 'UNAUTHENTICATED' | 'UNKNOWN_ROUTE'
+  | 'UNSUPPORTED_MEDIA_TYPE' | 'UNSUPPORTED_PAGING' | 'WASM_TRAP' | 'WEB_CRYPTO_UNAVAILABLE'
+  | 'WEB_METHOD_FORBIDDEN';
+
 export interface FieldViolation {
   field: string;
   description: string;
-  ruleName: string;
+  ruleName: ErrorReason;
 }
 
 export type ErrorDetails =
@@ -898,7 +931,7 @@ export declare class LoyaltyError extends Error {
   /** Wix's canonical code. */
   code: ErrorCode;
   /** The specific reason, e.g. INSUFFICIENT_POINTS, REVISION_MISMATCH, STORAGE_ERROR. */
-  reason: string;
+  reason: ErrorReason;
   /** The HTTP status Wix answers with for `code`. */
   status: number;
   details: ErrorDetails;
@@ -932,6 +965,8 @@ export declare function operationTable(): {
   }[];
   events: { module: string; function: string; eventType: string; velo: string }[];
   codes: Record<ErrorCode, number>;
+  /** Every reason an error can carry, in the order src/core/reason.rs declares them. */
+  reasons: ErrorReason[];
   /** The SDK's date field names (answers carry them as Dates). */
   dateFields: string[];
   /** The key families `verify()` audits, in order. */

@@ -12,6 +12,7 @@ use wix_loyalty_wasm::core::driver::{verify, Backend, Operation, Progress, Store
 use wix_loyalty_wasm::core::error::Code;
 use wix_loyalty_wasm::core::input::Input;
 use wix_loyalty_wasm::core::protocol::Caller;
+use wix_loyalty_wasm::core::reason::Reason;
 
 const MEMBER: &str = "99999999-0000-4000-8000-000000000001";
 
@@ -115,12 +116,12 @@ fn refused_redemptions_take_nothing() {
     let (mut b, account, reward) = setup(20, 30);
     let commits = b.store.commits;
     let e = redeem(&mut b, &reward, &account).unwrap_err();
-    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "INSUFFICIENT_POINTS"));
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, Reason::InsufficientPoints));
     assert_eq!(e.data()["balance"], 20);
 
     let unknown = "00000000-0000-4000-8000-00000000dead";
-    assert_eq!(redeem(&mut b, unknown, &account).unwrap_err().reason, "REWARD_NOT_FOUND");
-    assert_eq!(redeem(&mut b, &reward, unknown).unwrap_err().reason, "ACCOUNT_NOT_FOUND");
+    assert_eq!(redeem(&mut b, unknown, &account).unwrap_err().reason, Reason::RewardNotFound);
+    assert_eq!(redeem(&mut b, &reward, unknown).unwrap_err().reason, Reason::AccountNotFound);
     let cheap = b.ok(
         "createReward",
         &[json!({ "name": "off", "couponReward": { "freeShipping": { "configsByTier": [{ "costInPoints": 1 }] } } })],
@@ -128,11 +129,14 @@ fn refused_redemptions_take_nothing() {
     let e = redeem(&mut b, cheap["_id"].as_str().unwrap(), &account).unwrap_err();
     assert_eq!(
         (e.code, e.reason),
-        (Code::FailedPrecondition, "REWARD_NOT_ACTIVE"),
+        (Code::FailedPrecondition, Reason::RewardNotActive),
         "a reward is inactive unless activated"
     );
     let discount = b.ok("createReward", &[json!({ "name": "5 off", "active": true, "discountAmount": { "configsByTier": [{ "costInPoints": 1, "amount": "5" }] } })]);
-    assert_eq!(redeem(&mut b, discount["_id"].as_str().unwrap(), &account).unwrap_err().reason, "REWARD_NOT_A_COUPON");
+    assert_eq!(
+        redeem(&mut b, discount["_id"].as_str().unwrap(), &account).unwrap_err().reason,
+        Reason::RewardNotACoupon
+    );
     let commits_after_rewards = b.store.commits;
     assert_eq!(
         commits_after_rewards,
@@ -142,7 +146,7 @@ fn refused_redemptions_take_nothing() {
 
     b.ok("pauseLoyaltyProgram", &[]);
     let small = b.ok("createReward", &[percent(1)])["_id"].as_str().unwrap().to_string();
-    assert_eq!(redeem(&mut b, &small, &account).unwrap_err().reason, "PROGRAM_NOT_ACTIVE");
+    assert_eq!(redeem(&mut b, &small, &account).unwrap_err().reason, Reason::ProgramNotActive);
     b.ok("activateLoyaltyProgram", &[]);
     let mut bad = violations_of(b.err("redeemPointsForCoupon", &[json!("r"), json!({})]));
     bad.sort();
@@ -157,7 +161,7 @@ fn refused_redemptions_take_nothing() {
 }
 
 fn violations_of(e: wix_loyalty_wasm::core::error::LoyaltyError) -> Vec<(String, &'static str)> {
-    e.violations.iter().map(|v| (v.field.clone(), v.rule_name)).collect()
+    e.violations.iter().map(|v| (v.field.clone(), v.rule_name.as_str())).collect()
 }
 
 #[test]
@@ -173,7 +177,7 @@ fn a_retry_with_the_same_key_answers_the_first_coupon_and_charges_once() {
     let other = b.ok("createReward", &[percent(1)])["_id"].clone();
     let reused = [other.clone(), json!({ "loyaltyAccountId": account, "idempotencyKey": "order-7" })];
     let e = b.err("redeemPointsForCoupon", &reused);
-    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "IDEMPOTENCY_KEY_REUSED"));
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, Reason::IdempotencyKeyReused));
     // Keys belong to their account: another account's "order-7" is its own.
     b.contacts = None; // (the resolver names one member for every contact)
     let second = b.ok("createAccount", &[CONTACT_B.into()])["account"]["_id"].as_str().unwrap().to_string();
@@ -185,7 +189,7 @@ fn a_retry_with_the_same_key_answers_the_first_coupon_and_charges_once() {
     // A refused redemption does not use up its key.
     let dear = b.ok("createReward", &[percent(1000)])["_id"].clone();
     let args = [dear, json!({ "loyaltyAccountId": account, "idempotencyKey": "order-8" })];
-    assert_eq!(b.err("redeemPointsForCoupon", &args).reason, "INSUFFICIENT_POINTS");
+    assert_eq!(b.err("redeemPointsForCoupon", &args).reason, Reason::InsufficientPoints);
     b.ok("adjustPoints", &[json!(account), json!({ "amount": 1000 })]);
     assert_eq!(b.ok("redeemPointsForCoupon", &args)["coupon"]["status"], "ACTIVE");
     assert!(verify(&b.store).ok);
@@ -219,18 +223,18 @@ fn a_reward_changed_after_the_read_reprices_or_refuses() {
     // Deactivated, then deleted, between the read and the commit: refused, nothing taken.
     let op = read_only(&mut b, &reward, &account);
     b.ok("updateReward", &[json!(reward), json!({ "name": "dearer", "revision": "2", "active": false })]);
-    assert_eq!(finish(&mut b, op).unwrap_err().reason, "REWARD_NOT_ACTIVE");
+    assert_eq!(finish(&mut b, op).unwrap_err().reason, Reason::RewardNotActive);
     b.ok("updateReward", &[json!(reward), json!({ "name": "dearer", "revision": "3", "active": true })]);
     let op = read_only(&mut b, &reward, &account);
     b.ok("deleteReward", &[json!(reward), json!("4")]);
-    assert_eq!(finish(&mut b, op).unwrap_err().reason, "REWARD_NOT_FOUND");
+    assert_eq!(finish(&mut b, op).unwrap_err().reason, Reason::RewardNotFound);
     assert_eq!(account_of(&mut b, &account)["points"]["balance"], 55);
 
     // The balance spent elsewhere between the read and the commit: refused.
     let cheap = b.ok("createReward", &[percent(50)])["_id"].as_str().unwrap().to_string();
     let op = read_only(&mut b, &cheap, &account);
     b.ok("adjustPoints", &[json!(account), json!({ "amount": -10 })]);
-    assert_eq!(finish(&mut b, op).unwrap_err().reason, "INSUFFICIENT_POINTS");
+    assert_eq!(finish(&mut b, op).unwrap_err().reason, Reason::InsufficientPoints);
     assert!(verify(&b.store).ok);
 }
 
@@ -273,10 +277,10 @@ fn members_redeem_and_read_their_own_coupons_only() {
     }
     // Another member has no account: nothing to redeem from, nothing listed.
     b.caller = Caller::Member("99999999-0000-4000-8000-000000000002".into());
-    assert_eq!(b.err("redeemCurrentMemberPointsForCoupon", &[json!(reward)]).reason, "ACCOUNT_NOT_FOUND");
-    assert_eq!(b.err("getCurrentMemberCoupons", &[]).reason, "ACCOUNT_NOT_FOUND");
+    assert_eq!(b.err("redeemCurrentMemberPointsForCoupon", &[json!(reward)]).reason, Reason::AccountNotFound);
+    assert_eq!(b.err("getCurrentMemberCoupons", &[]).reason, Reason::AccountNotFound);
     b.caller = Caller::Admin;
-    assert_eq!(b.err("getCurrentMemberCoupons", &[]).reason, "MEMBER_REQUIRED");
+    assert_eq!(b.err("getCurrentMemberCoupons", &[]).reason, Reason::MemberRequired);
     assert_eq!(account_of(&mut b, &account)["points"]["balance"], 80);
 }
 
@@ -303,11 +307,11 @@ fn coupons_query_delete_and_bulk_get() {
     assert_eq!(by_code["loyaltyCoupons"].as_array().unwrap().len(), 1);
 
     let e = b.err("deleteLoyaltyCoupon", &[made[0]["_id"].clone(), json!("2")]);
-    assert_eq!((e.code, e.reason), (Code::Aborted, "REVISION_MISMATCH"));
+    assert_eq!((e.code, e.reason), (Code::Aborted, Reason::RevisionMismatch));
     b.events.clear();
     assert_eq!(b.ok("deleteLoyaltyCoupon", &[made[0]["_id"].clone(), json!("1")]), Value::Null);
     assert_eq!(b.events[0]["metadata"]["eventType"], "wix.loyalty.v1.coupon_deleted");
-    assert_eq!(b.err("getLoyaltyCoupon", &[made[0]["_id"].clone()]).reason, "COUPON_NOT_FOUND");
+    assert_eq!(b.err("getLoyaltyCoupon", &[made[0]["_id"].clone()]).reason, Reason::CouponNotFound);
     let all = b.ok("bulkGetLoyaltyCoupon", &[json!({})]);
     assert_eq!(all["couponsInSite"][0]["loyaltyCoupons"].as_array().unwrap().len(), 3, "deleted coupons are gone");
     assert_eq!(account_of(&mut b, &account)["points"]["redeemed"], 40, "deleting a coupon refunds nothing");
@@ -348,7 +352,7 @@ fn a_refund_gives_an_unused_coupons_points_back_once() {
     let coupon = redeem(&mut b, &reward, &account).unwrap()["coupon"].clone();
     let id = coupon["_id"].clone();
     let e = b.err("refundLoyaltyCoupon", &[id.clone(), json!({ "revision": "2" })]);
-    assert_eq!((e.code, e.reason), (Code::Aborted, "REVISION_MISMATCH"));
+    assert_eq!((e.code, e.reason), (Code::Aborted, Reason::RevisionMismatch));
     b.events.clear();
     let refunded = b.ok("refundLoyaltyCoupon", std::slice::from_ref(&id));
     assert_eq!(refunded["coupon"]["status"], "ARCHIVED");
@@ -377,7 +381,7 @@ fn a_refund_gives_an_unused_coupons_points_back_once() {
     // winner's refund.
     let other = redeem(&mut b, &reward, &account).unwrap()["coupon"].clone();
     b.ok("deleteLoyaltyCoupon", &[other["_id"].clone(), json!("1")]);
-    assert_eq!(b.err("refundLoyaltyCoupon", &[other["_id"].clone()]).reason, "COUPON_NOT_FOUND");
+    assert_eq!(b.err("refundLoyaltyCoupon", &[other["_id"].clone()]).reason, Reason::CouponNotFound);
     let third = redeem(&mut b, &reward, &account).unwrap()["coupon"]["_id"].clone();
     let mut op = b.start("refundLoyaltyCoupon", &[input(&third)]).unwrap();
     assert!(matches!(op.advance(&mut b.store, &|_| Input::Null), Progress::Pending));

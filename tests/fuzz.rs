@@ -19,6 +19,7 @@ use wix_loyalty_wasm::core::driver::{self, guid, Backend};
 use wix_loyalty_wasm::core::input::Input;
 use wix_loyalty_wasm::core::operations::{self, OPERATIONS};
 use wix_loyalty_wasm::core::protocol::{Caller, Context, Io, Request, Row, Stored};
+use wix_loyalty_wasm::core::reason::Reason;
 use wix_loyalty_wasm::core::records as model;
 use wix_loyalty_wasm::core::verify::Verifier;
 
@@ -370,7 +371,7 @@ fn execute(rng: &mut Rng, records: &[(String, String)]) {
                 }
                 let answer = b.call(op, &args);
                 if let Err(e) = &answer {
-                    assert_ne!(e.reason, "BAD_JSON", "{op} produced a result or event that is not JSON: {e}");
+                    assert_ne!(e.reason, Reason::BadJson, "{op} produced a result or event that is not JSON: {e}");
                 }
                 if let Ok(v) = answer {
                     if let Some(id) = v.get("account").and_then(|a| a["_id"].as_str()) {
@@ -447,7 +448,7 @@ fn fuzz_regression_out_of_range_records_are_corrupt() {
         let mut a: serde_json::Value = serde_json::from_str(acct).unwrap();
         a[field] = serde_json::from_str(value).unwrap();
         let err = model::decode::<model::AccountRecord>(key, &a.to_string()).unwrap_err();
-        assert_eq!(err.reason, "CORRUPT_RECORD", "{field}");
+        assert_eq!(err.reason, Reason::CorruptRecord, "{field}");
         assert!(err.description.contains(field), "{}", err.description);
     }
 }

@@ -10,6 +10,7 @@ use serde_json::json;
 use wix_loyalty_wasm::core::driver::{self, Backend, Progress};
 use wix_loyalty_wasm::core::input::Input;
 use wix_loyalty_wasm::core::protocol::Request;
+use wix_loyalty_wasm::core::reason::Reason;
 
 fn contact(i: usize) -> String {
     format!("aaaaaaaa-0000-4000-8000-{i:012}")
@@ -85,9 +86,9 @@ fn accounts_the_adjustment_cannot_apply_to_are_listed_and_the_rest_adjusted() {
 fn bulk_adjust_validates_its_request() {
     let (mut b, _) = store_with(1);
     let e = b.err("bulkAdjustPoints", &[json!({})]);
-    assert_eq!((e.reason, e.violations[0].field.as_str()), ("MISSING_ADJUSTMENT", "options.amount"));
+    assert_eq!((e.reason, e.violations[0].field.as_str()), (Reason::MissingAdjustment, "options.amount"));
     let e = b.err("bulkAdjustPoints", &[json!({ "search": { "filter": { "nope": 1 } }, "balance": 5 })]);
-    assert_eq!((e.reason, e.violations[0].field.as_str()), ("UNSUPPORTED_FIELD", "options.search.filter.nope"));
+    assert_eq!((e.reason, e.violations[0].field.as_str()), (Reason::UnsupportedField, "options.search.filter.nope"));
     assert!(b.store.entries.keys().all(|k| !k.starts_with("job/")), "a refused request makes no job");
 }
 

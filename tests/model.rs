@@ -13,6 +13,7 @@ use common::input;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use wix_loyalty_wasm::core::driver::{self, Backend};
+use wix_loyalty_wasm::core::reason::Reason;
 
 const CONTACTS: usize = 4;
 const MISSING: &str = "00000000-0000-4000-8000-00000000dead";
@@ -314,7 +315,7 @@ struct Coupon {
 }
 
 /// An operation's outcome as compared: success with the values that matter, or the error reason.
-type Outcome = Result<Value, &'static str>;
+type Outcome = Result<Value, Reason>;
 
 fn account_values(a: &Account) -> Value {
     json!({ "id": a.id, "balance": a.balance, "earned": a.earned, "adjusted": a.adjusted, "redeemed": a.redeemed, "expired": a.expired, "revision": a.revision.to_string(), "rewardAvailable": a.available, "tier": a.tier, "tierPoints": a.tier_points, "expiring": a.expiring.map(|(at, n)| json!([at, n])) })
@@ -549,23 +550,23 @@ impl Model {
 
     /// What the engine must answer, normalized like [`observe`]; updates the model. `result`
     /// is the engine's answer, consulted only for values the model cannot know (fresh ids).
-    fn apply(&mut self, op: &Op, result: &Result<Value, &'static str>) -> Outcome {
+    fn apply(&mut self, op: &Op, result: &Result<Value, Reason>) -> Outcome {
         match *op {
             Op::Activate => {
                 self.status = Some(Status::Active);
                 Ok(json!("ACTIVE"))
             }
             Op::Pause => match self.status() {
-                Status::Draft => Err("PROGRAM_NOT_ACTIVE"),
+                Status::Draft => Err(Reason::ProgramNotActive),
                 _ => {
                     self.status = Some(Status::Paused);
                     Ok(json!("PAUSED"))
                 }
             },
             Op::Rename(n) => match n {
-                0 => Err("REQUIRED_FIELD"),
-                1 => Err("TOO_SHORT"),
-                51.. => Err("TOO_LONG"),
+                0 => Err(Reason::RequiredField),
+                1 => Err(Reason::TooShort),
+                51.. => Err(Reason::TooLong),
                 _ => {
                     self.name = Some("n".repeat(n));
                     Ok(json!(self.name))
@@ -573,10 +574,10 @@ impl Model {
             },
             Op::Create(c) => {
                 if self.status() != Status::Active {
-                    return Err("PROGRAM_NOT_ACTIVE");
+                    return Err(Reason::ProgramNotActive);
                 }
                 if self.by_contact.contains_key(&c) {
-                    return Err("ACCOUNT_ALREADY_EXISTS");
+                    return Err(Reason::AccountAlreadyExists);
                 }
                 let id = result.as_ref().ok().and_then(|v| v["id"].as_str()).unwrap_or("?").to_string();
                 self.by_contact.insert(c, self.accounts.len());
@@ -585,7 +586,7 @@ impl Model {
             }
             Op::Earn { acct, amount, key, app } => {
                 if !(1..=9_999_999).contains(&amount) {
-                    return Err("OUT_OF_RANGE");
+                    return Err(Reason::OutOfRange);
                 }
                 if let Some(e) = self.earned_keys.get(&key) {
                     let same =
@@ -593,14 +594,14 @@ impl Model {
                     return if same {
                         Ok(json!({ "account": account_values(&e.snapshot), "transactionId": e.transaction_id }))
                     } else {
-                        Err("IDEMPOTENCY_KEY_REUSED")
+                        Err(Reason::IdempotencyKeyReused)
                     };
                 }
                 if acct >= self.accounts.len() {
-                    return Err("ACCOUNT_NOT_FOUND");
+                    return Err(Reason::AccountNotFound);
                 }
                 if self.status() != Status::Active {
-                    return Err("PROGRAM_NOT_ACTIVE");
+                    return Err(Reason::ProgramNotActive);
                 }
                 let txn = result.as_ref().ok().and_then(|v| v["transactionId"].as_str()).unwrap_or("?").to_string();
                 let available = self.affords(self.accounts[acct].balance + amount);
@@ -622,10 +623,10 @@ impl Model {
             }
             Op::AdjustAmount { acct, amount, rev } => self.adjust(acct, None, amount, rev, result),
             Op::AdjustBalance { acct, balance, rev } => self.adjust(acct, Some(balance), 0, rev, result),
-            Op::Get(acct) => self.accounts.get(acct).map(account_values).ok_or("ACCOUNT_NOT_FOUND"),
+            Op::Get(acct) => self.accounts.get(acct).map(account_values).ok_or(Reason::AccountNotFound),
             Op::GetByContact(c) => match self.by_contact.get(&c) {
                 Some(&i) => Ok(account_values(&self.accounts[i])),
-                None => Err("ACCOUNT_NOT_FOUND"),
+                None => Err(Reason::AccountNotFound),
             },
             Op::Query { acct, limit, ascending } => {
                 let mut amounts: Vec<i64> =
@@ -642,11 +643,11 @@ impl Model {
                     let t = self.accounts[*acct].ledger.iter().find(|t| t.0 == *id).unwrap();
                     Ok(json!({ "id": id, "amount": t.1, "type": t.2, "accountId": self.accounts[*acct].id }))
                 }
-                None => Err("TRANSACTION_NOT_FOUND"),
+                None => Err(Reason::TransactionNotFound),
             },
             Op::CreateReward { cost, active } => {
                 if !(1..=9_999_999).contains(&cost) {
-                    return Err("OUT_OF_RANGE");
+                    return Err(Reason::OutOfRange);
                 }
                 let id = result.as_ref().ok().and_then(|v| v["id"].as_str()).unwrap_or("?").to_string();
                 self.rewards.push(Reward { id: id.clone(), cost: cost.into(), active, revision: 1, deleted: false });
@@ -655,13 +656,13 @@ impl Model {
             }
             Op::UpdateReward { reward, cost, active, rev } => {
                 let wanted = self.reward_revision(reward, rev);
-                let Some(wanted) = wanted else { return Err("REQUIRED_FIELD") };
+                let Some(wanted) = wanted else { return Err(Reason::RequiredField) };
                 if self.live_reward(reward).is_none() {
-                    return Err("REWARD_NOT_FOUND");
+                    return Err(Reason::RewardNotFound);
                 }
                 let r = &mut self.rewards[reward];
                 if wanted != r.revision.to_string() {
-                    return Err("REVISION_MISMATCH");
+                    return Err(Reason::RevisionMismatch);
                 }
                 r.cost = cost.into();
                 r.active = active;
@@ -671,13 +672,13 @@ impl Model {
                 Ok(answer)
             }
             Op::DeleteReward { reward, rev } => {
-                let Some(wanted) = self.reward_revision(reward, rev) else { return Err("REQUIRED_FIELD") };
+                let Some(wanted) = self.reward_revision(reward, rev) else { return Err(Reason::RequiredField) };
                 if self.live_reward(reward).is_none() {
-                    return Err("REWARD_NOT_FOUND");
+                    return Err(Reason::RewardNotFound);
                 }
                 let r = &mut self.rewards[reward];
                 if wanted != r.revision.to_string() {
-                    return Err("REVISION_MISMATCH");
+                    return Err(Reason::RevisionMismatch);
                 }
                 r.deleted = true;
                 r.revision += 1;
@@ -686,21 +687,21 @@ impl Model {
             }
             Op::Redeem { acct, reward, key } => {
                 if let Some((r, answer)) = key.and_then(|k| self.redeem_keys.get(&(acct, k))) {
-                    return if *r == reward { Ok(answer.clone()) } else { Err("IDEMPOTENCY_KEY_REUSED") };
+                    return if *r == reward { Ok(answer.clone()) } else { Err(Reason::IdempotencyKeyReused) };
                 }
                 if self.status() != Status::Active {
-                    return Err("PROGRAM_NOT_ACTIVE");
+                    return Err(Reason::ProgramNotActive);
                 }
                 if acct >= self.accounts.len() {
-                    return Err("ACCOUNT_NOT_FOUND");
+                    return Err(Reason::AccountNotFound);
                 }
-                let Some(r) = self.live_reward(reward) else { return Err("REWARD_NOT_FOUND") };
+                let Some(r) = self.live_reward(reward) else { return Err(Reason::RewardNotFound) };
                 if !r.active {
-                    return Err("REWARD_NOT_ACTIVE");
+                    return Err(Reason::RewardNotActive);
                 }
                 let cost = r.cost;
                 if self.accounts[acct].balance < cost {
-                    return Err("INSUFFICIENT_POINTS");
+                    return Err(Reason::InsufficientPoints);
                 }
                 let v = result.as_ref().ok().cloned().unwrap_or_default();
                 let (coupon, txn) = (
@@ -725,14 +726,14 @@ impl Model {
             }
             Op::CreateTier(points) => {
                 if self.tiers.tiers.len() >= 20 {
-                    return Err("TOO_MANY_TIERS");
+                    return Err(Reason::TooManyTiers);
                 }
                 let name = format!("T{points}");
                 if self.tiers.tiers.iter().any(|t| t.name == name) {
-                    return Err("TIER_NAME_TAKEN");
+                    return Err(Reason::TierNameTaken);
                 }
                 if self.tiers.tiers.iter().any(|t| t.points == points) {
-                    return Err("TIER_POINTS_TAKEN");
+                    return Err(Reason::TierPointsTaken);
                 }
                 let id = result.as_ref().ok().and_then(|v| v["id"].as_str()).unwrap_or("?").to_string();
                 self.tiers.tiers.push(Tier { id: id.clone(), name, points, revision: 1 });
@@ -741,10 +742,10 @@ impl Model {
             }
             Op::RepriceTier { tier, points } => {
                 if tier >= self.tiers.tiers.len() {
-                    return Err("TIER_NOT_FOUND");
+                    return Err(Reason::TierNotFound);
                 }
                 if self.tiers.tiers.iter().enumerate().any(|(i, t)| i != tier && t.points == points) {
-                    return Err("TIER_POINTS_TAKEN");
+                    return Err(Reason::TierPointsTaken);
                 }
                 let t = &mut self.tiers.tiers[tier];
                 t.points = points;
@@ -755,7 +756,7 @@ impl Model {
             }
             Op::DeleteTier(tier) => {
                 if tier >= self.tiers.tiers.len() {
-                    return Err("TIER_NOT_FOUND");
+                    return Err(Reason::TierNotFound);
                 }
                 self.tiers.tiers.remove(tier);
                 self.after_change();
@@ -822,7 +823,7 @@ impl Model {
                 }))
             }
             Op::Refund(c) => {
-                let Some(coupon) = self.coupons.get(c) else { return Err("COUPON_NOT_FOUND") };
+                let Some(coupon) = self.coupons.get(c) else { return Err(Reason::CouponNotFound) };
                 if let Some(refund) = &coupon.refund {
                     // Refunded already: the same refund, answered again.
                     return Ok(json!({ "coupon": coupon.id, "status": "ARCHIVED", "transactionId": refund }));
@@ -850,25 +851,25 @@ impl Model {
         balance: Option<i64>,
         amount: i64,
         rev: Rev,
-        result: &Result<Value, &'static str>,
+        result: &Result<Value, Reason>,
     ) -> Outcome {
         match balance {
-            Some(b) if !(0..=999_999_999).contains(&b) => return Err("OUT_OF_RANGE"),
-            None if amount == 0 => return Err("ZERO_AMOUNT"),
-            None if !(-9_999_999..=9_999_999).contains(&amount) => return Err("OUT_OF_RANGE"),
+            Some(b) if !(0..=999_999_999).contains(&b) => return Err(Reason::OutOfRange),
+            None if amount == 0 => return Err(Reason::ZeroAmount),
+            None if !(-9_999_999..=9_999_999).contains(&amount) => return Err(Reason::OutOfRange),
             _ => {}
         }
         let wanted = self.revision_arg(acct, rev);
         let lowest = self.rewards.iter().filter(|r| r.active && !r.deleted).map(|r| r.cost).min();
-        let Some(a) = self.accounts.get_mut(acct) else { return Err("ACCOUNT_NOT_FOUND") };
+        let Some(a) = self.accounts.get_mut(acct) else { return Err(Reason::AccountNotFound) };
         if let Some(r) = wanted {
             if r != a.revision.to_string() {
-                return Err("REVISION_MISMATCH");
+                return Err(Reason::RevisionMismatch);
             }
         }
         let after = balance.unwrap_or(a.balance + amount);
         if after < 0 {
-            return Err("INSUFFICIENT_POINTS");
+            return Err(Reason::InsufficientPoints);
         }
         let txn = result.as_ref().ok().and_then(|v| v["transactionId"].as_str()).unwrap_or("?").to_string();
         let delta = after - a.balance;
@@ -941,7 +942,7 @@ fn observe(op: &Op, answer: Result<Value, wix_loyalty_wasm::core::error::Loyalty
 }
 
 /// Pulls the fresh ids out of an engine answer so the model can refer to them later.
-fn ids_of(op: &Op, observed: &Outcome) -> Result<Value, &'static str> {
+fn ids_of(op: &Op, observed: &Outcome) -> Result<Value, Reason> {
     match (op, observed) {
         (Op::Create(_) | Op::CreateReward { .. } | Op::CreateTier(_), Ok(v)) => Ok(json!({ "id": v["id"] })),
         (Op::Redeem { .. }, Ok(v)) => Ok(json!({ "coupon": v["coupon"], "transactionId": v["transactionId"] })),

@@ -7,6 +7,7 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 use wix_loyalty_wasm::core::driver::{guid, Backend};
+use wix_loyalty_wasm::core::reason::Reason;
 
 /// Two accounts with 7 and 3 transactions (alternating EARN and ADJUST).
 fn ledger_fixture() -> (Backend, String, String) {
@@ -117,22 +118,26 @@ fn an_accounts_page_reads_only_that_account_ledger() {
 fn bad_queries_are_invalid_arguments() {
     let (mut b, _, _) = ledger_fixture();
     let cases = [
-        (json!({ "cursorPaging": { "limit": 101 } }), "query.cursorPaging.limit", "OUT_OF_RANGE"),
-        (json!({ "cursorPaging": { "limit": 0 } }), "query.cursorPaging.limit", "OUT_OF_RANGE"),
-        (json!({ "cursorPaging": { "cursor": "garbage!" } }), "query.cursorPaging.cursor", "INVALID_CURSOR"),
-        (json!({ "sort": [{ "fieldName": "balance" }] }), "query.sort[0].fieldName", "UNSUPPORTED_SORT"),
-        (json!({ "sort": [{ "fieldName": "amount", "order": "UP" }] }), "query.sort[0].order", "WRONG_TYPE"),
-        (json!({ "filter": { "balance": 5 } }), "query.filter.balance", "UNSUPPORTED_FIELD"),
-        (json!({ "filter": { "amount": { "$regex": "x" } } }), "query.filter.amount.$regex", "UNSUPPORTED_OPERATOR"),
+        (json!({ "cursorPaging": { "limit": 101 } }), "query.cursorPaging.limit", Reason::OutOfRange),
+        (json!({ "cursorPaging": { "limit": 0 } }), "query.cursorPaging.limit", Reason::OutOfRange),
+        (json!({ "cursorPaging": { "cursor": "garbage!" } }), "query.cursorPaging.cursor", Reason::InvalidCursor),
+        (json!({ "sort": [{ "fieldName": "balance" }] }), "query.sort[0].fieldName", Reason::UnsupportedSort),
+        (json!({ "sort": [{ "fieldName": "amount", "order": "UP" }] }), "query.sort[0].order", Reason::WrongType),
+        (json!({ "filter": { "balance": 5 } }), "query.filter.balance", Reason::UnsupportedField),
+        (
+            json!({ "filter": { "amount": { "$regex": "x" } } }),
+            "query.filter.amount.$regex",
+            Reason::UnsupportedOperator,
+        ),
         (
             json!({ "filter": { "transactionType": { "$gt": "A" } } }),
             "query.filter.transactionType.$gt",
-            "UNSUPPORTED_OPERATOR",
+            Reason::UnsupportedOperator,
         ),
-        (json!({ "filter": { "_createdDate": "yesterday" } }), "query.filter._createdDate", "INVALID_DATE"),
-        (json!({ "filter": { "amount": "5" } }), "query.filter.amount", "WRONG_TYPE"),
-        (json!({ "filter": { "accountId": { "$in": "x" } } }), "query.filter.accountId.$in", "WRONG_TYPE"),
-        (json!({ "filter": [] }), "query.filter", "WRONG_TYPE"),
+        (json!({ "filter": { "_createdDate": "yesterday" } }), "query.filter._createdDate", Reason::InvalidDate),
+        (json!({ "filter": { "amount": "5" } }), "query.filter.amount", Reason::WrongType),
+        (json!({ "filter": { "accountId": { "$in": "x" } } }), "query.filter.accountId.$in", Reason::WrongType),
+        (json!({ "filter": [] }), "query.filter", Reason::WrongType),
     ];
     for (q, field, rule) in cases {
         let e = b.err("queryLoyaltyTransactions", std::slice::from_ref(&q));
@@ -142,7 +147,7 @@ fn bad_queries_are_invalid_arguments() {
     let forged = b64(r#"{"p":"idem/","r":false,"f":{"All":[]},"l":5,"k":"idem/a"}"#);
     assert_eq!(
         b.err("queryLoyaltyTransactions", &[json!({ "cursorPaging": { "cursor": forged } })]).reason,
-        "INVALID_CURSOR"
+        Reason::InvalidCursor
     );
 }
 
@@ -164,7 +169,7 @@ fn b64(text: &str) -> String {
 fn get_transaction_not_found() {
     let mut b = Backend::default();
     let e = b.err("getLoyaltyTransaction", &[guid(99).into()]);
-    assert_eq!(e.reason, "TRANSACTION_NOT_FOUND");
+    assert_eq!(e.reason, Reason::TransactionNotFound);
 }
 
 #[test]
@@ -198,7 +203,7 @@ fn list_accounts_pages_by_scan_and_by_contact_ids() {
     assert_eq!(page["pagingMetadata"]["offset"], 2);
 
     let e = b.err("listAccounts", &[json!({ "contactIds": (0..51).map(|_| contacts[0].clone()).collect::<Vec<_>>() })]);
-    assert_eq!(e.reason, "TOO_MANY");
+    assert_eq!(e.reason, Reason::TooMany);
     let e = b.err("listAccounts", &[json!({ "contactIds": ["x"] })]);
     assert_eq!(e.violations[0].field, "options.contactIds[0]");
 }
@@ -294,7 +299,7 @@ fn the_sdk_builder_operators_filter_as_documented() {
         "3 5 10 12"
     );
     let e = b.err("queryLoyaltyTransactions", &[json!({ "filter": { "amount": { "$endsWith": "1" } } })]);
-    assert_eq!(e.reason, "UNSUPPORTED_OPERATOR");
+    assert_eq!(e.reason, Reason::UnsupportedOperator);
 }
 
 #[test]
@@ -328,7 +333,7 @@ fn account_queries_filter_sort_and_page() {
     assert_eq!(b.ok("countAccounts", &[json!({ "filter": { "points.balance": { "$gte": 30 } } })])["count"], 3);
     assert_eq!(b.ok("countAccounts", &[])["count"], 7);
     let e = b.err("queryLoyaltyAccounts", &[json!({ "cursorPaging": { "cursor": b64(r#"{"v":2}"#) } })]);
-    assert_eq!(e.reason, "INVALID_CURSOR");
+    assert_eq!(e.reason, Reason::InvalidCursor);
 }
 
 #[test]
@@ -367,5 +372,5 @@ fn search_accounts_matches_free_text_on_name_and_email() {
     let r = b.ok("countAccounts", &[json!({ "search": { "expression": "example" } })]);
     assert_eq!(r["count"], 3);
     let e = b.err("searchAccounts", &[json!({ "aggregations": [{ "name": "x" }] })]);
-    assert_eq!((e.code, e.reason), (wix_loyalty_wasm::core::error::Code::Unimplemented, "NOT_IMPLEMENTED"));
+    assert_eq!((e.code, e.reason), (wix_loyalty_wasm::core::error::Code::Unimplemented, Reason::NotImplemented));
 }

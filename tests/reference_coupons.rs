@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use wix_loyalty_wasm::core::driver::{verify, Backend, Hooks, Operation, Progress};
 use wix_loyalty_wasm::core::error::{Code, LoyaltyError};
 use wix_loyalty_wasm::core::input::Input;
+use wix_loyalty_wasm::core::reason::Reason;
 
 /// The shop's coupon system, as the hooks see it.
 #[derive(Default)]
@@ -161,7 +162,7 @@ fn a_failing_create_takes_nothing_voids_and_frees_the_key() {
     let (mut b, shop, account, reward) = setup(100, 30);
     shop.borrow_mut().fail_create = true;
     let e = redeem(&mut b, &reward, &account, Some("k1")).unwrap_err();
-    assert_eq!((e.code, e.reason), (Code::Unavailable, "COUPON_HOOK_FAILED"));
+    assert_eq!((e.code, e.reason), (Code::Unavailable, Reason::CouponHookFailed));
     assert!(e.description.contains("the shop is down"), "{e}");
     assert_eq!(balance(&mut b, &account), 100);
     let all = coupons(&b);
@@ -184,7 +185,7 @@ fn a_create_that_answers_no_code_fails_the_same_way() {
     let (mut b, shop, account, reward) = setup(100, 30);
     shop.borrow_mut().code = Some(String::new());
     let e = redeem(&mut b, &reward, &account, None).unwrap_err();
-    assert_eq!(e.reason, "COUPON_HOOK_FAILED");
+    assert_eq!(e.reason, Reason::CouponHookFailed);
     assert!(e.description.contains("code"), "{e}");
     assert_eq!(balance(&mut b, &account), 100);
     assert_kept(&b, &shop, true);
@@ -222,7 +223,7 @@ fn points_spent_while_the_shop_creates_the_coupon_fail_it_and_void_it() {
         b.ok("adjustPoints", &[json!(account), json!({ "amount": -20 })]);
     })
     .unwrap_err();
-    assert_eq!(e.reason, "INSUFFICIENT_POINTS");
+    assert_eq!(e.reason, Reason::InsufficientPoints);
     assert_eq!(balance(&mut b, &account), 20, "only the adjustment");
     assert_eq!(shop.borrow().voided.len(), 1, "the shop's coupon was voided");
     assert_kept(&b, &shop, true);
@@ -236,7 +237,7 @@ fn a_reward_changed_while_the_shop_creates_the_coupon_fails_it() {
         b.ok("updateReward", &[json!(reward), json!({ "name": "Renamed", "revision": "1" })]);
     })
     .unwrap_err();
-    assert_eq!(e.reason, "REWARD_CHANGED");
+    assert_eq!(e.reason, Reason::RewardChanged);
     assert_eq!(balance(&mut b, &account), 100);
     assert_kept(&b, &shop, true);
 }
@@ -247,7 +248,7 @@ fn a_code_the_shop_gave_twice_fails_the_second_coupon() {
     shop.borrow_mut().code = Some("SAME".into());
     redeem(&mut b, &reward, &account, None).unwrap();
     let e = redeem(&mut b, &reward, &account, None).unwrap_err();
-    assert_eq!(e.reason, "COUPON_CODE_TAKEN");
+    assert_eq!(e.reason, Reason::CouponCodeTaken);
     assert_eq!(balance(&mut b, &account), 70, "the second took nothing");
     // The shop voided the second reference coupon (same code, another id).
     let shop_ref = shop.borrow();
@@ -298,7 +299,7 @@ fn a_crash_at_any_step_takes_no_points_without_a_usable_coupon_and_settle_coupon
         let retry = redeem(&mut b, &reward, &account, Some("k"));
         match (crash_before, &retry) {
             (1, Ok(_)) => {} // nothing was committed: the retry redeems
-            (2..=4, Err(e)) => assert_eq!((e.code, e.reason), (Code::Aborted, "REDEMPTION_IN_PROGRESS")),
+            (2..=4, Err(e)) => assert_eq!((e.code, e.reason), (Code::Aborted, Reason::RedemptionInProgress)),
             (5, Ok(v)) => assert_eq!(v["coupon"]["status"], "ACTIVE"),
             other => panic!("crash before step {crash_before}: retry {other:?}"),
         }
@@ -332,7 +333,7 @@ fn settle_coupons_racing_a_slow_redemption_leaves_no_usable_coupon_without_point
         b.ok("settleCoupons", &[json!({})]);
     })
     .unwrap_err();
-    assert_eq!(e.reason, "REDEMPTION_FAILED");
+    assert_eq!(e.reason, Reason::RedemptionFailed);
     assert_eq!(balance(&mut b, &account), 100);
     assert!(shop.borrow().calls.iter().filter(|c| c.0 == "void").count() >= 1);
     assert_kept(&b, &shop, true);
@@ -353,7 +354,7 @@ fn two_hundred_concurrent_redemptions_through_the_hooks_take_exactly_the_afforda
             match b.finish(&op, outcome) {
                 Ok(_) => ok += 1,
                 Err(e) => {
-                    assert_eq!(e.reason, "INSUFFICIENT_POINTS", "{e}");
+                    assert_eq!(e.reason, Reason::InsufficientPoints, "{e}");
                     refused += 1;
                 }
             }
@@ -392,7 +393,7 @@ fn settle_coupons_fails_a_coupon_before_voiding_it_so_a_redemption_cannot_slip_i
             break outcome;
         }
     };
-    assert_eq!(b.finish(&redemption, outcome).unwrap_err().reason, "REDEMPTION_FAILED");
+    assert_eq!(b.finish(&redemption, outcome).unwrap_err().reason, Reason::RedemptionFailed);
     let outcome = loop {
         if let Progress::Finished(outcome) = settler.advance(&mut b.store, &none) {
             break outcome;
@@ -496,7 +497,7 @@ fn a_redemption_whose_coupon_was_settled_under_it_voids_again_and_lists_it_if_th
     assert_eq!(settle(&mut b, 60_000)["settled"].as_array().unwrap().len(), 1, "failed and voided before create ran");
     shop.borrow_mut().fail_void = true;
     let e = finish(&mut b, x).unwrap_err();
-    assert_eq!(e.reason, "REDEMPTION_FAILED");
+    assert_eq!(e.reason, Reason::RedemptionFailed);
     assert_kept(&b, &shop, false); // the shop coupon create made is still usable, and listed
     shop.borrow_mut().fail_void = false;
     b.now_ms += 120_000;
@@ -514,7 +515,7 @@ fn a_repeated_transaction_id_while_taking_the_points_fails_the_coupon_and_voids_
     let taken = format!("txn/{}", pending["transactionId"].as_str().unwrap());
     b.store.entries.insert(taken.clone(), ("{}".into(), 1));
     let e = finish(&mut b, x).unwrap_err();
-    assert_eq!(e.reason, "ID_COLLISION");
+    assert_eq!(e.reason, Reason::IdCollision);
     b.store.entries.remove(&taken);
     assert_eq!(balance(&mut b, &account), 100);
     assert_kept(&b, &shop, true);
@@ -526,7 +527,7 @@ fn a_pending_coupon_cannot_be_deleted() {
     let x = started(&mut b, &reward, &account, 2);
     let pending = coupons(&b).pop().unwrap();
     let e = b.err("deleteLoyaltyCoupon", &[pending["id"].clone(), json!("1")]);
-    assert_eq!((e.code, e.reason), (Code::Aborted, "REDEMPTION_IN_PROGRESS"));
+    assert_eq!((e.code, e.reason), (Code::Aborted, Reason::RedemptionInProgress));
     assert_eq!(finish(&mut b, x).unwrap()["coupon"]["status"], "ACTIVE");
 }
 
@@ -564,7 +565,7 @@ fn a_tier_change_while_the_shop_creates_the_coupon_fails_it_at_the_old_price() {
         b.ok("updateTier", &[gold["_id"].clone(), json!({ "revision": "1", "requiredPoints": 5000 })]);
     })
     .unwrap_err();
-    assert_eq!(e.reason, "REWARD_CHANGED", "{e}");
+    assert_eq!(e.reason, Reason::RewardChanged, "{e}");
     assert_eq!(balance(&mut b, &account), 101, "nothing taken at a price no longer the account's");
     assert_kept(&b, &shop, true);
     // Redeemed again, it pays the base price.

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use wix_loyalty_wasm::core::driver::{verify, Backend};
 use wix_loyalty_wasm::core::error::Code;
 use wix_loyalty_wasm::core::protocol::Caller;
+use wix_loyalty_wasm::core::reason::Reason;
 
 fn percent(name: &str, active: bool, cost: u32) -> Value {
     json!({ "name": name, "active": active, "couponReward": { "percentage": { "configsByTier": [{ "costInPoints": cost, "percentage": 10 }] }, "minimumSubtotal": 20 } })
@@ -22,7 +23,7 @@ fn discount(name: &str, amount: &str) -> Value {
 /// The field names of an INVALID_ARGUMENT error, sorted, with their rules.
 fn violations(e: &wix_loyalty_wasm::core::error::LoyaltyError) -> Vec<(String, &'static str)> {
     assert_eq!(e.code, Code::InvalidArgument, "{e}");
-    e.violations.iter().map(|v| (v.field.clone(), v.rule_name)).collect()
+    e.violations.iter().map(|v| (v.field.clone(), v.rule_name.as_str())).collect()
 }
 
 fn event_types(b: &Backend) -> Vec<String> {
@@ -207,7 +208,7 @@ fn bulk_create_answers_per_item_and_commits_the_good_ones_together() {
 fn get_refuses_unknown_and_bad_ids() {
     let mut b = Backend::default();
     let e = b.err("getReward", &[json!(CONTACT_A)]);
-    assert_eq!((e.code, e.reason), (Code::NotFound, "REWARD_NOT_FOUND"));
+    assert_eq!((e.code, e.reason), (Code::NotFound, Reason::RewardNotFound));
     assert_eq!(violations(&b.err("getReward", &[json!("r-1")])), [("_id".to_string(), "INVALID_GUID")]);
 }
 
@@ -229,7 +230,7 @@ fn update_needs_the_current_revision_and_keeps_what_it_does_not_name() {
     assert_eq!(b.events.last().unwrap()["entity"], renamed["reward"]);
 
     let e = b.err("updateReward", &[id.clone(), json!({ "name": "x", "revision": "1" })]);
-    assert_eq!((e.code, e.reason), (Code::Aborted, "REVISION_MISMATCH"));
+    assert_eq!((e.code, e.reason), (Code::Aborted, Reason::RevisionMismatch));
     assert_eq!(e.data()["currentRevision"], "2");
 
     let repriced = b.ok(
@@ -258,7 +259,7 @@ fn update_needs_the_current_revision_and_keeps_what_it_does_not_name() {
         ]
     );
     let e = b.err("updateReward", &[json!(CONTACT_A), json!({ "name": "x", "revision": "1" })]);
-    assert_eq!(e.reason, "REWARD_NOT_FOUND");
+    assert_eq!(e.reason, Reason::RewardNotFound);
     assert_eq!(b.ok("getReward", &[id])["revision"], "3");
 }
 
@@ -269,7 +270,7 @@ fn a_deleted_reward_is_gone_for_every_read_and_its_key_moves_on() {
     let r = b.ok("createReward", &[percent("gone", true, 1)]);
     let id = r["_id"].clone();
     let e = b.err("deleteReward", &[id.clone(), json!("2")]);
-    assert_eq!((e.code, e.reason), (Code::Aborted, "REVISION_MISMATCH"));
+    assert_eq!((e.code, e.reason), (Code::Aborted, Reason::RevisionMismatch));
     assert_eq!(
         violations(&b.err("deleteReward", std::slice::from_ref(&id))),
         [("revision".to_string(), "REQUIRED_FIELD")]
@@ -283,11 +284,11 @@ fn a_deleted_reward_is_gone_for_every_read_and_its_key_moves_on() {
     assert_eq!(last["metadata"]["entityId"], id);
     assert!(last.get("entity").is_none(), "a deleted event has metadata only");
 
-    assert_eq!(b.err("getReward", std::slice::from_ref(&id)).reason, "REWARD_NOT_FOUND");
-    assert_eq!(b.err("deleteReward", &[id.clone(), json!("2")]).reason, "REWARD_NOT_FOUND");
+    assert_eq!(b.err("getReward", std::slice::from_ref(&id)).reason, Reason::RewardNotFound);
+    assert_eq!(b.err("deleteReward", &[id.clone(), json!("2")]).reason, Reason::RewardNotFound);
     assert_eq!(
         b.err("updateReward", &[id.clone(), json!({ "name": "x", "revision": "2" })]).reason,
-        "REWARD_NOT_FOUND"
+        Reason::RewardNotFound
     );
     let listed = b.ok("listRewards", &[]);
     assert_eq!(listed["rewards"], json!([keep.clone()]));

@@ -9,6 +9,7 @@ use serde_json::json;
 use wix_loyalty_wasm::core::driver::Backend;
 use wix_loyalty_wasm::core::error::Code;
 use wix_loyalty_wasm::core::input::Input;
+use wix_loyalty_wasm::core::reason::Reason;
 
 fn earn(amount: serde_json::Value, key: &str) -> serde_json::Value {
     json!({ "amount": amount, "appId": "shop", "idempotencyKey": key })
@@ -31,7 +32,7 @@ fn fresh_program_is_draft_with_always_present_fields() {
 fn activate_pause_activate_and_their_idempotent_repeats() {
     let mut b = Backend::default();
     let e = b.err("pauseLoyaltyProgram", &[]);
-    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "PROGRAM_NOT_ACTIVE"));
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, Reason::ProgramNotActive));
 
     assert_eq!(b.ok("activateLoyaltyProgram", &[])["loyaltyProgram"]["status"], "ACTIVE");
     let commits = b.store.commits;
@@ -80,8 +81,8 @@ fn update_program_patches_only_given_fields_and_checks_limits() {
         "joined as the SDK joins them: {}",
         e.message()
     );
-    assert_eq!(b.err("updateLoyaltyProgram", &[]).reason, "REQUIRED_FIELD");
-    assert_eq!(b.err("updateLoyaltyProgram", &[json!([1])]).reason, "WRONG_TYPE");
+    assert_eq!(b.err("updateLoyaltyProgram", &[]).reason, Reason::RequiredField);
+    assert_eq!(b.err("updateLoyaltyProgram", &[json!([1])]).reason, Reason::WrongType);
 }
 
 // ------------------------------------------------------------------ accounts
@@ -108,7 +109,7 @@ fn create_account_fills_every_always_present_field() {
 fn one_account_per_contact_and_contact_ids_are_case_insensitive() {
     let (mut b, id) = active_with_account();
     let e = b.err("createAccount", &[CONTACT_A.to_uppercase().into()]);
-    assert_eq!((e.code, e.reason), (Code::AlreadyExists, "ACCOUNT_ALREADY_EXISTS"));
+    assert_eq!((e.code, e.reason), (Code::AlreadyExists, Reason::AccountAlreadyExists));
     assert_eq!(e.data()["accountId"], id.as_str());
     let found = b.ok("getAccountBySecondaryId", &[json!({ "contactId": CONTACT_A })]);
     assert_eq!(found["account"]["_id"], id.as_str());
@@ -118,10 +119,10 @@ fn one_account_per_contact_and_contact_ids_are_case_insensitive() {
 fn create_account_needs_an_active_program() {
     let mut b = Backend::default();
     let e = b.err("createAccount", &[CONTACT_A.into()]);
-    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "PROGRAM_NOT_ACTIVE"));
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, Reason::ProgramNotActive));
     b.ok("activateLoyaltyProgram", &[]);
     b.ok("pauseLoyaltyProgram", &[]);
-    assert_eq!(b.err("createAccount", &[CONTACT_A.into()]).reason, "PROGRAM_NOT_ACTIVE");
+    assert_eq!(b.err("createAccount", &[CONTACT_A.into()]).reason, Reason::ProgramNotActive);
 }
 
 #[test]
@@ -147,19 +148,19 @@ fn contacts_resolver_fills_member_and_contact_and_refuses_unknown_contacts() {
     assert_eq!(by_member["account"]["_id"], a["_id"]);
 
     let e = b.err("createAccount", &[CONTACT_B.into()]);
-    assert_eq!((e.code, e.reason), (Code::NotFound, "CONTACT_NOT_FOUND"));
+    assert_eq!((e.code, e.reason), (Code::NotFound, Reason::ContactNotFound));
 }
 
 #[test]
 fn get_account_errors() {
     let (mut b, _) = active_with_account();
     let e = b.err("getAccount", &["00000000-0000-4000-8000-00000000dead".into()]);
-    assert_eq!((e.code, e.reason), (Code::NotFound, "ACCOUNT_NOT_FOUND"));
+    assert_eq!((e.code, e.reason), (Code::NotFound, Reason::AccountNotFound));
     let e = b.err("getAccount", &["not-a-guid".into()]);
-    assert_eq!((e.code, e.reason), (Code::InvalidArgument, "INVALID_GUID"));
+    assert_eq!((e.code, e.reason), (Code::InvalidArgument, Reason::InvalidGuid));
     assert_eq!(e.violations[0].field, "_id");
     let e = b.err("getAccountBySecondaryId", &[json!({ "contactId": CONTACT_A, "memberId": CONTACT_B })]);
-    assert_eq!(e.reason, "ONE_OF");
+    assert_eq!(e.reason, Reason::OneOf);
     let e = b.err("getAccountBySecondaryId", &[json!({ "contactId": CONTACT_B })]);
     assert_eq!(e.code, Code::NotFound);
 }
@@ -213,9 +214,9 @@ fn earn_with_a_used_key_and_a_different_request_is_refused() {
     let (mut b, id) = active_with_account();
     b.ok("earnPoints", &[id.clone().into(), earn(json!(50), "k")]);
     let e = b.err("earnPoints", &[id.clone().into(), earn(json!(51), "k")]);
-    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "IDEMPOTENCY_KEY_REUSED"));
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, Reason::IdempotencyKeyReused));
     let e = b.err("earnPoints", &[id.clone().into(), json!({ "amount": 50, "appId": "other", "idempotencyKey": "k" })]);
-    assert_eq!(e.reason, "IDEMPOTENCY_KEY_REUSED");
+    assert_eq!(e.reason, Reason::IdempotencyKeyReused);
     assert_eq!(assert_consistent(&mut b, &id)["points"]["balance"], 50);
 }
 
@@ -224,7 +225,7 @@ fn earn_needs_an_active_program() {
     let (mut b, id) = active_with_account();
     b.ok("pauseLoyaltyProgram", &[]);
     let e = b.err("earnPoints", &[id.clone().into(), earn(json!(5), "k")]);
-    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "PROGRAM_NOT_ACTIVE"));
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, Reason::ProgramNotActive));
     assert_eq!(e.data()["status"], "PAUSED");
     // A refused earn does not burn its idempotency key.
     b.ok("activateLoyaltyProgram", &[]);
@@ -235,46 +236,50 @@ fn earn_needs_an_active_program() {
 #[test]
 fn earn_validates_every_limit() {
     let (mut b, id) = active_with_account();
-    let cases: Vec<(serde_json::Value, &str, &str)> = vec![
-        (earn(json!(0), "k"), "options.amount", "OUT_OF_RANGE"),
-        (earn(json!(-5), "k"), "options.amount", "OUT_OF_RANGE"),
-        (earn(json!(10_000_000), "k"), "options.amount", "OUT_OF_RANGE"),
-        (earn(json!(0.5), "k"), "options.amount", "NOT_AN_INTEGER"),
-        (earn(json!(1e20), "k"), "options.amount", "OUT_OF_RANGE"),
-        (earn(json!("5"), "k"), "options.amount", "WRONG_TYPE"),
-        (json!({ "appId": "a", "idempotencyKey": "k" }), "options.amount", "REQUIRED_FIELD"),
-        (json!({ "amount": 1, "idempotencyKey": "k" }), "options.appId", "REQUIRED_FIELD"),
-        (json!({ "amount": 1, "appId": "", "idempotencyKey": "k" }), "options.appId", "REQUIRED_FIELD"),
-        (json!({ "amount": 1, "appId": "a".repeat(101), "idempotencyKey": "k" }), "options.appId", "TOO_LONG"),
-        (json!({ "amount": 1, "appId": "a" }), "options.idempotencyKey", "REQUIRED_FIELD"),
-        (json!({ "amount": 1, "appId": "a", "idempotencyKey": "k".repeat(257) }), "options.idempotencyKey", "TOO_LONG"),
+    let cases: Vec<(serde_json::Value, &str, Reason)> = vec![
+        (earn(json!(0), "k"), "options.amount", Reason::OutOfRange),
+        (earn(json!(-5), "k"), "options.amount", Reason::OutOfRange),
+        (earn(json!(10_000_000), "k"), "options.amount", Reason::OutOfRange),
+        (earn(json!(0.5), "k"), "options.amount", Reason::NotAnInteger),
+        (earn(json!(1e20), "k"), "options.amount", Reason::OutOfRange),
+        (earn(json!("5"), "k"), "options.amount", Reason::WrongType),
+        (json!({ "appId": "a", "idempotencyKey": "k" }), "options.amount", Reason::RequiredField),
+        (json!({ "amount": 1, "idempotencyKey": "k" }), "options.appId", Reason::RequiredField),
+        (json!({ "amount": 1, "appId": "", "idempotencyKey": "k" }), "options.appId", Reason::RequiredField),
+        (json!({ "amount": 1, "appId": "a".repeat(101), "idempotencyKey": "k" }), "options.appId", Reason::TooLong),
+        (json!({ "amount": 1, "appId": "a" }), "options.idempotencyKey", Reason::RequiredField),
+        (
+            json!({ "amount": 1, "appId": "a", "idempotencyKey": "k".repeat(257) }),
+            "options.idempotencyKey",
+            Reason::TooLong,
+        ),
         (
             json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "description": "d".repeat(101) }),
             "options.description",
-            "TOO_LONG",
+            Reason::TooLong,
         ),
         (
             json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "activityType": "t".repeat(101) }),
             "options.activityType",
-            "TOO_LONG",
+            Reason::TooLong,
         ),
         (
             json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "orderId": "o".repeat(513) }),
             "options.orderId",
-            "TOO_LONG",
+            Reason::TooLong,
         ),
         (
             json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "followedSocialMedia": { "channel": "c".repeat(33) } }),
             "options.followedSocialMedia.channel",
-            "TOO_LONG",
+            Reason::TooLong,
         ),
         (
             json!({ "amount": 1, "appId": "a", "idempotencyKey": "k", "followedSocialMedia": {} }),
             "options.followedSocialMedia.channel",
-            "REQUIRED_FIELD",
+            Reason::RequiredField,
         ),
-        (json!(null), "options", "REQUIRED_FIELD"),
-        (json!([1, 2]), "options", "WRONG_TYPE"),
+        (json!(null), "options", Reason::RequiredField),
+        (json!([1, 2]), "options", Reason::WrongType),
     ];
     for (options, field, rule) in cases {
         let e = b.err("earnPoints", &[id.clone().into(), options.clone()]);
@@ -285,7 +290,7 @@ fn earn_validates_every_limit() {
     // Boundaries that must pass.
     b.ok("earnPoints", &[id.clone().into(), json!({ "amount": 9_999_999, "appId": "a".repeat(100), "idempotencyKey": "k".repeat(256), "description": "d".repeat(100), "orderId": "o".repeat(512) })]);
     let e = b.err("earnPoints", &[json!("nope"), earn(json!(1), "x")]);
-    assert_eq!((e.violations[0].field.as_str(), e.reason), ("accountId", "INVALID_GUID"));
+    assert_eq!((e.violations[0].field.as_str(), e.reason), ("accountId", Reason::InvalidGuid));
     let e = b.err("earnPoints", &[json!("00000000-0000-4000-8000-00000000dead"), earn(json!(1), "x")]);
     assert_eq!(e.code, Code::NotFound);
     assert_consistent(&mut b, &id);
@@ -328,20 +333,20 @@ fn adjust_balance_wins_over_amount() {
 #[test]
 fn adjust_input_rules() {
     let (mut b, id) = active_with_account();
-    let cases: Vec<(serde_json::Value, &str, &str)> = vec![
-        (json!({ "amount": 0 }), "options.amount", "ZERO_AMOUNT"),
-        (json!({ "amount": -0.0 }), "options.amount", "ZERO_AMOUNT"),
-        (json!({}), "options.amount", "MISSING_ADJUSTMENT"),
-        (json!({ "description": "x" }), "options.amount", "MISSING_ADJUSTMENT"),
-        (json!(null), "options.amount", "MISSING_ADJUSTMENT"),
-        (json!({ "amount": 10_000_000 }), "options.amount", "OUT_OF_RANGE"),
-        (json!({ "amount": -10_000_000 }), "options.amount", "OUT_OF_RANGE"),
-        (json!({ "balance": -1 }), "options.balance", "OUT_OF_RANGE"),
-        (json!({ "balance": 1_000_000_000 }), "options.balance", "OUT_OF_RANGE"),
-        (json!({ "balance": 2.5 }), "options.balance", "NOT_AN_INTEGER"),
-        (json!({ "amount": 1, "revision": "0" }), "options.revision", "INVALID_REVISION"),
-        (json!({ "amount": 1, "revision": "abc" }), "options.revision", "INVALID_REVISION"),
-        (json!({ "amount": 1, "description": "" }), "options.description", "REQUIRED_FIELD"),
+    let cases: Vec<(serde_json::Value, &str, Reason)> = vec![
+        (json!({ "amount": 0 }), "options.amount", Reason::ZeroAmount),
+        (json!({ "amount": -0.0 }), "options.amount", Reason::ZeroAmount),
+        (json!({}), "options.amount", Reason::MissingAdjustment),
+        (json!({ "description": "x" }), "options.amount", Reason::MissingAdjustment),
+        (json!(null), "options.amount", Reason::MissingAdjustment),
+        (json!({ "amount": 10_000_000 }), "options.amount", Reason::OutOfRange),
+        (json!({ "amount": -10_000_000 }), "options.amount", Reason::OutOfRange),
+        (json!({ "balance": -1 }), "options.balance", Reason::OutOfRange),
+        (json!({ "balance": 1_000_000_000 }), "options.balance", Reason::OutOfRange),
+        (json!({ "balance": 2.5 }), "options.balance", Reason::NotAnInteger),
+        (json!({ "amount": 1, "revision": "0" }), "options.revision", Reason::InvalidRevision),
+        (json!({ "amount": 1, "revision": "abc" }), "options.revision", Reason::InvalidRevision),
+        (json!({ "amount": 1, "description": "" }), "options.description", Reason::RequiredField),
     ];
     for (options, field, rule) in cases {
         let e = b.err("adjustPoints", &[id.clone().into(), options.clone()]);
@@ -359,7 +364,7 @@ fn overdraft_is_refused_not_clamped_and_changes_nothing() {
     b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 20 })]);
     let commits = b.store.commits;
     let e = b.err("adjustPoints", &[id.clone().into(), json!({ "amount": -21 })]);
-    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "INSUFFICIENT_POINTS"));
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, Reason::InsufficientPoints));
     assert_eq!(b.store.commits, commits);
     let a = assert_consistent(&mut b, &id);
     assert_eq!((a["points"]["balance"].as_i64(), a["revision"].as_str()), (Some(20), Some("2")));
@@ -373,7 +378,7 @@ fn revision_goes_up_by_one_and_a_stale_one_is_refused() {
     let r = b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 5, "revision": "1" })]);
     assert_eq!(r["account"]["revision"], "2");
     let e = b.err("adjustPoints", &[id.clone().into(), json!({ "amount": 5, "revision": "1" })]);
-    assert_eq!((e.code, e.reason), (Code::Aborted, "REVISION_MISMATCH"));
+    assert_eq!((e.code, e.reason), (Code::Aborted, Reason::RevisionMismatch));
     assert_eq!(e.data()["currentRevision"], "2");
     let r = b.ok("adjustPoints", &[id.clone().into(), json!({ "amount": 5, "revision": 2 })]);
     assert_eq!(r["account"]["revision"], "3", "a whole-number revision is accepted too");
@@ -422,7 +427,7 @@ fn points_never_leave_the_safe_integer_range() {
     account["points"]["adjusted"] = json!(9_007_199_254_740_990_i64);
     b.store.entries.insert(key, (account.to_string(), version));
     let e = b.err("earnPoints", &[id.clone().into(), earn(json!(5), "k")]);
-    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "POINTS_LIMIT_EXCEEDED"));
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, Reason::PointsLimitExceeded));
 }
 
 // ------------------------------------------------------------------ concurrency (interleaved by hand)
@@ -469,7 +474,7 @@ fn interleaved_adjust_with_revision_is_refused_after_the_conflict() {
     assert!(matches!(first.advance(&mut b.store, &none), Finished(Ok(_))));
     assert!(matches!(second.advance(&mut b.store, &none), Pending), "conflict → re-read");
     match second.advance(&mut b.store, &none) {
-        Finished(Err(e)) => assert_eq!(e.reason, "REVISION_MISMATCH"),
+        Finished(Err(e)) => assert_eq!(e.reason, Reason::RevisionMismatch),
         _ => panic!("the stale revision must be refused"),
     }
     assert_eq!(assert_consistent(&mut b, &id)["points"]["balance"], 1);
@@ -488,7 +493,7 @@ fn interleaved_creates_for_one_contact_make_one_account() {
     let results: Vec<_> = ops.into_iter().map(|mut op| op.run(&mut b.store, &none)).collect();
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
     for r in results.iter().filter(|r| r.is_err()) {
-        assert_eq!(r.as_ref().unwrap_err().reason, "ACCOUNT_ALREADY_EXISTS");
+        assert_eq!(r.as_ref().unwrap_err().reason, Reason::AccountAlreadyExists);
     }
     assert_eq!(b.store.entries.keys().filter(|k| k.starts_with("acct/")).count(), 1);
 }
@@ -503,18 +508,18 @@ fn corrupted_and_newer_records_name_their_key_and_leave_other_accounts_working()
     let version = b.store.entries[&key].1;
     b.store.entries.insert(key.clone(), ("{\"schema\":1,\"id\":".into(), version));
     let e = b.err("getAccount", &[id.clone().into()]);
-    assert_eq!((e.code, e.reason), (Code::Internal, "CORRUPT_RECORD"));
+    assert_eq!((e.code, e.reason), (Code::Internal, Reason::CorruptRecord));
     assert!(e.message().contains(&key), "{}", e.message());
     let e = b.err("adjustPoints", &[id.clone().into(), json!({ "amount": 1 })]);
-    assert_eq!(e.reason, "CORRUPT_RECORD");
+    assert_eq!(e.reason, Reason::CorruptRecord);
 
     b.store.entries.insert(key.clone(), ("{\"schema\":2,\"future\":true}".into(), version));
     let e = b.err("getAccount", &[id.clone().into()]);
-    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, "SCHEMA_TOO_NEW"));
+    assert_eq!((e.code, e.reason), (Code::FailedPrecondition, Reason::SchemaTooNew));
     assert!(e.message().contains(&key));
 
     b.store.entries.insert(key.clone(), ("[1,2,3]".into(), version));
-    assert_eq!(b.err("getAccount", &[id.clone().into()]).reason, "CORRUPT_RECORD");
+    assert_eq!(b.err("getAccount", &[id.clone().into()]).reason, Reason::CorruptRecord);
 
     b.ok("adjustPoints", &[other.clone().into(), json!({ "amount": 4 })]);
     assert_eq!(assert_consistent(&mut b, &other)["points"]["balance"], 4);
@@ -525,7 +530,7 @@ fn a_corrupt_program_record_is_reported() {
     let mut b = Backend::default();
     b.store.entries.insert("program".into(), ("nope".into(), 1));
     let e = b.err("getLoyaltyProgram", &[]);
-    assert_eq!(e.reason, "CORRUPT_RECORD");
+    assert_eq!(e.reason, Reason::CorruptRecord);
     assert!(e.message().contains("\"program\""));
 }
 
@@ -631,7 +636,7 @@ fn create_with_a_stale_program_copy_reads_and_decides_again() {
     // The copy says ACTIVE, but the program was paused since: refused, nothing written.
     b.ok("pauseLoyaltyProgram", &[]);
     let e = create_with_cached_program(&mut b, CONTACT_B, Some(stale)).unwrap_err();
-    assert_eq!(e.reason, "PROGRAM_NOT_ACTIVE");
+    assert_eq!(e.reason, Reason::ProgramNotActive);
     assert_eq!(b.store.entries.keys().filter(|k| k.starts_with("acct/")).count(), 1);
 }
 
@@ -642,13 +647,13 @@ fn create_without_a_read_still_refuses_a_taken_contact() {
     let first = b.ok("createAccount", &[CONTACT_A.into()]);
     let cached = Some(current_program(&b));
     let e = create_with_cached_program(&mut b, CONTACT_A, cached).unwrap_err();
-    assert_eq!((e.code, e.reason), (Code::AlreadyExists, "ACCOUNT_ALREADY_EXISTS"));
+    assert_eq!((e.code, e.reason), (Code::AlreadyExists, Reason::AccountAlreadyExists));
     assert_eq!(e.data()["accountId"], first["account"]["_id"]);
     // A copy of a DRAFT program never skips the read.
     let mut draft = Backend::default();
     draft.ok("updateLoyaltyProgram", &[json!({ "name": "Draft club" })]);
     let copy = Some(current_program(&draft));
-    assert_eq!(create_with_cached_program(&mut draft, CONTACT_A, copy).unwrap_err().reason, "PROGRAM_NOT_ACTIVE");
+    assert_eq!(create_with_cached_program(&mut draft, CONTACT_A, copy).unwrap_err().reason, Reason::ProgramNotActive);
 }
 
 #[test]
@@ -660,12 +665,12 @@ fn a_taken_transaction_id_or_ledger_key_is_reported_not_retried() {
     b.store.entries.insert(format!("txn/{next}"), ("{}".into(), 1));
     let commits = b.store.commits;
     let e = b.err("adjustPoints", &[id.clone().into(), json!({ "amount": 1 })]);
-    assert_eq!((e.code, e.reason), (Code::Internal, "ID_COLLISION"));
+    assert_eq!((e.code, e.reason), (Code::Internal, Reason::IdCollision));
     assert_eq!(b.store.commits - commits, 1, "refused once, not retried");
     // A ledger key that the account's revision says cannot exist: the store was altered.
     b.store.entries.insert(format!("ledger/{id}/{:020}", 2), ("{}".into(), 1));
     let e = b.err("earnPoints", &[id.clone().into(), json!({ "amount": 1, "appId": "a", "idempotencyKey": "k" })]);
-    assert_eq!(e.reason, "CORRUPT_STORE");
+    assert_eq!(e.reason, Reason::CorruptStore);
     assert!(e.message().contains("verify()"));
 }
 
@@ -709,16 +714,16 @@ fn the_current_member_reads_only_its_own_account() {
     let mine = b.ok("createAccount", &[CONTACT_A.into()])["account"]["_id"].clone();
     let other = b.ok("createAccount", &[CONTACT_B.into()])["account"]["_id"].clone();
     let e = b.err("getCurrentMemberAccount", &[]);
-    assert_eq!((e.code, e.reason), (Code::Unauthenticated, "MEMBER_REQUIRED"));
+    assert_eq!((e.code, e.reason), (Code::Unauthenticated, Reason::MemberRequired));
     b.caller = Caller::Member(member.into());
     assert_eq!(b.ok("getCurrentMemberAccount", &[])["account"]["_id"], mine);
     let e = b.err("getAccount", std::slice::from_ref(&other));
-    assert_eq!((e.code, e.reason), (Code::PermissionDenied, "ADMIN_ONLY"));
+    assert_eq!((e.code, e.reason), (Code::PermissionDenied, Reason::AdminOnly));
     assert_eq!(e.code.http_status(), 403);
     let e = b.err("adjustPoints", &[other, json!({ "amount": 5 })]);
-    assert_eq!(e.reason, "ADMIN_ONLY");
+    assert_eq!(e.reason, Reason::AdminOnly);
     b.caller = Caller::Member("99999999-0000-4000-8000-000000000002".into());
-    assert_eq!(b.err("getCurrentMemberAccount", &[]).reason, "ACCOUNT_NOT_FOUND");
+    assert_eq!(b.err("getCurrentMemberAccount", &[]).reason, Reason::AccountNotFound);
 }
 
 /// A transaction id read back from a stored record went into the result JSON unescaped: a
@@ -733,7 +738,7 @@ fn a_tampered_transaction_id_is_a_corrupt_record_not_broken_json() {
     record["transactionId"] = json!("x\",\"injected\":\"1");
     b.store.entries.insert("idem/k1".into(), (record.to_string(), version));
     let e = b.err("earnPoints", &[id.into(), earn]);
-    assert_eq!(e.reason, "CORRUPT_RECORD");
+    assert_eq!(e.reason, Reason::CorruptRecord);
     assert!(e.description.contains("transactionId"), "{}", e.description);
 }
 
@@ -746,7 +751,7 @@ fn a_nul_in_an_idempotency_key_is_refused_and_in_a_description_kept() {
     let e = b.err("earnPoints", &[id.clone().into(), earn(json!(5), "order-\u{0}1")]);
     assert_eq!(e.code, Code::InvalidArgument, "{e}");
     assert_eq!(e.violations[0].field, "options.idempotencyKey");
-    assert_eq!(e.violations[0].rule_name, "INVALID_CHARACTER");
+    assert_eq!(e.violations[0].rule_name, Reason::InvalidCharacter);
     assert!(b.store.entries.keys().all(|k| !k.contains('\u{0}')), "nothing was written under the key");
     let with_nul = json!({ "amount": 5, "appId": "shop", "idempotencyKey": "order-1", "description": "a\u{0}b" });
     b.ok("earnPoints", &[id.clone().into(), with_nul]);
@@ -757,7 +762,7 @@ fn a_nul_in_an_idempotency_key_is_refused_and_in_a_description_kept() {
         &[json!("4f1d3c2b-0a9e-4d8c-9b7a-6e5f4d3c2b1a"), json!({ "loyaltyAccountId": id, "idempotencyKey": "\u{0}" })],
     );
     assert_eq!(e.violations[0].field, "options.idempotencyKey");
-    assert_eq!(e.violations[0].rule_name, "INVALID_CHARACTER");
+    assert_eq!(e.violations[0].rule_name, Reason::InvalidCharacter);
 }
 
 /// An anonymous visitor (Velo code not elevated, nobody logged in): admin methods are refused,
@@ -770,16 +775,16 @@ fn an_anonymous_visitor_calls_neither_admin_nor_member_methods() {
     b.ok("createReward", &[json!({ "name": "off", "active": false, "couponReward": { "percentage": { "configsByTier": [{ "costInPoints": 10, "percentage": 10 }] } } })]);
     b.caller = Caller::Visitor;
     let e = b.err("getAccount", &[id.clone().into()]);
-    assert_eq!((e.code, e.reason), (Code::PermissionDenied, "ADMIN_ONLY"));
+    assert_eq!((e.code, e.reason), (Code::PermissionDenied, Reason::AdminOnly));
     assert!(e.description.contains("anonymous visitor"), "{e}");
     let e = b.err("adjustPoints", &[id.into(), json!({ "amount": 5 })]);
-    assert_eq!((e.code, e.reason), (Code::PermissionDenied, "ADMIN_ONLY"));
+    assert_eq!((e.code, e.reason), (Code::PermissionDenied, Reason::AdminOnly));
     for op in ["getCurrentMemberAccount", "getCurrentMemberCoupons"] {
         let e = b.err(op, &[]);
-        assert_eq!((e.code, e.reason), (Code::Unauthenticated, "MEMBER_REQUIRED"), "{op}");
+        assert_eq!((e.code, e.reason), (Code::Unauthenticated, Reason::MemberRequired), "{op}");
     }
     let e = b.err("redeemCurrentMemberPointsForCoupon", &[json!("4f1d3c2b-0a9e-4d8c-9b7a-6e5f4d3c2b1a")]);
-    assert_eq!((e.code, e.reason), (Code::Unauthenticated, "MEMBER_REQUIRED"));
+    assert_eq!((e.code, e.reason), (Code::Unauthenticated, Reason::MemberRequired));
     let listed = b.ok("listRewards", &[json!({})]);
     let names: Vec<_> = listed["rewards"].as_array().unwrap().iter().map(|r| r["name"].clone()).collect();
     assert_eq!(names, vec![json!("on")]);

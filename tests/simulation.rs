@@ -28,6 +28,7 @@ use wix_loyalty_wasm::core::driver::{self, guid, Hooks, MemoryStore, Operation, 
 use wix_loyalty_wasm::core::error::{Code, LoyaltyError, Result};
 use wix_loyalty_wasm::core::input::Input;
 use wix_loyalty_wasm::core::protocol::{Caller, Context, Row, ScanRequest, Stored, Write};
+use wix_loyalty_wasm::core::reason::Reason;
 use wix_loyalty_wasm::core::time::{add_months, next_midnight};
 
 #[derive(Default, Debug, Clone, Copy)]
@@ -55,7 +56,7 @@ struct FaultyStore {
 }
 
 fn unavailable(what: &str) -> LoyaltyError {
-    LoyaltyError::new(Code::Unavailable, "STORAGE_ERROR", format!("simulated fault: {what}"))
+    LoyaltyError::new(Code::Unavailable, Reason::StorageError, format!("simulated fault: {what}"))
 }
 
 impl Store for FaultyStore {
@@ -375,13 +376,15 @@ impl Sim {
                 self.accounts.insert(*c, v["account"]["_id"].as_str().unwrap().to_string());
                 None
             }
-            (Intent::Create(_), Err(e)) if e.reason == "STORAGE_ERROR" && flight.attempt < 5 => Some(flight.intent),
+            (Intent::Create(_), Err(e)) if e.reason == Reason::StorageError && flight.attempt < 5 => {
+                Some(flight.intent)
+            }
             (Intent::Create(c), Err(e)) => {
                 assert!(
-                    matches!(e.reason, "ACCOUNT_ALREADY_EXISTS" | "STORAGE_ERROR" | "TOO_MANY_CONFLICTS"),
+                    matches!(e.reason, Reason::AccountAlreadyExists | Reason::StorageError | Reason::TooManyConflicts),
                     "createAccount: {e}"
                 );
-                if e.reason == "ACCOUNT_ALREADY_EXISTS" && !self.accounts.contains_key(c) {
+                if e.reason == Reason::AccountAlreadyExists && !self.accounts.contains_key(c) {
                     // Created by an attempt whose answer was lost: learn its id by reading.
                     let index = self.store.inner.entries.get(&format!("contact/{}", contact(*c))).unwrap().0.clone();
                     let index: Value = serde_json::from_str(&index).unwrap();
@@ -397,7 +400,9 @@ impl Sim {
                 None
             }
             // After a storage failure the outcome is unknown: retry with the same key.
-            (Intent::Earn { .. }, Err(e)) if e.reason == "STORAGE_ERROR" || e.reason == "TOO_MANY_CONFLICTS" => {
+            (Intent::Earn { .. }, Err(e))
+                if e.reason == Reason::StorageError || e.reason == Reason::TooManyConflicts =>
+            {
                 (flight.attempt < 8).then_some(flight.intent)
             }
             (Intent::Earn { .. }, Err(e)) => panic!("earnPoints failed: {e}"),
@@ -409,7 +414,7 @@ impl Sim {
             }
             (Intent::Adjust { .. } | Intent::SetBalance { .. }, Err(e)) => {
                 assert!(
-                    matches!(e.reason, "INSUFFICIENT_POINTS" | "STORAGE_ERROR" | "TOO_MANY_CONFLICTS"),
+                    matches!(e.reason, Reason::InsufficientPoints | Reason::StorageError | Reason::TooManyConflicts),
                     "adjustPoints: {e}"
                 );
                 None
@@ -419,7 +424,7 @@ impl Sim {
                 None
             }
             (Intent::Query { .. }, Err(e)) => {
-                assert_eq!(e.reason, "STORAGE_ERROR");
+                assert_eq!(e.reason, Reason::StorageError);
                 None
             }
             (Intent::Redeem { key, .. }, Ok(v)) => {
@@ -429,7 +434,7 @@ impl Sim {
             }
             // After a storage failure the outcome is unknown: retry with the same key. (Never
             // TOO_MANY_CONFLICTS: a retry of a redemption that was applied answers it at once.)
-            (Intent::Redeem { .. }, Err(e)) if e.reason == "STORAGE_ERROR" => {
+            (Intent::Redeem { .. }, Err(e)) if e.reason == Reason::StorageError => {
                 (flight.attempt < 8).then_some(flight.intent)
             }
             (Intent::Refund { coupon }, Ok(v)) => {
@@ -440,7 +445,9 @@ impl Sim {
                 None
             }
             // A refund is safe to retry: a refunded coupon answers its refund again.
-            (Intent::Refund { .. }, Err(e)) if e.reason == "STORAGE_ERROR" || e.reason == "TOO_MANY_CONFLICTS" => {
+            (Intent::Refund { .. }, Err(e))
+                if e.reason == Reason::StorageError || e.reason == Reason::TooManyConflicts =>
+            {
                 (flight.attempt < 8).then_some(flight.intent)
             }
             (Intent::Refund { .. }, Err(e)) => panic!("refundLoyaltyCoupon: {e}"),
@@ -457,7 +464,10 @@ impl Sim {
                 assert!(
                     matches!(
                         e.reason,
-                        "REVISION_MISMATCH" | "STORAGE_ERROR" | "TOO_MANY_CONFLICTS" | "TIER_POINTS_TAKEN"
+                        Reason::RevisionMismatch
+                            | Reason::StorageError
+                            | Reason::TooManyConflicts
+                            | Reason::TierPointsTaken
                     ),
                     "updateTier: {e}"
                 );
@@ -466,20 +476,23 @@ impl Sim {
             // A job cut short by a fault stays running; resumeJobs() finishes it at the end.
             (Intent::Reprice { .. }, Err(e)) => {
                 assert!(
-                    matches!(e.reason, "REVISION_MISMATCH" | "STORAGE_ERROR" | "TOO_MANY_CONFLICTS"),
+                    matches!(e.reason, Reason::RevisionMismatch | Reason::StorageError | Reason::TooManyConflicts),
                     "updateReward: {e}"
                 );
                 None
             }
             // Through the hooks: a redemption still PENDING (its process may have died: a
             // settle ends it) is retried a few times; one the shop or a settle failed is over.
-            (Intent::Redeem { .. }, Err(e)) if e.reason == "REDEMPTION_IN_PROGRESS" => {
+            (Intent::Redeem { .. }, Err(e)) if e.reason == Reason::RedemptionInProgress => {
                 (flight.attempt < 8).then_some(flight.intent)
             }
             (Intent::Redeem { .. }, Err(e))
                 if matches!(
                     e.reason,
-                    "COUPON_HOOK_FAILED" | "REDEMPTION_FAILED" | "REWARD_CHANGED" | "TOO_MANY_CONFLICTS"
+                    Reason::CouponHookFailed
+                        | Reason::RedemptionFailed
+                        | Reason::RewardChanged
+                        | Reason::TooManyConflicts
                 ) =>
             {
                 assert!(self.shop.is_some(), "redeemPointsForCoupon without hooks: {e}");
@@ -488,7 +501,7 @@ impl Sim {
             (Intent::Redeem { .. }, Err(e)) => {
                 // A key first used for another account of the same contact number cannot happen
                 // (one account per contact); only a short balance refuses.
-                assert_eq!(e.reason, "INSUFFICIENT_POINTS", "redeemPointsForCoupon: {e}");
+                assert_eq!(e.reason, Reason::InsufficientPoints, "redeemPointsForCoupon: {e}");
                 None
             }
             (Intent::Settle, Ok(_)) => {
@@ -496,7 +509,7 @@ impl Sim {
                 None
             }
             (Intent::Settle, Err(e)) => {
-                assert!(matches!(e.reason, "STORAGE_ERROR" | "TOO_MANY_CONFLICTS"), "settleCoupons: {e}");
+                assert!(matches!(e.reason, Reason::StorageError | Reason::TooManyConflicts), "settleCoupons: {e}");
                 None
             }
             (Intent::Scheduled, Ok(_)) => {
@@ -505,7 +518,7 @@ impl Sim {
             }
             // A run cut short leaves its committed batches done and the rest to the next run.
             (Intent::Scheduled, Err(e)) => {
-                assert!(matches!(e.reason, "STORAGE_ERROR" | "TOO_MANY_CONFLICTS"), "runScheduledWork: {e}");
+                assert!(matches!(e.reason, Reason::StorageError | Reason::TooManyConflicts), "runScheduledWork: {e}");
                 None
             }
         }
@@ -596,7 +609,7 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
                     break;
                 }
                 // A commit applied but reported failed: the retry finds the tiers taken.
-                Err(e) if e.reason == "TIER_NAME_TAKEN" || e.reason == "TIERS_PROGRAM_SETTINGS_EXIST" => break,
+                Err(e) if e.reason == Reason::TierNameTaken || e.reason == Reason::TiersProgramSettingsExist => break,
                 Err(_) => {}
             }
         }
@@ -647,7 +660,7 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
             Progress::Finished(outcome) => {
                 let attempt = flight.attempt;
                 let outcome = outcome.and_then(|o| {
-                    serde_json::from_str(&o.result).map_err(|e| LoyaltyError::internal("BAD_JSON", e.to_string()))
+                    serde_json::from_str(&o.result).map_err(|e| LoyaltyError::internal(Reason::BadJson, e.to_string()))
                 });
                 if let Some(retry) = sim.finish(flight, outcome) {
                     in_flight[c] = sim.begin(retry, attempt + 1);
@@ -663,7 +676,8 @@ fn simulate(seed: u64, clients: usize, steps: usize, trace: bool) -> Figures {
                 Progress::Finished(outcome) => {
                     let attempt = flight.attempt;
                     let outcome = outcome.and_then(|o| {
-                        serde_json::from_str(&o.result).map_err(|e| LoyaltyError::internal("BAD_JSON", e.to_string()))
+                        serde_json::from_str(&o.result)
+                            .map_err(|e| LoyaltyError::internal(Reason::BadJson, e.to_string()))
                     });
                     if let Some(retry) = sim.finish(flight, outcome) {
                         *slot = sim.begin(retry, attempt + 1);

@@ -16,6 +16,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use wix_loyalty_wasm::core::driver::{MemoryStore, Store as _};
 use wix_loyalty_wasm::core::protocol::{ScanRequest, Write};
+use wix_loyalty_wasm::core::reason::Reason;
 use wix_loyalty_wasm::store::{journal, Store};
 
 /// Prefixes that share bytes: two agree on their first eight, one is shorter than a word.
@@ -207,11 +208,11 @@ fn a_journal_cut_short_or_not_utf8_is_refused() {
     let journal = store.take_journal().to_vec();
     for cut in 1..journal.len() {
         let error = Store::default().replay(&journal[..cut]).unwrap_err();
-        assert_eq!(error.reason, "JOURNAL_CORRUPT", "cut at {cut}");
+        assert_eq!(error.reason, Reason::JournalCorrupt, "cut at {cut}");
     }
     let mut bad = journal.clone();
     bad[4] = 0xFF; // the key's one byte
-    assert_eq!(Store::default().replay(&bad).unwrap_err().reason, "JOURNAL_CORRUPT");
+    assert_eq!(Store::default().replay(&bad).unwrap_err().reason, Reason::JournalCorrupt);
     let mut again = Store::default();
     again.replay(&journal).unwrap();
     assert_eq!(again.get("k"), Some(("value", 1)));

@@ -12,6 +12,7 @@ use wix_loyalty_wasm::core::driver::Backend;
 use wix_loyalty_wasm::core::error::Code;
 use wix_loyalty_wasm::core::operations::{self, Identity, Module, Source, OPERATIONS};
 use wix_loyalty_wasm::core::protocol::Caller;
+use wix_loyalty_wasm::core::reason::Reason;
 
 /// A valid call of every implemented operation, on a store with an active program and one
 /// account (`{account}` in the arguments is replaced by its id).
@@ -163,7 +164,7 @@ fn every_implemented_operation_does_what_its_row_says() {
                 &BTreeMap::from([("reward", reward["_id"].as_str().unwrap().to_string())]),
             );
             let e = m.call(op.name, &args.iter().map(input).collect::<Vec<_>>()).unwrap_err();
-            assert_eq!((e.code, e.reason), (Code::Unauthenticated, "MEMBER_REQUIRED"), "{} as an admin", op.name);
+            assert_eq!((e.code, e.reason), (Code::Unauthenticated, Reason::MemberRequired), "{} as an admin", op.name);
             m.caller = Caller::Member(member.into());
             let commits = m.store.commits;
             let answer = m.ok(op.name, &args);
@@ -206,7 +207,7 @@ fn every_implemented_operation_does_what_its_row_says() {
         let as_member = b.call(op.name, &args.iter().map(input).collect::<Vec<_>>());
         if op.identity == Identity::Admin {
             let e = as_member.unwrap_err();
-            assert_eq!((e.code, e.reason), (Code::PermissionDenied, "ADMIN_ONLY"), "{}", op.name);
+            assert_eq!((e.code, e.reason), (Code::PermissionDenied, Reason::AdminOnly), "{}", op.name);
         }
     }
 }
@@ -217,12 +218,12 @@ fn unimplemented_operations_say_so_and_change_nothing() {
     let entries = b.store.entries.clone();
     for op in OPERATIONS.iter().filter(|o| o.start.is_none()) {
         let e = b.err(op.name, &[json!("x"), json!({})]);
-        assert_eq!((e.code, e.reason), (Code::Unimplemented, "NOT_IMPLEMENTED"), "{}", op.name);
+        assert_eq!((e.code, e.reason), (Code::Unimplemented, Reason::NotImplemented), "{}", op.name);
         assert!(e.description.contains(op.name), "{}", e.description);
         assert_eq!(e.code.http_status(), 501);
     }
     assert_eq!(b.store.entries, entries);
-    assert_eq!(b.err("noSuchMethod", &[]).reason, "UNKNOWN_OPERATION");
+    assert_eq!(b.err("noSuchMethod", &[]).reason, Reason::UnknownOperation);
 }
 
 /// The layers of `src/core` (see its module docs), lowest first: a module uses modules of its
@@ -230,7 +231,7 @@ fn unimplemented_operations_say_so_and_change_nothing() {
 #[test]
 fn core_modules_depend_one_way() {
     let layers: [&[&str]; 8] = [
-        &["error", "input", "validate", "time", "small"],
+        &["reason", "error", "input", "validate", "time", "small"],
         &["protocol"],
         &["records"],
         &["query"],

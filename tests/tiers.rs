@@ -9,6 +9,7 @@ use common::*;
 use serde_json::{json, Value};
 use wix_loyalty_wasm::core::driver::Backend;
 use wix_loyalty_wasm::core::error::Code;
+use wix_loyalty_wasm::core::reason::Reason;
 
 fn tier(name: &str, points: i64) -> Value {
     json!({ "tierDefinition": { "name": name }, "requiredPoints": points })
@@ -20,7 +21,7 @@ fn event_types(b: &Backend) -> Vec<String> {
 
 fn rules(e: &wix_loyalty_wasm::core::error::LoyaltyError) -> Vec<(String, &'static str)> {
     assert_eq!(e.code, Code::InvalidArgument, "{e}");
-    e.violations.iter().map(|v| (v.field.clone(), v.rule_name)).collect()
+    e.violations.iter().map(|v| (v.field.clone(), v.rule_name.as_str())).collect()
 }
 
 #[test]
@@ -52,15 +53,15 @@ fn names_and_thresholds_are_unique() {
     let mut b = Backend::default();
     let gold = b.ok("createTier", &[tier("Gold", 1000)]);
     let e = b.err("createTier", &[tier("gold", 2000)]);
-    assert_eq!((e.code, e.reason), (Code::AlreadyExists, "TIER_NAME_TAKEN"), "names compare without case");
+    assert_eq!((e.code, e.reason), (Code::AlreadyExists, Reason::TierNameTaken), "names compare without case");
     let e = b.err("createTier", &[tier("Platinum", 1000)]);
-    assert_eq!((e.code, e.reason), (Code::AlreadyExists, "TIER_POINTS_TAKEN"));
+    assert_eq!((e.code, e.reason), (Code::AlreadyExists, Reason::TierPointsTaken));
     let silver = b.ok("createTier", &[tier("Silver", 500)]);
     let e = b.err("updateTier", &[silver["_id"].clone(), json!({ "revision": "1", "requiredPoints": 1000 })]);
-    assert_eq!(e.reason, "TIER_POINTS_TAKEN");
+    assert_eq!(e.reason, Reason::TierPointsTaken);
     let e =
         b.err("updateTier", &[silver["_id"].clone(), json!({ "revision": "1", "tierDefinition": { "name": "GOLD" } })]);
-    assert_eq!(e.reason, "TIER_NAME_TAKEN");
+    assert_eq!(e.reason, Reason::TierNameTaken);
     // A tier may keep its own name and threshold.
     let same = b.ok(
         "updateTier",
@@ -91,7 +92,7 @@ fn input_is_checked_field_by_field() {
     let e = b.err("getTier", &[json!("tier-1")]);
     assert_eq!(rules(&e), [("tierId".to_string(), "INVALID_GUID")]);
     let e = b.err("getTier", &[json!("3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d")]);
-    assert_eq!((e.code, e.reason), (Code::NotFound, "TIER_NOT_FOUND"));
+    assert_eq!((e.code, e.reason), (Code::NotFound, Reason::TierNotFound));
     assert!(b.events.is_empty());
     assert_eq!(b.ok("listTiers", &[]), json!({ "tiers": [] }));
 }
@@ -115,7 +116,7 @@ fn update_patches_and_needs_the_current_revision() {
     assert_eq!(u["_updatedDate"], b.now_ms);
     assert_eq!(u["_createdDate"], t["_createdDate"]);
     let e = b.err("updateTier", &[id.clone(), json!({ "revision": "1", "requiredPoints": 1300 })]);
-    assert_eq!((e.code, e.reason), (Code::Aborted, "REVISION_MISMATCH"));
+    assert_eq!((e.code, e.reason), (Code::Aborted, Reason::RevisionMismatch));
     let e = b.err("updateTier", &[id.clone(), json!({ "requiredPoints": 1300 })]);
     assert_eq!(rules(&e), [("tier.revision".to_string(), "REQUIRED_FIELD")]);
     assert_eq!(event_types(&b), ["wix.loyalty.v1.tier_created", "wix.loyalty.v1.tier_updated"]);
@@ -129,10 +130,10 @@ fn delete_needs_the_revision_and_frees_the_name() {
     let t = b.ok("createTier", &[tier("Gold", 1000)]);
     let id = t["_id"].clone();
     let e = b.err("deleteTier", &[id.clone(), json!("2")]);
-    assert_eq!(e.reason, "REVISION_MISMATCH");
+    assert_eq!(e.reason, Reason::RevisionMismatch);
     assert_eq!(b.ok("deleteTier", &[id.clone(), json!("1")]), Value::Null);
-    assert_eq!(b.err("getTier", std::slice::from_ref(&id)).reason, "TIER_NOT_FOUND");
-    assert_eq!(b.err("deleteTier", &[id.clone(), json!("1")]).reason, "TIER_NOT_FOUND");
+    assert_eq!(b.err("getTier", std::slice::from_ref(&id)).reason, Reason::TierNotFound);
+    assert_eq!(b.err("deleteTier", &[id.clone(), json!("1")]).reason, Reason::TierNotFound);
     assert_eq!(event_types(&b).last().unwrap(), "wix.loyalty.v1.tier_deleted");
     assert_eq!(b.events.last().unwrap()["metadata"]["entityId"], id);
     assert_eq!(b.events.last().unwrap()["metadata"]["entityEventSequence"], "2");
@@ -174,7 +175,7 @@ fn bulk_create_answers_per_tier_and_caps_the_ladder_at_twenty() {
     let answer = b.ok("bulkCreateTiers", &[json!(more)]);
     assert_eq!(answer["bulkActionMetadata"]["totalSuccesses"], 17, "20 tiers at most");
     assert_eq!(answer["results"][19]["itemMetadata"]["error"]["data"]["reason"], "TOO_MANY_TIERS");
-    assert_eq!(b.err("createTier", &[tier("One more", 9_999_999)]).reason, "TOO_MANY_TIERS");
+    assert_eq!(b.err("createTier", &[tier("One more", 9_999_999)]).reason, Reason::TooManyTiers);
     let e = b.err("bulkCreateTiers", &[json!([])]);
     assert_eq!(rules(&e), [("tiers".to_string(), "OUT_OF_RANGE")]);
     let e = b.err("bulkCreateTiers", &[json!((0..21).map(|i| tier(&format!("U{i}"), 1 + i)).collect::<Vec<_>>())]);
@@ -185,7 +186,7 @@ fn bulk_create_answers_per_tier_and_caps_the_ladder_at_twenty() {
 fn program_settings_are_created_once_and_replaced_by_updates() {
     let mut b = Backend::default();
     let e = b.err("getTiersProgramSettings", &[]);
-    assert_eq!((e.code, e.reason), (Code::NotFound, "TIERS_PROGRAM_SETTINGS_NOT_FOUND"));
+    assert_eq!((e.code, e.reason), (Code::NotFound, Reason::TiersProgramSettingsNotFound));
     let made = b.ok(
         "createTiersProgramSettings",
         &[json!({ "rollingWindow": { "durationInMonths": 12 }, "status": "ACTIVE", "baseTierDefinition": { "name": "Member", "description": "Everyone" } })],
@@ -197,7 +198,7 @@ fn program_settings_are_created_once_and_replaced_by_updates() {
     assert_eq!(made["revision"], "1");
     assert_eq!(b.ok("getTiersProgramSettings", &[])["programSettings"], made);
     let e = b.err("createTiersProgramSettings", &[json!({ "rollingWindow": { "durationInMonths": 12 } })]);
-    assert_eq!((e.code, e.reason), (Code::AlreadyExists, "TIERS_PROGRAM_SETTINGS_EXIST"));
+    assert_eq!((e.code, e.reason), (Code::AlreadyExists, Reason::TiersProgramSettingsExist));
 
     let e = b.err("updateTiersProgramSettings", &[json!({ "rollingWindow": { "durationInMonths": 24 } })]);
     assert_eq!(
@@ -228,7 +229,7 @@ fn program_settings_are_created_once_and_replaced_by_updates() {
         "updateTiersProgramSettings",
         &[json!({ "revision": "1", "status": "ACTIVE", "rollingWindow": { "durationInMonths": 3 } })],
     );
-    assert_eq!(e.reason, "REVISION_MISMATCH");
+    assert_eq!(e.reason, Reason::RevisionMismatch);
     assert!(b.events.is_empty(), "settings have no public event");
 }
 
@@ -261,7 +262,7 @@ fn verify_reads_the_ladder_and_reports_a_tampered_one() {
     let found: Vec<(&str, Option<&str>)> = report.discrepancies.iter().map(|d| (d.code, d.key.as_deref())).collect();
     assert_eq!(found, [("CORRUPT_RECORD", Some("tiers"))]);
     let e = b.err("listTiers", &[]);
-    assert_eq!(e.reason, "CORRUPT_RECORD", "{e}");
+    assert_eq!(e.reason, Reason::CorruptRecord, "{e}");
 }
 
 // ------------------------------------------------------------------ accounts' tiers
@@ -558,7 +559,7 @@ fn rewards_price_only_tiers_that_exist() {
     assert_eq!(ok, [true, false]);
     assert_eq!(bulk["results"][1]["itemMetadata"]["error"]["data"]["reason"], "TIER_NOT_FOUND");
     let e = b.err("updateReward", &[r["_id"].clone(), json!({ "name": "r", "revision": r["revision"], "couponReward": priced("r", Some(10), &[(nowhere, 5)])["couponReward"] })]);
-    assert_eq!(e.reason, "TIER_NOT_FOUND");
+    assert_eq!(e.reason, Reason::TierNotFound);
     assert_verified(&b);
 }
 

@@ -10,6 +10,7 @@ use super::error::{Code, LoyaltyError, Result};
 use super::input::Input;
 use super::operations;
 use super::protocol::{Caller, Context, Io, Outcome, Request, Row, ScanRequest, Step, Stored, Write};
+use super::reason::Reason;
 
 /// Attempts a mutation gets when its commits keep conflicting; then `ABORTED`.
 pub const MAX_ATTEMPTS: u32 = 64;
@@ -139,7 +140,7 @@ impl Operation {
     /// Performs the next I/O. `contacts` answers contact lookups.
     pub fn advance(&mut self, store: &mut dyn Store, contacts: &dyn Fn(&str) -> Input) -> Progress {
         let Some(step) = self.step.take() else {
-            return Progress::Finished(Err(LoyaltyError::internal("FINISHED", "operation already finished")));
+            return Progress::Finished(Err(LoyaltyError::internal(Reason::InvalidState, "operation already finished")));
         };
         let state = step.state;
         let next = match step.request {
@@ -193,7 +194,7 @@ impl Operation {
         } else {
             Err(LoyaltyError::new(
                 Code::Aborted,
-                "TOO_MANY_CONFLICTS",
+                Reason::TooManyConflicts,
                 format!("gave up after {MAX_ATTEMPTS} conflicting attempts"),
             ))
         }
@@ -296,7 +297,8 @@ impl Backend {
     /// result; every result and event must be valid JSON.
     pub fn finish(&mut self, operation: &Operation, outcome: Result<Outcome>) -> Result<serde_json::Value> {
         let parse = |s: &str| {
-            serde_json::from_str::<serde_json::Value>(s).map_err(|e| LoyaltyError::internal("BAD_JSON", e.to_string()))
+            serde_json::from_str::<serde_json::Value>(s)
+                .map_err(|e| LoyaltyError::internal(Reason::BadJson, e.to_string()))
         };
         for events in &operation.batch_events {
             if let serde_json::Value::Array(events) = parse(events)? {

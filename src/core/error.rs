@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use super::reason::Reason;
+
 /// Wix's canonical error codes (the subset this engine produces).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -73,13 +75,13 @@ pub struct FieldViolation {
     pub field: String,
     pub description: String,
     /// Machine name of the rule, e.g. `OUT_OF_RANGE`; also used as the error's reason.
-    pub rule_name: &'static str,
+    pub rule_name: Reason,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoyaltyError {
     pub code: Code,
-    pub reason: &'static str,
+    pub reason: Reason,
     /// Human description, without the `CODE:` prefix.
     pub description: String,
     /// Non-empty for validation errors.
@@ -91,7 +93,7 @@ pub struct LoyaltyError {
 pub type Result<T, E = LoyaltyError> = std::result::Result<T, E>;
 
 impl LoyaltyError {
-    pub fn new(code: Code, reason: &'static str, description: impl Into<String>) -> Self {
+    pub fn new(code: Code, reason: Reason, description: impl Into<String>) -> Self {
         LoyaltyError { code, reason, description: description.into(), violations: Vec::new(), data: "{}".into() }
     }
 
@@ -115,25 +117,25 @@ impl LoyaltyError {
     /// them (so the message is the one the SDK would show); the first names the reason.
     pub fn invalid(mut violations: Vec<FieldViolation>) -> Self {
         super::small::sort_small(&mut violations, |v| v.field.as_str());
-        let reason = violations.first().map_or("INVALID_ARGUMENT", |v| v.rule_name);
+        let reason = violations.first().map_or(Reason::InvalidArgument, |v| v.rule_name);
         let description =
             violations.iter().map(|v| format!("\"{}\" {}", v.field, v.description)).collect::<Vec<_>>().join(", ");
         LoyaltyError { code: Code::InvalidArgument, reason, description, violations, data: "{}".into() }
     }
 
-    pub fn invalid_field(field: &str, rule_name: &'static str, description: impl Into<String>) -> Self {
+    pub fn invalid_field(field: &str, rule_name: Reason, description: impl Into<String>) -> Self {
         Self::invalid(vec![FieldViolation { field: field.to_string(), description: description.into(), rule_name }])
     }
 
-    pub fn not_found(reason: &'static str, description: impl Into<String>) -> Self {
+    pub fn not_found(reason: Reason, description: impl Into<String>) -> Self {
         Self::new(Code::NotFound, reason, description)
     }
 
-    pub fn precondition(reason: &'static str, description: impl Into<String>) -> Self {
+    pub fn precondition(reason: Reason, description: impl Into<String>) -> Self {
         Self::new(Code::FailedPrecondition, reason, description)
     }
 
-    pub fn internal(reason: &'static str, description: impl Into<String>) -> Self {
+    pub fn internal(reason: Reason, description: impl Into<String>) -> Self {
         Self::new(Code::Internal, reason, description)
     }
 
@@ -143,7 +145,7 @@ impl LoyaltyError {
         let (given_text, current_text) = (given.to_string(), current.to_string());
         let e = Self::new(
             Code::Aborted,
-            "REVISION_MISMATCH",
+            Reason::RevisionMismatch,
             format!(
                 "{field} is {given} but {what}{}{id} is at revision {current}: read it again and retry",
                 if id.is_empty() { "" } else { " " }
@@ -158,13 +160,13 @@ impl LoyaltyError {
 
     /// A record read back from storage that this engine cannot use.
     pub fn corrupt(key: &str, why: impl std::fmt::Display) -> Self {
-        Self::internal("CORRUPT_RECORD", format!("storage record \"{key}\" is corrupted or foreign: {why}"))
+        Self::internal(Reason::CorruptRecord, format!("storage record \"{key}\" is corrupted or foreign: {why}"))
             .with_data(&[("key", &key)])
     }
 
     /// The storage adapter broke the storage contract (wrong shapes, wrong lengths).
     pub fn storage_protocol(description: impl Into<String>) -> Self {
-        Self::internal("STORAGE_PROTOCOL_ERROR", description)
+        Self::internal(Reason::StorageProtocolError, description)
     }
 
     /// `CODE: description`, the message users see.
@@ -178,7 +180,7 @@ impl LoyaltyError {
         let details = if self.violations.is_empty() {
             format!(
                 "{{\"applicationError\":{{\"code\":{},\"description\":{},\"data\":{}}}}}",
-                quoted(self.reason),
+                quoted(self.reason.as_str()),
                 quoted(&self.description),
                 self.data
             )
@@ -188,7 +190,7 @@ impl LoyaltyError {
         format!(
             "{{\"code\":\"{}\",\"reason\":{},\"status\":{},\"message\":{},\"details\":{details}}}",
             self.code.as_str(),
-            quoted(self.reason),
+            quoted(self.reason.as_str()),
             self.code.http_status(),
             quoted(&self.message())
         )
@@ -205,7 +207,7 @@ impl LoyaltyError {
                     "{{\"field\":{},\"description\":{},\"ruleName\":{}}}",
                     quoted(&v.field),
                     quoted(&v.description),
-                    quoted(v.rule_name)
+                    quoted(v.rule_name.as_str())
                 )
             })
             .collect();

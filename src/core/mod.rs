@@ -6,7 +6,7 @@
 //!
 //! | layer | modules | what |
 //! |---|---|---|
-//! | base | [`error`], [`input`], [`validate`], [`time`], [`small`] | errors, JS-like values, argument checks, instants, small helpers |
+//! | base | [`reason`], [`error`], [`input`], [`validate`], [`time`], [`small`] | error reasons and errors, JS-like values, argument checks, instants, small helpers |
 //! | protocol | [`protocol`] | the step machine's requests and answers |
 //! | records | [`records`] | entities as stored, their keys and public views |
 //! | query | [`query`] | cursors, filters, sorting, paging, scans |
@@ -23,6 +23,7 @@ pub mod operations;
 pub mod ops;
 pub mod protocol;
 pub mod query;
+pub mod reason;
 pub mod records;
 pub mod rules;
 pub mod small;

@@ -23,6 +23,7 @@ use super::ops::{
     totals, transactions,
 };
 use super::protocol::{Caller, Context, Io, Machine, Step};
+use super::reason::Reason;
 
 /// The SDK module an operation belongs to (the engine's own extensions: `jobs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -787,14 +788,14 @@ pub fn start(name: &str, args: &[Input], ctx: &Context) -> Result<Step> {
     let Some(op) = find(name) else {
         return Err(LoyaltyError::invalid_field(
             "operation",
-            "UNKNOWN_OPERATION",
+            Reason::UnknownOperation,
             format!("is not an operation of this engine (got {})", quoted(name)),
         ));
     };
     if let (Identity::Admin, Caller::Member(member)) = (op.identity, &ctx.caller) {
         return Err(LoyaltyError::new(
             Code::PermissionDenied,
-            "ADMIN_ONLY",
+            Reason::AdminOnly,
             format!("{name} is an admin method; member {member} may not call it"),
         )
         .with_data(&[("method", &name), ("memberId", &member)]));
@@ -802,7 +803,7 @@ pub fn start(name: &str, args: &[Input], ctx: &Context) -> Result<Step> {
     if let (Identity::Admin, Caller::Visitor) = (op.identity, &ctx.caller) {
         return Err(LoyaltyError::new(
             Code::PermissionDenied,
-            "ADMIN_ONLY",
+            Reason::AdminOnly,
             format!("{name} is an admin method; an anonymous visitor may not call it (elevate the call)"),
         )
         .with_data(&[("method", &name)]));
@@ -810,7 +811,7 @@ pub fn start(name: &str, args: &[Input], ctx: &Context) -> Result<Step> {
     let Some(start) = op.start else {
         return Err(LoyaltyError::new(
             Code::Unimplemented,
-            "NOT_IMPLEMENTED",
+            Reason::NotImplemented,
             format!("{}.{name} is not implemented by this engine yet", module_name(op.module)),
         )
         .with_data(&[("method", &name)]));
@@ -844,8 +845,9 @@ pub fn resume(state: Box<dyn Machine>, io: Io) -> Result<Step> {
     }
 }
 
-/// The table, the events and the HTTP status of each error code, as JSON: the build writes it
-/// into the package for the JS face (`examples/table.rs`), so the wasm module carries none of it.
+/// The table, the events, the HTTP status of each error code and every error reason, as JSON:
+/// the build writes it into the package for the JS face (`examples/table.rs`), so the wasm
+/// module carries none of it.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn table_json() -> Result<String> {
     use serde_json::{json, Value};
@@ -879,6 +881,7 @@ pub fn table_json() -> Result<String> {
         "operations": OPERATIONS.iter().map(operation).collect::<Vec<_>>(),
         "events": EVENTS.iter().map(event).collect::<Vec<_>>(),
         "codes": codes,
+        "reasons": Reason::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "dateFields": super::records::view::DATE_FIELDS,
         "verifyPrefixes": super::verify::PREFIXES,
     }))

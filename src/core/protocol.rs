@@ -15,6 +15,7 @@
 
 use super::error::{LoyaltyError, Result};
 use super::input::Input;
+use super::reason::Reason;
 use super::validate::is_guid;
 
 /// A value as storage returned it.
@@ -268,7 +269,7 @@ pub fn checked_id(id: Option<&str>) -> Result<String> {
         Some(id) if is_guid(id) => Ok(id.to_ascii_lowercase()),
         other => Err(LoyaltyError::new(
             super::error::Code::InvalidArgument,
-            "INVALID_ID_GENERATOR",
+            Reason::InvalidIdGenerator,
             format!(
                 "the id generator (createLoyaltyBackend option newId) must return a GUID, it returned {}",
                 other.map_or("nothing".into(), |s| Input::String(s.into()).describe())

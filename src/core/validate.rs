@@ -4,6 +4,7 @@
 
 use super::error::{FieldViolation, LoyaltyError, Result};
 use super::input::{format_number, Input};
+use super::reason::Reason;
 
 /// Largest integer JS represents exactly (2^53 − 1).
 pub const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
@@ -14,7 +15,7 @@ pub struct Check {
 }
 
 impl Check {
-    pub fn fail(&mut self, field: &str, rule_name: &'static str, description: impl Into<String>) {
+    pub fn fail(&mut self, field: &str, rule_name: Reason, description: impl Into<String>) {
         self.violations.push(FieldViolation { field: field.to_string(), description: description.into(), rule_name });
     }
 
@@ -31,11 +32,11 @@ impl Check {
     }
 
     fn required(&mut self, field: &str, what: &str) {
-        self.fail(field, "REQUIRED_FIELD", format!("is required and must be {what}"));
+        self.fail(field, Reason::RequiredField, format!("is required and must be {what}"));
     }
 
     fn wrong_type(&mut self, field: &str, what: &str, got: &Input) {
-        self.fail(field, "WRONG_TYPE", format!("must be {what} (got {})", got.describe()));
+        self.fail(field, Reason::WrongType, format!("must be {what} (got {})", got.describe()));
     }
 
     /// A plain object (not an array, not a Date). `None` when absent and not required.
@@ -68,11 +69,11 @@ impl Check {
             Input::String(s) => {
                 let len = s.chars().count();
                 if len < min {
-                    let rule = if len == 0 { "REQUIRED_FIELD" } else { "TOO_SHORT" };
+                    let rule = if len == 0 { Reason::RequiredField } else { Reason::TooShort };
                     self.fail(field, rule, format!("must be {min} to {max} characters long (got {len})"));
                     None
                 } else if len > max {
-                    self.fail(field, "TOO_LONG", format!("must be {min} to {max} characters long (got {len})"));
+                    self.fail(field, Reason::TooLong, format!("must be {min} to {max} characters long (got {len})"));
                     None
                 } else {
                     Some(Some(s.clone()))
@@ -106,7 +107,7 @@ impl Check {
     ) -> Option<Option<String>> {
         let text = self.string(field, value, min, max, required)?;
         if text.as_deref().is_some_and(|t| t.contains('\0')) {
-            self.fail(field, "INVALID_CHARACTER", "must not contain NUL (\\u0000): it is part of a storage key");
+            self.fail(field, Reason::InvalidCharacter, "must not contain NUL (\\u0000): it is part of a storage key");
             return None;
         }
         Some(text)
@@ -125,14 +126,14 @@ impl Check {
                 if !n.is_finite() || n.fract() != 0.0 {
                     self.fail(
                         field,
-                        "NOT_AN_INTEGER",
+                        Reason::NotAnInteger,
                         format!("must be a whole number from {min} to {max} (got {})", value.describe()),
                     );
                     None
                 } else if n < min as f64 || n > max as f64 {
                     self.fail(
                         field,
-                        "OUT_OF_RANGE",
+                        Reason::OutOfRange,
                         format!("must be a whole number from {min} to {max} (got {})", format_number(n)),
                     );
                     None
@@ -163,7 +164,7 @@ impl Check {
             Input::String(_) => {
                 self.fail(
                     field,
-                    "INVALID_GUID",
+                    Reason::InvalidGuid,
                     format!("must be a GUID such as 3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d (got {})", value.describe()),
                 );
                 None
@@ -192,7 +193,7 @@ impl Check {
     pub fn required_revision(&mut self, field: &str, value: &Input, what: &str) -> Option<u64> {
         match self.revision(field, value) {
             Some(None) => {
-                self.fail(field, "REQUIRED_FIELD", format!("is required: {what}"));
+                self.fail(field, Reason::RequiredField, format!("is required: {what}"));
                 None
             }
             r => r.flatten(),
@@ -215,7 +216,7 @@ impl Check {
             _ => {
                 self.fail(
                     field,
-                    "INVALID_REVISION",
+                    Reason::InvalidRevision,
                     format!("must be a revision: a decimal string of at least \"1\" (got {})", value.describe()),
                 );
                 None
@@ -258,7 +259,7 @@ mod tests {
         assert_eq!(c.integer("a", &Input::Undefined, 0, 5, false), Some(None));
         let err = c.finish().unwrap_err();
         assert_eq!(err.violations.len(), 4);
-        assert_eq!(err.reason, "NOT_AN_INTEGER");
+        assert_eq!(err.reason, Reason::NotAnInteger);
     }
 
     #[test]

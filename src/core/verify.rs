@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::input::quoted;
 use super::protocol::Row;
+use super::reason::Reason;
 use super::records::{
     self as model, keys, AccountRecord, CouponIndex, CouponRecord, IdempotencyRecord, IndexRecord, JobRecord,
     RewardRecord, TransactionRecord, TransactionType,
@@ -215,7 +216,7 @@ impl Verifier {
         match model::decode::<T>(&row.key, &row.value) {
             Ok(record) => Some(record),
             Err(e) => {
-                let code = if e.reason == "SCHEMA_TOO_NEW" { "SCHEMA_TOO_NEW" } else { "CORRUPT_RECORD" };
+                let code = if e.reason == Reason::SchemaTooNew { "SCHEMA_TOO_NEW" } else { "CORRUPT_RECORD" };
                 self.report(code, Ids { key: Some(&row.key), ..NONE }, e.description);
                 None
             }

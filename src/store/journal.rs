@@ -5,6 +5,7 @@
 //! store is a journal too.
 
 use crate::core::error::{LoyaltyError, Result};
+use crate::core::reason::Reason;
 
 /// The value length meaning "the value of the entry before".
 pub const SAME_VALUE: u32 = u32::MAX;
@@ -47,7 +48,7 @@ pub fn replay(bytes: &[u8], mut apply: impl FnMut(String, String, u64)) -> Resul
 }
 
 fn corrupt(why: &str) -> LoyaltyError {
-    LoyaltyError::internal("JOURNAL_CORRUPT", format!("a memoryStorage journal {why}"))
+    LoyaltyError::internal(Reason::JournalCorrupt, format!("a memoryStorage journal {why}"))
 }
 
 /// Reads journal bytes.

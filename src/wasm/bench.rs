@@ -17,6 +17,7 @@ use crate::core::error::LoyaltyError;
 use crate::core::input::Input;
 use crate::core::operations;
 use crate::core::protocol::{Caller, Context, Io, Request};
+use crate::core::reason::Reason;
 
 fn count(input: &Input) -> u32 {
     match input {
@@ -86,7 +87,10 @@ pub async fn bench_async_run(
             }
             Request::Done(outcome) => return Ok(outcome.result),
             _ => {
-                return Err(fail(LoyaltyError::internal("UNSUPPORTED", "benchAsyncRun drives reads and commits only")))
+                return Err(fail(LoyaltyError::internal(
+                    Reason::Unsupported,
+                    "benchAsyncRun drives reads and commits only",
+                )))
             }
         };
         step = operations::resume(step.state, io).map_err(fail)?;

@@ -9,6 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::{Input, MAX_DEPTH};
 use crate::core::protocol::{Row, Stored};
+use crate::core::reason::Reason;
 use crate::core::time::MAX_MS;
 use crate::core::validate::MAX_SAFE_INTEGER;
 
@@ -132,7 +133,7 @@ pub fn now_ms(now: f64) -> Result<i64> {
     } else {
         Err(LoyaltyError::new(
             crate::core::error::Code::InvalidArgument,
-            "INVALID_CLOCK",
+            Reason::InvalidClock,
             format!(
                 "the clock (createLoyaltyBackend option now) must return a Date or epoch milliseconds between 1970 and 9999, it returned {}",
                 Input::Number(now).describe()

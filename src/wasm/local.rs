@@ -19,6 +19,7 @@ use super::{fail, packed, step, strings};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::operations;
 use crate::core::protocol::{Io, Outcome, Request, ScanRequest, Step, Write};
+use crate::core::reason::Reason;
 use crate::core::records::json::Packer;
 use crate::store::Store;
 
@@ -32,7 +33,7 @@ thread_local! {
 fn with<T>(id: u32, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
     STORES.with(|stores| match stores.borrow_mut().get_mut(id as usize) {
         Some(Some(local)) => f(local),
-        _ => Err(LoyaltyError::internal("NO_SUCH_STORE", "this memoryStorage's wasm store is gone")),
+        _ => Err(LoyaltyError::internal(Reason::NoSuchStore, "this memoryStorage's wasm store is gone")),
     })
 }
 
@@ -182,7 +183,7 @@ pub fn local_run(
                     attempts += 1;
                     if attempts > MAX_ATTEMPTS {
                         return Err(fail(LoyaltyError::internal(
-                            "TOO_MANY_CONFLICTS",
+                            Reason::TooManyConflicts,
                             format!("gave up after {MAX_ATTEMPTS} conflicting attempts"),
                         )));
                     }

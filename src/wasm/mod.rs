@@ -32,6 +32,7 @@ use wasm_bindgen::prelude::*;
 use crate::core::error::LoyaltyError;
 use crate::core::operations;
 use crate::core::protocol::{Caller, Context, Io, Step, Stored};
+use crate::core::reason::Reason;
 use crate::core::validate::MAX_SAFE_INTEGER;
 
 /// Blocks by size class (`crate::alloc`) over the module's linear memory.
@@ -83,7 +84,7 @@ fn packed(step: Step) -> Result<String, JsValue> {
         handles::hold(state).ok_or_else(|| {
             fail(LoyaltyError::new(
                 crate::core::error::Code::Unavailable,
-                "TOO_MANY_OPERATIONS",
+                Reason::TooManyOperations,
                 "more than 1048576 operations are in flight at once",
             ))
         })?
@@ -158,14 +159,14 @@ pub fn resume(h: f64, kind: &str, answer: JsValue) -> Result<String, JsValue> {
         "conflict" => Io::Conflict(answer.as_string().unwrap_or_default()),
         other => {
             return Err(fail(LoyaltyError::internal(
-                "INVALID_STATE",
+                Reason::InvalidState,
                 format!("no request of kind {}", crate::core::input::quoted(other)),
             )))
         }
     };
     let state = handles::take(h).ok_or_else(|| {
         fail(LoyaltyError::internal(
-            "INVALID_STATE",
+            Reason::InvalidState,
             // The handle as a whole number: formatting an f64 would pull in float printing.
             format!("operation {} is not in flight (released, or from before a restart)", h.max(0.0) as u64),
         ))
@@ -225,7 +226,7 @@ impl StoreVerifier {
     /// The report, as JSON text; the verifier is empty afterwards.
     pub fn finish(&mut self) -> Result<String, JsValue> {
         let report = std::mem::take(&mut self.inner).finish();
-        serde_json::to_string(&report).map_err(|e| fail(LoyaltyError::internal("ENCODE_FAILED", e.to_string())))
+        serde_json::to_string(&report).map_err(|e| fail(LoyaltyError::internal(Reason::EncodeFailed, e.to_string())))
     }
 }
 

@@ -13,6 +13,7 @@ import wixLoyaltyBackend, {
   type LoyaltyStorage,
   type LoyaltyTransaction,
   type ErrorCode,
+  type ErrorReason,
 } from 'wix-loyalty-wasm';
 import { createClient } from '@wix/sdk';
 import { accounts as sdkAccounts, programs as sdkPrograms } from '@wix/loyalty';
@@ -78,8 +79,9 @@ async function main(): Promise<void> {
   } catch (e) {
     if (isLoyaltyError(e)) {
       const code: ErrorCode = e.code;
-      const reason: string = e.reason;
-      console.log(code, reason, e instanceof LoyaltyError);
+      const reason: ErrorReason = e.reason;
+      const text: string = e.reason;
+      console.log(code, reason, text, e instanceof LoyaltyError);
     }
   }
   // The official SDK over the engine: createWixFetch fits @wix/sdk's fetch option.

@@ -8,6 +8,7 @@ import {
   type EventOf,
   type LoyaltyTransaction,
   type ServeOptions,
+  isLoyaltyError,
 } from 'wix-loyalty-wasm';
 import { backend as veloBackend, currentMember } from 'wix-loyalty-wasm/velo/backend';
 
@@ -64,6 +65,17 @@ export async function gaps(): Promise<void> {
   await loyalty.accounts.queryLoyaltyAccounts().gt('points.balance', 'ten').find();
   // @ts-expect-error: startsWith takes text fields only
   await loyalty.accounts.queryLoyaltyAccounts().startsWith('points.balance', '1').find();
+
+  // An error's reason is one of the reasons the package raises.
+  try {
+    await loyalty.accounts.getAccount('a');
+  } catch (e) {
+    if (isLoyaltyError(e) && e.reason === 'INSUFFICIENT_POINTS') console.log(e.details);
+    // @ts-expect-error: a misspelt reason
+    if (isLoyaltyError(e) && e.reason === 'INSUFICIENT_POINTS') console.log(e.details);
+    // @ts-expect-error: a misspelt rule
+    if (isLoyaltyError(e) && 'validationError' in e.details && e.details.validationError.fieldViolations[0]?.ruleName === 'REQUIRED') console.log(e);
+  }
 
   // searchAccounts answers `accounts`, as the SDK does.
   const found = await loyalty.accounts.searchAccounts({ search: { expression: 'ann' } });

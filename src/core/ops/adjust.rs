@@ -7,6 +7,7 @@ use super::arg;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step};
+use crate::core::reason::Reason;
 use crate::core::records::{AccountRecord, AdjustInfo, TransactionRecord, TransactionType, LOYALTY_APP_ID};
 use crate::core::rules::availability;
 use crate::core::rules::ledger::{self, apply_delta, change_outcome, change_writes};
@@ -48,7 +49,7 @@ pub fn parse_adjustment(c: &mut Check, prefix: &str, o: &Input) -> Option<Adjust
             Some(0) => {
                 c.fail(
                     &field("amount"),
-                    "ZERO_AMOUNT",
+                    Reason::ZeroAmount,
                     format!("must not be 0 (use a non-zero change, or {prefix}.balance)"),
                 );
                 None
@@ -64,7 +65,7 @@ pub fn parse_adjustment(c: &mut Check, prefix: &str, o: &Input) -> Option<Adjust
 fn missing_adjustment(c: &mut Check, prefix: &str) {
     c.fail(
         &format!("{prefix}.amount"),
-        "MISSING_ADJUSTMENT",
+        Reason::MissingAdjustment,
         format!("or {prefix}.balance is required: give the change (amount) or the new balance"),
     );
 }

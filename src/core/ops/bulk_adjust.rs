@@ -25,6 +25,7 @@ use crate::core::protocol::{
 };
 use crate::core::query::fields::ACCOUNTS;
 use crate::core::query::filter::{matches, Filter};
+use crate::core::reason::Reason;
 use crate::core::records::job::{JobFailure, MAX_LISTED_FAILURES};
 use crate::core::records::{
     self, encode, keys, view, AccountRecord, JobRecord, JobStatus, PricesRecord, TransactionType, SCHEMA,
@@ -86,7 +87,7 @@ pub fn start(args: &[Input], ctx: &Context) -> Result<Step> {
     let (filter, adjustment) = parse(&mut c, "options", options);
     c.finish()?;
     let Some(adjustment) = adjustment else {
-        return Err(LoyaltyError::internal("INVALID_STATE", "an adjustment was validated but not kept"));
+        return Err(LoyaltyError::internal(Reason::InvalidState, "an adjustment was validated but not kept"));
     };
     let request = Input::Object(
         ["search", "balance", "amount"].iter().map(|k| (k.to_string(), options.get(k).clone())).collect(),
@@ -151,7 +152,7 @@ pub fn resume(job: JobRecord, version: u64, at: Stamp) -> Result<Step> {
         let (filter, adjustment) = parse(&mut c, "job.request", &job.request);
         c.finish()?;
         let adjustment =
-            adjustment.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "the job names no adjustment"))?;
+            adjustment.ok_or_else(|| LoyaltyError::internal(Reason::InvalidState, "the job names no adjustment"))?;
         (filter, Some(adjustment))
     };
     let op = BulkAdjust {
@@ -253,7 +254,7 @@ impl BulkAdjust {
                     if job.failures.len() < MAX_LISTED_FAILURES {
                         job.failures.push(JobFailure {
                             entity_id: account.id.clone(),
-                            code: e.reason.into(),
+                            code: e.reason.as_str().into(),
                             description: e.description,
                         });
                     }
@@ -314,7 +315,10 @@ impl Machine for BulkAdjust {
                     .try_into()
                     .map_err(|_| LoyaltyError::storage_protocol("storage.read returned the wrong number of entries"))?;
                 let stored = job.ok_or_else(|| {
-                    LoyaltyError::internal("CORRUPT_STORE", format!("job record {key} disappeared while the job ran"))
+                    LoyaltyError::internal(
+                        Reason::CorruptStore,
+                        format!("job record {key} disappeared while the job ran"),
+                    )
                 })?;
                 self.job = records::decode(&key, &stored.value)?;
                 self.version = stored.version;

@@ -7,6 +7,7 @@ use super::arg;
 use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Stored, Write};
+use crate::core::reason::Reason;
 use crate::core::records::{
     self, json, keys, AccountRecord, ContactSnapshot, IndexRecord, Picture, Points, ProgramRecord, ProgramStatus,
     SCHEMA,
@@ -71,7 +72,7 @@ fn next(mut op: CreateAccount) -> Result<Step> {
 pub fn decode_contact(contact_id: &str, value: &Input) -> Result<ContactSnapshot> {
     if value.is_absent() {
         return Err(LoyaltyError::not_found(
-            "CONTACT_NOT_FOUND",
+            Reason::ContactNotFound,
             format!("contact {contact_id} does not exist (the contacts resolver returned no contact)"),
         )
         .with_data(&[("contactId", &contact_id)]));
@@ -97,7 +98,7 @@ pub fn decode_contact(contact_id: &str, value: &Input) -> Result<ContactSnapshot
             other => {
                 c.fail(
                     "contact.picture",
-                    "WRONG_TYPE",
+                    Reason::WrongType,
                     format!("must be a URL string or {{ url, height, width }} (got {})", other.describe()),
                 );
                 None
@@ -106,7 +107,7 @@ pub fn decode_contact(contact_id: &str, value: &Input) -> Result<ContactSnapshot
     }
     c.finish().map_err(|e| {
         LoyaltyError::internal(
-            "CONTACTS_ERROR",
+            Reason::ContactsError,
             format!("the contacts resolver returned an invalid contact for {contact_id}: {}", e.description),
         )
     })?;
@@ -132,7 +133,7 @@ impl Machine for CreateAccount {
             let index: IndexRecord = records::decode(&keys::contact_index(&self.contact_id), &existing.value)?;
             return Err(LoyaltyError::new(
                 Code::AlreadyExists,
-                "ACCOUNT_ALREADY_EXISTS",
+                Reason::AccountAlreadyExists,
                 format!("contact {} already has loyalty account {}", self.contact_id, index.account_id),
             )
             .with_data(&[("contactId", &self.contact_id), ("accountId", &index.account_id)]));
@@ -141,7 +142,7 @@ impl Machine for CreateAccount {
             let index: IndexRecord = records::decode(&keys::member_index(member), &existing.value)?;
             return Err(LoyaltyError::new(
                 Code::AlreadyExists,
-                "MEMBER_ALREADY_HAS_ACCOUNT",
+                Reason::MemberAlreadyHasAccount,
                 format!("member {member} already has loyalty account {}", index.account_id),
             )
             .with_data(&[("memberId", &member), ("accountId", &index.account_id)]));

@@ -8,6 +8,7 @@ use super::arg;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::{quoted, Input};
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Stored, Write};
+use crate::core::reason::Reason;
 use crate::core::records::{self, json, keys, EarnInfo, EarnRequest, IdempotencyRecord, TransactionType, SCHEMA};
 use crate::core::rules::availability;
 use crate::core::rules::ledger::{self, apply_delta, change_outcome};
@@ -76,7 +77,7 @@ impl Machine for Earn {
             let record: IdempotencyRecord = records::decode(&key, &idem.value)?;
             if record.request != self.request {
                 return Err(LoyaltyError::precondition(
-                    "IDEMPOTENCY_KEY_REUSED",
+                    Reason::IdempotencyKeyReused,
                     format!(
                         "idempotency key {} was already used by a different earnPoints request (transaction {})",
                         quoted(&self.idempotency_key),

@@ -6,6 +6,7 @@ use super::arg;
 use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Caller, Context, Io, Machine, Request, Step};
+use crate::core::reason::Reason;
 use crate::core::records::{self, keys, IndexRecord};
 use crate::core::rules::lookup;
 use crate::core::validate::Check;
@@ -50,12 +51,12 @@ pub fn by_secondary_id(args: &[Input], ctx: &Context) -> Result<Step> {
             (Some(id), None) => Some(Target::Index { key: keys::contact_index(&id), who: format!("contact {id}") }),
             (None, Some(id)) => Some(Target::Index { key: keys::member_index(&id), who: format!("member {id}") }),
             (Some(_), Some(_)) => {
-                c.fail("options", "ONE_OF", "must give either contactId or memberId, not both");
+                c.fail("options", Reason::OneOf, "must give either contactId or memberId, not both");
                 None
             }
             (None, None) => {
                 if c.is_ok() {
-                    c.fail("options.contactId", "REQUIRED_FIELD", "or options.memberId is required");
+                    c.fail("options.contactId", Reason::RequiredField, "or options.memberId is required");
                 }
                 None
             }
@@ -79,7 +80,7 @@ pub fn current_member(_: &[Input], ctx: &Context) -> Result<Step> {
 pub fn member_required(method: &str) -> LoyaltyError {
     LoyaltyError::new(
         Code::Unauthenticated,
-        "MEMBER_REQUIRED",
+        Reason::MemberRequired,
         format!("{method} acts for the calling member: call it as a member (loyalty.forMember(memberId), or a member token over REST)"),
     )
 }
@@ -91,7 +92,10 @@ impl Machine for Lookup {
         match self.target {
             Target::Index { key, who } => {
                 let Some(stored) = stored else {
-                    return Err(LoyaltyError::not_found("ACCOUNT_NOT_FOUND", format!("{who} has no loyalty account")));
+                    return Err(LoyaltyError::not_found(
+                        Reason::AccountNotFound,
+                        format!("{who} has no loyalty account"),
+                    ));
                 };
                 let index: IndexRecord = records::decode(&key, &stored.value)?;
                 Ok(read(Target::Account(index.account_id), packed))

@@ -6,6 +6,7 @@ use super::{arg, bulk_adjust};
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::{quoted, Input};
 use crate::core::protocol::{expect_read, expect_scan, Context, Io, Machine, Request, ScanRequest, Stamp, Step};
+use crate::core::reason::Reason;
 use crate::core::records::{self, encode, keys, view, JobRecord, JobStatus};
 use crate::core::validate::Check;
 
@@ -23,7 +24,7 @@ impl Machine for GetJob {
     fn resume(self: Box<Self>, io: Io) -> Result<Step> {
         let key = keys::job(&self.0);
         let Some(stored) = expect_read(io, 1)?.into_iter().next().flatten() else {
-            return Err(LoyaltyError::not_found("JOB_NOT_FOUND", format!("job {} does not exist", self.0))
+            return Err(LoyaltyError::not_found(Reason::JobNotFound, format!("job {} does not exist", self.0))
                 .with_data(&[("jobId", &self.0)]));
         };
         let job: JobRecord = records::decode(&key, &stored.value)?;
@@ -77,7 +78,7 @@ impl ResumeJobs {
                 | crate::core::rules::expiry::KIND => bulk_adjust::resume(job.clone(), version, self.at)?,
                 other => {
                     return Err(LoyaltyError::internal(
-                        "UNKNOWN_JOB",
+                        Reason::UnknownJob,
                         format!("job {} is of kind {}, which this engine does not run", job.id, quoted(other)),
                     ))
                 }

@@ -16,6 +16,7 @@ use crate::core::query::filter::Filter;
 use crate::core::query::paging::{cursor_paging, Cursors, MetadataV2, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::core::query::scan::{self, Page, Query};
 use crate::core::query::sort::SortKey;
+use crate::core::reason::Reason;
 use crate::core::records::{self, encode, keys, IndexRecord};
 use crate::core::rules::lookup;
 use crate::core::validate::{is_guid, Check};
@@ -67,12 +68,12 @@ pub fn start(args: &[Input], _: &Context) -> Result<Step> {
                 }
             }
             Input::Array(items) => {
-                c.fail("options.contactIds", "TOO_MANY", format!("may hold at most 50 ids (got {})", items.len()))
+                c.fail("options.contactIds", Reason::TooMany, format!("may hold at most 50 ids (got {})", items.len()))
             }
             v if v.is_absent() => {}
             other => c.fail(
                 "options.contactIds",
-                "WRONG_TYPE",
+                Reason::WrongType,
                 format!("must be an array of GUIDs (got {})", other.describe()),
             ),
         }

@@ -24,6 +24,7 @@ pub mod totals;
 pub mod transactions;
 
 use crate::core::input::Input;
+use crate::core::reason::Reason;
 
 /// Argument `i` of a call (`undefined` when missing).
 pub fn arg(args: &[Input], i: usize) -> &Input {
@@ -45,7 +46,7 @@ pub fn bulk_results(
         items.push(match error {
             None => {
                 let (id, view) = made.next().ok_or_else(|| {
-                    crate::core::error::LoyaltyError::internal("INVALID_STATE", "a created item went missing")
+                    crate::core::error::LoyaltyError::internal(Reason::InvalidState, "a created item went missing")
                 })?;
                 format!("{{\"itemMetadata\":{{\"_id\":{},\"originalIndex\":{i},\"success\":true}},\"item\":{view}}}", quoted(id))
             }
@@ -54,7 +55,7 @@ pub fn bulk_results(
                     "{{\"itemMetadata\":{{\"originalIndex\":{i},\"success\":false,\"error\":{{\"code\":\"{}\",\"description\":{},\"data\":{{\"reason\":{},\"violations\":{}}}}}}}}}",
                     e.code.as_str(),
                     quoted(&e.message()),
-                    quoted(e.reason),
+                    quoted(e.reason.as_str()),
                     e.violations_json()
                 )
             }

@@ -18,6 +18,7 @@ use super::arg;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Write};
+use crate::core::reason::Reason;
 use crate::core::records::{encode, keys, view, ExpirationStatus, PricesRecord, ProgramRecord, ProgramStatus};
 use crate::core::rules::availability::Prices;
 use crate::core::rules::events::{self, Entity, EventSpec};
@@ -217,7 +218,7 @@ impl ProgramOp {
             Command::Pause => match program.status {
                 ProgramStatus::Draft => {
                     return Err(LoyaltyError::precondition(
-                        "PROGRAM_NOT_ACTIVE",
+                        Reason::ProgramNotActive,
                         "the loyalty program is DRAFT: only an ACTIVE program can be paused (activate it first)",
                     ))
                 }

@@ -13,6 +13,7 @@ use crate::core::query::filter::{self, Filter};
 use crate::core::query::paging::{cursor_paging, CursorMetadata, DEFAULT_LIMIT};
 use crate::core::query::scan::{self, Page, Query, Reparse};
 use crate::core::query::sort::{self, SortKey};
+use crate::core::reason::Reason;
 use crate::core::records::{encode, keys};
 use crate::core::validate::Check;
 
@@ -47,7 +48,7 @@ fn parse_text(c: &mut Check, path: &str, value: &Input) -> Option<Filter> {
         other => {
             c.fail(
                 &format!("{path}.mode"),
-                "WRONG_TYPE",
+                Reason::WrongType,
                 format!("must be \"OR\" or \"AND\" (got {})", other.describe()),
             );
             false
@@ -62,7 +63,7 @@ fn parse_text(c: &mut Check, path: &str, value: &Input) -> Option<Filter> {
                     Some(f) if searchable.contains(&f) => chosen.push(f),
                     _ => c.fail(
                         &format!("{path}.fields[{i}]"),
-                        "UNSUPPORTED_FIELD",
+                        Reason::UnsupportedField,
                         "is not searchable (contact.name, contact.email)",
                     ),
                 }
@@ -71,7 +72,7 @@ fn parse_text(c: &mut Check, path: &str, value: &Input) -> Option<Filter> {
         v if v.is_absent() => {}
         other => c.fail(
             &format!("{path}.fields"),
-            "WRONG_TYPE",
+            Reason::WrongType,
             format!("must be an array of at most 20 names (got {})", other.describe()),
         ),
     }
@@ -113,7 +114,7 @@ fn run(args: &[Input], path: &str, reparse: Reparse, render: scan::Render) -> Re
     if matches!(q.get("aggregations"), Input::Array(a) if !a.is_empty()) {
         return Err(LoyaltyError::new(
             Code::Unimplemented,
-            "NOT_IMPLEMENTED",
+            Reason::NotImplemented,
             "searchAccounts: aggregations are not implemented by this engine (search without them)",
         ));
     }

@@ -25,6 +25,7 @@ use crate::core::query::filter::{Filter, Op};
 use crate::core::query::paging::{cursor_paging, CursorMetadata, MetadataV2, DEFAULT_LIMIT};
 use crate::core::query::scan::{self, Page, Query};
 use crate::core::query::sort::SortKey;
+use crate::core::reason::Reason;
 use crate::core::records::prices::{contribution, Contribution};
 use crate::core::records::reward::{boolean, details};
 use crate::core::records::{encode, keys, view, Details, JobRecord, PricesRecord, RewardRecord, RewardType, SCHEMA};
@@ -65,7 +66,8 @@ fn view_json(r: &RewardRecord) -> Result<String> {
 }
 
 fn not_found(id: &str) -> LoyaltyError {
-    LoyaltyError::not_found("REWARD_NOT_FOUND", format!("reward {id} does not exist")).with_data(&[("rewardId", &id)])
+    LoyaltyError::not_found(Reason::RewardNotFound, format!("reward {id} does not exist"))
+        .with_data(&[("rewardId", &id)])
 }
 
 /// The reward stored at `reward/<id>` and its version, unless absent or deleted.
@@ -272,7 +274,7 @@ fn unknown_tier(reward: &RewardRecord, known: &[String], field: &str) -> Result<
     match reward.tier_ids().into_iter().find(|t| !known.iter().any(|k| k == t)) {
         Some(t) => Err(LoyaltyError::invalid_field(
             &format!("{field}.{}", reward.tier_price_path(t)),
-            "TIER_NOT_FOUND",
+            Reason::TierNotFound,
             format!("prices tier {t}, which does not exist (listTiers names the tiers there are)"),
         )
         .with_data(&[("tierId", &t)])),
@@ -302,7 +304,7 @@ pub fn create(args: &[Input], ctx: &Context) -> Result<Step> {
     let mut c = Check::default();
     let new = new_reward(&mut c, "reward", arg(args, 0));
     c.finish()?;
-    let new = new.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked reward went missing"))?;
+    let new = new.ok_or_else(|| LoyaltyError::internal(Reason::InvalidState, "a checked reward went missing"))?;
     let reward = record(ctx.fresh_id(0)?, new, ctx.now_ms);
     let op = Create {
         rewards: vec![reward],
@@ -321,12 +323,12 @@ pub fn bulk_create(args: &[Input], ctx: &Context) -> Result<Step> {
         Input::Array(items) => {
             return Err(LoyaltyError::invalid_field(
                 "rewards",
-                "OUT_OF_RANGE",
+                Reason::OutOfRange,
                 format!("must hold 1 to {MAX_BULK} rewards (got {})", items.len()),
             ))
         }
         other => {
-            let rule = if other.is_absent() { "REQUIRED_FIELD" } else { "WRONG_TYPE" };
+            let rule = if other.is_absent() { Reason::RequiredField } else { Reason::WrongType };
             return Err(LoyaltyError::invalid_field(
                 "rewards",
                 rule,
@@ -346,7 +348,7 @@ pub fn bulk_create(args: &[Input], ctx: &Context) -> Result<Step> {
             }
             (Err(e), _) => results.push((i, Some(e))),
             (Ok(()), None) => {
-                results.push((i, Some(LoyaltyError::internal("INVALID_STATE", "a checked reward went missing"))))
+                results.push((i, Some(LoyaltyError::internal(Reason::InvalidState, "a checked reward went missing"))))
             }
         }
     }
@@ -427,7 +429,7 @@ impl Machine for Create {
         let id = key.strip_prefix(keys::REWARD_PREFIX).unwrap_or(key);
         Err(LoyaltyError::new(
             Code::AlreadyExists,
-            "REWARD_ALREADY_EXISTS",
+            Reason::RewardAlreadyExists,
             format!("reward {id} already exists: the id generator (option newId) returned an id in use"),
         )
         .with_data(&[("rewardId", &id)]))
@@ -507,7 +509,7 @@ pub fn update(args: &[Input], ctx: &Context) -> Result<Step> {
     c.finish()?;
     match (id, revision, change) {
         (Some(id), Some(revision), Some(change)) => modify(id, revision, change, ctx),
-        _ => Err(LoyaltyError::internal("INVALID_STATE", "a checked update went missing")),
+        _ => Err(LoyaltyError::internal(Reason::InvalidState, "a checked update went missing")),
     }
 }
 
@@ -518,14 +520,14 @@ pub fn delete(args: &[Input], ctx: &Context) -> Result<Step> {
     c.finish()?;
     match (id, revision) {
         (Some(id), Some(revision)) => modify(id, revision, Change::Delete, ctx),
-        _ => Err(LoyaltyError::internal("INVALID_STATE", "a checked delete went missing")),
+        _ => Err(LoyaltyError::internal(Reason::InvalidState, "a checked delete went missing")),
     }
 }
 
 fn type_fixed(field: &str, reward: &RewardRecord, given: &str) -> LoyaltyError {
     LoyaltyError::invalid_field(
         field,
-        "TYPE_IMMUTABLE",
+        Reason::TypeImmutable,
         format!(
             "is {given}, but reward {} is a {} reward: a reward's type cannot change",
             reward.id,

@@ -16,6 +16,7 @@ use crate::core::input::Input;
 use crate::core::protocol::{
     expect_ids, expect_read, expect_scan, Batch, Context, Io, Machine, Request, ScanRequest, Stamp, Step, Write,
 };
+use crate::core::reason::Reason;
 use crate::core::records::{self, json, keys, AccountRecord, AdjustInfo, PricesRecord, TransactionType};
 use crate::core::rules::availability::{self, Trigger};
 use crate::core::rules::events;
@@ -145,7 +146,7 @@ impl RunScheduled {
             let date_passed = account.expiring.is_some_and(|(ms, _)| ms <= now);
             if let (true, Some((_, percentage))) = (date_passed, self.prices.expiration) {
                 let Some(id) = ids.next() else {
-                    return Err(LoyaltyError::internal("INVALID_STATE", "an expiration without a transaction id"));
+                    return Err(LoyaltyError::internal(Reason::InvalidState, "an expiration without a transaction id"));
                 };
                 let before = account.points.balance;
                 let amount = expiring_amount(before, percentage);

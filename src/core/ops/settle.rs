@@ -23,6 +23,7 @@ use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, expect_scan, Batch, Context, Io, Machine, Request, ScanRequest, Stamp};
 use crate::core::protocol::{Step, Stored, Write};
+use crate::core::reason::Reason;
 use crate::core::records::{self, encode, keys, CouponRecord, CouponStatus};
 use crate::core::validate::Check;
 
@@ -174,7 +175,7 @@ impl Settle {
         }
         if !self.hooks {
             return Err(LoyaltyError::precondition(
-                "COUPON_HOOKS_MISSING",
+                Reason::CouponHooksMissing,
                 format!(
                     "loyalty coupon {} waits for its reference coupon to be voided, and this backend has no referenceCoupons hooks",
                     coupon.id
@@ -288,7 +289,7 @@ fn entry_ms(key: &str) -> i64 {
 }
 
 fn state_error() -> LoyaltyError {
-    LoyaltyError::internal("INVALID_STATE", "no coupon being settled")
+    LoyaltyError::internal(Reason::InvalidState, "no coupon being settled")
 }
 
 fn read_cursor_record(s: &Stored) -> Result<String> {

@@ -29,6 +29,7 @@ use super::arg;
 use crate::core::error::{Code, LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request, Stamp, Step, Write};
+use crate::core::reason::Reason;
 use crate::core::records::tier::{Definition, Settings, Tier, TiersRecord, TiersStatus, MAX_REQUIRED, MAX_TIERS};
 use crate::core::records::PricesRecord;
 use crate::core::records::{decode, encode, keys, SCHEMA};
@@ -104,12 +105,12 @@ fn tiers_json(record: &TiersRecord) -> Result<String> {
 }
 
 fn not_found(id: &str) -> LoyaltyError {
-    LoyaltyError::not_found("TIER_NOT_FOUND", format!("tier {id} does not exist")).with_data(&[("tierId", &id)])
+    LoyaltyError::not_found(Reason::TierNotFound, format!("tier {id} does not exist")).with_data(&[("tierId", &id)])
 }
 
 fn no_settings() -> LoyaltyError {
     LoyaltyError::not_found(
-        "TIERS_PROGRAM_SETTINGS_NOT_FOUND",
+        Reason::TiersProgramSettingsNotFound,
         "the tiers program has no settings yet: create them with createTiersProgramSettings (or read getTiersProgram, which creates the defaults)",
     )
 }
@@ -142,14 +143,14 @@ fn new_settings(c: &mut Check, v: &Input, update: bool) -> Option<(TiersStatus, 
         Input::String(t) if TiersStatus::parse(t).is_some() => TiersStatus::parse(t),
         x if x.is_absent() && !update => Some(TiersStatus::Disabled),
         x if x.is_absent() => {
-            c.fail("programSettings.status", "REQUIRED_FIELD", "is required: DISABLED, DRAFT, ACTIVE or PAUSED");
+            c.fail("programSettings.status", Reason::RequiredField, "is required: DISABLED, DRAFT, ACTIVE or PAUSED");
             None
         }
         other => {
             let got = other.describe();
             c.fail(
                 "programSettings.status",
-                "INVALID_ENUM",
+                Reason::InvalidEnum,
                 format!("must be DISABLED, DRAFT, ACTIVE or PAUSED (got {got})"),
             );
             None
@@ -240,7 +241,8 @@ pub fn create(args: &[Input], ctx: &Context) -> Result<Step> {
     let mut c = Check::default();
     let tier = new_tier(&mut c, "tier", arg(args, 0));
     c.finish()?;
-    let (def, points) = tier.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked tier went missing"))?;
+    let (def, points) =
+        tier.ok_or_else(|| LoyaltyError::internal(Reason::InvalidState, "a checked tier went missing"))?;
     begin(Command::Create { items: vec![Ok((ctx.fresh_id(0)?, def, points))], bulk: false }, ctx, Some(1))
 }
 
@@ -248,7 +250,7 @@ pub fn bulk_create(args: &[Input], ctx: &Context) -> Result<Step> {
     let items = match arg(args, 0) {
         Input::Array(items) if (1..=MAX_BULK).contains(&items.len()) => items,
         other => {
-            let rule = if other.is_absent() { "REQUIRED_FIELD" } else { "OUT_OF_RANGE" };
+            let rule = if other.is_absent() { Reason::RequiredField } else { Reason::OutOfRange };
             return Err(LoyaltyError::invalid_field(
                 "tiers",
                 rule,
@@ -263,7 +265,7 @@ pub fn bulk_create(args: &[Input], ctx: &Context) -> Result<Step> {
         out.push(match (c.finish(), tier) {
             (Ok(()), Some((def, points))) => Ok((ctx.fresh_id(i)?, def, points)),
             (Err(e), _) => Err(e),
-            (Ok(()), None) => Err(LoyaltyError::internal("INVALID_STATE", "a checked tier went missing")),
+            (Ok(()), None) => Err(LoyaltyError::internal(Reason::InvalidState, "a checked tier went missing")),
         });
     }
     begin(Command::Create { items: out, bulk: true }, ctx, Some(MAX_BULK))
@@ -299,7 +301,7 @@ pub fn update(args: &[Input], ctx: &Context) -> Result<Step> {
     }
     c.finish()?;
     let ((revision, definition), points) =
-        change.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked tier went missing"))?;
+        change.ok_or_else(|| LoyaltyError::internal(Reason::InvalidState, "a checked tier went missing"))?;
     begin(Command::Update { id, revision, definition, points }, ctx, Some(0))
 }
 
@@ -309,7 +311,7 @@ pub fn delete(args: &[Input], ctx: &Context) -> Result<Step> {
     let revision = c.required_revision("revision", arg(args, 1), "the current revision");
     c.finish()?;
     let revision =
-        revision.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked revision went missing"))?;
+        revision.ok_or_else(|| LoyaltyError::internal(Reason::InvalidState, "a checked revision went missing"))?;
     begin(Command::Delete { id, revision }, ctx, Some(0))
 }
 
@@ -317,7 +319,7 @@ fn settings_command(args: &[Input], update: bool) -> Result<(TiersStatus, u32, D
     let mut c = Check::default();
     let settings = new_settings(&mut c, arg(args, 0), update);
     c.finish()?;
-    settings.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "checked settings went missing"))
+    settings.ok_or_else(|| LoyaltyError::internal(Reason::InvalidState, "checked settings went missing"))
 }
 
 pub fn create_settings(args: &[Input], ctx: &Context) -> Result<Step> {
@@ -346,7 +348,7 @@ fn clash(tiers: &[Tier], except: &str, name: Option<&str>, points: i64) -> Optio
             return Some(
                 LoyaltyError::new(
                     Code::AlreadyExists,
-                    "TIER_NAME_TAKEN",
+                    Reason::TierNameTaken,
                     format!(
                         "tier {} is already named {}: tier names are unique",
                         t.id,
@@ -360,7 +362,7 @@ fn clash(tiers: &[Tier], except: &str, name: Option<&str>, points: i64) -> Optio
     others().find(|t| t.required_points == points).map(|t| {
         LoyaltyError::new(
             Code::AlreadyExists,
-            "TIER_POINTS_TAKEN",
+            Reason::TierPointsTaken,
             format!("tier {} already requires {points} points: each tier needs a different requiredPoints", t.id),
         )
         .with_data(&[("tierId", &t.id)])
@@ -456,7 +458,7 @@ impl TiersOp {
                 if record.settings.is_some() {
                     return Err(LoyaltyError::new(
                         Code::AlreadyExists,
-                        "TIERS_PROGRAM_SETTINGS_EXIST",
+                        Reason::TiersProgramSettingsExist,
                         "the tiers program settings exist already: change them with updateTiersProgramSettings",
                     ));
                 }
@@ -492,12 +494,12 @@ impl TiersOp {
                     let failure = match item {
                         Err(e) => Some(e.clone()),
                         Ok(_) if record.tiers.len() >= MAX_TIERS => Some(LoyaltyError::precondition(
-                            "TOO_MANY_TIERS",
+                            Reason::TooManyTiers,
                             format!("the program has {MAX_TIERS} tiers, the most it can have: delete one first"),
                         )),
                         Ok((id, _, _)) if record.find(id).is_some() => Some(LoyaltyError::new(
                             Code::AlreadyExists,
-                            "TIER_ALREADY_EXISTS",
+                            Reason::TierAlreadyExists,
                             format!("tier {id} already exists: the id generator (option newId) returned an id in use"),
                         )),
                         Ok((id, def, points)) => clash(&record.tiers, "", def.name.as_deref(), *points).or_else(|| {

@@ -14,6 +14,7 @@ use crate::core::query::fields::{TRANSACTIONS, TXN_ACCOUNT_ID, TXN_CREATED_DATE}
 use crate::core::query::paging::{cursor_paging, CursorMetadata, DEFAULT_LIMIT};
 use crate::core::query::scan::{self, Page, Query};
 use crate::core::query::{filter, sort};
+use crate::core::reason::Reason;
 use crate::core::records::{self, encode, keys, TransactionRecord};
 use crate::core::validate::{is_guid, Check};
 
@@ -32,7 +33,7 @@ impl Machine for GetTransaction {
         let id = &self.0;
         let Some(stored) = expect_read(io, 1)?.into_iter().next().flatten() else {
             return Err(LoyaltyError::not_found(
-                "TRANSACTION_NOT_FOUND",
+                Reason::TransactionNotFound,
                 format!("loyalty transaction {id} does not exist"),
             )
             .with_data(&[("loyaltyTransactionId", &id)]));

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
+use crate::core::reason::Reason;
 use crate::core::records::encode;
 
 /// The version of every cursor layout this engine issues.
@@ -64,7 +65,7 @@ pub fn decode_cursor(field: &str, text: &str) -> Result<Input> {
 }
 
 pub fn invalid_cursor(field: &str) -> LoyaltyError {
-    LoyaltyError::invalid_field(field, "INVALID_CURSOR", "is not a cursor this engine issued for this query")
+    LoyaltyError::invalid_field(field, Reason::InvalidCursor, "is not a cursor this engine issued for this query")
 }
 
 #[cfg(test)]

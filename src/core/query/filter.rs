@@ -6,6 +6,7 @@
 
 use super::fields::{self, FieldSpec, Fields, Kind, Val};
 use crate::core::input::Input;
+use crate::core::reason::Reason;
 use crate::core::small::contains;
 use crate::core::time;
 use crate::core::validate::Check;
@@ -81,11 +82,11 @@ pub fn parse(c: &mut Check, path: &str, value: &Input, specs: &[FieldSpec]) -> F
 
 fn parse_at(c: &mut Check, path: &str, value: &Input, specs: &[FieldSpec], depth: usize) -> Filter {
     let Input::Object(entries) = value else {
-        c.fail(path, "WRONG_TYPE", format!("must be a filter object (got {})", value.describe()));
+        c.fail(path, Reason::WrongType, format!("must be a filter object (got {})", value.describe()));
         return Filter::EVERYTHING;
     };
     if depth > MAX_DEPTH {
-        c.fail(path, "TOO_DEEP", format!("nests $and/$or/$not more than {MAX_DEPTH} levels"));
+        c.fail(path, Reason::TooDeep, format!("nests $and/$or/$not more than {MAX_DEPTH} levels"));
         return Filter::EVERYTHING;
     }
     let mut all = Vec::new();
@@ -94,7 +95,7 @@ fn parse_at(c: &mut Check, path: &str, value: &Input, specs: &[FieldSpec], depth
         match name.as_str() {
             "$and" | "$or" => {
                 let Input::Array(items) = v else {
-                    c.fail(&p, "WRONG_TYPE", format!("must be an array of filters (got {})", v.describe()));
+                    c.fail(&p, Reason::WrongType, format!("must be an array of filters (got {})", v.describe()));
                     continue;
                 };
                 let parts = items
@@ -107,9 +108,11 @@ fn parse_at(c: &mut Check, path: &str, value: &Input, specs: &[FieldSpec], depth
             "$not" => all.push(Filter::Not(Box::new(parse_at(c, &p, v, specs, depth + 1)))),
             other => match fields::lookup(specs, other) {
                 Some(field) => all.push(condition(c, &p, field, specs, v)),
-                None => {
-                    c.fail(&p, "UNSUPPORTED_FIELD", format!("is not a filterable field ({})", fields::names(specs)))
-                }
+                None => c.fail(
+                    &p,
+                    Reason::UnsupportedField,
+                    format!("is not a filterable field ({})", fields::names(specs)),
+                ),
             },
         }
     }
@@ -128,7 +131,7 @@ pub fn operand(c: &mut Check, path: &str, spec: &FieldSpec, v: &Input) -> Val {
         (Input::String(s), Kind::Date) => match time::parse_iso(s) {
             Some(ms) => Val::Num(ms as f64),
             None => {
-                c.fail(path, "INVALID_DATE", format!("must be a Date or an ISO-8601 date (got {})", v.describe()));
+                c.fail(path, Reason::InvalidDate, format!("must be a Date or an ISO-8601 date (got {})", v.describe()));
                 Val::Null
             }
         },
@@ -142,7 +145,7 @@ pub fn operand(c: &mut Check, path: &str, spec: &FieldSpec, v: &Input) -> Val {
                 Kind::Bool => "true or false",
                 _ => "a string",
             };
-            c.fail(path, "WRONG_TYPE", format!("must be {want} (got {})", other.describe()));
+            c.fail(path, Reason::WrongType, format!("must be {want} (got {})", other.describe()));
             Val::Null
         }
     }
@@ -154,7 +157,7 @@ fn condition(c: &mut Check, path: &str, field: usize, specs: &[FieldSpec], value
         return Filter::Cmp(field, Op::Eq, vec![operand(c, path, spec, value)]);
     };
     if ops.is_empty() || !ops.iter().all(|(k, _)| k.starts_with('$')) {
-        c.fail(path, "INVALID_FILTER", "must be a value or an object of operators such as { $gt: 5 }");
+        c.fail(path, Reason::InvalidFilter, "must be a value or an object of operators such as { $gt: 5 }");
         return Filter::EVERYTHING;
     }
     let mut all = Vec::new();
@@ -175,7 +178,7 @@ fn condition(c: &mut Check, path: &str, field: usize, specs: &[FieldSpec], value
             "$endsWith" => Op::EndsWith,
             "$contains" => Op::Contains,
             _ => {
-                c.fail(&p, "UNSUPPORTED_OPERATOR", format!("is not a supported operator ({OPERATORS})"));
+                c.fail(&p, Reason::UnsupportedOperator, format!("is not a supported operator ({OPERATORS})"));
                 continue;
             }
         };
@@ -184,7 +187,7 @@ fn condition(c: &mut Check, path: &str, field: usize, specs: &[FieldSpec], value
             matches!(op, Op::StartsWith | Op::EndsWith | Op::Contains),
         );
         if (range && !spec.ops.range) || (text && !spec.ops.text) {
-            c.fail(&p, "UNSUPPORTED_OPERATOR", format!("does not apply to {}", spec.name()));
+            c.fail(&p, Reason::UnsupportedOperator, format!("does not apply to {}", spec.name()));
             continue;
         }
         let vals = match (op, arg) {
@@ -192,21 +195,21 @@ fn condition(c: &mut Check, path: &str, field: usize, specs: &[FieldSpec], value
                 items.iter().enumerate().map(|(i, v)| operand(c, &format!("{p}[{i}]"), spec, v)).collect()
             }
             (Op::In | Op::Nin | Op::HasAll, other) => {
-                c.fail(&p, "WRONG_TYPE", format!("must be an array (got {})", other.describe()));
+                c.fail(&p, Reason::WrongType, format!("must be an array (got {})", other.describe()));
                 continue;
             }
             (Op::Exists, Input::Bool(b)) => vec![Val::Bool(*b)],
             (Op::Exists, other) => {
-                c.fail(&p, "WRONG_TYPE", format!("must be true or false (got {})", other.describe()));
+                c.fail(&p, Reason::WrongType, format!("must be true or false (got {})", other.describe()));
                 continue;
             }
             (_, Input::String(s)) if text => vec![Val::Str(s.to_ascii_lowercase())],
             (_, other) if text => {
-                c.fail(&p, "WRONG_TYPE", format!("must be a string (got {})", other.describe()));
+                c.fail(&p, Reason::WrongType, format!("must be a string (got {})", other.describe()));
                 continue;
             }
             (_, v) if range && v.is_absent() => {
-                c.fail(&p, "WRONG_TYPE", "must not be null");
+                c.fail(&p, Reason::WrongType, "must not be null");
                 continue;
             }
             (_, v) => vec![operand(c, &p, spec, v)],

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use super::fields::{self, FieldSpec, Fields, Val};
 use super::filter::compare;
 use crate::core::input::Input;
+use crate::core::reason::Reason;
 use crate::core::validate::Check;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,12 +20,12 @@ pub fn parse(c: &mut Check, path: &str, value: &Input, max: usize, specs: &[Fiel
     let items = match value {
         Input::Array(items) if items.len() <= max => items,
         Input::Array(items) => {
-            c.fail(path, "TOO_MANY", format!("may hold at most {max} entries (got {})", items.len()));
+            c.fail(path, Reason::TooMany, format!("may hold at most {max} entries (got {})", items.len()));
             return Vec::new();
         }
         v if v.is_absent() => return Vec::new(),
         other => {
-            c.fail(path, "WRONG_TYPE", format!("must be an array (got {})", other.describe()));
+            c.fail(path, Reason::WrongType, format!("must be an array (got {})", other.describe()));
             return Vec::new();
         }
     };
@@ -39,7 +40,7 @@ pub fn parse(c: &mut Check, path: &str, value: &Input, max: usize, specs: &[Fiel
             other => {
                 c.fail(
                     &format!("{p}.order"),
-                    "WRONG_TYPE",
+                    Reason::WrongType,
                     format!("must be \"ASC\" or \"DESC\" (got {})", other.describe()),
                 );
                 continue;
@@ -50,7 +51,7 @@ pub fn parse(c: &mut Check, path: &str, value: &Input, max: usize, specs: &[Fiel
             Some(field) => keys.push(SortKey { field, desc }),
             None => c.fail(
                 &format!("{p}.fieldName"),
-                "UNSUPPORTED_SORT",
+                Reason::UnsupportedSort,
                 format!("cannot be sorted on: sortable fields are {}", fields::names(specs)),
             ),
         }

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::error::{Code, LoyaltyError, Result};
+use super::reason::Reason;
 use super::small::wide;
 
 pub mod account;
@@ -74,7 +75,7 @@ pub(crate) const SAFE: i128 = crate::core::validate::MAX_SAFE_INTEGER as i128;
 pub(crate) fn points_limit_exceeded(what: &str) -> crate::core::error::LoyaltyError {
     let max = crate::core::validate::MAX_SAFE_INTEGER;
     crate::core::error::LoyaltyError::precondition(
-        "POINTS_LIMIT_EXCEEDED",
+        Reason::PointsLimitExceeded,
         format!("{what} would leave the range of safe integers (±{max})"),
     )
 }
@@ -85,7 +86,7 @@ pub(crate) fn points_limit_exceeded(what: &str) -> crate::core::error::LoyaltyEr
 pub(crate) fn bump(counter: &mut u64, what: &str) -> crate::core::error::Result<()> {
     if *counter >= crate::core::validate::MAX_SAFE_INTEGER as u64 {
         return Err(crate::core::error::LoyaltyError::precondition(
-            "REVISION_LIMIT_EXCEEDED",
+            Reason::RevisionLimitExceeded,
             format!(
                 "the {what} is at the last safe integer ({}) and cannot move on",
                 crate::core::validate::MAX_SAFE_INTEGER
@@ -210,7 +211,7 @@ fn schema_error(key: &str, schema: u64) -> LoyaltyError {
     if schema > u64::from(SCHEMA) {
         LoyaltyError::new(
             Code::FailedPrecondition,
-            "SCHEMA_TOO_NEW",
+            Reason::SchemaTooNew,
             format!(
                 "storage record \"{key}\" has schema version {schema}, written by a newer engine; this engine reads versions up to {SCHEMA}"
             ),
@@ -224,7 +225,7 @@ fn schema_error(key: &str, schema: u64) -> LoyaltyError {
 /// Serializes a record (or any result); plain data cannot fail to serialize in practice, but a
 /// failure still becomes an error instead of a panic.
 pub fn encode<T: Serialize + ?Sized>(record: &T) -> Result<String> {
-    serde_json::to_string(record).map_err(|e| LoyaltyError::internal("ENCODE_FAILED", e.to_string()))
+    serde_json::to_string(record).map_err(|e| LoyaltyError::internal(Reason::EncodeFailed, e.to_string()))
 }
 
 #[cfg(test)]
@@ -234,21 +235,21 @@ mod tests {
     #[test]
     fn decode_names_the_key_of_bad_records() {
         let err = decode::<IndexRecord>("contact/x", "{not json").unwrap_err();
-        assert_eq!(err.reason, "CORRUPT_RECORD");
+        assert_eq!(err.reason, Reason::CorruptRecord);
         assert!(err.description.contains("contact/x"));
 
         let err = decode::<IndexRecord>("contact/x", r#"{"schema":2,"accountId":"a"}"#).unwrap_err();
-        assert_eq!(err.reason, "SCHEMA_TOO_NEW");
+        assert_eq!(err.reason, Reason::SchemaTooNew);
         let err = decode::<IndexRecord>("contact/x", r#"{"schema":7,"whatever":true}"#).unwrap_err();
-        assert_eq!(err.reason, "SCHEMA_TOO_NEW");
+        assert_eq!(err.reason, Reason::SchemaTooNew);
 
         let err = decode::<IndexRecord>("contact/x", r#"{"schema":"1","accountId":"a"}"#).unwrap_err();
-        assert_eq!(err.reason, "CORRUPT_RECORD");
+        assert_eq!(err.reason, Reason::CorruptRecord);
 
         let id = "3f2d5b8e-1c4a-4f0e-9b7d-2a6c8e0f1b3d";
         let ok = decode::<IndexRecord>("contact/x", &format!(r#"{{"schema":1,"accountId":"{id}"}}"#));
         assert_eq!(ok.map(|r| r.account_id), Ok(id.to_string()));
         let err = decode::<IndexRecord>("contact/x", r#"{"schema":1,"accountId":"a"b"}"#).unwrap_err();
-        assert_eq!(err.reason, "CORRUPT_RECORD", "an altered id is caught on decode");
+        assert_eq!(err.reason, Reason::CorruptRecord, "an altered id is caught on decode");
     }
 }

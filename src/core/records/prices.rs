@@ -352,6 +352,7 @@ impl Record for PricesRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::reason::Reason;
 
     fn base(cost: i64) -> Contribution {
         Contribution { base: Some(cost), tiers: Vec::new() }
@@ -373,7 +374,7 @@ mod tests {
         assert_eq!(p.lowest(None), Some(250));
         assert!(!p.remove(&base(100)), "no reward is left at 100");
         let err = super::super::decode::<PricesRecord>("reward-prices", r#"{"schema":1,"costs":[[5,1],[5,2]]}"#);
-        assert_eq!(err.map_err(|e| e.reason), Err("CORRUPT_RECORD"));
+        assert_eq!(err.map_err(|e| e.reason), Err(Reason::CorruptRecord));
 
         let gold = "00000000-0000-4000-8000-00000000000a".to_string();
         let silver = "00000000-0000-4000-8000-00000000000b".to_string();
@@ -395,13 +396,13 @@ mod tests {
         p.expiration = Some((13, 50));
         assert_eq!(
             super::super::decode::<PricesRecord>("reward-prices", &p.to_json()).map_err(|e| e.reason),
-            Err("CORRUPT_RECORD")
+            Err(Reason::CorruptRecord)
         );
         p.expiration = None;
         p.ladder.reverse();
         assert_eq!(
             super::super::decode::<PricesRecord>("reward-prices", &p.to_json()).map_err(|e| e.reason),
-            Err("CORRUPT_RECORD")
+            Err(Reason::CorruptRecord)
         );
     }
 

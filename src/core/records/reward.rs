@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{first_non_guid, first_out_of_range, Record, TIME};
 use crate::core::input::{format_number, Input};
+use crate::core::reason::Reason;
 use crate::core::validate::Check;
 
 /// Prices per reward: the base tier and up to 20 tiers.
@@ -183,7 +184,7 @@ fn from_input(v: &Input) -> Result<RewardRecord, String> {
     let whole = |c: &mut Check, name: &str| {
         let n = v.get(name).whole();
         if n.is_none() {
-            c.fail(name, "WRONG_TYPE", "must be a whole number");
+            c.fail(name, Reason::WrongType, "must be a whole number");
         }
         n.unwrap_or(0)
     };
@@ -192,7 +193,7 @@ fn from_input(v: &Input) -> Result<RewardRecord, String> {
     let deleted = match v.get("deletedMs") {
         d if d.is_absent() => None,
         d => Some(d.whole().unwrap_or_else(|| {
-            c.fail("deletedMs", "WRONG_TYPE", "must be a whole number");
+            c.fail("deletedMs", Reason::WrongType, "must be a whole number");
             0
         })),
     };
@@ -201,7 +202,7 @@ fn from_input(v: &Input) -> Result<RewardRecord, String> {
     let active = match v.get("active") {
         Input::Bool(b) => *b,
         _ => {
-            c.fail("active", "WRONG_TYPE", "must be true or false");
+            c.fail("active", Reason::WrongType, "must be true or false");
             false
         }
     };
@@ -337,7 +338,7 @@ pub fn boolean(c: &mut Check, field: &str, v: &Input) -> Option<Option<bool>> {
         Input::Bool(b) => Some(Some(*b)),
         v if v.is_absent() => Some(None),
         other => {
-            c.fail(field, "WRONG_TYPE", format!("must be true or false (got {})", other.describe()));
+            c.fail(field, Reason::WrongType, format!("must be true or false (got {})", other.describe()));
             None
         }
     }
@@ -357,19 +358,19 @@ fn number(
     match v {
         Input::Number(n) if n.is_finite() && (*n > min || (!open && *n == min)) && *n <= max => Some(Some(*n + 0.0)),
         Input::Number(_) => {
-            c.fail(field, "OUT_OF_RANGE", format!("must be a number {} (got {})", range(), v.describe()));
+            c.fail(field, Reason::OutOfRange, format!("must be a number {} (got {})", range(), v.describe()));
             None
         }
         v if v.is_absent() => {
             if required {
-                c.fail(field, "REQUIRED_FIELD", format!("is required and must be a number {}", range()));
+                c.fail(field, Reason::RequiredField, format!("is required and must be a number {}", range()));
                 None
             } else {
                 Some(None)
             }
         }
         other => {
-            c.fail(field, "WRONG_TYPE", format!("must be a number {} (got {})", range(), other.describe()));
+            c.fail(field, Reason::WrongType, format!("must be a number {} (got {})", range(), other.describe()));
             None
         }
     }
@@ -409,15 +410,15 @@ fn configs<T>(
     let items = match v.get("configsByTier") {
         Input::Array(items) if (1..=MAX_CONFIGS).contains(&items.len()) => items,
         Input::Array(items) => {
-            c.fail(&field, "OUT_OF_RANGE", format!("must hold 1 to {MAX_CONFIGS} prices (got {})", items.len()));
+            c.fail(&field, Reason::OutOfRange, format!("must hold 1 to {MAX_CONFIGS} prices (got {})", items.len()));
             return None;
         }
         v if v.is_absent() => {
-            c.fail(&field, "REQUIRED_FIELD", format!("is required: 1 to {MAX_CONFIGS} prices"));
+            c.fail(&field, Reason::RequiredField, format!("is required: 1 to {MAX_CONFIGS} prices"));
             return None;
         }
         other => {
-            c.fail(&field, "WRONG_TYPE", format!("must be an array of prices (got {})", other.describe()));
+            c.fail(&field, Reason::WrongType, format!("must be an array of prices (got {})", other.describe()));
             return None;
         }
     };
@@ -431,7 +432,11 @@ fn configs<T>(
         if let Some((tier, config)) = one(c, &at, item) {
             if tiers.contains(&tier) {
                 let which = tier.as_deref().map_or("the base tier".to_string(), |t| format!("tier {t}"));
-                c.fail(&at, "DUPLICATE_TIER", format!("prices {which} a second time: each tier has at most one price"));
+                c.fail(
+                    &at,
+                    Reason::DuplicateTier,
+                    format!("prices {which} a second time: each tier has at most one price"),
+                );
             }
             tiers.push(tier);
             out.push(config);
@@ -451,7 +456,7 @@ fn discount_amount(c: &mut Check, field: &str, v: &Input) -> Option<DiscountAmou
         let amount = match item.get("amount") {
             Input::String(s) if is_decimal_amount(s) => Some(s.clone()),
             other => {
-                let rule = if other.is_absent() { "REQUIRED_FIELD" } else { "INVALID_AMOUNT" };
+                let rule = if other.is_absent() { Reason::RequiredField } else { Reason::InvalidAmount };
                 c.fail(
                     &amount_field,
                     rule,
@@ -544,20 +549,24 @@ fn coupon_reward(c: &mut Check, field: &str, v: &Input) -> Option<CouponReward> 
         [] => {
             c.fail(
                 &sub("fixedAmount"),
-                "REQUIRED_FIELD",
+                Reason::RequiredField,
                 "or percentage or freeShipping is required: the coupon's discount",
             );
             ok = false;
         }
         _ => {
-            c.fail(field, "ONE_OF", "must have one discount: fixedAmount, percentage or freeShipping, not several");
+            c.fail(
+                field,
+                Reason::OneOf,
+                "must have one discount: fixedAmount, percentage or freeShipping, not several",
+            );
             ok = false;
         }
     }
     let minimum = number(c, &sub("minimumSubtotal"), v.get("minimumSubtotal"), 0.0, false, MAX_MONEY, false);
     let scope = scope(c, &sub("scope"), v.get("scope"));
     if matches!((&minimum, &scope), (Some(Some(_)), Some(Some(_)))) {
-        c.fail(field, "ONE_OF", "must have minimumSubtotal or scope, not both");
+        c.fail(field, Reason::OneOf, "must have minimumSubtotal or scope, not both");
     }
     let one_item = boolean(c, &sub("limitedToOneItem"), v.get("limitedToOneItem"));
     let subscriptions = boolean(c, &sub("appliesToSubscriptions"), v.get("appliesToSubscriptions"));
@@ -567,7 +576,7 @@ fn coupon_reward(c: &mut Check, field: &str, v: &Input) -> Option<CouponReward> 
         if subs != Some(true) || !plans {
             c.fail(
                 &sub("discountedCycleCount"),
-                "NOT_ALLOWED",
+                Reason::NotAllowed,
                 "can only be set when appliesToSubscriptions is true and scope.namespace is \"pricingPlans\"",
             );
         }
@@ -585,14 +594,14 @@ pub fn details(c: &mut Check, field: &str, r: &Input, required: bool) -> Option<
     let (discount, coupon) = (r.get("discountAmount"), r.get("couponReward"));
     let parsed = match (discount.is_absent(), coupon.is_absent()) {
         (false, false) => {
-            c.fail(field, "ONE_OF", "must have discountAmount or couponReward, not both");
+            c.fail(field, Reason::OneOf, "must have discountAmount or couponReward, not both");
             return None;
         }
         (true, true) => {
             if required {
                 c.fail(
                     &format!("{field}.couponReward"),
-                    "REQUIRED_FIELD",
+                    Reason::RequiredField,
                     "or discountAmount is required: a reward is a coupon or a discount amount",
                 );
                 return None;
@@ -610,7 +619,7 @@ pub fn details(c: &mut Check, field: &str, r: &Input, required: bool) -> Option<
                 if d.kind().as_str() != t {
                     c.fail(
                         &format!("{field}.type"),
-                        "TYPE_MISMATCH",
+                        Reason::TypeMismatch,
                         format!("is {t} but the details given are those of a {} reward", d.kind().as_str()),
                     );
                 }
@@ -618,7 +627,7 @@ pub fn details(c: &mut Check, field: &str, r: &Input, required: bool) -> Option<
         }
         other => c.fail(
             &format!("{field}.type"),
-            "INVALID_ENUM",
+            Reason::InvalidEnum,
             format!("must be DISCOUNT_AMOUNT or COUPON_REWARD (got {})", other.describe()),
         ),
     }

@@ -5,6 +5,7 @@ use super::events;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::quoted;
 use crate::core::protocol::{Stamp, Write};
+use crate::core::reason::Reason;
 use crate::core::records::{json, keys, AccountRecord, TransactionRecord, TransactionType};
 use crate::core::validate::MAX_SAFE_INTEGER;
 
@@ -83,7 +84,7 @@ pub fn entry(
 pub fn insufficient(account: &AccountRecord, after: i64) -> LoyaltyError {
     let before = account.points.balance;
     LoyaltyError::precondition(
-        "INSUFFICIENT_POINTS",
+        Reason::InsufficientPoints,
         format!(
             "account {} has {before} points; removing {} would make the balance negative",
             account.id,
@@ -153,14 +154,14 @@ pub fn change_events(account: &AccountRecord, txn: &TransactionRecord, flipped: 
 
 /// A fresh id that is already taken: the host's id generator is broken.
 pub fn id_collision(id: &str, what: &str) -> LoyaltyError {
-    LoyaltyError::internal("ID_COLLISION", format!("the id generator returned {id}, which {what} already uses"))
+    LoyaltyError::internal(Reason::IdCollision, format!("the id generator returned {id}, which {what} already uses"))
 }
 
 /// A key of a new ledger entry exists although the account's revision says it cannot: the store
 /// was altered, and retrying would not help.
 pub fn corrupt_store(key: &str, account_id: &str) -> LoyaltyError {
     LoyaltyError::internal(
-        "CORRUPT_STORE",
+        Reason::CorruptStore,
         format!(
             "storage key {} already exists, though account {account_id}'s revision says it cannot: run verify()",
             quoted(key)

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::protocol::Stored;
+use crate::core::reason::Reason;
 use crate::core::records::{self, keys, AccountRecord, ProgramRecord, ProgramStatus};
 use crate::core::small::same;
 
@@ -39,7 +40,7 @@ pub fn require_active(program: &ProgramRecord, action: &str) -> Result<()> {
     }
     let status = program.status.as_str();
     Err(LoyaltyError::precondition(
-        "PROGRAM_NOT_ACTIVE",
+        Reason::ProgramNotActive,
         format!("the loyalty program is {status}: it must be ACTIVE to {action}"),
     )
     .with_data(&[("status", &status)]))
@@ -119,11 +120,13 @@ pub fn with_account<T>(id: &str, stored: Option<&Stored>, f: impl FnOnce(&Accoun
         }
     }
     let (account, _) = read_account(id, stored)?;
-    f.take().map(|f| f(&account)).ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "an account was read twice"))
+    f.take()
+        .map(|f| f(&account))
+        .ok_or_else(|| LoyaltyError::internal(Reason::InvalidState, "an account was read twice"))
 }
 
 pub fn account_not_found(id: &str) -> LoyaltyError {
-    LoyaltyError::not_found("ACCOUNT_NOT_FOUND", format!("loyalty account {id} does not exist"))
+    LoyaltyError::not_found(Reason::AccountNotFound, format!("loyalty account {id} does not exist"))
         .with_data(&[("accountId", &id)])
 }
 

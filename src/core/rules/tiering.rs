@@ -107,6 +107,7 @@ pub fn settle(account: &mut AccountRecord, prices: &PricesRecord, now_ms: i64) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::reason::Reason;
     use crate::core::time::parse_iso;
 
     fn at(s: &str) -> i64 {
@@ -125,14 +126,14 @@ mod tests {
         put(&mut a, 1, at("2025-01-11"));
         let before = a.tier.window.clone();
         let e = add(&mut a, 1, at("2025-01-12")).err().map(|e| e.reason);
-        assert_eq!(e, Some("POINTS_LIMIT_EXCEEDED"), "the month at its limit");
+        assert_eq!(e, Some(Reason::PointsLimitExceeded), "the month at its limit");
         let e = add(&mut a, 1, at("2025-02-12")).err().map(|e| e.reason);
-        assert_eq!(e, Some("POINTS_LIMIT_EXCEEDED"), "a new month whose window would pass the limit");
+        assert_eq!(e, Some(Reason::PointsLimitExceeded), "a new month whose window would pass the limit");
         assert_eq!(a.tier.window, before);
         put(&mut a, -5, at("2025-02-12"));
         put(&mut a, -max, at("2028-06-01"));
         let e = add(&mut a, -1, at("2028-06-02")).err().map(|e| e.reason);
-        assert_eq!(e, Some("POINTS_LIMIT_EXCEEDED"), "below the range too");
+        assert_eq!(e, Some(Reason::PointsLimitExceeded), "below the range too");
     }
 
     #[test]
@@ -144,7 +145,7 @@ mod tests {
         put(&mut a, -1, at("2025-02-11"));
         assert_eq!(a.tier.window, vec![(jan, max), (feb, max - 1)]);
         let e = add(&mut a, 2, at("2025-02-12")).err().map(|e| e.reason);
-        assert_eq!(e, Some("POINTS_LIMIT_EXCEEDED"), "but not one further from it");
+        assert_eq!(e, Some(Reason::PointsLimitExceeded), "but not one further from it");
     }
 
     fn account() -> AccountRecord {

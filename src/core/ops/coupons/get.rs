@@ -6,6 +6,7 @@ use crate::core::input::Input;
 use crate::core::ops::arg;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request};
 use crate::core::protocol::{Stamp, Step, Write};
+use crate::core::reason::Reason;
 use crate::core::records::{encode, keys, view, CouponStatus};
 use crate::core::rules::events::{self, Entity, EventSpec};
 use crate::core::validate::Check;
@@ -45,14 +46,14 @@ pub fn delete(args: &[Input], ctx: &Context) -> Result<Step> {
     let id = c.required_guid("_id", arg(args, 0));
     let revision = match c.revision("revision", arg(args, 1)) {
         Some(None) => {
-            c.fail("revision", "REQUIRED_FIELD", "is required: the coupon's current revision");
+            c.fail("revision", Reason::RequiredField, "is required: the coupon's current revision");
             None
         }
         r => r.flatten(),
     };
     c.finish()?;
     let (Some(id), Some(revision)) = (id, revision) else {
-        return Err(LoyaltyError::internal("INVALID_STATE", "a checked delete went missing"));
+        return Err(LoyaltyError::internal(Reason::InvalidState, "a checked delete went missing"));
     };
     let lock = vec![keys::coupon(&id)];
     Ok(read_for_delete(Delete { id, revision, at: ctx.stamp() }).locking(lock))
@@ -64,7 +65,7 @@ impl Machine for Delete {
         if coupon.status == CouponStatus::Pending {
             return Err(LoyaltyError::new(
                 crate::core::error::Code::Aborted,
-                "REDEMPTION_IN_PROGRESS",
+                Reason::RedemptionInProgress,
                 format!(
                     "loyalty coupon {} is PENDING (its redemption waits on referenceCoupons.create): retry later",
                     coupon.id

@@ -46,10 +46,11 @@ pub use refund::refund;
 use crate::core::error::{LoyaltyError, Result};
 use crate::core::protocol::Stored;
 use crate::core::query::fields::decode_coupon;
+use crate::core::reason::Reason;
 use crate::core::records::{encode, keys, CouponIndex, CouponRecord, SCHEMA};
 
 fn not_found(id: &str) -> LoyaltyError {
-    LoyaltyError::not_found("COUPON_NOT_FOUND", format!("loyalty coupon {id} does not exist"))
+    LoyaltyError::not_found(Reason::CouponNotFound, format!("loyalty coupon {id} does not exist"))
         .with_data(&[("loyaltyCouponId", &id)])
 }
 

@@ -9,6 +9,7 @@ use crate::core::ops::arg;
 use crate::core::ops::get_account::member_required;
 use crate::core::protocol::{expect_ids, expect_read, Caller, Context, Io, Machine, Request};
 use crate::core::protocol::{Step, Stored};
+use crate::core::reason::Reason;
 use crate::core::records::coupon::code_of;
 use crate::core::records::{self, encode, keys, view, CouponRecord, CouponStatus};
 use crate::core::records::{Details, IndexRecord, RedeemInfo, RedeemRecord, TransactionType};
@@ -78,7 +79,7 @@ pub fn redeem(args: &[Input], ctx: &Context) -> Result<Step> {
     let (account_id, key) = redeem_options(&mut c, arg(args, 1), Some("options.loyaltyAccountId"));
     c.finish()?;
     let (Some(reward_id), Some(account_id)) = (reward_id, account_id) else {
-        return Err(LoyaltyError::internal("INVALID_STATE", "a checked redemption went missing"));
+        return Err(LoyaltyError::internal(Reason::InvalidState, "a checked redemption went missing"));
     };
     begin(new_redeem(reward_id, account_id, None, key, ctx), ctx)
 }
@@ -93,7 +94,7 @@ pub fn redeem_as_member(args: &[Input], ctx: &Context) -> Result<Step> {
     let (_, key) = redeem_options(&mut c, arg(args, 1), None);
     c.finish()?;
     let reward_id =
-        reward_id.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked redemption went missing"))?;
+        reward_id.ok_or_else(|| LoyaltyError::internal(Reason::InvalidState, "a checked redemption went missing"))?;
     let mut op = new_redeem(reward_id, String::new(), Some(member.clone()), key, ctx);
     op.phase = Phase::Member;
     begin(op, ctx)
@@ -114,7 +115,7 @@ pub(super) fn read_main(mut op: Redeem) -> Step {
 }
 
 pub(super) fn no_account(member: &str) -> LoyaltyError {
-    LoyaltyError::not_found("ACCOUNT_NOT_FOUND", format!("member {member} (the caller) has no loyalty account"))
+    LoyaltyError::not_found(Reason::AccountNotFound, format!("member {member} (the caller) has no loyalty account"))
 }
 
 impl Redeem {
@@ -124,7 +125,7 @@ impl Redeem {
         let record: RedeemRecord = records::decode(&record_key, &stored.value)?;
         if record.account_id != self.account_id || record.reward_id != self.reward_id {
             return Err(LoyaltyError::precondition(
-                "IDEMPOTENCY_KEY_REUSED",
+                Reason::IdempotencyKeyReused,
                 format!(
                     "idempotency key {} was already used to redeem reward {} from this account (coupon {})",
                     quoted(key),
@@ -168,12 +169,15 @@ impl Redeem {
         let reward_version = reward.as_ref().map_or(0, |r| r.version);
         let (reward, _) = crate::core::ops::rewards::read_reward(&self.reward_id, reward)?;
         if !reward.active {
-            return Err(LoyaltyError::precondition("REWARD_NOT_ACTIVE", format!("reward {} is not active", reward.id))
-                .with_data(&[("rewardId", &reward.id)]));
+            return Err(LoyaltyError::precondition(
+                Reason::RewardNotActive,
+                format!("reward {} is not active", reward.id),
+            )
+            .with_data(&[("rewardId", &reward.id)]));
         }
         let Some(Details::Coupon(coupon_reward)) = reward.details() else {
             return Err(LoyaltyError::precondition(
-                "REWARD_NOT_A_COUPON",
+                Reason::RewardNotACoupon,
                 format!(
                     "reward {} is a {} reward: it is spent at checkout, not redeemed for a coupon",
                     reward.id,
@@ -190,7 +194,7 @@ impl Redeem {
         let tier = account.tier.id.as_deref();
         let Some(price) = coupon_reward.price_at(tier) else {
             return Err(LoyaltyError::precondition(
-                "NO_PRICE_FOR_TIER",
+                Reason::NoPriceForTier,
                 format!(
                     "reward {} has no price for the account's tier ({}) nor for the base tier",
                     reward.id,
@@ -243,7 +247,7 @@ impl Machine for Redeem {
                     }
                     CouponStatus::Pending => Err(LoyaltyError::new(
                         crate::core::error::Code::Aborted,
-                        "REDEMPTION_IN_PROGRESS",
+                        Reason::RedemptionInProgress,
                         format!(
                             "the redemption with this idempotency key (coupon {}) is still being made: retry later",
                             coupon.id
@@ -333,7 +337,7 @@ impl Machine for Redeem {
             // The code the hook gave is another coupon's: the host's coupon system repeated one.
             Phase::Confirming if key.starts_with(keys::COUPON_CODE_PREFIX) => {
                 let e = LoyaltyError::precondition(
-                    "COUPON_CODE_TAKEN",
+                    Reason::CouponCodeTaken,
                     format!("referenceCoupons.create gave code {}, which another coupon has", quoted(&op.code)),
                 );
                 return op.fail(e);

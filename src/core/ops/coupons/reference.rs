@@ -7,6 +7,7 @@ use crate::core::error::{LoyaltyError, Result};
 use crate::core::input::Input;
 use crate::core::protocol::{Io, Machine, Request};
 use crate::core::protocol::{Step, Stored, Write};
+use crate::core::reason::Reason;
 use crate::core::records::coupon::Specification;
 use crate::core::records::{self, encode, keys, CouponRecord, CouponStatus};
 use crate::core::records::{Details, RedeemInfo, TransactionType};
@@ -28,7 +29,7 @@ pub fn hook_outcome(io: Io, hook: &str) -> Result<std::result::Result<Input, Str
 pub(super) fn hook_failed(hook: &str, why: &str) -> LoyaltyError {
     LoyaltyError::new(
         crate::core::error::Code::Unavailable,
-        "COUPON_HOOK_FAILED",
+        Reason::CouponHookFailed,
         format!("referenceCoupons.{hook} failed: {why}; no points were taken"),
     )
 }
@@ -127,7 +128,7 @@ impl Redeem {
     }
 
     pub(super) fn pending(&self) -> Result<&(CouponRecord, u64)> {
-        self.pending.as_ref().ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "no pending coupon"))
+        self.pending.as_ref().ok_or_else(|| LoyaltyError::internal(Reason::InvalidState, "no pending coupon"))
     }
 
     pub(super) fn read_confirm(mut self) -> Step {
@@ -170,7 +171,7 @@ impl Redeem {
         let stored = coupon.ok_or_else(|| LoyaltyError::corrupt(&key, "the pending coupon disappeared"))?;
         let coupon: CouponRecord = records::decode(&key, &stored.value)?;
         let failed = LoyaltyError::precondition(
-            "REDEMPTION_FAILED",
+            Reason::RedemptionFailed,
             format!(
                 "loyalty coupon {} was settled as FAILED while its reference coupon was being created (settleCoupons)",
                 coupon.id
@@ -203,7 +204,7 @@ impl Redeem {
         if reward.as_ref().map(|r| r.version) != Some(self.reward_version) {
             let why =
                 format!("reward {} changed while its reference coupon was being created: redeem again", self.reward_id);
-            return self.fail(LoyaltyError::precondition("REWARD_CHANGED", why));
+            return self.fail(LoyaltyError::precondition(Reason::RewardChanged, why));
         }
         let (mut coupon, coupon_version) = self.pending()?.clone();
         // The reward is as it was; the account's tier, and so its price, may not be.
@@ -220,7 +221,7 @@ impl Redeem {
                 "the price of reward {} at the account's tier changed while its reference coupon was being created: redeem again",
                 self.reward_id
             );
-            return self.fail(LoyaltyError::precondition("REWARD_CHANGED", why));
+            return self.fail(LoyaltyError::precondition(Reason::RewardChanged, why));
         }
         let after = account.points.balance - coupon.cost;
         if after < 0 {

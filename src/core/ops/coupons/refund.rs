@@ -8,6 +8,7 @@ use crate::core::input::Input;
 use crate::core::ops::arg;
 use crate::core::protocol::{expect_read, Context, Io, Machine, Outcome, Request};
 use crate::core::protocol::{Stamp, Step, Stored, Write};
+use crate::core::reason::Reason;
 use crate::core::records::TransactionType;
 use crate::core::records::{self, encode, keys, view, CouponRecord, CouponStatus};
 use crate::core::rules::availability;
@@ -49,7 +50,7 @@ pub fn refund(args: &[Input], ctx: &Context) -> Result<Step> {
         None => None,
     };
     c.finish()?;
-    let id = id.ok_or_else(|| LoyaltyError::internal("INVALID_STATE", "a checked refund went missing"))?;
+    let id = id.ok_or_else(|| LoyaltyError::internal(Reason::InvalidState, "a checked refund went missing"))?;
     let op = Refund {
         coupon_id: id,
         revision,
@@ -75,7 +76,7 @@ impl Refund {
         }
         if coupon.status != CouponStatus::Active {
             return Err(LoyaltyError::precondition(
-                "COUPON_NOT_ACTIVE",
+                Reason::CouponNotActive,
                 format!(
                     "loyalty coupon {} is {}: only an ACTIVE coupon can be refunded, once",
                     coupon.id,
