@@ -24,13 +24,12 @@ import { nameProblem } from './text.js';
 /** By default, how long a storage call may take before it is UNAVAILABLE / STORAGE_TIMEOUT. */
 export const STORAGE_TIMEOUT_MS = 5_000;
 
-// The runner's retry limit, importable from here with the backend's other constants.
-export { MAX_ATTEMPTS } from './runner.js';
-
 /** Rows per storage.scan while verifying a store. */
 const VERIFY_PAGE = 500;
-/** Discrepancies a verify() report lists (src/core/verify.rs MAX_LISTED). */
-const MAX_LISTED = 1000;
+/** Discrepancies a verify() report lists (src/core/verify.rs MAX_LISTED, through the build's table). */
+const MAX_LISTED = TABLE.verifyMaxListed;
+/** The key of the program record (src/core/records/keys.rs PROGRAM, through the build's table). */
+const PROGRAM_KEY = TABLE.programKey;
 
 /** The key under which a backend keeps what the REST face and the server need. */
 export const INTERNAL = Symbol.for('wix-loyalty-wasm.internal');
@@ -322,7 +321,7 @@ export function createLoyaltyBackend(options) {
       /** Resolves once the storage answered a read within the deadline (a readiness probe). */
       ping: async () => {
         try {
-          await callStorage('read', ['program']);
+          await callStorage('read', [PROGRAM_KEY]);
         } catch (e) {
           throw failure(e);
         }

@@ -5,21 +5,12 @@
 // `validationError: { fieldViolations }`, and `status` is the HTTP status Wix answers with.
 // On top of the SDK's shape: `code` (Wix's canonical code) and `reason` (the specific cause).
 
+import TABLE from './table.js';
+
 const BRAND = Symbol.for('wix-loyalty-wasm.LoyaltyError');
 
-/** The HTTP status Wix answers with for each canonical code (src/core/error.rs agrees; tested). */
-export const STATUS = Object.freeze({
-  INVALID_ARGUMENT: 400,
-  UNAUTHENTICATED: 401,
-  PERMISSION_DENIED: 403,
-  NOT_FOUND: 404,
-  ALREADY_EXISTS: 409,
-  ABORTED: 409,
-  FAILED_PRECONDITION: 428,
-  INTERNAL: 500,
-  UNIMPLEMENTED: 501,
-  UNAVAILABLE: 503,
-});
+/** The HTTP status Wix answers with for each canonical code (src/core/error.rs, through the build's table). */
+export const STATUS = Object.freeze({ ...TABLE.codes });
 
 /** Wix canonical codes this engine uses. */
 export const ERROR_CODES = Object.freeze(Object.keys(STATUS));

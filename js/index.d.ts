@@ -967,10 +967,18 @@ export declare function operationTable(): {
   codes: Record<ErrorCode, number>;
   /** Every reason an error can carry, in the order src/core/reason.rs declares them. */
   reasons: ErrorReason[];
+  /** A conflicting commit's attempts: at most `max`; each after the `backoffAfter`th waits up to `backoffCapMs` ms first. */
+  attempts: { max: number; backoffAfter: number; backoffCapMs: number };
   /** The SDK's date field names (answers carry them as Dates). */
   dateFields: string[];
   /** The key families `verify()` audits, in order. */
   verifyPrefixes: string[];
+  /** Discrepancies a `verify()` report lists at most (it counts the rest). */
+  verifyMaxListed: number;
+  /** The key of the program record in storage. */
+  programKey: string;
+  /** The bits of the wasm module's `start` flags, by what the host set up. */
+  flags: { contacts: number; events: number; packed: number; couponHooks: number; visitor: number };
 };
 /**
  * A `fetch` that serves the Wix Loyalty REST API from `loyalty`, for the official SDK:

@@ -13,9 +13,17 @@ import { currentGeneration, fromCall } from './instance.js';
 import { unpack } from './step.js';
 import { fromWasm, loyaltyError, storageError, storageTimeout, isLoyaltyError, describe } from './errors.js';
 import { parseAnswer } from './shapes.js';
+import TABLE from './table.js';
 
-/** Attempts a commit gets when it keeps conflicting; then ABORTED. */
-export const MAX_ATTEMPTS = 64;
+/**
+ * The attempt policy of a conflicting commit (src/core/attempts.rs): `max` attempts, then
+ * ABORTED; each attempt after the `backoffAfter`th waits up to 2^attempt ms, at most `backoffCapMs`.
+ */
+const ATTEMPTS = TABLE.attempts;
+/** The key of the program record (src/core/records/keys.rs PROGRAM, through the build's table). */
+const PROGRAM_KEY = TABLE.programKey;
+/** The `start` flags, one bit each (src/core/protocol.rs FLAG_*, through the build's table). */
+const FLAGS = TABLE.flags;
 
 /** The caller of the modules `forVisitor()` gives: an anonymous site visitor. */
 export const VISITOR = Symbol('visitor');
@@ -188,7 +196,7 @@ export function createRunner({ table, callStorage, local, clock, freshIds, conta
   async function commit(step, entry) {
     const outcome = await callStorage('commit', entry ? [...step.writes, entry.write] : step.writes);
     if (outcome && outcome.ok === true) {
-      const written = step.writes.find((w) => w.key === 'program' && w.value !== null);
+      const written = step.writes.find((w) => w.key === PROGRAM_KEY && w.value !== null);
       if (written) program = { value: written.value, version: written.version + 1 };
       return true;
     }
@@ -205,7 +213,7 @@ export function createRunner({ table, callStorage, local, clock, freshIds, conta
       switch (step.t) {
         case 'read': {
           const answer = await callStorage('read', step.keys);
-          if (step.keys[0] === 'program' && Array.isArray(answer)) program = programCopy(answer[0]);
+          if (step.keys[0] === PROGRAM_KEY && Array.isArray(answer)) program = programCopy(answer[0]);
           step = advance(step, 'read', answer, born);
           break;
         }
@@ -234,13 +242,15 @@ export function createRunner({ table, callStorage, local, clock, freshIds, conta
             step = advance(step, 'committed', undefined, born);
             break;
           }
-          if (++attempts > MAX_ATTEMPTS) {
+          if (++attempts > ATTEMPTS.max) {
             throw loyaltyError('ABORTED', 'TOO_MANY_CONFLICTS',
-              `gave up after ${MAX_ATTEMPTS} attempts: key ${result} kept changing under concurrent writers`, { key: result });
+              `gave up after ${ATTEMPTS.max} attempts: key ${result} kept changing under concurrent writers`, { key: result });
           }
           // Other writers won the race: wait a little (more each time, with jitter), then let the
           // engine read again and decide on fresh data.
-          if (attempts > 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempts, 50)));
+          if (attempts > ATTEMPTS.backoffAfter) {
+            await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempts, ATTEMPTS.backoffCapMs)));
+          }
           step = advance(step, 'conflict', result, born);
           break;
         }
@@ -254,11 +264,13 @@ export function createRunner({ table, callStorage, local, clock, freshIds, conta
   }
 
   /**
-   * `start` flags: 1 = a contacts resolver, 2 = someone listens to events, 8 = coupon hooks, 4 = an answer that is
-   * one account may come packed (`packed`: the caller builds answers with parseAnswer), 16 = an anonymous visitor calls.
+   * The `start` flags of a call: a contacts resolver, someone listening to events, an answer that
+   * is one account may come packed (`packed`: the caller builds answers with parseAnswer), coupon
+   * hooks, an anonymous visitor calling.
    */
   function flags(packed, member) {
-    return (typeof contacts === 'function' ? 1 : 0) | (hub.listening ? 2 : 0) | (packed ? 4 : 0) | (hooks !== null ? 8 : 0) | (member === VISITOR ? 16 : 0);
+    return (typeof contacts === 'function' ? FLAGS.contacts : 0) | (hub.listening ? FLAGS.events : 0) | (packed ? FLAGS.packed : 0)
+      | (hooks !== null ? FLAGS.couponHooks : 0) | (member === VISITOR ? FLAGS.visitor : 0);
   }
 
   /** Starts an operation in wasm; the step remembers the instance generation holding its state. */

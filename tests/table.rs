@@ -8,10 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
 use serde_json::{json, Value};
+use wix_loyalty_wasm::core::attempts;
 use wix_loyalty_wasm::core::driver::Backend;
 use wix_loyalty_wasm::core::error::Code;
+use wix_loyalty_wasm::core::input::Input;
 use wix_loyalty_wasm::core::operations::{self, Identity, Module, Source, OPERATIONS};
-use wix_loyalty_wasm::core::protocol::Caller;
+use wix_loyalty_wasm::core::protocol::{Caller, Row, ScanRequest, Stored, Write};
 use wix_loyalty_wasm::core::reason::Reason;
 
 /// A valid call of every implemented operation, on a store with an active program and one
@@ -232,7 +234,7 @@ fn unimplemented_operations_say_so_and_change_nothing() {
 fn core_modules_depend_one_way() {
     let layers: [&[&str]; 8] = [
         &["reason", "error", "input", "validate", "time", "small"],
-        &["protocol"],
+        &["protocol", "attempts"],
         &["records"],
         &["query"],
         &["rules"],
@@ -330,4 +332,57 @@ fn core_modules_depend_one_way() {
     }
     assert!(edges.len() > 25, "read the core's modules ({})", edges.len());
     assert!(edges["ops::earn"].contains("rules::ledger"), "uses are found: {:?}", edges["ops::earn"]);
+}
+
+/// A store whose commits always conflict, on the first key written.
+struct Contended(wix_loyalty_wasm::core::driver::MemoryStore);
+
+impl wix_loyalty_wasm::core::driver::Store for Contended {
+    fn read(&mut self, keys: &[String]) -> wix_loyalty_wasm::core::error::Result<Vec<Option<Stored>>> {
+        self.0.read(keys)
+    }
+    fn commit(&mut self, writes: &[Write]) -> wix_loyalty_wasm::core::error::Result<Option<String>> {
+        self.0.commits += 1;
+        Ok(writes.first().map(|w| w.key.clone()))
+    }
+    fn scan(&mut self, request: &ScanRequest) -> wix_loyalty_wasm::core::error::Result<Vec<Row>> {
+        self.0.scan(request)
+    }
+}
+
+#[test]
+fn a_commit_that_keeps_conflicting_gets_the_policys_attempts_then_aborted() {
+    let (mut b, id) = active_with_account();
+    let mut op = b.start("adjustPoints", &[s(&id), input(&json!({ "amount": 1 }))]).unwrap();
+    let mut store = Contended(b.store.clone());
+    let e = op.run(&mut store, &|_| Input::Null).unwrap_err();
+    assert_eq!((e.code, e.reason), (Code::Aborted, Reason::TooManyConflicts));
+    assert_eq!(e.data()["key"], format!("acct/{id}"));
+    assert_eq!(store.0.commits - b.store.commits, attempts::MAX as usize, "one commit per attempt");
+    // The table carries the same policy to the JS face.
+    let table: Value = serde_json::from_str(&operations::table_json().unwrap()).unwrap();
+    assert_eq!(
+        table["attempts"],
+        json!({ "max": attempts::MAX, "backoffAfter": attempts::BACKOFF_AFTER, "backoffCapMs": attempts::BACKOFF_CAP_MS })
+    );
+}
+
+#[test]
+fn the_table_carries_the_start_flags_the_wasm_face_reads() {
+    use wix_loyalty_wasm::core::protocol::{
+        FLAGS, FLAG_CONTACTS, FLAG_COUPON_HOOKS, FLAG_EVENTS, FLAG_PACKED, FLAG_VISITOR,
+    };
+    let table: Value = serde_json::from_str(&operations::table_json().unwrap()).unwrap();
+    assert_eq!(
+        table["flags"],
+        json!({ "contacts": FLAG_CONTACTS, "events": FLAG_EVENTS, "packed": FLAG_PACKED, "couponHooks": FLAG_COUPON_HOOKS, "visitor": FLAG_VISITOR })
+    );
+    // One bit each, none shared.
+    let all = FLAGS.iter().fold(0, |seen, &(name, bit)| {
+        assert!(bit.is_power_of_two() && seen & bit == 0, "{name}");
+        seen | bit
+    });
+    assert_eq!(all.count_ones() as usize, FLAGS.len());
+    assert_eq!(table["verifyMaxListed"], wix_loyalty_wasm::core::verify::MAX_LISTED);
+    assert_eq!(table["programKey"], wix_loyalty_wasm::core::records::keys::PROGRAM);
 }

@@ -11,6 +11,7 @@ use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
+use wix_loyalty_wasm::core::protocol::{FLAG_CONTACTS, FLAG_EVENTS};
 use wix_loyalty_wasm::wasm;
 
 // The JS face's own step decoder (js/step.js), so these tests read steps exactly as it does.
@@ -25,7 +26,7 @@ fn unpack(r: Result<String, JsValue>) -> Result<JsValue, JsValue> {
 }
 
 fn start(op: &str, a: &Array, now: f64, id: Option<String>, contacts: bool, events: bool) -> Result<JsValue, JsValue> {
-    let flags = u32::from(contacts) * wasm::FLAG_CONTACTS + u32::from(events) * wasm::FLAG_EVENTS;
+    let flags = u32::from(contacts) * FLAG_CONTACTS + u32::from(events) * FLAG_EVENTS;
     let ids: Array = id.into_iter().map(JsValue::from).collect();
     unpack(wasm::start(op, a, now, ids.into(), flags, None, JsValue::UNDEFINED, JsValue::UNDEFINED))
 }

@@ -6,14 +6,12 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::error::{Code, LoyaltyError, Result};
+use super::attempts;
+use super::error::{LoyaltyError, Result};
 use super::input::Input;
 use super::operations;
 use super::protocol::{Caller, Context, Io, Outcome, Request, Row, ScanRequest, Step, Stored, Write};
 use super::reason::Reason;
-
-/// Attempts a mutation gets when its commits keep conflicting; then `ABORTED`.
-pub const MAX_ATTEMPTS: u32 = 64;
 
 /// The storage contract, synchronously.
 pub trait Store {
@@ -188,15 +186,11 @@ impl Operation {
     fn conflicted(&mut self, state: Box<dyn super::protocol::Machine>, key: String) -> Result<Step> {
         self.conflicts += 1;
         self.attempts += 1;
-        if self.attempts <= MAX_ATTEMPTS {
+        if self.attempts <= attempts::MAX {
             // The machine decides how to go on (it reads again).
             operations::resume(state, Io::Conflict(key))
         } else {
-            Err(LoyaltyError::new(
-                Code::Aborted,
-                Reason::TooManyConflicts,
-                format!("gave up after {MAX_ATTEMPTS} conflicting attempts"),
-            ))
+            Err(attempts::too_many_conflicts(&key))
         }
     }
 

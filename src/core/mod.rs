@@ -7,7 +7,7 @@
 //! | layer | modules | what |
 //! |---|---|---|
 //! | base | [`reason`], [`error`], [`input`], [`validate`], [`time`], [`small`] | error reasons and errors, JS-like values, argument checks, instants, small helpers |
-//! | protocol | [`protocol`] | the step machine's requests and answers |
+//! | protocol | [`protocol`], [`attempts`] | the step machine's requests and answers; the retry policy of conflicting commits |
 //! | records | [`records`] | entities as stored, their keys and public views |
 //! | query | [`query`] | cursors, filters, sorting, paging, scans |
 //! | rules | [`rules`] | what several operations share: the ledger, tiers, expiration, reward availability, lookups, events |
@@ -15,6 +15,7 @@
 //! | table | [`operations`] | the one table of operations, and dispatch |
 //! | hosts | [`driver`] | the native driver for tests (the wasm face is `crate::wasm`) |
 
+pub mod attempts;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod driver;
 pub mod error;

@@ -845,9 +845,10 @@ pub fn resume(state: Box<dyn Machine>, io: Io) -> Result<Step> {
     }
 }
 
-/// The table, the events, the HTTP status of each error code and every error reason, as JSON:
-/// the build writes it into the package for the JS face (`examples/table.rs`), so the wasm
-/// module carries none of it.
+/// The table, the events, and what the JS face must agree on with the core (the HTTP status of
+/// each error code, every error reason, the `start` flags, the attempt policy, verify()'s
+/// prefixes and listing limit, the program record's key), as JSON: the build writes it into the
+/// package for the JS face (`examples/table.rs`), so the wasm module carries none of it.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn table_json() -> Result<String> {
     use serde_json::{json, Value};
@@ -882,7 +883,15 @@ pub fn table_json() -> Result<String> {
         "events": EVENTS.iter().map(event).collect::<Vec<_>>(),
         "codes": codes,
         "reasons": Reason::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "flags": super::protocol::FLAGS.iter().map(|&(name, bit)| (name.to_string(), bit.into())).collect::<serde_json::Map<String, Value>>(),
+        "attempts": {
+            "max": super::attempts::MAX,
+            "backoffAfter": super::attempts::BACKOFF_AFTER,
+            "backoffCapMs": super::attempts::BACKOFF_CAP_MS,
+        },
         "dateFields": super::records::view::DATE_FIELDS,
         "verifyPrefixes": super::verify::PREFIXES,
+        "verifyMaxListed": super::verify::MAX_LISTED,
+        "programKey": super::records::keys::PROGRAM,
     }))
 }

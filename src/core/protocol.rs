@@ -217,6 +217,27 @@ pub enum Caller {
     Visitor,
 }
 
+/// `start` flag: the host configured a contacts resolver ([`Context::has_contacts`]).
+pub const FLAG_CONTACTS: u32 = 1;
+/// `start` flag: the host listens to events ([`Context::want_events`]).
+pub const FLAG_EVENTS: u32 = 2;
+/// `start` flag: an answer that is one account may come packed ([`Context::packed_answers`]).
+pub const FLAG_PACKED: u32 = 4;
+/// `start` flag: the host plugged in its own coupon system ([`Context::coupon_hooks`]).
+pub const FLAG_COUPON_HOOKS: u32 = 8;
+/// `start` flag: an anonymous visitor calls ([`Caller::Visitor`]; no member is given).
+pub const FLAG_VISITOR: u32 = 16;
+
+/// The `start` flags by the names the build's table gives them (`TABLE.flags`), which the JS
+/// face sets from.
+pub const FLAGS: [(&str, u32); 5] = [
+    ("contacts", FLAG_CONTACTS),
+    ("events", FLAG_EVENTS),
+    ("packed", FLAG_PACKED),
+    ("couponHooks", FLAG_COUPON_HOOKS),
+    ("visitor", FLAG_VISITOR),
+];
+
 /// Per-call facts the host supplies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Context {

@@ -23,9 +23,6 @@ use crate::core::reason::Reason;
 use crate::core::records::json::Packer;
 use crate::store::Store;
 
-/// Attempts a commit gets when it keeps conflicting; then an error.
-const MAX_ATTEMPTS: u32 = 64;
-
 thread_local! {
     static STORES: RefCell<Vec<Option<Store>>> = const { RefCell::new(Vec::new()) };
 }
@@ -181,11 +178,8 @@ pub fn local_run(
                 // settles it; the bound only guards against a machine that never settles.
                 Some(key) => {
                     attempts += 1;
-                    if attempts > MAX_ATTEMPTS {
-                        return Err(fail(LoyaltyError::internal(
-                            Reason::TooManyConflicts,
-                            format!("gave up after {MAX_ATTEMPTS} conflicting attempts"),
-                        )));
+                    if attempts > crate::core::attempts::MAX {
+                        return Err(fail(crate::core::attempts::too_many_conflicts(&key)));
                     }
                     Io::Conflict(key)
                 }

@@ -3,10 +3,11 @@
 //!
 //! * `start(op, args, now, ids, flags, member, programValue, programVersion)` validates a call
 //!   (operation, caller, arguments) and returns its first step. `ids` are the fresh ids the
-//!   operation's table row asks for; flags: 1 = a contacts resolver, 2 = an event listener,
-//!   4 = packed answers, 8 = coupon hooks, 16 = an anonymous visitor calls; `member` is the
-//!   calling member (else an admin calls, or the visitor); the last two are the program record
-//!   as the JS face last saw it.
+//!   operation's table row asks for; `flags` say what the host set up (a contacts resolver, an
+//!   event listener, packed answers, coupon hooks, an anonymous visitor calling: the `FLAG_*`
+//!   bits of `crate::core::protocol`, which the JS face reads from the build's table); `member`
+//!   is the calling member (else an admin calls, or the visitor); the last two are the program
+//!   record as the JS face last saw it.
 //! * `resume(h, kind, answer)` takes what the host answered to the last step and returns the
 //!   next; after a refused commit, `resume(h, "conflict", key)`; after a committed batch,
 //!   `resume(h, "committed")`.
@@ -31,7 +32,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::error::LoyaltyError;
 use crate::core::operations;
-use crate::core::protocol::{Caller, Context, Io, Step, Stored};
+use crate::core::protocol::{
+    Caller, Context, Io, Step, Stored, FLAG_CONTACTS, FLAG_COUPON_HOOKS, FLAG_EVENTS, FLAG_PACKED, FLAG_VISITOR,
+};
 use crate::core::reason::Reason;
 use crate::core::validate::MAX_SAFE_INTEGER;
 
@@ -55,17 +58,6 @@ pub fn install_panic_hook() {
 fn fail(error: LoyaltyError) -> JsValue {
     JsValue::from_str(&error.to_json())
 }
-
-/// `start` flag: the host configured a contacts resolver.
-pub const FLAG_CONTACTS: u32 = 1;
-/// `start` flag: the host listens to events.
-pub const FLAG_EVENTS: u32 = 2;
-/// `start` flag: an answer that is one account may come packed (the SDK modules' calls).
-pub const FLAG_PACKED: u32 = 4;
-/// `start` flag: the host plugged in its own coupon system (`referenceCoupons` hooks).
-pub const FLAG_COUPON_HOOKS: u32 = 8;
-/// `start` flag: an anonymous visitor calls (and `member` is absent).
-pub const FLAG_VISITOR: u32 = 16;
 
 fn strings(value: &JsValue) -> Vec<String> {
     if !Array::is_array(value) {

@@ -3,7 +3,7 @@
 // commit, end with exactly N more points, N ledger entries and revision + N.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLoyaltyBackend, memoryStorage } from 'wix-loyalty-wasm';
+import { createLoyaltyBackend, memoryStorage, operationTable } from 'wix-loyalty-wasm';
 import { CONTACT_A, counted, yielding, assertConsistent, contactId } from './helpers.mjs';
 
 const N = 1000;
@@ -75,14 +75,37 @@ test('a stale revision under concurrency: exactly one of the racing callers wins
   assert.equal(after.points.balance, 5);
 });
 
-test('a writer that never gets in ends with ABORTED, not a hang', async () => {
+test('a writer that never gets in ends with ABORTED after the table\'s attempts, waiting as the table says', async () => {
+  const { attempts } = operationTable();
   const base = memoryStorage();
   const loyalty = createLoyaltyBackend({ storage: base });
   await loyalty.programs.activateLoyaltyProgram();
   const { account } = await loyalty.accounts.createAccount(CONTACT_A);
-  const hostile = { ...base, commit: async (writes) => ({ ok: false, conflict: writes[0].key }) };
-  const starved = createLoyaltyBackend({ storage: hostile });
-  await assert.rejects(starved.accounts.adjustPoints(account._id, { amount: 1 }), (e) => e.code === 'ABORTED' && e.reason === 'TOO_MANY_CONFLICTS');
+  let commits = 0;
+  const hostile = { ...base, commit: async (writes) => { commits++; return { ok: false, conflict: writes[0].key }; } };
+  const deadline = 4321; // the storage calls' timers, told apart from the waits between attempts
+  const starved = createLoyaltyBackend({ storage: hostile, storageTimeoutMs: deadline, outbox: false });
+  // Every timer the engine sets meanwhile, but the storage deadlines: the waits before attempts.
+  const waits = [];
+  const setTimer = globalThis.setTimeout;
+  globalThis.setTimeout = (fn, ms, ...rest) => {
+    if (ms !== deadline) waits.push({ before: commits + 1, ms });
+    return setTimer(fn, ms, ...rest);
+  };
+  try {
+    await assert.rejects(starved.accounts.adjustPoints(account._id, { amount: 1 }), (e) => {
+      assert.equal(e.code, 'ABORTED');
+      assert.equal(e.reason, 'TOO_MANY_CONFLICTS');
+      assert.equal(e.details.applicationError.data.key, `acct/${account._id}`);
+      return true;
+    });
+  } finally {
+    globalThis.setTimeout = setTimer;
+  }
+  assert.equal(commits, attempts.max, 'one commit per attempt');
+  // No wait before the first `backoffAfter` attempts, one before each later one, within the cap.
+  assert.deepEqual(waits.map((w) => w.before), Array.from({ length: attempts.max - attempts.backoffAfter }, (_, i) => attempts.backoffAfter + 1 + i));
+  for (const { before, ms } of waits) assert.ok(ms >= 0 && ms <= Math.min(2 ** before, attempts.backoffCapMs), `wait of ${ms} ms before attempt ${before}`);
   await assertConsistent(loyalty, account._id);
 });
 

@@ -3,7 +3,7 @@
 // delivered again, with the same id, by the next backend when a process died in between.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLoyaltyBackend, memoryStorage } from 'wix-loyalty-wasm';
+import { createLoyaltyBackend, memoryStorage, operationTable } from 'wix-loyalty-wasm';
 import { contactId, rejects } from './helpers.mjs';
 
 const MINUTE = 60_000;
@@ -220,6 +220,25 @@ test('the cursor moves past delivered entries ten minutes behind the clock; veri
   report = await later.verify();
   assert.ok(report.discrepancies.some((d) => d.code === 'OUTBOX_CURSOR_UNREADABLE'));
   await rejects(later.runScheduledWork(), 'INTERNAL', 'CORRUPT_RECORD');
+});
+
+test('verify() lists at most the table\'s verifyMaxListed discrepancies, the outbox\'s after the records\', and counts the rest', async () => {
+  const { verifyMaxListed } = operationTable();
+  const storage = memoryStorage();
+  const loyalty = createLoyaltyBackend({ storage });
+  await loyalty.programs.activateLoyaltyProgram();
+  // A record the core's verifier reports, then more unreadable outbox entries than a report lists.
+  await storage.commit([
+    { key: 'acct/not-an-account', version: 0, value: '{not json' },
+    ...Array.from({ length: verifyMaxListed + 5 }, (_, i) => ({ key: `outbox/bad-${i}`, version: 0, value: '{}' })),
+  ]);
+  const report = await loyalty.verify();
+  assert.equal(report.ok, false);
+  assert.equal(report.truncated, true);
+  assert.equal(report.discrepancies.length, verifyMaxListed);
+  assert.equal(report.discrepancyCount, verifyMaxListed + 5 + report.discrepancies.filter((d) => !d.code.startsWith('OUTBOX_')).length);
+  assert.equal(report.discrepancies[0].key, 'acct/not-an-account', 'the records\' discrepancies first');
+  assert.ok(report.discrepancies.slice(1).every((d) => d.code === 'OUTBOX_ENTRY_UNREADABLE'));
 });
 
 test('no outbox on the default store, nor with outbox: false; bad options are refused', async () => {
