@@ -110,3 +110,21 @@ test('the figure pattern catches hand-quoted measurements and lets rules through
   assert.equal(caught(region), false, 'a figure inside a rendered region is not hand-quoted');
   assert.equal(caught(`${region}0.337× by hand\n`), true);
 });
+
+test('docs/storage.md states the attempt policy the table holds', async () => {
+  const { operationTable } = await import('wix-loyalty-wasm');
+  const { max, backoffAfter, backoffCapMs } = operationTable().attempts;
+  const text = readFileSync(join(root, 'docs/storage.md'), 'utf8').replace(/\s+/g, ' ');
+  const ordinal = ['first', 'second', 'third', 'fourth', 'fifth'][backoffAfter];
+  for (const claim of [`from the ${ordinal} attempt`, `(at most ${backoffCapMs} ms each)`, `up to ${max} attempts`]) {
+    assert.ok(text.includes(claim), `docs/storage.md says "${claim}"`);
+  }
+});
+
+test('the table of operations is frozen all the way down', async () => {
+  const { operationTable } = await import('wix-loyalty-wasm');
+  const table = operationTable();
+  assert.throws(() => { 'use strict'; table.attempts.max = 1; }, TypeError);
+  assert.throws(() => { table.operations[0].name = 'x'; }, TypeError);
+  assert.equal(Object.isFrozen(table.flags), true);
+});
