@@ -34,9 +34,15 @@ pub const PAGE: usize = 65536;
 const MAX_REGION: usize = 256;
 
 /// Where the allocator's memory comes from.
-pub trait Pages {
-    /// `n` more pages of [`PAGE`] bytes, following those grown before: the address of the
-    /// first, or `None` when there is no more memory.
+///
+/// # Safety
+/// `grow` hands out memory the allocator then owns: `n` pages at the address it answers must be
+/// readable and writable, aligned to [`STEP`], reachable by nothing else, and never handed out
+/// again. It must not allocate through the allocator it feeds (the allocator's state is borrowed
+/// while it runs).
+pub unsafe trait Pages {
+    /// `n` more pages of [`PAGE`] bytes: the address of the first, or `None` when there is no
+    /// more memory.
     fn grow(&mut self, n: usize) -> Option<usize>;
 }
 
@@ -112,7 +118,9 @@ impl<P: Pages> State<P> {
                 return 0;
             }
             self.start = region;
-            self.end = region + pages * PAGE;
+            // The last region of a full 4 GiB wasm32 memory ends at 2^32, one past the largest
+            // address: its end is kept one byte short (saturating), never wrapped to 0.
+            self.end = region.saturating_add(pages * PAGE);
         }
         let block = self.start;
         self.start += bytes;
@@ -169,8 +177,9 @@ unsafe impl<P: Pages> GlobalAlloc for Classes<P> {
 #[cfg(target_arch = "wasm32")]
 pub struct LinearMemory;
 
+// SAFETY: `memory.grow` hands out fresh pages of the module's own memory, page-aligned, once.
 #[cfg(target_arch = "wasm32")]
-impl Pages for LinearMemory {
+unsafe impl Pages for LinearMemory {
     fn grow(&mut self, n: usize) -> Option<usize> {
         match core::arch::wasm32::memory_grow(0, n) {
             usize::MAX => None,
@@ -179,6 +188,30 @@ impl Pages for LinearMemory {
     }
 }
 
-// SAFETY: wasm32 here runs one thread (the module is built without threads).
-#[cfg(target_arch = "wasm32")]
+// SAFETY: a wasm32 module built without the atomics feature runs on one thread.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 unsafe impl SingleThreaded for LinearMemory {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pages at the very top of the address space, as the last region of a full wasm32 memory.
+    struct Top;
+
+    // SAFETY: the test only carves (no block is ever written).
+    unsafe impl Pages for Top {
+        fn grow(&mut self, n: usize) -> Option<usize> {
+            Some(usize::MAX - (n * PAGE - 1))
+        }
+    }
+
+    #[test]
+    fn a_region_that_ends_at_the_top_of_memory_is_carved_without_overflow() {
+        let mut state = State { pages_from: Top, free: [0; SMALL_CLASSES + LARGE_CLASSES], start: 0, end: 0, pages: 0 };
+        let first = state.carve(64);
+        assert_eq!(first, usize::MAX - (PAGE - 1));
+        assert_eq!(state.carve(64), first + 64);
+        assert_eq!(state.end, usize::MAX);
+    }
+}

@@ -44,7 +44,8 @@ impl Drop for Buffer {
     }
 }
 
-impl Pages for Buffer {
+// SAFETY: each page is handed out once, from a buffer this test owns and only the allocator uses.
+unsafe impl Pages for Buffer {
     fn grow(&mut self, n: usize) -> Option<usize> {
         let used = self.used.get();
         if used + n > self.pages {
@@ -91,6 +92,8 @@ struct Live {
 
 struct Heap {
     classes: Classes<Buffer>,
+    /// Where the buffer starts.
+    base: usize,
     /// Live blocks by address.
     live: BTreeMap<usize, Live>,
     fills: u8,
@@ -103,6 +106,11 @@ impl Heap {
         prop_assert_eq!(at % STEP, 0, "block {:#x} is not {}-aligned", at, STEP);
         prop_assert_eq!(at % layout.align(), 0);
         let end = at + layout.size();
+        prop_assert!(
+            at >= self.base && end <= self.base + BUFFER_PAGES * PAGE,
+            "block {:#x} is outside the memory",
+            at
+        );
         if let Some((&before, b)) = self.live.range(..=at).next_back() {
             prop_assert!(before + b.layout.size() <= at, "block {:#x} overlaps the one at {:#x}", at, before);
         }
@@ -165,7 +173,8 @@ impl Heap {
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let buffer = Buffer::new();
     let used = Rc::clone(&buffer.used);
-    let mut heap = Heap { classes: Classes::new(buffer), live: BTreeMap::new(), fills: 0 };
+    let base = buffer.base;
+    let mut heap = Heap { classes: Classes::new(buffer), base, live: BTreeMap::new(), fills: 0 };
     for op in &ops {
         heap.apply(op)?;
     }
