@@ -8,10 +8,10 @@
 import { operationsInFlight, StoreVerifier, memoryBytes, testingTrap } from './wasm/wix_loyalty_wasm.js';
 import { currentGeneration, trapCount, fromCall } from './instance.js';
 import { localStoreOf } from './memory-storage.js';
-// The table of operations, as the build wrote it from the wasm module's `table()` export (so a
-// backend can be made before the module is instantiated: entry points import this file first).
+// The table of operations, as the build wrote it from src/core/operations.rs (examples/table.rs),
+// so a backend can be made before the module is instantiated: entry points import this file first.
 import TABLE from './table.js';
-import { fromWasm, loyaltyError, isLoyaltyError, describe } from './errors.js';
+import { loyaltyError, isLoyaltyError, describe } from './errors.js';
 import { parseAnswer } from './shapes.js';
 import { buildModules } from './modules.js';
 import { legacyModules } from './legacy.js';
@@ -80,7 +80,7 @@ export function createLoyaltyBackend(options) {
     storage, now = Date.now, newId = randomGuid, contacts, onEvent, onProgress, events, memberTokenSecret, referenceCoupons, testing,
     outbox: outboxOption = true, redeliverEventsAfterMs = REDELIVER_AFTER_MS, storageTimeoutMs = STORAGE_TIMEOUT_MS,
   } = options;
-  // Test hook: operations that must trap before they start (see README, "Correctness").
+  // Test hook: operations that must trap before they start (see docs/correctness.md).
   if (testing !== undefined && (typeof testing !== 'object' || testing === null)) throw optionError('testing', 'an object', testing);
   const traps = testing?.trapBefore ?? [];
   if (!Array.isArray(traps) || !traps.every((name) => typeof name === 'string')) {
@@ -190,7 +190,15 @@ export function createLoyaltyBackend(options) {
 
   /** The wasm verifier over every key family but the outbox. */
   async function verifyRecords() {
-    const verifier = new StoreVerifier();
+    /** Runs `fn` (a call into the module); a trap is recovered from (fromCall) as elsewhere. */
+    const inWasm = (fn) => {
+      try {
+        return fn();
+      } catch (thrown) {
+        throw fromCall(thrown);
+      }
+    };
+    const verifier = inWasm(() => new StoreVerifier());
     const born = currentGeneration();
     try {
       for (const prefix of table.verifyPrefixes) {
@@ -200,24 +208,18 @@ export function createLoyaltyBackend(options) {
           if (born !== currentGeneration()) {
             throw loyaltyError('ABORTED', 'ENGINE_RESTARTED', 'the engine recovered from a trap while verify() ran: run verify() again');
           }
-          try {
+          inWasm(() => {
             if (trapBefore.has('verify')) testingTrap();
             verifier.feed(rows);
-          } catch (thrown) {
-            throw fromCall(thrown);
-          }
+          });
           if (!Array.isArray(rows) || rows.length < VERIFY_PAGE) break;
           after = rows[rows.length - 1].key;
         }
       }
-      try {
-        return JSON.parse(verifier.finish());
-      } catch (thrown) {
-        throw fromCall(thrown);
-      }
+      return JSON.parse(inWasm(() => verifier.finish()));
     } finally {
       // An object of a replaced instance must not reach the new one's allocator.
-      if (born === currentGeneration()) verifier.free();
+      if (born === currentGeneration()) inWasm(() => verifier.free());
     }
   }
 
@@ -253,8 +255,8 @@ export function createLoyaltyBackend(options) {
   }
 
   /**
-   * Resolves once every event delivered so far is marked delivered in the store (see README,
-   * "Events"); a host awaits it before closing its storage.
+   * Resolves once every event delivered so far is marked delivered in the store (see
+   * docs/storage.md, "Events at least once"); a host awaits it before closing its storage.
    */
   async function flushEvents() {
     try {
@@ -309,9 +311,11 @@ export function createLoyaltyBackend(options) {
     },
     /** A token that identifies `memberId` to this backend's REST face (see README, "Permissions"). */
     memberToken: (memberId) => tokens.issue(memberId),
-    // Every failure as a LoyaltyError; the wasm calls inside already recovered from their traps,
-    // so anything else is a plain failure, not a reason to re-create the module.
-    verify: () => verify().catch((e) => { throw isLoyaltyError(e) ? e : fromWasm(e); }),
+    // Every failure as a LoyaltyError. Each call into the module inside recovers from its own
+    // trap (inWasm), so anything else is a plain failure, not a reason to re-create the module.
+    verify: () => verify().catch((e) => {
+      throw isLoyaltyError(e) ? e : loyaltyError('INTERNAL', 'VERIFY_FAILED', `verify() failed: ${describe(e)}`, {}, e);
+    }),
     [INTERNAL]: Object.freeze({
       table,
       /** Runs `name` as `member` (an admin when undefined); resolves to the answer's JSON text. */

@@ -12,8 +12,8 @@ const BRAND = Symbol.for('wix-loyalty-wasm.LoyaltyError');
 /** The HTTP status Wix answers with for each canonical code (src/core/error.rs, through the build's table). */
 export const STATUS = Object.freeze({ ...TABLE.codes });
 
-/** Wix canonical codes this engine uses. */
-export const ERROR_CODES = Object.freeze(Object.keys(STATUS));
+/** Wix canonical codes this engine uses, by HTTP status. */
+export const ERROR_CODES = Object.freeze(Object.keys(STATUS).sort((a, b) => STATUS[a] - STATUS[b] || (a < b ? -1 : 1)));
 
 /** `details` with `applicationError.data` always an object. */
 function normalized(details) {

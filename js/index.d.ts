@@ -69,8 +69,8 @@ export interface LoyaltyBackendOptions {
   contacts?: (contactId: string) => Promise<ContactInfo | null> | ContactInfo | null;
   /**
    * Receives every event (SDK shape) after the commit that made it; on a host's storage at least
-   * once, a process dying in between included (duplicates keep `metadata._id`; see README, "Events
-   * at least once").
+   * once, a process dying in between included (duplicates keep `metadata._id`; see docs/storage.md,
+   * "Events at least once").
    */
   onEvent?: (event: LoyaltyEvent) => void | Promise<void>;
   /** A Velo `backend/events.js` module: its `wixLoyalty_on…` exports receive events in Velo's shape. */
@@ -80,8 +80,9 @@ export interface LoyaltyBackendOptions {
   /**
    * The host's own coupon system (a shop's): a redemption asks `create` for the reference coupon
    * (it must resolve to `{ code }`, and treat `referenceCouponId` as its idempotency key), and
-   * `void` withdraws one (idempotent; it must succeed when there is nothing to void). See the
-   * README, "Reference coupons", for every window between the hooks and the commits.
+   * `void` withdraws one (idempotent; it must succeed when there is nothing to void). See
+   * docs/rules.md, "Reference coupons from the host's own coupon system", for every window
+   * between the hooks and the commits.
    */
   referenceCoupons?: {
     create(request: ReferenceCouponRequest): Promise<{ code: string }> | { code: string };
@@ -92,7 +93,7 @@ export interface LoyaltyBackendOptions {
   /**
    * On a host's storage, record each commit's events in that commit (the events outbox) and
    * deliver them at least once, a process dying between a commit and its delivery included
-   * (see README, "Events"); `true` by default. The default store needs none.
+   * (see docs/storage.md, "Events at least once"); `true` by default. The default store needs none.
    */
   outbox?: boolean;
   /**
@@ -148,7 +149,7 @@ export interface VerifyReport {
     jobs: number;
     /** Sum of all balances. */
     points: number;
-    /** Entries of the events outbox (see README, "Events"), delivered or not. */
+    /** Entries of the events outbox (see docs/storage.md, "Events at least once"), delivered or not. */
     outboxEntries: number;
     /** Events recorded in the outbox and not yet marked delivered. */
     pendingEvents: number;
@@ -776,7 +777,7 @@ export interface Jobs {
   getJob(jobId: string): Promise<{ job: Job }>;
   /** Runs every job left running (after a crash) to its end. */
   resumeJobs(): Promise<{ resumed: string[] }>;
-  /** Ends redemptions that the coupon hooks left half-way (see README, "Reference coupons"). */
+  /** Ends redemptions that the coupon hooks left half-way (see docs/rules.md, "Reference coupons from the host's own coupon system"). */
   settleCoupons(options?: { olderThanMs?: number }): Promise<{ settled: string[]; waiting: number; failed: number }>;
   /** Expires due points and rolls due tier windows (see README, "Points expiration and scheduled work"). */
   runScheduledWork(options?: { onProgress?: (progress: ScheduledWork) => void }): Promise<ScheduledWork>;
@@ -792,7 +793,7 @@ export interface ScheduledWork {
   updatedAccounts: number;
   /**
    * Events a process left undelivered (it died between a commit and its delivery) that this run
-   * delivered again under their ids (see README, "Events"); in the final answer only.
+   * delivered again under their ids (see docs/storage.md, "Events at least once"); in the final answer only.
    */
   redeliveredEvents?: number;
 }
@@ -909,7 +910,7 @@ export type ErrorReason =
   | 'NO_NEXT_PAGE' | 'NO_PREVIOUS_PAGE' | 'ORIGIN_NOT_ALLOWED' | 'REQUEST_HEADERS_TOO_LARGE'
   | 'REQUEST_TIMEOUT' | 'REQUEST_TOO_DEEP' | 'REQUEST_TOO_LARGE' | 'STEP_FORMAT_ERROR' | 'STORAGE_ERROR'
   | 'STORAGE_TIMEOUT' | 'TOO_MANY_CONNECTIONS' | 'UNAUTHENTICATED' | 'UNKNOWN_ROUTE'
-  | 'UNSUPPORTED_MEDIA_TYPE' | 'UNSUPPORTED_PAGING' | 'WASM_TRAP' | 'WEB_CRYPTO_UNAVAILABLE'
+  | 'UNSUPPORTED_MEDIA_TYPE' | 'UNSUPPORTED_PAGING' | 'VERIFY_FAILED' | 'WASM_TRAP' | 'WEB_CRYPTO_UNAVAILABLE'
   | 'WEB_METHOD_FORBIDDEN';
 
 export interface FieldViolation {
@@ -949,8 +950,10 @@ export declare function createLoyaltyBackend(options: LoyaltyBackendOptions): Lo
 export declare function engineStats(): { traps: number; instances: number; wasmMemoryBytes: number; operationsInFlight: number };
 /** In-memory storage (the default backend uses one). */
 export declare function memoryStorage(): LoyaltyStorage;
-/** The table of operations and events the modules and REST routes are built from. */
-export declare function operationTable(): {
+/** `T` with every property, at every level, read-only (the table is frozen all the way down). */
+export type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+/** The table of operations and events the modules and REST routes are built from (frozen). */
+export declare function operationTable(): DeepReadonly<{
   operations: {
     name: string;
     module: string;
@@ -979,7 +982,7 @@ export declare function operationTable(): {
   programKey: string;
   /** The bits of the wasm module's `start` flags, by what the host set up. */
   flags: { contacts: number; events: number; packed: number; couponHooks: number; visitor: number };
-};
+}>;
 /**
  * A `fetch` that serves the Wix Loyalty REST API from `loyalty`, for the official SDK:
  * `createClient({ modules, auth, fetch: createWixFetch(loyalty) })`.

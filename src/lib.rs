@@ -7,8 +7,8 @@
 //! * [`store`] is the default store and [`alloc`] the module's allocator: pure Rust too, with
 //!   native tests of their own; the wasm face only installs and exports them.
 //!
-//! The I/O loop itself (awaiting the host's storage) lives in the hand-written JS facade
-//! (`js/engine.js`): every wasm export is synchronous, so no promise ever waits on a trap and
+//! The I/O loop itself (awaiting the host's storage) lives in the hand-written JS face
+//! (`js/runner.js`, assembled by `js/engine.js`): every wasm export is synchronous, so no promise ever waits on a trap and
 //! no Rust borrow is ever held across an `await`.
 
 pub mod alloc;

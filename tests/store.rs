@@ -6,16 +6,16 @@
 //! bulk writes push runs of keys past a chunk's size, so chunks split and waiting keys are
 //! placed both ways (inserted one by one, and sorted afresh).
 //!
-//! The journal is checked too: what the JS side would keep (every take, concatenated) and a
-//! dump, each replayed into a fresh store, must give the model's entries back, versions and
-//! live bytes included.
+//! The journal is checked too: what the JS side would keep (every take, concatenated, or a dump
+//! once it compacts, then the takes after it) and a dump, each replayed into a fresh store, must
+//! give the model's entries back, versions and live bytes included.
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use wix_loyalty_wasm::core::driver::{MemoryStore, Store as _};
-use wix_loyalty_wasm::core::protocol::{ScanRequest, Write};
+use wix_loyalty_wasm::core::protocol::{Row, ScanRequest, Write};
 use wix_loyalty_wasm::core::reason::Reason;
 use wix_loyalty_wasm::store::{journal, Store};
 
@@ -56,6 +56,8 @@ enum Op {
     Take,
     /// A trap: the store is rebuilt from what the JS side kept.
     Trap,
+    /// The JS side compacts: a dump of the store replaces what it kept (later takes follow it).
+    Compact,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -74,6 +76,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(prefix, after, limit, reverse)| Op::Scan { prefix, after, limit, reverse }),
         2 => Just(Op::Take),
         1 => Just(Op::Trap),
+        1 => Just(Op::Compact),
     ]
 }
 
@@ -135,6 +138,7 @@ impl Pair {
                 prop_assert_eq!(self.store.scan(&r), self.model.scan(&r).unwrap(), "scan {:?}", r);
             }
             Op::Take => prop_assert!(self.store.take_journal().is_empty(), "a second take is not empty"),
+            Op::Compact => self.kept = self.store.dump(),
             Op::Trap => {
                 let mut again = Store::default();
                 again.replay(&self.kept).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -163,20 +167,33 @@ impl Pair {
         Ok(())
     }
 
-    /// Every entry of `store` equals the model's, and so do its live bytes.
+    /// `store`, and a store replayed from its dump, hold exactly the model's entries (values,
+    /// versions, in key order) and its live bytes.
     fn check_whole(&self, store: &Store, when: &str) -> Result<(), TestCaseError> {
-        for (key, (value, version)) in &self.model.entries {
-            prop_assert_eq!(store.get(key), Some((value.as_str(), *version)), "{} key {:?}", when, key);
-        }
-        let mut scanned = Store::default();
-        scanned.replay(&store.dump()).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let all = |s: &mut Store| {
-            s.scan(&ScanRequest { prefix: String::new(), after: None, limit: u32::MAX, reverse: false })
-        };
-        let rows = all(&mut scanned);
-        prop_assert_eq!(rows.len(), self.model.entries.len(), "{}: entries", when);
+        let mut dumped = Store::default();
+        dumped.replay(&store.dump()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let expected: Vec<Row> = self
+            .model
+            .entries
+            .iter()
+            .map(|(key, (value, version))| Row { key: key.clone(), value: value.clone(), version: *version })
+            .collect();
         let live: usize = self.model.entries.iter().map(|(k, (v, _))| k.len() + v.len()).sum();
-        prop_assert_eq!(store.live(), live, "{}: live bytes", when);
+        for (which, s) in [("the store", store), ("its dump replayed", &dumped)] {
+            for row in &expected {
+                prop_assert_eq!(
+                    s.get(&row.key),
+                    Some((row.value.as_str(), row.version)),
+                    "{} ({}): {:?}",
+                    when,
+                    which,
+                    row.key
+                );
+            }
+            prop_assert_eq!(s.live(), live, "{} ({}): live bytes", when, which);
+        }
+        let all = ScanRequest { prefix: String::new(), after: None, limit: u32::MAX, reverse: false };
+        prop_assert_eq!(dumped.scan(&all), expected, "{}: the dump replayed, scanned whole", when);
         Ok(())
     }
 }

@@ -116,7 +116,7 @@ impl LoyaltyError {
     /// A validation error from one or more violations, listed by field as the Wix SDK lists
     /// them (so the message is the one the SDK would show); the first names the reason.
     pub fn invalid(mut violations: Vec<FieldViolation>) -> Self {
-        super::small::sort_small(&mut violations, |v| v.field.as_str());
+        violations.sort_by(|a, b| a.field.cmp(&b.field));
         let reason = violations.first().map_or(Reason::InvalidArgument, |v| v.rule_name);
         let description =
             violations.iter().map(|v| format!("\"{}\" {}", v.field, v.description)).collect::<Vec<_>>().join(", ");

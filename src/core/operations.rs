@@ -848,7 +848,7 @@ pub fn resume(state: Box<dyn Machine>, io: Io) -> Result<Step> {
 /// The table, the events, and what the JS face must agree on with the core (the HTTP status of
 /// each error code, every error reason, the `start` flags, the attempt policy, verify()'s
 /// prefixes and listing limit, the program record's key), as JSON: the build writes it into the
-/// package for the JS face (`examples/table.rs`), so the wasm module carries none of it.
+/// package for the JS face (`examples/table.rs`), which reads it before the module is instantiated.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn table_json() -> Result<String> {
     use serde_json::{json, Value};

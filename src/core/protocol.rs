@@ -202,7 +202,7 @@ impl Step {
 
     pub fn locking(mut self, keys: Vec<String>) -> Step {
         self.lock = keys;
-        super::small::sort_small(&mut self.lock, String::as_str);
+        self.lock.sort();
         self.lock.dedup();
         self
     }

@@ -271,6 +271,8 @@ reasons! {
     UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE",
     /// JS face: a query builder's `skip()` (these queries page with cursors).
     UnsupportedPaging = "UNSUPPORTED_PAGING",
+    /// JS face: `verify()` failed outside the module (a failure that is no `LoyaltyError`).
+    VerifyFailed = "VERIFY_FAILED",
     /// JS face: the engine failed unexpectedly (a trap); the instance was replaced.
     WasmTrap = "WASM_TRAP",
     /// JS face: the page has no Web Crypto, which member tokens need.

@@ -1,16 +1,5 @@
-//! Small stand-ins for general std machinery, so the wasm module does not carry the general
-//! version for the few short lists the engine orders (field violations, lock keys).
-
-/// Sorts a short list by `key`, stably: an insertion sort.
-pub fn sort_small<T, K: Ord + ?Sized>(items: &mut [T], key: impl Fn(&T) -> &K) {
-    for i in 1..items.len() {
-        let mut j = i;
-        while j > 0 && items.get(j - 1).zip(items.get(j)).is_some_and(|(a, b)| key(a) > key(b)) {
-            items.swap(j - 1, j);
-            j -= 1;
-        }
-    }
-}
+//! Small helpers the hot paths share: decimal printing, key order and text comparison eight bytes
+//! at a step (wasm32's `memcmp` goes a byte at a time), a hash for the caches' slots.
 
 /// Writes `n` in decimal at the end of `digits`; where the digits start.
 pub fn decimal(digits: &mut [u8; 20], n: u64) -> usize {
@@ -140,36 +129,6 @@ pub fn byte_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     a.get(i..).cmp(&b.get(i..))
 }
 
-/// Sorts `items` by `cmp`: a heap sort, O(n log n) in a few lines (the general sorts of std
-/// are kilobytes of the module).
-pub fn heap_sort_by<T>(items: &mut [T], cmp: &dyn Fn(&T, &T) -> std::cmp::Ordering) {
-    let less = |v: &[T], a: usize, b: usize| match (v.get(a), v.get(b)) {
-        (Some(x), Some(y)) => cmp(x, y).is_lt(),
-        _ => false,
-    };
-    let sift = |v: &mut [T], mut root: usize, end: usize| loop {
-        let mut child = 2 * root + 1;
-        if child >= end {
-            return;
-        }
-        if child + 1 < end && less(v, child, child + 1) {
-            child += 1;
-        }
-        if !less(v, root, child) {
-            return;
-        }
-        v.swap(root, child);
-        root = child;
-    };
-    for start in (0..items.len() / 2).rev() {
-        sift(items, start, items.len());
-    }
-    for end in (1..items.len()).rev() {
-        items.swap(0, end);
-        sift(items, 0, end);
-    }
-}
-
 /// Whether two texts are the same, eight bytes at a step (the caches of decoded records match
 /// a stored text against the one they decoded).
 pub fn same(a: &str, b: &str) -> bool {
@@ -208,18 +167,6 @@ mod tests {
             let mut padded = String::new();
             super::push_decimal(&mut padded, n, 20);
             assert_eq!(padded, format!("{n:020}"));
-        }
-    }
-
-    #[test]
-    fn heap_sort_sorts() {
-        let words = ["m", "b", "zz", "a", "b2", "", "ledger/1", "ledger/0", "y", "c", "b1"];
-        for n in 0..=words.len() {
-            let mut v: Vec<(&str, usize)> = words.iter().take(n).copied().zip(0..).collect();
-            let mut expected = v.clone();
-            expected.sort();
-            super::heap_sort_by(&mut v, &|a, b| a.cmp(b));
-            assert_eq!(v, expected);
         }
     }
 
@@ -326,12 +273,5 @@ mod tests {
                 assert_eq!(super::byte_order(a, b), a.cmp(b), "{a:?} vs {b:?}");
             }
         }
-    }
-
-    #[test]
-    fn sorts_stably() {
-        let mut items = vec![(3, 'a'), (1, 'b'), (3, 'c'), (2, 'd'), (1, 'e')];
-        super::sort_small(&mut items, |p| &p.0);
-        assert_eq!(items, [(1, 'b'), (1, 'e'), (2, 'd'), (3, 'a'), (3, 'c')]);
     }
 }

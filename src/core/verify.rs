@@ -176,7 +176,7 @@ fn destinations(keys: Vec<&str>) -> Option<Vec<usize>> {
         return None;
     }
     let mut order: Vec<(&str, usize)> = keys.into_iter().zip(0..).collect();
-    crate::core::small::heap_sort_by(&mut order, &|a, b| a.cmp(b));
+    order.sort_unstable();
     let mut dest = vec![0; order.len()];
     for (position, (_, index)) in order.into_iter().enumerate() {
         if let Some(d) = dest.get_mut(index) {

@@ -1,5 +1,5 @@
 //! The JS face: synchronous exports that run the core's step machine. Nothing here awaits, so
-//! a trap can never strand a promise or a borrow; the JS facade (`js/engine.js`) does the I/O.
+//! a trap can never strand a promise or a borrow; the JS face (`js/runner.js`) does the I/O.
 //!
 //! * `start(op, args, now, ids, flags, member, programValue, programVersion)` validates a call
 //!   (operation, caller, arguments) and returns its first step. `ids` are the fresh ids the

@@ -90,12 +90,15 @@ function handQuoted(page, pattern, pageText = text(page)) {
   return outside.split('\n').flatMap((line, i) => [...line.matchAll(pattern)].map((m) => `${page}:${i + 1}: ${m[0]}`));
 }
 
-test('docs/performance.md quotes no measurement outside its rendered regions', () => {
-  assert.deepEqual(handQuoted('docs/performance.md', FIGURE), []);
+/** The pages of measured figures: every number with a unit on them is rendered. */
+const FIGURE_PAGES = ['docs/performance.md', 'docs/costs.md'];
+
+test('docs/performance.md and docs/costs.md quote no measurement outside their rendered regions', () => {
+  assert.deepEqual(FIGURE_PAGES.flatMap((p) => handQuoted(p, FIGURE)), []);
 });
 
 test('the README and the other docs quote no speed figure outside a rendered region', () => {
-  assert.deepEqual(pages.filter((p) => p !== 'docs/performance.md').flatMap((p) => handQuoted(p, SPEED)), []);
+  assert.deepEqual(pages.filter((p) => !FIGURE_PAGES.includes(p)).flatMap((p) => handQuoted(p, SPEED)), []);
 });
 
 test('the figure pattern catches hand-quoted measurements and lets rules through', () => {

@@ -168,7 +168,7 @@ test('verify() audits the whole store and lists every discrepancy with ids', asy
 });
 
 test('memoryStorage keeps keys in byte order, however long the prefix they share', async () => {
-  // The store compares keys eight bytes at a step (src/wasm/local.rs `order`): keys that share
+  // The store compares keys eight bytes at a step (src/store/entries.rs `order`): keys that share
   // long prefixes, differ at every position of a word, or are prefixes of each other.
   const storage = memoryStorage();
   const keys = new Set();
@@ -198,7 +198,7 @@ test('memoryStorage keeps keys in byte order, however long the prefix they share
 test('memoryStorage keeps order and versions through runs of appends, random keys and rewrites', async () => {
   // Thousands of keys (the store's sorted chunks split at 256): per "account" an ascending
   // ledger, a global time-ordered family, random ids between them, and rewrites of existing
-  // keys; new keys are put in order only when a scan needs it (src/wasm/local.rs).
+  // keys; new keys are put in order only when a scan needs it (src/store/entries.rs).
   const storage = memoryStorage();
   const versions = new Map();
   let seed = 11;

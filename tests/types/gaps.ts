@@ -9,6 +9,7 @@ import {
   type LoyaltyTransaction,
   type ServeOptions,
   isLoyaltyError,
+  operationTable,
 } from 'wix-loyalty-wasm';
 import { backend as veloBackend, currentMember } from 'wix-loyalty-wasm/velo/backend';
 
@@ -80,6 +81,11 @@ export async function gaps(): Promise<void> {
   // searchAccounts answers `accounts`, as the SDK does.
   const found = await loyalty.accounts.searchAccounts({ search: { expression: 'ann' } });
   console.log(found.accounts.length, infos.length, loyalty.forVisitor().rewards.listRewards);
+  // The table of operations is read-only, as it is frozen at run time.
+  const table = operationTable();
+  console.log(table.attempts.max, table.operations[0]?.name);
+  // @ts-expect-error: the table cannot be changed
+  table.attempts.max = 1;
   // The Velo loader's backend is typed.
   const memberId: string | undefined = currentMember?._id;
   console.log(memberId, (await veloBackend.verify()).ok);
