@@ -15,7 +15,7 @@ import { loyaltyError, isLoyaltyError, describe } from './errors.js';
 import { parseAnswer } from './shapes.js';
 import { buildModules } from './modules.js';
 import { legacyModules } from './legacy.js';
-import { createRunner, storageCaller, failure, notify, VISITOR } from './runner.js';
+import { createRunner, storageCaller, failure, notify, VISITOR, PROGRAM_KEY } from './runner.js';
 import { eventHub } from './events.js';
 import { createOutbox, auditOutbox, REDELIVER_AFTER_MS } from './outbox.js';
 import { createTokens } from './tokens.js';
@@ -28,8 +28,6 @@ export const STORAGE_TIMEOUT_MS = 5_000;
 const VERIFY_PAGE = 500;
 /** Discrepancies a verify() report lists (src/core/verify.rs MAX_LISTED, through the build's table). */
 const MAX_LISTED = TABLE.verifyMaxListed;
-/** The key of the program record (src/core/records/keys.rs PROGRAM, through the build's table). */
-const PROGRAM_KEY = TABLE.programKey;
 
 /** The key under which a backend keeps what the REST face and the server need. */
 export const INTERNAL = Symbol.for('wix-loyalty-wasm.internal');
@@ -124,7 +122,7 @@ export function createLoyaltyBackend(options) {
     ? createOutbox({ call: callStorage, hub, clock: () => clock(), newEventId: randomGuid, redeliverAfterMs: redeliverEventsAfterMs, beforeDelivery, handlerWaitMs })
     : null;
   const { run, call, wasmRun } = createRunner({
-    table, callStorage, local, clock, freshIds, contacts, hooks, hub, outbox, onProgress, trapBefore,
+    callStorage, local, clock, freshIds, contacts, hooks, hub, outbox, onProgress, trapBefore,
   });
 
   /** The time now (options.now), in milliseconds: NaN when it is not a Date or a number, for the core to refuse. */

@@ -21,7 +21,7 @@ import TABLE from './table.js';
  */
 const ATTEMPTS = TABLE.attempts;
 /** The key of the program record (src/core/records/keys.rs PROGRAM, through the build's table). */
-const PROGRAM_KEY = TABLE.programKey;
+export const PROGRAM_KEY = TABLE.programKey;
 /** The `start` flags, one bit each (src/core/protocol.rs FLAG_*, through the build's table). */
 const FLAGS = TABLE.flags;
 
@@ -135,7 +135,6 @@ export function storageCaller(storage, timeoutMs) {
 /**
  * Creates the runner of one backend's operations.
  * @param {object} options
- * @param {object} options.table the table of operations (for the fresh ids each operation draws)
  * @param {(name: string, arg: unknown) => Promise<unknown>} options.callStorage the host's storage, within its deadline (storageCaller)
  * @param {object | null} options.local the default store in wasm (localStoreOf), or null on a host's storage
  * @param {() => number} options.clock the time an operation runs at, in milliseconds
@@ -148,8 +147,8 @@ export function storageCaller(storage, timeoutMs) {
  * @param {Set<string>} options.trapBefore test hook: operations that must trap before they start
  * @returns {{ run: Function, call: Function, wasmRun: Function | undefined }}
  */
-export function createRunner({ table, callStorage, local, clock, freshIds, contacts, hooks, hub, outbox, onProgress, trapBefore }) {
-  const rows = new Map(table.operations.map((op) => [op.name, op]));
+export function createRunner({ callStorage, local, clock, freshIds, contacts, hooks, hub, outbox, onProgress, trapBefore }) {
+  const rows = new Map(TABLE.operations.map((op) => [op.name, op]));
   // The program record as storage last returned or accepted it: lets createAccount commit
   // without a read (the commit checks this copy is still current).
   let program = null;

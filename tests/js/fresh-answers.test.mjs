@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLoyaltyBackend, memoryStorage } from 'wix-loyalty-wasm';
-import { CONTACT_A } from './helpers.mjs';
+import { CONTACT_A, yielding } from './helpers.mjs';
 
 /** Changes every leaf of `value` in place: numbers, strings, booleans, Dates, arrays grow. */
 function scribble(value) {
@@ -26,7 +26,8 @@ function scribble(value) {
   value.scribbled = true;
 }
 
-for (const [label, storage] of [['memoryStorage()', memoryStorage], ['a host storage', hostStorage]]) {
+// A memoryStorage() behind other functions is a host's storage to the engine (the generic path).
+for (const [label, storage] of [['memoryStorage()', memoryStorage], ['a host storage', () => yielding(memoryStorage())]]) {
   test(`an answer changed by its caller changes nothing the next caller reads, on ${label}`, async () => {
     const store = storage();
     const loyalty = createLoyaltyBackend({ storage: store });
@@ -60,25 +61,4 @@ for (const [label, storage] of [['memoryStorage()', memoryStorage], ['a host sto
     const report = await loyalty.verify();
     assert.equal(report.ok, true, JSON.stringify(report.discrepancies));
   });
-}
-
-/** A storage on the host side (the generic path): entries in a Map. */
-function hostStorage() {
-  const entries = new Map();
-  return {
-    async read(keys) {
-      return keys.map((k) => (entries.has(k) ? { ...entries.get(k) } : null));
-    },
-    async commit(writes) {
-      for (const w of writes) if ((entries.get(w.key)?.version ?? 0) !== w.version) return { ok: false, conflict: w.key };
-      for (const w of writes) if (w.value !== null) entries.set(w.key, { value: w.value, version: w.version + 1 });
-      return { ok: true };
-    },
-    async scan({ prefix, after, limit, reverse }) {
-      let keys = [...entries.keys()].filter((k) => k.startsWith(prefix)).sort();
-      if (reverse) keys.reverse();
-      if (after !== undefined && after !== null) keys = keys.filter((k) => (reverse ? k < after : k > after));
-      return keys.slice(0, limit).map((key) => ({ key, ...entries.get(key) }));
-    },
-  };
 }
