@@ -129,16 +129,31 @@ async function loopLateness(storage) {
   return worst;
 }
 
+/**
+ * The shortest of three `loopLateness` runs, each on a fresh store from `make`: one run's worst
+ * stall can be a collection or a compilation that has nothing to do with the storage; what the
+ * storage itself holds the loop up for is there every time.
+ */
+async function leastLateness(make) {
+  let least = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const storage = make();
+    least = Math.min(least, await loopLateness(storage));
+    await storage.close?.();
+  }
+  return least;
+}
+
 test('sqlite: the event loop stays free during a burst of commits (the database in its own thread), as with memoryStorage(); on the calling thread it does not', async () => {
-  const memory = await loopLateness(memoryStorage());
-  const threaded = sqliteStorage({ path: fresh() });
-  const inThread = sqliteStorage({ path: fresh(), thread: false });
-  assert.equal(threaded.threaded, true);
-  assert.equal(inThread.threaded, false);
-  const free = await loopLateness(threaded);
-  const held = await loopLateness(inThread);
-  await threaded.close();
-  await inThread.close();
+  const probe = sqliteStorage({ path: fresh() });
+  const probeOnCaller = sqliteStorage({ path: fresh(), thread: false });
+  assert.equal(probe.threaded, true);
+  assert.equal(probeOnCaller.threaded, false);
+  await probe.close();
+  await probeOnCaller.close();
+  const memory = await leastLateness(() => memoryStorage());
+  const free = await leastLateness(() => sqliteStorage({ path: fresh() }));
+  const held = await leastLateness(() => sqliteStorage({ path: fresh(), thread: false }));
   console.log(`# longest event-loop stall during 320 commits: memoryStorage() ${memory.toFixed(1)} ms, SQLite in its thread ${free.toFixed(1)} ms (${(free / memory).toFixed(2)}×), SQLite on the calling thread ${held.toFixed(1)} ms (${(held / memory).toFixed(2)}×)`);
   assert.ok(free / memory < 2, `SQLite in its thread held the loop up ${(free / memory).toFixed(2)}× as long as memoryStorage() did`);
   assert.ok(held / free > 5, 'the measure tells the two apart: on the calling thread, every commit holds the loop');
